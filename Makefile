@@ -1,0 +1,42 @@
+# Frontline: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ONLY ?=
+PYTEST_ARGS ?=
+
+.PHONY: run test e2e lint bench install clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit("Frontline needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever the declared dependencies change.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py runstack
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+e2e: $(STAMP)
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy clienteling frontline
+
+bench: $(STAMP)
+	$(PY) -m tests.bench $(if $(ONLY),--only $(ONLY),)
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,304 @@
+"""Frontline settings: everything comes from the environment, read once, here.
+
+Development needs no variable at all (SQLite and an embedded Redis under ``var/``).
+With DEBUG off, the values production cannot guess must be given, or start-up fails
+with a message naming the missing variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from clienteling import embedded_redis, env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+DEBUG = env.get_bool("DEBUG", default=True)
+PRODUCTION = not DEBUG
+
+SECRET_KEY = env.get_str(
+    "SECRET_KEY",
+    default="django-insecure-development-only-never-use-in-production",
+    required=PRODUCTION,
+)
+ALLOWED_HOSTS = env.get_list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise env.MissingSetting("ALLOWED_HOSTS must name at least one host when DEBUG is off.")
+CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env.get_str("SITE_URL", default="http://127.0.0.1:8000", required=PRODUCTION)
+DEMO_PASSWORD = env.get_str("DEMO_PASSWORD", default="frontline-demo")
+# Names the service worker's cache, so that a deploy replaces what tablets keep offline.
+STATIC_VERSION = env.get_str("RELEASE", default="dev")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "template_partials",
+    "django_celery_beat",
+    "frontline.core",
+    "frontline.staff",
+    "frontline.customers",
+    "frontline.catalog",
+    "frontline.orders",
+    "frontline.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "clienteling.urls"
+WSGI_APPLICATION = None
+ASGI_APPLICATION = "clienteling.asgi.application"
+AUTH_USER_MODEL = "staff.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "frontline.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------
+# PostgreSQL in production; SQLite under var/ when DATABASE_URL is not set. Under ASGI every
+# request may run on a different thread, so persistent connections (CONN_MAX_AGE) would leak:
+# PostgreSQL uses psycopg's pool instead, which Django 5.1+ manages per process.
+DATABASE_URL = env.get_str("DATABASE_URL", required=PRODUCTION)
+if DATABASE_URL:
+    default_database = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+else:
+    default_database = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "db.sqlite3",
+    }
+if default_database["ENGINE"] == "django.db.backends.postgresql":
+    default_database.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.get_int("DATABASE_POOL_MIN", 2, minimum=0),
+        "max_size": env.get_int("DATABASE_POOL_MAX", 10, minimum=1),
+        # How long a request waits for a free connection. Short, so that an outage shows as
+        # a quick error (and a 503 on /healthz/) rather than requests piling up.
+        "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
+    }
+elif default_database["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server read while the worker writes; IMMEDIATE transactions take the
+    # write lock up front instead of failing half-way with "database is locked".
+    default_database.setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+DATABASES = {"default": default_database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: cache, channel layer, Celery ------------------------------------------------
+REDIS_URL = env.get_str("REDIS_URL", required=PRODUCTION)
+if not REDIS_URL:
+    REDIS_URL = embedded_redis.ensure_running(VAR_DIR / "redis")
+if not REDIS_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis:// URL.")
+
+
+def redis_database(number: int) -> str:
+    """The URL of one logical database on the configured Redis server.
+
+    Cache, channel layer and Celery each get their own database number so that flushing one
+    never empties another. A path already given in REDIS_URL is replaced.
+    """
+    parts = urlsplit(REDIS_URL)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{number}", parts.query, ""))
+
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_database(1),
+        "KEY_PREFIX": "frontline",
+    }
+}
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [redis_database(2)],
+            # channels_redis drops group messages past capacity without a word; notifications
+            # are persisted and caught up on reconnect, but a generous capacity keeps that rare.
+            "capacity": 1500,
+            "expiry": 60,
+            "group_expiry": 86400,
+        },
+    }
+}
+
+CELERY_BROKER_URL = redis_database(3)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 30 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# A task still running when the visibility timeout passes is delivered again (Celery #5935);
+# keep it well above the hard time limit.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_ALWAYS_EAGER = env.get_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- Sessions, security -----------------------------------------------------------------
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_COOKIE_AGE = 12 * 60 * 60  # one shift
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: the token is rendered into hx-headers
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- E-mail -----------------------------------------------------------------------------
+EMAIL_URL = env.get_str("EMAIL_URL")
+if EMAIL_URL:
+    parsed_email = urlsplit(EMAIL_URL)
+    if parsed_email.scheme not in {"smtp", "smtps", "submission"}:
+        raise ImproperlyConfigured(f"EMAIL_URL={EMAIL_URL!r}: use smtp://, smtps:// or submission://")
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = parsed_email.hostname or "localhost"
+    EMAIL_PORT = parsed_email.port or {"smtp": 25, "smtps": 465, "submission": 587}[parsed_email.scheme]
+    EMAIL_HOST_USER = unquote(parsed_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(parsed_email.password or "")
+    EMAIL_USE_SSL = parsed_email.scheme == "smtps"
+    EMAIL_USE_TLS = parsed_email.scheme == "submission"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.get_str("DEFAULT_FROM_EMAIL", default="Frontline <frontline@localhost>")
+
+VAPID_PUBLIC_KEY = env.get_str("VAPID_PUBLIC_KEY")
+VAPID_PRIVATE_KEY = env.get_str("VAPID_PRIVATE_KEY")
+
+# --- Internationalisation ---------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+# In development whitenoise serves straight from the source folders (no collectstatic), also
+# under uvicorn, where Django's runserver static handler does not exist.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- REST framework ---------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_THROTTLE_RATES": {"login": "10/min", "public": "30/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Frontline API",
+    "DESCRIPTION": "The clienteling API behind the associate app.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page is served from our own static files: stores' networks may block CDNs.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Logging: one JSON object a line in production, readable lines in development -------
+LOG_LEVEL = env.get_str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if env.get_bool("LOG_JSON", default=PRODUCTION) else "plain",
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Replaces Django's own "django" handlers, which would print every error a second time.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+        "frontline": {"level": LOG_LEVEL, "propagate": True},
+    },
+}

@@ -1,0 +1,17 @@
+"""The app's main navigation. Each domain adds its entry here when it has a page to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+
+
+MAIN_NAVIGATION: list[NavItem] = [
+    NavItem("Customers", "core:home", "search"),
+]

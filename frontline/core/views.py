@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET
+
+from frontline.core.health import run_checks
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when every dependency answers, 503 naming the ones that do not."""
+    results = run_checks()
+    healthy = all(result.ok for result in results)
+    payload = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": {
+            result.name: {
+                "ok": result.ok,
+                "latency_ms": result.latency_ms,
+                **({"error": result.error} if result.error else {}),
+            }
+            for result in results
+        },
+    }
+    if not healthy:
+        payload["failing"] = [result.name for result in results if not result.ok]
+    return JsonResponse(payload, status=200 if healthy else 503)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+@require_GET
+@cache_control(max_age=3600)
+def manifest(request: HttpRequest) -> JsonResponse:
+    icon = static("icons/frontline.svg")
+    data = {
+        "name": "Frontline",
+        "short_name": "Frontline",
+        "description": "Clienteling for store associates",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "background_color": "#f6f4f0",
+        "theme_color": "#1f3b4d",
+        "icons": [
+            {"src": icon, "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+        ],
+    }
+    return JsonResponse(data, content_type="application/manifest+json")
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served from / so that its scope covers the whole app."""
+    response = render(
+        request,
+        "core/sw.js",
+        {"version": settings.STATIC_VERSION},
+        content_type="application/javascript",
+    )
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+@cache_control(max_age=86400)
+def offline(request: HttpRequest) -> HttpResponse:
+    """The page the service worker shows when a navigation fails for want of a network."""
+    return render(request, "core/offline.html")

@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from frontline.customers.models import (
+    Consent,
+    Customer,
+    CustomerIdentity,
+    CustomerPreference,
+    CustomerSize,
+    Interaction,
+)
+
+
+class IdentityInline(admin.TabularInline):
+    model = CustomerIdentity
+    extra = 0
+
+
+class ConsentInline(admin.TabularInline):
+    model = Consent
+    extra = 0
+    raw_id_fields = ["recorded_by"]
+
+
+class SizeInline(admin.TabularInline):
+    model = CustomerSize
+    extra = 0
+    raw_id_fields = ["updated_by"]
+
+
+class PreferenceInline(admin.TabularInline):
+    model = CustomerPreference
+    extra = 0
+    raw_id_fields = ["updated_by"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["number", "first_name", "last_name", "email", "tier", "preferred_store"]
+    list_filter = ["tier", "preferred_store"]
+    # Prefix searches only: an unanchored search over a million customers would scan them all.
+    search_fields = ["=number", "^email", "^last_name", "=phone"]
+    raw_id_fields = ["preferred_associate", "merged_into"]
+    list_select_related = ["preferred_store"]
+    show_full_result_count = False
+    inlines = [IdentityInline, ConsentInline, SizeInline, PreferenceInline]
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = ["customer", "occurred_at", "channel", "kind", "sentiment", "source"]
+    list_filter = ["channel", "kind", "sentiment", "source"]
+    raw_id_fields = ["customer", "staff", "store"]
+    show_full_result_count = False

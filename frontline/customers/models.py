@@ -1,0 +1,273 @@
+"""Customers as the brand knows them, merged from every source system.
+
+Contact points are stored normalised (lower-cased e-mail, E.164 phone) so that matching and
+search compare like with like; ``frontline.customers.normalize`` is the one place that
+normalises them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Source(models.TextChoices):
+    """The systems a record can come from."""
+
+    FRONTLINE = "frontline", "Frontline"
+    CRM = "crm", "CRM"
+    ECOMMERCE = "ecommerce", "E-commerce"
+    POS = "pos", "Point of sale"
+    ERP = "erp", "ERP"
+    BOOKING = "booking", "Booking page"
+
+
+class Tier(models.TextChoices):
+    MEMBER = "member", "Member"
+    SILVER = "silver", "Silver"
+    GOLD = "gold", "Gold"
+    VIP = "vip", "VIP"
+
+
+class Customer(models.Model):
+    number = models.CharField(max_length=20, unique=True, help_text="The brand's customer number")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True, help_text="Normalised: lower-case")
+    phone = models.CharField(max_length=20, blank=True, help_text="Normalised: E.164")
+    postcode = models.CharField(max_length=16, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.MEMBER)
+    preferred_store = models.ForeignKey(
+        "staff.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    preferred_associate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="preferred_by_customers",
+    )
+    birthday = models.DateField(null=True, blank=True)
+    anniversary = models.DateField(null=True, blank=True)
+    # Figures kept up to date by the orders services so that lists and the actions engine
+    # never aggregate a customer's whole history on read.
+    lifetime_value = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    order_count = models.PositiveIntegerField(default=0)
+    first_purchase_at = models.DateTimeField(null=True, blank=True)
+    last_purchase_at = models.DateTimeField(null=True, blank=True)
+    last_visit_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_customers",
+        help_text="Set when this record was merged into another; it is then hidden.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email"], name="customer_email"),
+            models.Index(fields=["phone"], name="customer_phone"),
+            models.Index(Lower("last_name"), Lower("first_name"), name="customer_name"),
+            models.Index(fields=["preferred_store", "tier"], name="customer_store_tier"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lifetime_value__gte=0), name="customer_ltv_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("id")),
+                name="customer_not_merged_into_itself",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email="") | models.Q(email=Lower("email")),
+                name="customer_email_lower_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class CustomerIdentity(models.Model):
+    """The customer's record in one source system: how sync finds the customer again."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    source = models.CharField(max_length=12, choices=Source.choices)
+    external_id = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "customer identities"
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="identity_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    PHONE = "phone", "Phone"
+
+
+class ConsentPurpose(models.TextChoices):
+    SERVICE = "service", "Service messages"
+    MARKETING = "marketing", "Marketing"
+
+
+class Consent(models.Model):
+    """Whether the customer agreed to be contacted on a channel for a purpose.
+
+    No row means no consent: Frontline never assumes permission.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=10, choices=ConsentChannel.choices)
+    purpose = models.CharField(max_length=10, choices=ConsentPurpose.choices)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.FRONTLINE)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "channel", "purpose"], name="one_consent_per_channel_purpose"
+            )
+        ]
+
+
+class SizeCategory(models.TextChoices):
+    TOPS = "tops", "Tops"
+    BOTTOMS = "bottoms", "Bottoms"
+    DRESSES = "dresses", "Dresses"
+    OUTERWEAR = "outerwear", "Outerwear"
+    SHOES = "shoes", "Shoes"
+
+
+class CustomerSize(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="sizes")
+    category = models.CharField(max_length=10, choices=SizeCategory.choices)
+    size = models.CharField(max_length=10)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "category"], name="one_size_per_category")
+        ]
+
+
+class PreferenceKind(models.TextChoices):
+    BRAND = "brand", "Brand"
+    STYLE = "style", "Style"
+    COLOUR = "colour", "Colour"
+    FIT = "fit", "Fit note"
+
+
+class CustomerPreference(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="preferences")
+    kind = models.CharField(max_length=10, choices=PreferenceKind.choices)
+    value = models.CharField(max_length=120)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "value"], name="preference_not_repeated"
+            )
+        ]
+
+
+class InteractionChannel(models.TextChoices):
+    STORE = "store", "In store"
+    ONLINE = "online", "Online"
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    PHONE = "phone", "Phone"
+    VIDEO = "video", "Video"
+    SOCIAL = "social", "Social"
+
+
+class InteractionKind(models.TextChoices):
+    PURCHASE = "purchase", "Purchase"
+    VISIT = "visit", "Visit"
+    COMPLAINT = "complaint", "Complaint"
+    COMMENT = "comment", "Comment"
+    REQUEST = "request", "Request"
+    INQUIRY = "inquiry", "Inquiry"
+    THANKS = "thanks", "Thanks"
+    MESSAGE = "message", "Message"
+    APPOINTMENT = "appointment", "Appointment"
+    NOTE = "note", "Note"
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", "Negative"
+    NEUTRAL = "neutral", "Neutral"
+    POSITIVE = "positive", "Positive"
+
+
+class Interaction(models.Model):
+    """Anything that happened between the brand and the customer, on any channel."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    channel = models.CharField(max_length=10, choices=InteractionChannel.choices)
+    kind = models.CharField(max_length=12, choices=InteractionKind.choices)
+    sentiment = models.CharField(
+        max_length=8, choices=Sentiment.choices, default=Sentiment.NEUTRAL
+    )
+    sentiment_score = models.FloatField(
+        null=True, blank=True, help_text="From -1 (very negative) to 1 (very positive)"
+    )
+    summary = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.FRONTLINE)
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    store = models.ForeignKey(
+        "staff.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="interaction_timeline"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="interaction_per_source",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sentiment_score__isnull=True)
+                | models.Q(sentiment_score__gte=-1, sentiment_score__lte=1),
+                name="sentiment_score_in_range",
+            ),
+        ]

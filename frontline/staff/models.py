@@ -1,0 +1,93 @@
+"""Stores, staff members and the role each has at each store."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from timezone_field import TimeZoneField
+
+
+class User(AbstractUser):
+    """A member of staff. Customers never log in; they are not users."""
+
+    class Meta:
+        db_table = "staff_user"
+
+
+class Store(models.Model):
+    class Kind(models.TextChoices):
+        STORE = "store", "Store"
+        WAREHOUSE = "warehouse", "Warehouse / online"
+
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.STORE)
+    address = models.CharField(max_length=250, blank=True)
+    city = models.CharField(max_length=80, blank=True)
+    postcode = models.CharField(max_length=16, blank=True)
+    country = models.CharField(max_length=2, default="GB", help_text="ISO 3166-1 alpha-2")
+    time_zone = TimeZoneField(default="Europe/London")
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True)
+                | models.Q(latitude__gte=-90, latitude__lte=90),
+                name="store_latitude_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(longitude__isnull=True)
+                | models.Q(longitude__gte=-180, longitude__lte=180),
+                name="store_longitude_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class StaffRole(models.TextChoices):
+    ASSOCIATE = "associate", "Associate"
+    STYLIST = "stylist", "Stylist"
+    MANAGER = "manager", "Store manager"
+
+
+class StoreAssignment(models.Model):
+    """A staff member works at a store in a role; one role per store."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="assignments")
+    role = models.CharField(max_length=12, choices=StaffRole.choices)
+    is_primary = models.BooleanField(
+        default=False, help_text="The store the staff member's app opens on."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "store"], name="one_role_per_store"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_primary=True),
+                name="one_primary_store_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.store.code}"

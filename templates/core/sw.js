@@ -1,0 +1,37 @@
+/* Frontline service worker ({{ version }}).
+ * Keeps the app shell (styles, scripts, icons) so the app opens on a flaky store Wi-Fi, and
+ * shows an offline page for navigations when the network is gone. */
+const CACHE = "frontline-{{ version }}";
+const SHELL = [
+  "{% load static %}{% static 'css/frontline.css' %}",
+  "{% static 'vendor/htmx-2.0.11.min.js' %}",
+  "{% static 'js/frontline.js' %}",
+  "{% static 'icons/frontline.svg' %}",
+  "/offline/",
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((key) => key !== CACHE).map((key) => caches.delete(key))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(fetch(request).catch(() => caches.match("/offline/")));
+    return;
+  }
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(caches.match(request).then((cached) => cached || fetch(request)));
+  }
+});

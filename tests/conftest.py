@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories import TEST_PASSWORD, StoreAssignmentFactory
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def associate(db):
+    return StoreAssignmentFactory(role="associate").user
+
+
+@pytest.fixture
+def password() -> str:
+    return TEST_PASSWORD
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Wait until the server accepts connections (it may still answer slowly, or with errors)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"port {port} did not open within {timeout} s")
+
+
+def test_database_url() -> dict[str, str]:
+    """DATABASE_URL of the test database, for server processes started by a test.
+
+    On SQLite the test database lives in memory and cannot be shared, so those processes use
+    their own file: tests that need shared data run on PostgreSQL.
+    """
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return {}
+    user = database.get("USER") or "postgres"
+    host = database.get("HOST") or "127.0.0.1"
+    port = database.get("PORT") or 5432
+    return {"DATABASE_URL": f"postgres://{user}@{host}:{port}/{database['NAME']}"}
+
+
+@pytest.fixture
+def start_asgi_server(tmp_path: Path, django_db_setup: None) -> Iterator[object]:
+    """Start Frontline under the production ASGI server (uvicorn) with the given environment.
+
+    Returns the base URL. The server is a real separate process, so what it does is what a
+    deployment would do with the same environment.
+    """
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(environment: dict[str, str]) -> str:
+        port = free_port()
+        log = (tmp_path / f"uvicorn-{port}.log").open("wb")
+        env = {**os.environ, **test_database_url(), **environment}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "clienteling.asgi:application",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        processes.append(process)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_for_port(port, process)
+        return base_url
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("CHROMIUM_PATH")
+    for candidate in (configured, "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the embedded Redis if this test run is the one that started it."""
+    from clienteling import embedded_redis
+
+    if embedded_redis.started_here:
+        embedded_redis.stop(settings.VAR_DIR / "redis")
