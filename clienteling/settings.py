@@ -8,7 +8,7 @@ with a message naming the missing variable.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "clienteling.urls"
@@ -108,7 +109,7 @@ if DATABASE_URL:
 else:
     default_database = {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / "db.sqlite3",
+        "NAME": str(VAR_DIR / "db.sqlite3"),
     }
 if default_database["ENGINE"] == "django.db.backends.postgresql":
     default_database.setdefault("OPTIONS", {})["pool"] = {
@@ -132,28 +133,21 @@ DATABASES = {"default": default_database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, Celery ------------------------------------------------
-REDIS_URL = env.get_str("REDIS_URL", required=PRODUCTION)
-if not REDIS_URL:
-    REDIS_URL = embedded_redis.ensure_running(VAR_DIR / "redis")
+REDIS_URL: str = env.get_str("REDIS_URL", required=PRODUCTION) or embedded_redis.ensure_running(
+    VAR_DIR / "redis"
+)
 if not REDIS_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis:// URL.")
 
-
-def redis_database(number: int) -> str:
-    """The URL of one logical database on the configured Redis server.
-
-    Cache, channel layer and Celery each get their own database number so that flushing one
-    never empties another. A path already given in REDIS_URL is replaced.
-    """
-    parts = urlsplit(REDIS_URL)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{number}", parts.query, ""))
-
+# Cache, channel layer and Celery share the one database REDIS_URL names, each under its own
+# key prefix; REDIS_PREFIX lets several Frontline instances (or test runs) share a server.
+REDIS_PREFIX = env.get_str("REDIS_PREFIX", default="frontline")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": redis_database(1),
-        "KEY_PREFIX": "frontline",
+        "BACKEND": "frontline.core.cache.NamespacedRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{REDIS_PREFIX}:cache",
     }
 }
 
@@ -161,7 +155,8 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [redis_database(2)],
+            "hosts": [REDIS_URL],
+            "prefix": f"{REDIS_PREFIX}:channels",
             # channels_redis drops group messages past capacity without a word; notifications
             # are persisted and caught up on reconnect, but a generous capacity keeps that rare.
             "capacity": 1500,
@@ -171,7 +166,7 @@ CHANNEL_LAYERS = {
     }
 }
 
-CELERY_BROKER_URL = redis_database(3)
+CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -180,10 +175,22 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # A task still running when the visibility timeout passes is delivered again (Celery #5935);
 # keep it well above the hard time limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "global_keyprefix": f"{REDIS_PREFIX}:celery:",
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Fixed schedules; beat's DatabaseScheduler copies them into the admin-editable tables.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "worker-heartbeat": {
+        "task": "frontline.core.tasks.record_worker_heartbeat_task",
+        "schedule": 60,
+    },
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env.get_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+RATELIMIT_VIEW = "frontline.core.views.rate_limited"
 
 # --- Sessions, security -----------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -211,10 +218,14 @@ EMAIL_URL = env.get_str("EMAIL_URL")
 if EMAIL_URL:
     parsed_email = urlsplit(EMAIL_URL)
     if parsed_email.scheme not in {"smtp", "smtps", "submission"}:
-        raise ImproperlyConfigured(f"EMAIL_URL={EMAIL_URL!r}: use smtp://, smtps:// or submission://")
+        raise ImproperlyConfigured(
+            f"EMAIL_URL={EMAIL_URL!r}: use smtp://, smtps:// or submission://"
+        )
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = parsed_email.hostname or "localhost"
-    EMAIL_PORT = parsed_email.port or {"smtp": 25, "smtps": 465, "submission": 587}[parsed_email.scheme]
+    EMAIL_PORT = (
+        parsed_email.port or {"smtp": 25, "smtps": 465, "submission": 587}[parsed_email.scheme]
+    )
     EMAIL_HOST_USER = unquote(parsed_email.username or "")
     EMAIL_HOST_PASSWORD = unquote(parsed_email.password or "")
     EMAIL_USE_SSL = parsed_email.scheme == "smtps"

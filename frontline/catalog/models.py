@@ -81,12 +81,17 @@ class StockLevel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["variant", "store"], name="one_stock_row_per_store"),
             models.CheckConstraint(condition=models.Q(on_hand__gte=0), name="on_hand_not_negative"),
-            models.CheckConstraint(condition=models.Q(reserved__gte=0), name="reserved_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(reserved__gte=0), name="reserved_not_negative"
+            ),
             models.CheckConstraint(
                 condition=models.Q(reserved__lte=models.F("on_hand")),
                 name="reserved_within_on_hand",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} at {self.store_id}: {self.on_hand} on hand, {self.reserved} held"
 
     @property
     def available(self) -> int:

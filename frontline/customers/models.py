@@ -154,6 +154,10 @@ class Consent(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        verdict = "yes" if self.granted else "no"
+        return f"{self.channel}/{self.purpose}: {verdict}"
+
 
 class SizeCategory(models.TextChoices):
     TOPS = "tops", "Tops"
@@ -176,6 +180,9 @@ class CustomerSize(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "category"], name="one_size_per_category")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.size}"
 
 
 class PreferenceKind(models.TextChoices):
@@ -200,6 +207,9 @@ class CustomerPreference(models.Model):
                 fields=["customer", "kind", "value"], name="preference_not_repeated"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value}"
 
 
 class InteractionChannel(models.TextChoices):
@@ -238,15 +248,15 @@ class Interaction(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
     channel = models.CharField(max_length=10, choices=InteractionChannel.choices)
     kind = models.CharField(max_length=12, choices=InteractionKind.choices)
-    sentiment = models.CharField(
-        max_length=8, choices=Sentiment.choices, default=Sentiment.NEUTRAL
-    )
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices, default=Sentiment.NEUTRAL)
     sentiment_score = models.FloatField(
         null=True, blank=True, help_text="From -1 (very negative) to 1 (very positive)"
     )
     summary = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.FRONTLINE)
-    external_id = models.CharField(max_length=100, null=True, blank=True)
+    # NULL, not '', for interactions recorded in Frontline: the unique constraint below applies
+    # only to records that came from a source system.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     store = models.ForeignKey(
         "staff.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -271,3 +281,6 @@ class Interaction(models.Model):
                 name="sentiment_score_in_range",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.channel} at {self.occurred_at:%Y-%m-%d}"

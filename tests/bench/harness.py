@@ -98,7 +98,7 @@ def time_each(calls: Iterable[Callable[[], object]]) -> list[float]:
 
 
 def peak_rss_mb(process: psutil.Process | None = None) -> float:
-    """Peak resident memory of a process (this one by default), from the kernel's high-water mark."""
+    """Peak resident memory of a process (default: this one): the kernel's high-water mark."""
     process = process or psutil.Process()
     try:
         with Path(f"/proc/{process.pid}/status").open() as status:
