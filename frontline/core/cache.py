@@ -15,7 +15,7 @@ class NamespacedRedisCache(RedisCache):
     websocket groups along with the cache.
     """
 
-    def clear(self) -> bool:
+    def clear(self) -> None:
         client = self._cache.get_client(None, write=True)
         pattern = f"{self.key_prefix}:*" if self.key_prefix else "*"
         batch: list[bytes] = []
@@ -26,4 +26,3 @@ class NamespacedRedisCache(RedisCache):
                 batch.clear()
         if batch:
             client.unlink(*batch)
-        return True
