@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "frontline.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -311,5 +312,9 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "frontline": {"level": LOG_LEVEL, "propagate": True},
+        # One line per request; quiet in development unless asked for with LOG_REQUESTS=1.
+        "frontline.requests": {
+            "level": "INFO" if env.get_bool("LOG_REQUESTS", default=PRODUCTION) else "WARNING"
+        },
     },
 }
