@@ -15,6 +15,7 @@ api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("catalog/", include("frontline.catalog.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,5 +29,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("stock/", include("frontline.catalog.urls")),
     path("api/", include((api_patterns, "api"))),
 ]
