@@ -2,7 +2,7 @@ from django.urls import path
 
 from frontline.catalog import api
 
-app_name = "catalog-api"
+app_name = "catalog"
 
 urlpatterns = [
     path("products/", api.ProductSearchApi.as_view(), name="products"),

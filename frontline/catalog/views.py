@@ -121,12 +121,10 @@ def _variant_page(
         "error": error,
         "my_store_ids": set(stores_for(user).values_list("pk", flat=True)),
     }
-    template = (
-        "catalog/variant.html#hold-form"
-        if request.htmx and form.is_bound
-        else "catalog/variant.html"
-    )
-    return render(request, template, context, status=status)
+    if request.htmx and form.is_bound:
+        # htmx does not swap 4xx answers in by default: the refusal is shown as a fragment.
+        return render(request, "catalog/variant.html#hold-form", context)
+    return render(request, "catalog/variant.html", context, status=status)
 
 
 @login_required

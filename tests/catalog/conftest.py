@@ -92,3 +92,9 @@ def shop(db) -> Shop:
         navy_l=navy_l,
         black_m=black_m,
     )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The default hasher costs about a second per staff member here; these tests make many."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
