@@ -84,6 +84,8 @@ def configured_confirmer() -> StockConfirmer:
 
 def confirm_stock(confirmer: StockConfirmer, *, sku: str, store_code: str) -> ConfirmedStock | None:
     """The live figure, or None when the live system cannot give one (the caller falls back)."""
+    if isinstance(confirmer, NoLiveConfirmation):
+        return None  # nothing to ask, nothing worth logging on every hold
     try:
         return confirmer.confirm(sku=sku, store_code=store_code)
     except StockConfirmationUnavailable as error:

@@ -49,18 +49,23 @@ def tell_associate(*, user: User | None, title: str, body: str, link: str = "") 
 def _record_on_timeline(
     *, customer_id: int, key: str, summary: str, store_id: int | None, staff: User | None
 ) -> None:
-    Interaction.objects.get_or_create(
-        source=Source.FRONTLINE,
-        external_id=key,
-        defaults={
-            "customer_id": customer_id,
-            "channel": InteractionChannel.STORE,
-            "kind": InteractionKind.NOTE,
-            "summary": summary[:500],
-            "store_id": store_id,
-            "staff": staff,
-            "occurred_at": timezone.now(),
-        },
+    # INSERT ... ON CONFLICT DO NOTHING on (source, external_id): one round trip, and a retried
+    # task records the event once.
+    Interaction.objects.bulk_create(
+        [
+            Interaction(
+                customer_id=customer_id,
+                channel=InteractionChannel.STORE,
+                kind=InteractionKind.NOTE,
+                summary=summary[:500],
+                source=Source.FRONTLINE,
+                external_id=key,
+                store_id=store_id,
+                staff=staff,
+                occurred_at=timezone.now(),
+            )
+        ],
+        ignore_conflicts=True,
     )
 
 

@@ -32,7 +32,7 @@ from frontline.catalog.models import (
     StockLevel,
     Variant,
 )
-from frontline.catalog.selectors import _customers_visible_to
+from frontline.catalog.selectors import _customer_visible_among, _customers_visible_to
 from frontline.customers.models import Customer, Source
 from frontline.orders.models import Order, OrderLine
 from frontline.staff.models import Store, User
@@ -149,7 +149,9 @@ def hold_create(
     """
     if quantity <= 0:
         raise InvalidRequest("The quantity must be at least 1.")
-    _require_visible_customer(user, customer)
+    own_stores = None if user.is_superuser else _user_store_ids(user)
+    if not _customer_visible_among(customer, own_stores):
+        raise NotFound("No such customer among the customers you look after.")
     duration = _hold_duration(store, hours)
     stock = _stock_row(store=store, variant=variant)
     if stock.available < quantity:
@@ -165,10 +167,8 @@ def hold_create(
             f"The ERP counts only {live.on_hand} of {variant.sku} at {store.name} "
             f"(with {stock.reserved} already held)."
         )
-    own_stores = _user_store_ids(user)
-    requested_from = None
-    if store.pk not in own_stores:
-        requested_from = primary_store_for(user)
+    is_other_store = own_stores is not None and store.pk not in own_stores
+    requested_from = primary_store_for(user) if is_other_store else None
     with transaction.atomic():
         _reserve(stock=stock, quantity=quantity)
         hold = Hold.objects.create(
@@ -188,7 +188,7 @@ def hold_create(
             ),
             created_by=user,
         )
-        if store.pk not in own_stores:
+        if is_other_store:
             HoldRequest.objects.create(hold=hold)
         events.hold_placed(hold)
     return hold
