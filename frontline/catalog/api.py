@@ -144,7 +144,7 @@ class WatchCreateSerializer(serializers.Serializer):
     customer = serializers.IntegerField()
     product = serializers.IntegerField()
     size = serializers.CharField(max_length=10)
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=BackInStockWatch.Source.choices, default=BackInStockWatch.Source.ASSOCIATE
     )
 

@@ -58,7 +58,7 @@ class HttpStockConfirmer:
     """
 
     def __init__(self, base_url: str | None = None, timeout: float | None = None) -> None:
-        self.base_url = (base_url or settings.CATALOG_STOCK_CONFIRMER_URL).rstrip("/")
+        self.base_url = (base_url or settings.CATALOG_STOCK_CONFIRMER_URL or "").rstrip("/")
         self.timeout = timeout if timeout is not None else settings.CATALOG_STOCK_CONFIRM_TIMEOUT
 
     def confirm(self, *, sku: str, store_code: str) -> ConfirmedStock:
@@ -79,7 +79,7 @@ class HttpStockConfirmer:
 def configured_confirmer() -> StockConfirmer:
     path = settings.CATALOG_STOCK_CONFIRMER
     confirmer_class = import_string(path) if path else NoLiveConfirmation
-    return confirmer_class()  # type: ignore[no-any-return]
+    return confirmer_class()
 
 
 def confirm_stock(confirmer: StockConfirmer, *, sku: str, store_code: str) -> ConfirmedStock | None:

@@ -18,6 +18,11 @@ from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
 
 
+def _is_htmx(request: HttpRequest) -> bool:
+    """True for requests made by htmx (django-htmx's middleware sets ``request.htmx``)."""
+    return bool(getattr(request, "htmx", False))
+
+
 def _int_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "")
     return int(value) if value.isdigit() else None
@@ -45,9 +50,9 @@ def _my_store(request: HttpRequest) -> Store | None:
 
 
 def _with_customer(url: str, customer: Customer | None, **extra: object) -> str:
-    params = {key: value for key, value in extra.items() if value}
+    params = {key: str(value) for key, value in extra.items() if value}
     if customer is not None:
-        params["customer"] = customer.pk
+        params["customer"] = str(customer.pk)
     return f"{url}?{urlencode(params)}" if params else url
 
 
@@ -58,12 +63,12 @@ def lookup(request: HttpRequest) -> HttpResponse:
     customer = _customer_from_query(request)
     query = request.GET.get("q", "").strip()
     exact = selectors.variant_by_code(query) if query else None
-    if exact is not None and not request.htmx:
+    if exact is not None and not _is_htmx(request):
         url = reverse("catalog:product", args=[exact.product_id])
         return redirect(_with_customer(url, customer, variant=exact.pk))
     products = selectors.products_search(query) if query else []
     context = {"query": query, "products": products, "customer": customer, "exact": exact}
-    template = "catalog/lookup.html#results" if request.htmx else "catalog/lookup.html"
+    template = "catalog/lookup.html#results" if _is_htmx(request) else "catalog/lookup.html"
     return render(request, template, context)
 
 
@@ -87,7 +92,7 @@ def product_stock(request: HttpRequest, product_id: int) -> HttpResponse:
         "show_all": show_all,
         "selected_variant": _int_param(request, "variant"),
     }
-    template = "catalog/product.html#matrix" if request.htmx else "catalog/product.html"
+    template = "catalog/product.html#matrix" if _is_htmx(request) else "catalog/product.html"
     return render(request, template, context)
 
 
@@ -121,7 +126,7 @@ def _variant_page(
         "error": error,
         "my_store_ids": set(stores_for(user).values_list("pk", flat=True)),
     }
-    if request.htmx and form.is_bound:
+    if _is_htmx(request) and form.is_bound:
         # htmx does not swap 4xx answers in by default: the refusal is shown as a fragment.
         return render(request, "catalog/variant.html#hold-form", context)
     return render(request, "catalog/variant.html", context, status=status)
@@ -167,7 +172,7 @@ def hold_create(request: HttpRequest, variant_id: int) -> HttpResponse:
         )
     messages.success(request, _hold_placed_message(hold))
     url = reverse("catalog:holds") + f"?store={hold.requested_from_id or hold.store_id}"
-    if request.htmx:
+    if _is_htmx(request):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
@@ -200,7 +205,7 @@ def holds_list(request: HttpRequest) -> HttpResponse:
         "holds": selectors.holds_for_store(user=user, store=store),
         "requests": selectors.hold_requests_waiting(user=user, store=store),
     }
-    template = "catalog/holds.html#holds" if request.htmx else "catalog/holds.html"
+    template = "catalog/holds.html#holds" if _is_htmx(request) else "catalog/holds.html"
     return render(request, template, context)
 
 
