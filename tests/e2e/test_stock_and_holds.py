@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.catalog.conftest import shop  # noqa: F401 (the fixture)
+from tests.catalog.shop import build_shop
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def shop(transactional_db):
+    return build_shop()
 
 
 def sign_in(page, live_server, user, password):
@@ -19,7 +24,7 @@ def sign_in(page, live_server, user, password):
 
 
 def test_an_associate_holds_a_size_for_a_customer_and_finds_it_on_the_holds_list(
-    page, live_server, shop, password  # noqa: F811
+    page, live_server, shop, password
 ):
     sign_in(page, live_server, shop.associate, password)
     page.get_by_role("link", name="Stock").click()
@@ -53,7 +58,7 @@ def test_an_associate_holds_a_size_for_a_customer_and_finds_it_on_the_holds_list
     assert "Collects after work" in holds.inner_text()
 
 
-def test_an_unknown_customer_number_is_explained_in_the_form(page, live_server, shop, password):  # noqa: F811
+def test_an_unknown_customer_number_is_explained_in_the_form(page, live_server, shop, password):
     sign_in(page, live_server, shop.associate, password)
     page.goto(f"{live_server.url}/stock/variants/{shop.navy_m.pk}/")
     page.get_by_label("Customer number").fill("C-NOT-OURS")
