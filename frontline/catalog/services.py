@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -120,9 +120,14 @@ def _stock_row(*, store: Store, variant: Variant) -> StockLevel:
 
 
 def _reserve(*, stock: StockLevel, quantity: int) -> None:
-    reserved = StockLevel.objects.filter(pk=stock.pk, on_hand__gte=F("reserved") + quantity).update(
-        reserved=F("reserved") + quantity, updated_at=timezone.now()
-    )
+    try:
+        reserved = StockLevel.objects.filter(
+            pk=stock.pk, on_hand__gte=F("reserved") + quantity
+        ).update(reserved=F("reserved") + quantity, updated_at=timezone.now())
+    except IntegrityError:
+        # The reserved <= on_hand constraint caught what the condition should have: still a
+        # clear answer for the associate rather than an error page.
+        reserved = 0
     if not reserved:
         raise StockJustTaken(
             "Just taken: another associate has held the last units a moment ago. "
