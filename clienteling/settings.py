@@ -190,6 +190,25 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env.get_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Periodic tasks: each domain adds its entries in its own block below; the DatabaseScheduler
+# copies them into django-celery-beat's tables when beat starts.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# --- Catalog: holds and stock -----------------------------------------------------------
+# Dotted path of the class that confirms stock live with the ERP before a hold (a
+# frontline.catalog.confirmation.StockConfirmer); empty: holds rely on the synced figure.
+CATALOG_STOCK_CONFIRMER = env.get_str("CATALOG_STOCK_CONFIRMER", default="")
+CATALOG_STOCK_CONFIRMER_URL = env.get_str("CATALOG_STOCK_CONFIRMER_URL", default="")
+# The associate is waiting: a slower ERP answer is not worth having.
+CATALOG_STOCK_CONFIRM_TIMEOUT = env.get_int("CATALOG_STOCK_CONFIRM_TIMEOUT_SECONDS", 2, minimum=1)
+# Callables (dotted paths) called with watch= and stock= when a watched size is back in stock:
+# the seam for recommended next actions.
+CATALOG_BACK_IN_STOCK_HOOKS: list[str] = []
+CELERY_BEAT_SCHEDULE["catalog-expire-holds"] = {
+    "task": "frontline.catalog.tasks.expire_holds_task",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 
 RATELIMIT_VIEW = "frontline.core.views.rate_limited"
 

@@ -14,6 +14,7 @@ api_patterns = [
     path("auth/token/", StaffTokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("catalog/", include("frontline.catalog.api_urls")),
 ]
 
 urlpatterns = [
@@ -21,5 +22,6 @@ urlpatterns = [
     path("accounts/login/", StaffLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("stock/", include("frontline.catalog.urls")),
     path("api/", include((api_patterns, "api"))),
 ]
