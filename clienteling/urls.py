@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from frontline.notifications import urls as notification_urls
 from frontline.staff.forms import StaffLoginForm
 
 admin.site.site_header = "Frontline back office"
@@ -15,6 +16,10 @@ api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "notifications/",
+        include((notification_urls.api_urlpatterns, "notifications"), namespace="notifications"),
+    ),
 ]
 
 urlpatterns = [
@@ -28,5 +33,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("notifications/", include("frontline.notifications.urls")),
     path("api/", include((api_patterns, "api"))),
 ]
