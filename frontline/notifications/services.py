@@ -17,7 +17,6 @@ delivery (live over the channel layer, Web Push through Celery) is queued with
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -138,25 +137,35 @@ def push_subscription_delete(*, user: User, endpoint: str) -> bool:
 
 
 def _deliver_after_commit(notification: Notification, recipients: Audience) -> None:
+    groups = recipients.groups()
     message = {"type": CREATED, "notification": notification_payload(notification)}
-    # robust: a channel layer that is down must not fail the caller's request; the notification
-    # is saved and every client catches up on it when it reconnects.
-    transaction.on_commit(partial(delivery.broadcast, recipients.groups(), message), robust=True)
     subscription_ids = list(
         PushSubscription.objects.filter(user_id__in=recipients.user_ids).values_list(
             "pk", flat=True
         )
     )
+
+    def push_live() -> None:
+        delivery.broadcast(groups, message)
+
+    def queue_web_push() -> None:
+        delivery.queue_web_push(notification.pk, subscription_ids)
+
+    # robust: a channel layer or broker that is down must not fail the caller's request; the
+    # notification is saved, and every client catches up on it when it reconnects.
+    transaction.on_commit(push_live, robust=True)
     if subscription_ids and delivery.web_push_configured():
-        transaction.on_commit(
-            partial(delivery.queue_web_push, notification.pk, subscription_ids), robust=True
-        )
+        transaction.on_commit(queue_web_push, robust=True)
 
 
 def _announce_unread_count(user: User) -> None:
     """Tell the staff member's other open tabs and devices, so every badge agrees."""
     message: dict[str, Any] = {"type": READ, "unread_count": unread_count(user)}
-    transaction.on_commit(partial(delivery.broadcast, [staff_group(user.pk)], message), robust=True)
+
+    def push_unread_count() -> None:
+        delivery.broadcast([staff_group(user.pk)], message)
+
+    transaction.on_commit(push_unread_count, robust=True)
 
 
 def _raised_before(kind: str, dedupe_key: str) -> Notification | None:
