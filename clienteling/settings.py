@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "frontline.catalog",
     "frontline.orders",
     "frontline.demo",
+    "frontline.notifications",
 ]
 
 MIDDLEWARE = [
@@ -254,8 +255,15 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.get_str("DEFAULT_FROM_EMAIL", default="Frontline <frontline@localhost>")
 
+# --- Notifications (frontline.notifications) --------------------------------------------
+# Web Push is on when both VAPID keys are set (base64url, as `manage.py vapid_keys` prints).
 VAPID_PUBLIC_KEY = env.get_str("VAPID_PUBLIC_KEY")
 VAPID_PRIVATE_KEY = env.get_str("VAPID_PRIVATE_KEY")
+# The contact push services may write to (mailto: or https:); DEFAULT_FROM_EMAIL when unset.
+VAPID_SUBJECT = env.get_str("VAPID_SUBJECT", default="")
+# The worker POSTs to the endpoints browsers give: push services are https only, and accepting
+# anything else would let a staff account aim the worker at internal addresses.
+WEB_PUSH_ENDPOINT_SCHEMES = ("https",)
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from frontline.notifications import urls as notification_urls
 from frontline.staff.views import StaffLoginView, StaffTokenView
 
 admin.site.site_header = "Frontline back office"
@@ -15,6 +16,10 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("catalog/", include("frontline.catalog.api_urls")),
+    path(
+        "notifications/",
+        include((notification_urls.api_urlpatterns, "notifications"), namespace="notifications"),
+    ),
 ]
 
 urlpatterns = [
@@ -23,5 +28,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("stock/", include("frontline.catalog.urls")),
+    path("notifications/", include("frontline.notifications.urls")),
     path("api/", include((api_patterns, "api"))),
 ]

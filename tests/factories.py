@@ -149,3 +149,11 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     sku = factory.LazyAttribute(lambda line: line.variant.sku)
     quantity = 1
     unit_price = Decimal("89.00")
+
+
+# --- notifications ----------------------------------------------------------------------
+
+
+def staff_at(store: Store, role: str = StaffRole.ASSOCIATE, **user_fields: object) -> User:
+    """A staff member working at ``store`` in ``role`` (their primary store)."""
+    return StoreAssignmentFactory(store=store, role=role, user=UserFactory(**user_fields)).user
