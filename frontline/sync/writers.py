@@ -115,7 +115,10 @@ def write_customers(source: Source, records: list[Record]) -> WriteOutcome:
             candidate_ids=candidates,
             reason=reason,
         )
-    return _counts(customers, len(records), also_written=identities.created + identities.updated)
+    # A new customer always brings a new identity; only identity writes beyond those (a record
+    # newly linked to a known customer, a changed contact point) make more records "updated".
+    linked = identities.created + identities.updated - customers.created
+    return _counts(customers, len(records), also_written=max(0, linked))
 
 
 # --- Products and variants --------------------------------------------------------------
