@@ -78,7 +78,14 @@ def whole_number(value: Any, name: str, *, minimum: int = 0) -> int:
 
 def moment(value: Any, name: str) -> datetime:
     """An aware datetime from ISO 8601 text (naive times are read as UTC)."""
-    parsed = parse_datetime(str(value).strip().replace("Z", "+00:00")) if value else None
+    text = str(value).strip() if value else ""
+    try:
+        parsed = parse_datetime(text.replace("Z", "+00:00")) if text else None
+        if parsed is None and len(text) == 10:
+            day = parse_date(text)
+            parsed = datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+    except ValueError:
+        parsed = None
     if parsed is None:
         raise MappingError(f"{name} {value!r} is not a date and time")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -146,3 +146,133 @@ def shopify_customer(
         "default_address": {"zip": "E1 6AN", "country_code": "GB"},
     }
     return {**customer, **changes}
+
+
+class SalesforceStandIn(StandIn):
+    """OAuth token endpoint, SOQL query endpoint with cursors, and Task upsert by external id."""
+
+    client_id, client_secret = "frontline-app", "s3cret"
+    api = "/services/data/v60.0"
+
+    def __init__(self, server: HTTPServer, batch_size: int = 2000) -> None:
+        super().__init__(server)
+        self.batch_size = batch_size
+        self.records: dict[str, list[dict[str, Any]]] = {"Contact": [], "Account": [], "Task": []}
+        self.tokens: list[str] = []
+        self.expire_next_call = False
+        self._locators: dict[str, list[dict[str, Any]]] = {}
+        server.expect_request("/services/oauth2/token", method="POST").respond_with_handler(
+            self._answer(self._token)
+        )
+        server.expect_request(f"{self.api}/query").respond_with_handler(self._answer(self._query))
+        server.expect_request(re.compile(rf"{self.api}/query/.+")).respond_with_handler(
+            self._answer(self._more)
+        )
+        server.expect_request(
+            re.compile(rf"{self.api}/sobjects/Task/Frontline_Key__c/.+"), method="PATCH"
+        ).respond_with_handler(self._answer(self._upsert_task))
+
+    @property
+    def base_url(self) -> str:
+        return self.server.url_for("/").rstrip("/")
+
+    def _token(self, request: Request) -> Response:
+        form = request.form
+        if (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) != (
+            "client_credentials",
+            self.client_id,
+            self.client_secret,
+        ):
+            return Response('{"error": "invalid_client"}', 400)
+        token = f"00D-token-{len(self.tokens)}"
+        self.tokens.append(token)
+        body = {"access_token": token, "instance_url": self.base_url, "token_type": "Bearer"}
+        return Response(json.dumps(body), 200, content_type="application/json")
+
+    def _authorised(self, request: Request) -> Response | None:
+        if self.expire_next_call:
+            self.expire_next_call = False
+            self.tokens.append("expired")
+        if (
+            request.headers.get("Authorization")
+            != f"Bearer {self.tokens[-1] if self.tokens else ''}"
+        ):
+            return Response('[{"errorCode": "INVALID_SESSION_ID"}]', 401)
+        return None
+
+    def _query(self, request: Request) -> Response:
+        refused = self._authorised(request)
+        if refused:
+            return refused
+        soql = request.args["q"]
+        sobject = re.search(r"FROM (\w+)", soql).group(1)
+        rows = [dict(r, attributes={"type": sobject}) for r in self.records[sobject]]
+        since = re.search(r"SystemModstamp >= (\S+)", soql)
+        if since:
+            rows = [r for r in rows if r["SystemModstamp"] >= since.group(1)]
+        ids = re.search(r"Id IN \(([^)]*)\)", soql)
+        if ids:
+            rows = [r for r in rows if r["Id"] in re.findall(r"'([^']+)'", ids.group(1))]
+        key = re.search(r"Frontline_Key__c = '([^']+)'", soql)
+        if key:
+            rows = [r for r in rows if r.get("Frontline_Key__c") == key.group(1)]
+        elif "Frontline_Key__c = null" in soql:
+            rows = [r for r in rows if not r.get("Frontline_Key__c")]
+        rows.sort(key=lambda r: (r["SystemModstamp"], r["Id"]))
+        return self._batch(rows)
+
+    def _batch(self, rows: list[dict[str, Any]]) -> Response:
+        first, rest = rows[: self.batch_size], rows[self.batch_size :]
+        body: dict[str, Any] = {"totalSize": len(rows), "done": not rest, "records": first}
+        if rest:
+            locator = f"01gLOCATOR{len(self._locators)}-{self.batch_size}"
+            self._locators[locator] = rest
+            body["nextRecordsUrl"] = f"{self.api}/query/{locator}"
+        return Response(json.dumps(body), 200, content_type="application/json")
+
+    def _more(self, request: Request) -> Response:
+        refused = self._authorised(request)
+        if refused:
+            return refused
+        return self._batch(self._locators.pop(request.path.rsplit("/", 1)[1]))
+
+    def _upsert_task(self, request: Request) -> Response:
+        refused = self._authorised(request)
+        if refused:
+            return refused
+        key = request.path.rsplit("/", 1)[1]
+        fields = json.loads(request.data)
+        for task in self.records["Task"]:
+            if task.get("Frontline_Key__c") == key:
+                task.update(fields)
+                return Response(status=204)
+        task_id = f"00T{len(self.records['Task']):015d}"
+        self.records["Task"].append(
+            {
+                "Id": task_id,
+                "Frontline_Key__c": key,
+                "SystemModstamp": "2026-11-30T00:00:00.000+0000",
+                **fields,
+            }
+        )
+        return Response(
+            json.dumps({"id": task_id, "success": True, "created": True}),
+            201,
+            content_type="application/json",
+        )
+
+
+def salesforce_contact(
+    n: int, stamp: str = "2026-11-01T10:00:00.000+0000", **changes: Any
+) -> dict[str, Any]:
+    contact = {
+        "Id": f"003{n:015d}",
+        "FirstName": f"Grace{n}",
+        "LastName": "Hopper",
+        "Email": f"grace{n}@example.com",
+        "Phone": f"+4477007{n:05d}",
+        "MailingPostalCode": "SW1A 1AA",
+        "MailingCountryCode": "GB",
+        "SystemModstamp": stamp,
+    }
+    return {**contact, **changes}

@@ -69,7 +69,13 @@ def request(client: httpx.Client, method: str, url: str, **options: Any) -> http
             response = client.request(method, url, **options)
             if response.status_code == 429 or response.status_code >= 500:
                 raise RetryableStatus(response)
-            response.raise_for_status()
+            if response.is_error:
+                # Not retried: our request is wrong. The answer's body usually says how.
+                raise httpx.HTTPStatusError(
+                    f"{response.status_code} from {response.request.url}: {response.text[:300]}",
+                    request=response.request,
+                    response=response,
+                )
             return response
     raise AssertionError("unreachable: tenacity re-raises the last error")
 
