@@ -233,6 +233,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     remote_id = models.CharField(max_length=100, blank=True)
     last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep sends it again after a failure."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -241,6 +244,7 @@ class OutboxMessage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "key"], name="outbox_key_once_per_source")
         ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
 
     def __str__(self) -> str:
         return self.key

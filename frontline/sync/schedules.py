@@ -44,3 +44,16 @@ def ensure_schedules(source: Any, interval_model: Any, periodic_task_model: Any)
         )
         created += int(was_created)
     return created
+
+
+OUTBOX_SWEEP = "sync outbox sweep"
+
+
+def ensure_outbox_sweep(interval_model: Any, periodic_task_model: Any) -> bool:
+    """The minute-by-minute sweep that sends (and re-sends) write-backs to the CRM."""
+    every, _ = interval_model.objects.get_or_create(every=1, period="minutes")
+    _, created = periodic_task_model.objects.get_or_create(
+        name=OUTBOX_SWEEP,
+        defaults={"task": "frontline.sync.tasks.deliver_due_outbox_task", "interval": every},
+    )
+    return bool(created)

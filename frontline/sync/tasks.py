@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from frontline.sync import engine
+from frontline.sync import engine, services
 from frontline.sync.models import Run, Source
 
 # Every sync task acknowledges only when done and is handed back to the queue when its worker
@@ -38,3 +38,21 @@ def sync_records_task(self, source_id: int, entity: str, external_ids: list[str]
     if run.status == Run.Status.SKIPPED:
         raise self.retry(countdown=min(300, 10 * 2**self.request.retries))
     return run.pk
+
+
+@shared_task(**TASK_OPTIONS)
+def deliver_outbox_task(message_id: int) -> None:
+    services.outbox_deliver(message_id=message_id)
+
+
+@shared_task(**TASK_OPTIONS)
+def deliver_due_outbox_task() -> int:
+    """Beat runs this every minute: first sends that were lost, and retries that are due.
+
+    Retries are not Celery countdowns: ETA tasks are lost when a worker is killed (Celery
+    #3501), while a due row in the database is always found again.
+    """
+    due = services.outbox_due_ids()
+    for message_id in due:
+        services.outbox_deliver(message_id=message_id)
+    return len(due)

@@ -48,3 +48,9 @@ def drop(erp: Source) -> Callable[..., Path]:
 @pytest.fixture
 def archived(erp: Source) -> Callable[[], list[str]]:
     return lambda: sorted(p.name.split("-", 1)[1] for p in archive_of(erp.name).glob("*"))
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """IPv4 loopback: "localhost" would make every client try ::1 first."""
+    return ("127.0.0.1", 0)

@@ -44,7 +44,7 @@ class StandIn:
 
     def _fault_for(self, request: Request) -> Fault | None:
         with self._lock:
-            self.hits.append(request.full_path)
+            self.hits.append(request.full_path.rstrip("?"))
             for fault in self.faults:
                 if fault.times > 0 and fault.matches(request):
                     fault.times -= 1

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from frontline.sync.models import Source
-from frontline.sync.schedules import ensure_schedules
+from frontline.sync.schedules import ensure_outbox_sweep, ensure_schedules
 
 
 class Command(BaseCommand):
@@ -19,4 +19,5 @@ class Command(BaseCommand):
             ensure_schedules(source, IntervalSchedule, PeriodicTask)
             for source in Source.objects.filter(is_active=True)
         )
+        created += ensure_outbox_sweep(IntervalSchedule, PeriodicTask)
         self.stdout.write(f"{created} schedule(s) created.")
