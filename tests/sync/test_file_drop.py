@@ -328,8 +328,11 @@ def test_a_run_that_fails_midway_resumes_after_the_pages_that_landed(
         return real_land(*args, **kwargs)
 
     monkeypatch.setattr(engine, "land_records", failing_second_page)
+    announced = []
+    monkeypatch.setattr(seams, "run_failed", lambda *, run: announced.append(run.pk))
     failed = sync(erp, "customers")
     assert (failed.status, failed.created, failed.pages) == ("failed", 2, 1)
+    assert announced == [failed.pk]
     assert "database went away" in failed.error
     assert ProcessedFile.objects.get().records_done == 2
 
