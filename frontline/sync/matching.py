@@ -17,6 +17,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from frontline.customers.models import Customer, CustomerIdentity
+from frontline.sync.upsert import rows_where_in
 
 # Below this token-sort similarity (0-100) two names are "clearly different" people.
 NAME_SIMILARITY_FLOOR = 60
@@ -45,7 +46,7 @@ def _survivor_ids(ids: set[int]) -> dict[int, int]:
     """Customers merged into another are followed to the one that survived."""
     if not ids:
         return {}
-    rows = Customer.objects.filter(id__in=ids).values_list("id", "merged_into_id")
+    rows = rows_where_in(Customer, "id", ids, ("id", "merged_into_id"))
     return {customer_id: merged or customer_id for customer_id, merged in rows}
 
 
@@ -53,8 +54,8 @@ def _ids_by(column: str, values: set[str]) -> dict[str, set[int]]:
     found: dict[str, set[int]] = {}
     if not values:
         return found
-    rows = Customer.objects.filter(**{f"{column}__in": values}, merged_into__isnull=True)
-    for customer_id, value in rows.values_list("id", column):
+    rows = rows_where_in(Customer, column, values, ("id", column), null=("merged_into_id",))
+    for customer_id, value in rows:
         found.setdefault(value, set()).add(customer_id)
     return found
 
@@ -71,9 +72,13 @@ def resolve_customers(record_source: str, records: list[dict[str, Any]]) -> Reso
     resolution = Resolution()
     external_ids = [record["external_id"] for record in records]
     known = dict(
-        CustomerIdentity.objects.filter(
-            source=record_source, external_id__in=external_ids
-        ).values_list("external_id", "customer_id")
+        rows_where_in(
+            CustomerIdentity,
+            "external_id",
+            external_ids,
+            ("external_id", "customer_id"),
+            equal={"source": record_source},
+        )
     )
     survivors = _survivor_ids(set(known.values()))
     pending: list[int] = []
@@ -100,9 +105,7 @@ def _match_new_records(
     candidates = set().union(*by_email.values(), *by_phone.values())
     names = {
         row[0]: (row[1], row[2])
-        for row in Customer.objects.filter(id__in=candidates).values_list(
-            "id", "first_name", "last_name"
-        )
+        for row in rows_where_in(Customer, "id", candidates, ("id", "first_name", "last_name"))
     }
     for index in pending:
         record = records[index]

@@ -23,7 +23,13 @@ from frontline.staff.models import Store
 from frontline.sync import seams
 from frontline.sync.matching import resolve_customers
 from frontline.sync.models import Entity, Source
-from frontline.sync.upsert import TableSpec, UpsertResult, copy_into_staging, upsert
+from frontline.sync.upsert import (
+    TableSpec,
+    UpsertResult,
+    copy_into_staging,
+    rows_where_in,
+    upsert,
+)
 
 Record = dict[str, Any]
 
@@ -80,7 +86,7 @@ def write_customers(source: Source, records: list[Record]) -> WriteOutcome:
         stamps=("updated_at",),
     )
     matched_ids = {cid for cid in resolution.customer_ids.values() if cid is not None}
-    numbers_of = dict(Customer.objects.filter(id__in=matched_ids).values_list("id", "number"))
+    numbers_of = dict(rows_where_in(Customer, "id", matched_ids, ("id", "number")))
     rows = []
     for index, record in enumerate(records):
         customer_id = resolution.customer_ids[index]
@@ -176,7 +182,20 @@ def write_products(source: Source, records: list[Record]) -> WriteOutcome:
 
 
 def _ids_by_value(model: Any, column: str, values: set[str]) -> dict[str, int]:
-    return dict(model.objects.filter(**{f"{column}__in": values}).values_list(column, "id"))
+    return dict(rows_where_in(model, column, values, (column, "id")))
+
+
+def _customer_ids(record_source: str, external_ids: set[str]) -> dict[str, int]:
+    """Customers by their identity in this source."""
+    return dict(
+        rows_where_in(
+            CustomerIdentity,
+            "external_id",
+            external_ids,
+            ("external_id", "customer_id"),
+            equal={"source": record_source},
+        )
+    )
 
 
 def write_stock(source: Source, records: list[Record]) -> WriteOutcome:
@@ -200,9 +219,12 @@ def write_stock(source: Source, records: list[Record]) -> WriteOutcome:
             )
     before = {
         (variant, store): (on_hand, reserved)
-        for variant, store, on_hand, reserved in StockLevel.objects.filter(
-            variant_id__in={row["variant_id"] for row in rows}
-        ).values_list("variant_id", "store_id", "on_hand", "reserved")
+        for variant, store, on_hand, reserved in rows_where_in(
+            StockLevel,
+            "variant_id",
+            {row["variant_id"] for row in rows},
+            ("variant_id", "store_id", "on_hand", "reserved"),
+        )
     }
     landing = []
     for row in rows:
@@ -462,11 +484,8 @@ def refresh_customer_figures(customer_ids: set[int]) -> None:
 
 
 def write_interactions(source: Source, records: list[Record]) -> WriteOutcome:
-    customer_ids = dict(
-        CustomerIdentity.objects.filter(
-            source=source.record_source,
-            external_id__in={record["customer_external_id"] for record in records},
-        ).values_list("external_id", "customer_id")
+    customer_ids = _customer_ids(
+        source.record_source, {record["customer_external_id"] for record in records}
     )
     outcome = WriteOutcome()
     rows = []

