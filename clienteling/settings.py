@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "frontline.orders",
     "frontline.demo",
     "frontline.notifications",
+    "frontline.sync",
 ]
 
 MIDDLEWARE = [
@@ -182,7 +183,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": f"{REDIS_PREFIX}:celery:",
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Fixed schedules; beat's DatabaseScheduler copies them into the admin-editable tables.
+# Periodic tasks: each domain adds its entries in its own block below; beat's
+# DatabaseScheduler copies them into django-celery-beat's admin-editable tables when it starts.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {
         "task": "frontline.core.tasks.record_worker_heartbeat_task",
@@ -191,9 +193,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env.get_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# Periodic tasks: each domain adds its entries in its own block below; the DatabaseScheduler
-# copies them into django-celery-beat's tables when beat starts.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 # --- Catalog: holds and stock -----------------------------------------------------------
 # Dotted path of the class that confirms stock live with the ERP before a hold (a
@@ -212,6 +211,21 @@ CELERY_BEAT_SCHEDULE["catalog-expire-holds"] = {
 }
 
 RATELIMIT_VIEW = "frontline.core.views.rate_limited"
+
+# --- Sync with CRM and ERP (frontline.sync) ---------------------------------------------
+# Where file-drop sources keep their inbox/ and archive/ folders, one folder per source.
+SYNC_ROOT = Path(env.get_str("SYNC_ROOT", default=str(VAR_DIR / "sync")))
+# Records per page (a page lands in one transaction with its cursor).
+SYNC_PAGE_SIZE = env.get_int("SYNC_PAGE_SIZE", 5000, minimum=1)
+# A run's lease on its source/entity; renewed every page, so it only has to outlast one page.
+SYNC_LEASE_SECONDS = env.get_int("SYNC_LEASE_SECONDS", 15 * 60, minimum=1)
+# Hard limit of a sync task; must stay below the broker's visibility timeout (2 h).
+SYNC_TASK_TIME_LIMIT = env.get_int("SYNC_TASK_TIME_LIMIT", 60 * 60, minimum=120)
+SYNC_HTTP_TIMEOUT = env.get_int("SYNC_HTTP_TIMEOUT", 20, minimum=1)
+SYNC_HTTP_ATTEMPTS = env.get_int("SYNC_HTTP_ATTEMPTS", 6, minimum=1)
+# Exponential backoff with jitter starts here (seconds) and never waits longer than the cap.
+SYNC_HTTP_BACKOFF = float(env.get_str("SYNC_HTTP_BACKOFF", default="1.0"))
+SYNC_HTTP_BACKOFF_CAP = env.get_int("SYNC_HTTP_BACKOFF_CAP", 60, minimum=1)
 
 # --- Sessions, security -----------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -30,4 +30,5 @@ urlpatterns = [
     path("stock/", include("frontline.catalog.urls")),
     path("notifications/", include("frontline.notifications.urls")),
     path("api/", include((api_patterns, "api"))),
+    path("sync/", include("frontline.sync.urls")),
 ]
