@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from frontline.actions.urls import api_urlpatterns as actions_api_urlpatterns
 from frontline.staff.views import StaffLoginView, StaffTokenView
 
 admin.site.site_header = "Frontline back office"
@@ -14,6 +15,7 @@ api_patterns = [
     path("auth/token/", StaffTokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("actions/", include((actions_api_urlpatterns, "actions"))),
 ]
 
 urlpatterns = [
@@ -22,4 +24,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
+    path("actions/", include("frontline.actions.urls")),
 ]
