@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from frontline.actions import selectors, services
-from frontline.actions.models import ActionSuggestion, DismissReason
+from frontline.actions.models import ActionOutcome, ActionSuggestion, DismissReason
 from frontline.customers.models import Customer
 from frontline.recommendations.selectors import recommendations_for_customer
 
@@ -81,7 +81,7 @@ class RecommendationSerializer(serializers.Serializer):
 
 class RulePerformanceSerializer(serializers.Serializer):
     rule = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     outcomes = serializers.IntegerField()
     accepted = serializers.IntegerField()
     snoozed = serializers.IntegerField()
@@ -94,7 +94,7 @@ class RulePerformanceSerializer(serializers.Serializer):
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Unknown, or not yours to see")
 
 
-def _outcome_payload(outcome, next_url: str | None = None) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _outcome_payload(outcome: ActionOutcome, next_url: str | None = None) -> dict[str, object]:
     return OutcomeSerializer(
         {
             "id": outcome.pk,

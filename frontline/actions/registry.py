@@ -65,7 +65,7 @@ class BatchContext:
         """Compute a chunk-independent lookup (e.g. this week's new arrivals) once per batch."""
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]  # type: ignore[no-any-return]
+        return self._memo[key]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import reduce
 from operator import or_
@@ -236,7 +236,7 @@ class UnresolvedComplaint(Rule):
         negatives = recent.filter(
             Q(kind=InteractionKind.COMPLAINT) | Q(sentiment=Sentiment.NEGATIVE)
         ).order_by("customer_id", "-occurred_at")
-        latest: dict[int, tuple[int, str, str, object]] = {}
+        latest: dict[int, tuple[int, str, str, datetime]] = {}
         counts: dict[int, int] = defaultdict(int)
         for customer_id, pk, kind, summary, occurred_at in negatives.values_list(
             "customer_id", "id", "kind", "summary", "occurred_at"
@@ -259,8 +259,8 @@ class UnresolvedComplaint(Rule):
                 "interaction_id": pk,
                 "kind": kind,
                 "summary": summary[:140],
-                "occurred_on": occurred_at.date().isoformat(),  # type: ignore[attr-defined]
-                "days_ago": (chunk.now - occurred_at).days,  # type: ignore[operator]
+                "occurred_on": occurred_at.date().isoformat(),
+                "days_ago": (chunk.now - occurred_at).days,
                 "negative_count": counts[customer_id],
             }
             yield Finding(customer_id, facts)

@@ -7,7 +7,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from frontline.actions.conf import ActionSettings
@@ -20,7 +29,7 @@ from frontline.staff.models import StaffRole, User
 from frontline.staff.selectors import stores_for
 
 
-def _customers_visible_to(user: User):  # type: ignore[no-untyped-def]
+def _customers_visible_to(user: User) -> QuerySet[Customer]:
     """Customers whose preferred store is one of the staff member's stores.
 
     The customers branch is writing ``customers_visible_to(user)`` with this same rule; once it
@@ -52,10 +61,10 @@ def quiet_hours_end(now: datetime, zone: ZoneInfo, config: ActionSettings) -> da
     """When contact may resume, if ``now`` is in quiet hours at the store; else None."""
     local = now.astimezone(zone)
     start, end = config.quiet_hours_start, config.quiet_hours_end
-    if start > end:  # spans midnight, e.g. 21:00-08:00
-        quiet = local.hour >= start or local.hour < end
-    else:
-        quiet = start <= local.hour < end
+    spans_midnight = start > end  # e.g. 21:00-08:00
+    quiet = (
+        (local.hour >= start or local.hour < end) if spans_midnight else start <= local.hour < end
+    )
     if not quiet:
         return None
     resume_day: date = local.date() if local.hour < end else local.date() + timedelta(days=1)

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -174,12 +174,14 @@ def _current_run(now: datetime, config: ActionSettings) -> ActionBatchRun | None
         running = None
     if running:
         return running
-    highest = Customer.objects.aggregate(highest=Max("id"))["highest"] or 0
+    bounds = Customer.objects.aggregate(lowest=Min("id"), highest=Max("id"))
     try:
         with transaction.atomic():
             return ActionBatchRun.objects.create(
                 as_of=now,
-                max_customer_id=highest,
+                # Chunks start at the lowest id: ids need not start at 1.
+                last_customer_id=(bounds["lowest"] or 1) - 1,
+                max_customer_id=bounds["highest"] or 0,
                 chunk_size=config.batch_chunk_size,
                 started_at=now,
             )

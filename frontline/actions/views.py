@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -112,10 +113,12 @@ def _respond(
     return redirect(next_url or (back if back and safe_back else fallback))
 
 
-def _first_error(error: ValidationError | dict[str, list[str]]) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return " ".join(message for messages_ in error.values() for message in messages_)
+def _first_error(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _form_error(form: Form) -> str:
+    return " ".join(str(message) for errors in form.errors.values() for message in errors)
 
 
 @login_required
@@ -124,7 +127,7 @@ def suggestion_accept(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     customer_id = _customer_of(request, suggestion_id)
     form = AcceptForm(request.POST)
     if not form.is_valid():
-        return _respond(request, customer_id, error=_first_error(form.errors))
+        return _respond(request, customer_id, error=_form_error(form))
     try:
         result = services.action_accept(
             user=request.user,  # type: ignore[arg-type]
@@ -142,7 +145,7 @@ def suggestion_snooze(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     customer_id = _customer_of(request, suggestion_id)
     form = SnoozeForm(request.POST)
     if not form.is_valid():
-        return _respond(request, customer_id, error=_first_error(form.errors))
+        return _respond(request, customer_id, error=_form_error(form))
     try:
         outcome = services.action_snooze(
             user=request.user,  # type: ignore[arg-type]

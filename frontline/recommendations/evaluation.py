@@ -9,7 +9,7 @@ averaged over customers with history before and purchases after the cut-off.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,14 +38,21 @@ class Evaluation:
     popularity: Scores
 
 
+PurchaseRow = tuple[int, int, datetime]  # (customer, product, when): lighter than Purchase
+
+
 def split(
-    purchases: Iterable[Purchase], cutoff: datetime
+    purchases: Iterable[Purchase | PurchaseRow], cutoff: datetime
 ) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
     train: dict[int, set[int]] = defaultdict(set)
     later: dict[int, set[int]] = defaultdict(set)
     for purchase in purchases:
-        target = train if purchase.at < cutoff else later
-        target[purchase.customer_id].add(purchase.product_id)
+        customer, product, at = (
+            (purchase.customer_id, purchase.product_id, purchase.at)
+            if isinstance(purchase, Purchase)
+            else purchase
+        )
+        (train if at < cutoff else later)[customer].add(product)
     held_out = {
         customer: products - train[customer]
         for customer, products in later.items()
@@ -55,15 +62,27 @@ def split(
 
 
 def evaluate(
-    purchases: Iterable[Purchase],
+    purchases: Iterable[Purchase | PurchaseRow],
     cutoff: datetime,
     *,
     k: int = 10,
-    favourite_brands: Mapping[int, set[int]] | None = None,
+    favourite_brands: Callable[[set[int]], Mapping[int, set[int]]] | None = None,
     shrinkage: float = 10.0,
+    max_customers: int | None = None,
 ) -> Evaluation:
-    """``favourite_brands``: customer -> products of their favourite brands (optional blend)."""
+    """Train before ``cutoff``, test after, on at most ``max_customers`` (every n-th one).
+
+    ``favourite_brands(customer_ids)`` returns each evaluated customer's favourite-brand
+    products, for the blend; the same blend the live recommender uses.
+    """
     train, held_out = split(purchases, cutoff)
+    if max_customers and len(held_out) > max_customers:
+        step = len(held_out) / max_customers
+        ordered = sorted(held_out)
+        held_out = {
+            ordered[int(i * step)]: held_out[ordered[int(i * step)]] for i in range(max_customers)
+        }
+    brands = favourite_brands(set(held_out)) if favourite_brands else {}
     neighbours = item_similarities(train.values(), shrinkage=shrinkage)
     popularity = Counter(product for products in train.values() for product in products)
     popularity_order = [product for product, _count in popularity.most_common()]
@@ -73,7 +92,7 @@ def evaluate(
         owned = train[customer]
         scores = blend(
             score_candidates(owned, neighbours),
-            favourite_brand_products=(favourite_brands or {}).get(customer, set()) - owned,
+            favourite_brand_products=brands.get(customer, set()) - owned,
             popularity_rank=popularity_rank,
         )
         model_top = top_n(scores, k, exclude=owned)
@@ -99,3 +118,44 @@ def _average(hits: list[tuple[int, int]], k: int) -> Scores:
     precision = sum(found / k for found, _wanted in hits) / len(hits)
     recall = sum(found / wanted for found, wanted in hits) / len(hits)
     return Scores(round(precision, 4), round(recall, 4))
+
+
+def favourite_brand_products_from_database(customer_ids: set[int]) -> dict[int, set[int]]:
+    """Each customer's favourite-brand products, from ``CustomerPreference`` (kind brand)."""
+    from django.db.models.functions import Lower
+
+    from frontline.catalog.models import Product
+    from frontline.customers.models import CustomerPreference, PreferenceKind
+
+    by_brand: dict[str, set[int]] = defaultdict(set)
+    for product_id, brand in Product.objects.annotate(b=Lower("brand__name")).values_list(
+        "id", "b"
+    ):
+        by_brand[brand].add(product_id)
+    result: dict[int, set[int]] = defaultdict(set)
+    ordered = sorted(customer_ids)
+    for start in range(0, len(ordered), 5000):
+        for customer_id, brand in (
+            CustomerPreference.objects.filter(
+                customer_id__in=ordered[start : start + 5000], kind=PreferenceKind.BRAND
+            )
+            .annotate(b=Lower("value"))
+            .values_list("customer_id", "b")
+        ):
+            result[customer_id] |= by_brand.get(brand, set())
+    return dict(result)
+
+
+def evaluate_database(
+    cutoff: datetime, *, k: int = 10, max_customers: int | None = None
+) -> Evaluation:
+    """The offline evaluation over the order history in the database."""
+    from frontline.recommendations.services import purchase_rows
+
+    return evaluate(
+        purchase_rows(),
+        cutoff,
+        k=k,
+        favourite_brands=favourite_brand_products_from_database,
+        max_customers=max_customers,
+    )

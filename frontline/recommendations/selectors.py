@@ -42,8 +42,9 @@ class Recommendation:
 
 
 def _distance_km(a: Store, b: Store) -> float:
-    lat1, lon1, lat2, lon2 = map(
-        math.radians, map(float, (a.latitude, a.longitude, b.latitude, b.longitude))
+    lat1, lon1, lat2, lon2 = (
+        math.radians(float(value or 0))
+        for value in (a.latitude, a.longitude, b.latitude, b.longitude)
     )
     h = (
         math.sin((lat2 - lat1) / 2) ** 2
@@ -57,11 +58,16 @@ def reachable_stores(home: Store | None) -> dict[int, Store]:
     radius = getattr(settings, "RECOMMENDATIONS_NEARBY_KM", 30)
     stores = {}
     for store in Store.objects.filter(is_active=True):
-        if store.kind == Store.Kind.WAREHOUSE or (home and store.pk == home.pk):
+        if (
+            store.kind == Store.Kind.WAREHOUSE
+            or (home and store.pk == home.pk)
+            or (
+                home
+                and None not in (home.latitude, store.latitude, home.longitude, store.longitude)
+                and _distance_km(home, store) <= radius
+            )
+        ):
             stores[store.pk] = store
-        elif home and None not in (home.latitude, store.latitude, home.longitude, store.longitude):
-            if _distance_km(home, store) <= radius:
-                stores[store.pk] = store
     return stores
 
 
