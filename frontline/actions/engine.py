@@ -7,17 +7,19 @@ a rule found eligible. The same code refreshes one customer (a chunk of one id).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from frontline.actions.conf import ActionSettings
 from frontline.actions.models import ActionOutcome, ActionSuggestion, OutcomeKind
 from frontline.actions.registry import BatchContext, Chunk, Facts, Rule, registry
-from frontline.customers.models import Consent, ConsentChannel
+from frontline.customers.models import Consent, ConsentChannel, Customer
 
 # The channel suggested first when the customer consented on several: the least intrusive.
 CHANNEL_PREFERENCE = [
@@ -83,25 +85,40 @@ def consented_channels(chunk: Chunk, customer_ids: set[int]) -> dict[tuple[int, 
     }
 
 
-def merged_away(chunk: Chunk, customer_ids: set[int]) -> set[int]:
-    """Candidates whose record was merged into another: their actions belong to the survivor."""
-    if not customer_ids:
-        return set()
-    live = set(chunk.customers().filter(id__in=customer_ids).values_list("id", flat=True))
-    return customer_ids - live
+def merged_away(chunk: Chunk) -> set[int]:
+    """The chunk's customers merged into another record: their actions belong to the survivor.
+
+    Queried by range (merged records are few), never with an IN list of every candidate.
+    """
+    return set(
+        Customer.objects.filter(
+            id__gte=chunk.first_id, id__lte=chunk.last_id, merged_into__isnull=False
+        ).values_list("id", flat=True)
+    )
 
 
-def suggestions_for_chunk(chunk: Chunk) -> list[ActionSuggestion]:
+class SuggestionRow(NamedTuple):
+    """A suggestion on its way to the table; lighter than a model instance, in COPY order."""
+
+    customer_id: int
+    rule: str
+    score: float
+    reason: str
+    data: Facts
+    channel: str
+    computed_at: datetime
+
+
+def suggestions_for_chunk(chunk: Chunk) -> list[SuggestionRow]:
     """The chunk's suggestions after suppression: consent, cool-down, snooze, cap."""
     candidates = evaluate_rules(chunk)
     if not candidates:
         return []
-    customer_ids = {candidate.customer_id for candidate in candidates}
-    gone = merged_away(chunk, customer_ids)
+    gone = merged_away(chunk)
     suppressed = suppressed_pairs(chunk)
     contacting = {c.customer_id for c in candidates if c.rule.contact_purpose}
     channels = consented_channels(chunk, contacting)
-    kept: dict[int, list[ActionSuggestion]] = defaultdict(list)
+    kept: dict[int, list[SuggestionRow]] = defaultdict(list)
     for candidate in candidates:
         if candidate.customer_id in gone:
             continue
@@ -113,7 +130,7 @@ def suggestions_for_chunk(chunk: Chunk) -> list[ActionSuggestion]:
             if not channel:  # no consent on any channel for this purpose: never suggest contact
                 continue
         kept[candidate.customer_id].append(
-            ActionSuggestion(
+            SuggestionRow(
                 customer_id=candidate.customer_id,
                 rule=candidate.rule.name,
                 score=candidate.score,
@@ -131,12 +148,30 @@ def suggestions_for_chunk(chunk: Chunk) -> list[ActionSuggestion]:
     return result
 
 
-def replace_chunk_suggestions(chunk: Chunk, suggestions: list[ActionSuggestion]) -> int:
+def replace_chunk_suggestions(chunk: Chunk, suggestions: list[SuggestionRow]) -> int:
     """Idempotent: the chunk's rows become exactly ``suggestions``, however often it runs."""
     with transaction.atomic():
         ActionSuggestion.objects.filter(**chunk.by_customer()).delete()
-        ActionSuggestion.objects.bulk_create(suggestions, batch_size=5000)
+        if connection.vendor == "postgresql" and len(suggestions) > COPY_ABOVE:
+            _copy_into_table(suggestions)
+        else:
+            ActionSuggestion.objects.bulk_create(
+                [ActionSuggestion(**row._asdict()) for row in suggestions], batch_size=2000
+            )
     return len(suggestions)
+
+
+# Below this many rows a plain INSERT is as quick and keeps the single-customer path simple.
+COPY_ABOVE = 200
+COPIED_COLUMNS = list(SuggestionRow._fields)
+
+
+def _copy_into_table(suggestions: list[SuggestionRow]) -> None:
+    """PostgreSQL COPY: measured several times faster than multi-row INSERTs for a chunk."""
+    statement = f"COPY {ActionSuggestion._meta.db_table} ({', '.join(COPIED_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in suggestions:
+            copy.write_row(row._replace(data=json.dumps(row.data)))
 
 
 def recompute_range(

@@ -293,8 +293,11 @@ class NewArrival:
 SIZE_FREE_CATEGORIES = {Product.Category.ACCESSORIES}
 
 
-def new_arrivals_in_stock(chunk: Chunk) -> dict[tuple[str, str, str], list[NewArrival]]:
-    """Recent products with stock, keyed by (lower-case brand, category, size), newest first.
+Catalogue = dict[str, dict[tuple[str, str], list[NewArrival]]]
+
+
+def new_arrivals_in_stock(chunk: Chunk) -> Catalogue:
+    """Recent products with stock: lower-case brand -> (category, size) -> arrivals, newest first.
 
     Computed once per batch: new arrivals are few, customers are many. Size-free categories
     (accessories) are keyed with size "" and fit everyone.
@@ -324,23 +327,19 @@ def new_arrivals_in_stock(chunk: Chunk) -> dict[tuple[str, str, str], list[NewAr
     for product_id, variant_id, name, brand, category, size, launched_on, store_id in rows:
         stores[variant_id].add(store_id)
         details[variant_id] = (product_id, name, brand, category, size, launched_on)
-    catalogue: dict[tuple[str, str, str], list[NewArrival]] = defaultdict(list)
+    catalogue: dict[str, dict[tuple[str, str], list[NewArrival]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for variant_id, (product_id, name, brand, category, size, launched_on) in details.items():
         key_size = "" if category in SIZE_FREE_CATEGORIES else size.lower()
-        catalogue[(brand.lower(), category, key_size)].append(
-            NewArrival(
-                product_id,
-                variant_id,
-                name,
-                brand,
-                size,
-                launched_on,
-                frozenset(stores[variant_id]),
-            )
+        arrival = NewArrival(
+            product_id, variant_id, name, brand, size, launched_on, frozenset(stores[variant_id])
         )
-    for arrivals in catalogue.values():
-        arrivals.sort(key=lambda arrival: arrival.launched_on, reverse=True)
-    return dict(catalogue)
+        catalogue[brand.lower()][(category, key_size)].append(arrival)
+    for by_fit in catalogue.values():
+        for arrivals in by_fit.values():
+            arrivals.sort(key=lambda a: (a.launched_on, -a.variant_id), reverse=True)
+    return {brand: dict(by_fit) for brand, by_fit in catalogue.items()}
 
 
 @registry.register
@@ -353,7 +352,7 @@ class NewArrivalFavouriteBrand(Rule):
         catalogue = chunk.context.memo("new_arrivals", lambda: new_arrivals_in_stock(chunk))
         if not catalogue:
             return
-        brands = {brand for brand, _category, _size in catalogue}
+        brands = set(catalogue)
         favourite_brands: dict[int, set[str]] = defaultdict(set)
         for customer_id, brand in (
             CustomerPreference.objects.filter(**chunk.by_customer(), kind=PreferenceKind.BRAND)
@@ -370,12 +369,10 @@ class NewArrivalFavouriteBrand(Rule):
         ).values_list("customer_id", "category", "size"):
             if customer_id in favourite_brands:
                 sizes[customer_id][category] = size.lower()
-        home_store = dict(
-            chunk.customers()
-            .filter(id__in=list(favourite_brands))
-            .values_list("id", "preferred_store_id")
-        )
-        for customer_id, store_id in home_store.items():
+        # A range scan beats an IN list of thousands of ids; merged customers drop out here.
+        for customer_id, store_id in chunk.customers().values_list("id", "preferred_store_id"):
+            if customer_id not in favourite_brands:
+                continue
             best = self._best_arrival(
                 catalogue, favourite_brands[customer_id], sizes.get(customer_id, {}), store_id
             )
@@ -384,19 +381,23 @@ class NewArrivalFavouriteBrand(Rule):
 
     @staticmethod
     def _best_arrival(
-        catalogue: dict[tuple[str, str, str], list[NewArrival]],
-        brands: set[str],
-        sizes: dict[str, str],
-        store_id: int | None,
+        catalogue: Catalogue, brands: set[str], sizes: dict[str, str], store_id: int | None
     ) -> Facts | None:
         """The newest fitting arrival, preferring one the customer's own store has."""
-        fitting: list[NewArrival] = []
-        for (brand, category, size), arrivals in catalogue.items():
-            if brand in brands and (size == "" or sizes.get(category) == size):
-                fitting.extend(arrivals)
-        if not fitting:
+        fits = [(category, "") for category in SIZE_FREE_CATEGORIES] + list(sizes.items())
+        candidates: list[NewArrival] = []
+        for brand in brands:
+            by_fit = catalogue[brand]
+            for fit in fits:
+                arrivals = by_fit.get(fit)
+                if arrivals:  # newest first: the newest in stock at home, else the newest
+                    here = next((a for a in arrivals if store_id in a.store_ids), None)
+                    candidates.append(here or arrivals[0])
+        if not candidates:
             return None
-        best = max(fitting, key=lambda a: (store_id in a.store_ids, a.launched_on, -a.variant_id))
+        best = max(
+            candidates, key=lambda a: (store_id in a.store_ids, a.launched_on, -a.variant_id)
+        )
         return {
             "product_id": best.product_id,
             "variant_id": best.variant_id,
