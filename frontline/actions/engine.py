@@ -171,7 +171,7 @@ def _copy_into_table(suggestions: list[SuggestionRow]) -> None:
     statement = f"COPY {ActionSuggestion._meta.db_table} ({', '.join(COPIED_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in suggestions:
-            copy.write_row(row._replace(data=json.dumps(row.data)))
+            copy.write_row((*row[:4], json.dumps(row.data), *row[5:]))
 
 
 def recompute_range(

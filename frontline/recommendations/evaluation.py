@@ -8,6 +8,7 @@ averaged over customers with history before and purchases after the cut-off.
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class Evaluation:
     products: int
     model: Scores
     popularity: Scores
+    als: Scores | None = None  # the implicit library's ALS, when asked for and installed
 
 
 PurchaseRow = tuple[int, int, datetime]  # (customer, product, when): lighter than Purchase
@@ -69,6 +71,7 @@ def evaluate(
     favourite_brands: Callable[[set[int]], Mapping[int, set[int]]] | None = None,
     shrinkage: float = 10.0,
     max_customers: int | None = None,
+    with_als: bool = False,
 ) -> Evaluation:
     """Train before ``cutoff``, test after, on at most ``max_customers`` (every n-th one).
 
@@ -109,7 +112,43 @@ def evaluate(
         products=len(popularity),
         model=_average(model_hits, k),
         popularity=_average(popular_hits, k),
+        als=evaluate_als(train, held_out, k=k) if with_als else None,
     )
+
+
+def evaluate_als(
+    train: dict[int, set[int]], held_out: dict[int, set[int]], *, k: int = 10
+) -> Scores | None:
+    """Implicit-feedback ALS (the ``implicit`` library) on the same split; None if missing."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit warns on threaded BLAS
+    try:
+        import numpy as np
+        from implicit.als import AlternatingLeastSquares
+        from scipy.sparse import csr_matrix
+    except ImportError:
+        return None
+    customers = sorted(train)
+    products = sorted({product for owned in train.values() for product in owned})
+    row_of = {customer: row for row, customer in enumerate(customers)}
+    column_of = {product: column for column, product in enumerate(products)}
+    rows = [row_of[c] for c in customers for _p in train[c]]
+    columns = [column_of[p] for c in customers for p in train[c]]
+    matrix = csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, columns)),
+        shape=(len(customers), len(products)),
+    )
+    model = AlternatingLeastSquares(factors=32, iterations=15, random_state=0)
+    model.fit(matrix, show_progress=False)
+    evaluated = list(held_out)
+    user_rows = np.array([row_of[c] for c in evaluated])
+    recommended, _scores = model.recommend(
+        user_rows, matrix[user_rows], N=k, filter_already_liked_items=True
+    )
+    hits = [
+        (len({products[j] for j in recommended[n]} & held_out[c]), len(held_out[c]))
+        for n, c in enumerate(evaluated)
+    ]
+    return _average(hits, k)
 
 
 def _average(hits: list[tuple[int, int]], k: int) -> Scores:
@@ -147,7 +186,7 @@ def favourite_brand_products_from_database(customer_ids: set[int]) -> dict[int, 
 
 
 def evaluate_database(
-    cutoff: datetime, *, k: int = 10, max_customers: int | None = None
+    cutoff: datetime, *, k: int = 10, max_customers: int | None = None, with_als: bool = False
 ) -> Evaluation:
     """The offline evaluation over the order history in the database."""
     from frontline.recommendations.services import purchase_rows
@@ -158,4 +197,5 @@ def evaluate_database(
         k=k,
         favourite_brands=favourite_brand_products_from_database,
         max_customers=max_customers,
+        with_als=with_als,
     )

@@ -162,3 +162,12 @@ def test_a_real_worker_refreshes_a_customer_after_commit(tmp_path):
         worker.terminate()
         worker.wait(timeout=20)
     assert ActionSuggestion.objects.get(customer=customer).rule == "birthday_soon"
+
+
+def test_the_nightly_task_runs_the_batch_to_the_end(small_chunks):
+    from frontline.actions.tasks import compute_actions_batch_task
+
+    customers_with_a_birthday(3)
+    result = compute_actions_batch_task()
+    assert result["status"] == "finished"
+    assert ActionSuggestion.objects.count() == 3

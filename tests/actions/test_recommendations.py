@@ -186,3 +186,10 @@ def test_recommendations_are_scoped_to_visible_customers(shop):
             user=staff, customer_id=CustomerFactory(preferred_store=StoreFactory()).pk
         )
     assert Product.objects.count() == 0
+
+
+def test_the_implicit_librarys_als_is_measured_on_the_same_split():
+    # On few customers ALS has too little to factorise; the neighbourhood model copes.
+    result = evaluate(two_taste_groups(), CUTOFF, k=10, with_als=True)
+    assert result.als is not None
+    assert 0 < result.als.precision_at_k < result.model.precision_at_k

@@ -40,7 +40,7 @@ def run(options: argparse.Namespace) -> Report:
     source = ensure_customers(customers)
     cutoff = hold_out_cutoff()
     started = time.perf_counter()
-    evaluation = evaluate_database(cutoff, k=10, max_customers=EVALUATED_CUSTOMERS)
+    evaluation = evaluate_database(cutoff, k=10, max_customers=EVALUATED_CUSTOMERS, with_als=True)
     evaluation_seconds = time.perf_counter() - started
     started = time.perf_counter()
     pairs = similarities_recompute()
@@ -66,6 +66,14 @@ def run(options: argparse.Namespace) -> Report:
             "evaluation_seconds": round(evaluation_seconds, 1),
             "similarity_rebuild_seconds": round(similarity_seconds, 1),
             "similarity_pairs": pairs,
+            **(
+                {
+                    "implicit_als_precision_at_10": evaluation.als.precision_at_k,
+                    "implicit_als_recall_at_10": evaluation.als.recall_at_k,
+                }
+                if evaluation.als
+                else {}
+            ),
             "peak_rss_mb": peak_rss_mb(),
         },
         baseline=baseline,
