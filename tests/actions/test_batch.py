@@ -171,3 +171,46 @@ def test_the_nightly_task_runs_the_batch_to_the_end(small_chunks):
     result = compute_actions_batch_task()
     assert result["status"] == "finished"
     assert ActionSuggestion.objects.count() == 3
+
+
+BATCH_IN_A_SUBPROCESS = """
+import django
+django.setup()
+from django.conf import settings
+settings.ACTIONS = {"batch_chunk_size": 1}
+from frontline.actions.services import actions_batch_run
+actions_batch_run()
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+def test_a_batch_killed_mid_run_resumes_and_ends_with_every_suggestion_once(settings):
+    if not django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("the batch process needs the shared PostgreSQL test database")
+    customers = customers_with_a_birthday(60)
+    process = subprocess.Popen(
+        [sys.executable, "-c", BATCH_IN_A_SUBPROCESS],
+        cwd=shared_fixtures.REPO,
+        env={
+            **os.environ,
+            **shared_fixtures.test_database_url(),
+            "DJANGO_SETTINGS_MODULE": "clienteling.settings",
+        },
+    )
+    deadline = time.monotonic() + 60
+    while not ActionBatchRun.objects.filter(chunks_done__gte=5).exists():
+        assert process.poll() is None, "the batch ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.kill()  # SIGKILL: no clean-up, exactly like a worker lost to the OOM killer
+    process.wait(timeout=10)
+    interrupted = ActionBatchRun.objects.get()
+    assert interrupted.status == "running"
+    assert interrupted.last_customer_id < customers[-1].pk
+
+    settings.ACTIONS = {"batch_chunk_size": 1}
+    resumed = services.actions_batch_run()
+    assert resumed.pk == interrupted.pk and resumed.status == "finished"
+    assert resumed.suggestions_written == 60
+    assert ActionSuggestion.objects.count() == 60
