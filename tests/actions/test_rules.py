@@ -246,3 +246,11 @@ def test_held_stock_is_not_available():
     stock.reserved = 2
     stock.save()
     assert findings(NewArrivalFavouriteBrand(), chunk_for(customer)) == {}
+
+
+def test_an_unknown_setting_is_named_in_the_error(settings):
+    from frontline.actions.conf import ActionSettings
+
+    settings.ACTIONS = {"cooldown_dayz": 3}
+    with pytest.raises(ValueError, match="cooldown_dayz"):
+        ActionSettings.load()
