@@ -17,9 +17,10 @@ from django.db import connection
 
 from frontline.customers.models import Customer
 from frontline.recommendations.evaluation import evaluate_database
+from frontline.recommendations.selectors import recommendations_for_customer
 from frontline.recommendations.services import similarities_recompute
-from tests.bench.actions_data import ensure_customers
-from tests.bench.harness import Report, peak_rss_mb
+from tests.bench.actions_data import bench_staff, ensure_customers
+from tests.bench.harness import Report, latency_summary, peak_rss_mb, time_each
 
 FULL_CUSTOMERS = 1_000_000
 SMALL_CUSTOMERS = 20_000
@@ -45,6 +46,7 @@ def run(options: argparse.Namespace) -> Report:
     started = time.perf_counter()
     pairs = similarities_recompute()
     similarity_seconds = time.perf_counter() - started
+    serving = _serving_latency(samples=200 if options.scale == "full" else 100)
     baseline = {
         "label": "popularity (most bought before the cut-off, not already owned)",
         "precision_at_10": evaluation.popularity.precision_at_k,
@@ -74,6 +76,8 @@ def run(options: argparse.Namespace) -> Report:
                 if evaluation.als
                 else {}
             ),
+            "serve_p50_ms": serving["p50_ms"],
+            "serve_p95_ms": serving["p95_ms"],
             "peak_rss_mb": peak_rss_mb(),
         },
         baseline=baseline,
@@ -82,4 +86,21 @@ def run(options: argparse.Namespace) -> Report:
             "precision_at_10": {"min": baseline["precision_at_10"]},
             "recall_at_10": {"min": baseline["recall_at_10"]},
         },
+    )
+
+
+def _serving_latency(samples: int) -> dict[str, float]:
+    """How long one customer's "for this customer" list takes (informational, no budget)."""
+    staff = bench_staff()
+    ids = list(
+        Customer.objects.filter(order_count__gt=0, preferred_store__isnull=False)
+        .order_by("?")
+        .values_list("id", flat=True)[:samples]
+    )
+    for customer_id in ids[:10]:
+        recommendations_for_customer(user=staff, customer_id=customer_id)
+    return latency_summary(
+        time_each(
+            [lambda c=c: recommendations_for_customer(user=staff, customer_id=c) for c in ids]
+        )
     )
