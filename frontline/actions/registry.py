@@ -16,8 +16,8 @@ Rules planned once their domain lands on main (each one more subclass in ``rules
 
 - ``back_in_stock``: a wishlist or watched item is back in stock in the customer's size. Needs
   the inventory branch's back-in-stock watches (customer, variant or product + size, created_at,
-  notified_at) joined to ``StockLevel`` available > 0; purpose marketing; facts variant_id so the
-  out-of-stock re-check at read time applies.
+  notified_at) joined to ``StockLevel`` available > 0; purpose marketing; facts carry
+  ``variant_id`` (``OFFERED_VARIANT_KEY``) so the out-of-stock check at read time applies.
 - ``appointment_prepare``: an appointment with the customer within the next 48 hours, to prepare
   a selection. Needs the appointments model (customer, store, starts_at, status); no contact
   purpose (it is preparation, not outreach).
@@ -38,6 +38,10 @@ from django.utils import timezone
 
 from frontline.actions.conf import ActionSettings
 from frontline.customers.models import Customer
+
+# A rule that offers a product puts the variant's id under this key of its facts: the panel
+# then hides the suggestion as soon as no store has that variant available.
+OFFERED_VARIANT_KEY = "variant_id"
 
 PLANNED_RULES: dict[str, str] = {
     "back_in_stock": "wishlist or watched item back in stock in their size (inventory branch)",
@@ -118,11 +122,6 @@ class Rule(ABC):
 
     @abstractmethod
     def reason(self, facts: Facts) -> str: ...
-
-    def variant_ids(self, facts: Facts) -> list[int]:
-        """Variants the suggestion offers: hidden at read time once none is in stock."""
-        variant_id = facts.get("variant_id")
-        return [int(variant_id)] if variant_id else []
 
 
 R = TypeVar("R", bound=Rule)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
+    BigIntegerField,
     Count,
     DateTimeField,
     Exists,
@@ -17,11 +18,13 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from frontline.actions.conf import ActionSettings
 from frontline.actions.models import ActionOutcome, ActionSuggestion, OutcomeKind
-from frontline.actions.registry import registry
+from frontline.actions.registry import OFFERED_VARIANT_KEY, registry
 from frontline.catalog.models import StockLevel
 from frontline.customers.models import Customer
 from frontline.orders.models import Order
@@ -82,14 +85,14 @@ class CustomerActions:
     contact_resumes_at: datetime | None
 
 
-def in_stock_variants(variant_ids: set[int]) -> set[int]:
-    if not variant_ids:
-        return set()
-    return set(
-        StockLevel.objects.filter(variant_id__in=variant_ids, on_hand__gt=F("reserved"))
-        .values_list("variant_id", flat=True)
-        .distinct()
+def _with_stock_check(suggestions: QuerySet[ActionSuggestion]) -> QuerySet[ActionSuggestion]:
+    """Annotate ``offered_variant`` (facts' ``variant_id``, if any) and ``in_stock`` (some
+    store has it available): one query with the suggestions, not a second round trip."""
+    offered = Cast(KeyTextTransform(OFFERED_VARIANT_KEY, "data"), BigIntegerField())
+    available = StockLevel.objects.filter(
+        variant_id=OuterRef("offered_variant"), on_hand__gt=F("reserved")
     )
+    return suggestions.annotate(offered_variant=offered, in_stock=Exists(available))
 
 
 def actions_for_customer(
@@ -98,29 +101,22 @@ def actions_for_customer(
     """The customer's current suggestions, best first, as the associate should see them now.
 
     Two checks happen at read time because the batch ran hours ago: a product suggestion whose
-    variants all sold out since is hidden, and contact suggestions wait out quiet hours.
+    variant sold out since is hidden, and contact suggestions wait out quiet hours.
     """
     now = now or timezone.now()
     config = ActionSettings.load()
     customer = customer_visible_to(user=user, customer_id=customer_id)
-    suggestions = list(ActionSuggestion.objects.filter(customer=customer).order_by("-score", "id"))
-    offered = {s.pk: _variant_ids(s) for s in suggestions}
-    stocked = in_stock_variants(set().union(*offered.values())) if offered else set()
+    suggestions = _with_stock_check(ActionSuggestion.objects.filter(customer=customer))
     resumes_at = quiet_hours_end(now, store_zone(customer), config)
     shown, held = [], 0
-    for suggestion in suggestions:
-        if offered[suggestion.pk] and not (offered[suggestion.pk] & stocked):
+    for suggestion in suggestions.order_by("-score", "id"):
+        if suggestion.offered_variant is not None and not suggestion.in_stock:  # type: ignore[attr-defined]
             continue
         if suggestion.channel and resumes_at:
             held += 1
             continue
         shown.append(suggestion)
     return CustomerActions(customer, shown, held, resumes_at if held else None)
-
-
-def _variant_ids(suggestion: ActionSuggestion) -> set[int]:
-    rule = registry.get(suggestion.rule)
-    return set(rule.variant_ids(suggestion.data)) if rule else set()
 
 
 # --- Managers: which rules work -------------------------------------------------------------
