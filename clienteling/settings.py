@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from clienteling import embedded_redis, env
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     "frontline.demo",
     "frontline.notifications",
     "frontline.sync",
+    "frontline.actions",
+    "frontline.recommendations",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +194,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 60,
     },
 }
+# --- Recommended actions and product recommendations (frontline.actions) -----------------
+# Thresholds of the rules; see frontline/actions/conf.py for every key and its default.
+ACTIONS: dict[str, object] = {}
+# Dotted paths of ``handler(outcome) -> url | None`` called when an associate accepts an action
+# (the follow-ups domain plugs in here).
+ACTIONS_ACCEPT_HANDLERS: list[str] = []
+CELERY_BEAT_SCHEDULE["actions-nightly-batch"] = {
+    "task": "frontline.actions.tasks.compute_actions_batch_task",
+    "schedule": crontab(hour=2, minute=30),
+}
+CELERY_BEAT_SCHEDULE["recommendations-nightly-similarities"] = {
+    "task": "frontline.recommendations.tasks.recompute_product_similarities_task",
+    "schedule": crontab(hour=1, minute=30),
+}
+
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env.get_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 

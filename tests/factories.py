@@ -157,3 +157,68 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
 def staff_at(store: Store, role: str = StaffRole.ASSOCIATE, **user_fields: object) -> User:
     """A staff member working at ``store`` in ``role`` (their primary store)."""
     return StoreAssignmentFactory(store=store, role=role, user=UserFactory(**user_fields)).user
+
+
+# --- Recommended actions (frontline.actions) ---------------------------------------------
+
+from frontline.actions.models import ActionOutcome, ActionSuggestion  # noqa: E402
+from frontline.customers.models import (  # noqa: E402
+    Consent,
+    CustomerPreference,
+    CustomerSize,
+)
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    customer = factory.SubFactory(CustomerFactory)
+    channel = "email"
+    purpose = "marketing"
+    granted = True
+    recorded_at = factory.LazyFunction(timezone.now)
+
+
+class CustomerPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerPreference
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = "brand"
+    value = "Brand 0"
+
+
+class CustomerSizeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerSize
+
+    customer = factory.SubFactory(CustomerFactory)
+    category = "tops"
+    size = "M"
+
+
+class ActionSuggestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActionSuggestion
+
+    customer = factory.SubFactory(CustomerFactory)
+    rule = "birthday_soon"
+    score = 70.0
+    reason = "Birthday in 3 days (2 Dec): send a greeting."
+    data = factory.LazyFunction(lambda: {"occasion": "birthday", "days_until": 3})
+    channel = "email"
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class ActionOutcomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActionOutcome
+
+    customer = factory.SubFactory(CustomerFactory)
+    rule = "birthday_soon"
+    kind = "accepted"
+    score = 70.0
+    reason = "Birthday soon"
+    store = factory.LazyAttribute(lambda outcome: outcome.customer.preferred_store)
+    decided_at = factory.LazyFunction(timezone.now)
