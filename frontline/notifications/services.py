@@ -16,6 +16,7 @@ delivery (live over the channel layer, Web Push through Celery) is queued with
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -138,7 +139,9 @@ def push_subscription_delete(*, user: User, endpoint: str) -> bool:
 
 def _deliver_after_commit(notification: Notification, recipients: Audience) -> None:
     groups = recipients.groups()
-    message = {"type": CREATED, "notification": notification_payload(notification)}
+    # Encoded once here rather than once per socket in every server process.
+    frame = json.dumps({"type": "notification", "notification": notification_payload(notification)})
+    message = {"type": CREATED, "frame": frame}
     subscription_ids = list(
         PushSubscription.objects.filter(user_id__in=recipients.user_ids).values_list(
             "pk", flat=True
