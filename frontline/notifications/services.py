@@ -17,7 +17,6 @@ delivery (live over the channel layer, Web Push through Celery) is queued with
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -33,10 +32,10 @@ from frontline.notifications.payloads import notification_payload
 from frontline.notifications.selectors import unread_count
 from frontline.staff.models import Store, User
 
-logger = logging.getLogger(__name__)
-
 TITLE_LIMIT = Notification._meta.get_field("title").max_length or 140
 BODY_LIMIT = Notification._meta.get_field("body").max_length or 500
+LINK_LIMIT = Notification._meta.get_field("link").max_length or 500
+DEDUPE_KEY_LIMIT = Notification._meta.get_field("dedupe_key").max_length or 200
 
 
 def notification_create(
@@ -56,6 +55,7 @@ def notification_create(
     """
     kind_for(kind)
     _check_link(link)
+    _check_dedupe_key(dedupe_key)
     if not title.strip():
         raise ValueError("A notification needs a title.")
     if not recipients:
@@ -179,6 +179,13 @@ def _check_link(link: str) -> None:
     # Deep links stay inside the app: a path, never another site (nor a scheme-relative //).
     if link and (not link.startswith("/") or link.startswith("//")):
         raise ValueError(f"A notification link must be a path inside the app, not {link!r}.")
+    if len(link) > LINK_LIMIT:
+        raise ValueError(f"A notification link may be {LINK_LIMIT} characters at most.")
+
+
+def _check_dedupe_key(dedupe_key: str) -> None:
+    if len(dedupe_key) > DEDUPE_KEY_LIMIT:
+        raise ValueError(f"A dedupe key may be {DEDUPE_KEY_LIMIT} characters at most.")
 
 
 def _shorten(text: str, limit: int) -> str:

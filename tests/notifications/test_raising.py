@@ -170,6 +170,8 @@ def test_nobody_to_tell_writes_nothing(sent):
         ({"link": "https://evil.example/"}, "path inside the app"),
         ({"link": "//evil.example/"}, "path inside the app"),
         ({"title": "  "}, "needs a title"),
+        ({"link": "/" + "a" * 600}, "500 characters at most"),
+        ({"dedupe_key": "k" * 201}, "200 characters at most"),
     ],
 )
 def test_bad_input_is_refused_with_a_reason(associate, fields, message):
