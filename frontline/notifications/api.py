@@ -82,15 +82,18 @@ class PushEndpointSerializer(serializers.Serializer):
 @api_view(["GET"])
 def notification_list(request: Request) -> Response:
     """The staff member's notifications: catch-up with ``after``, or pages back with ``before``."""
+    staff = selectors.signed_in_staff(request.user)
     query = NotificationListQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     limit = query.validated_data.get("limit", 50)
     if "after" in query.validated_data:
         entries = selectors.notifications_after(
-            request.user, after_id=query.validated_data["after"], limit=limit + 1
+            staff,
+            after_id=query.validated_data["after"],
+            limit=limit + 1,
         )
     else:
-        entries_query = selectors.notifications_for(request.user)
+        entries_query = selectors.notifications_for(staff)
         if "before" in query.validated_data:
             entries_query = entries_query.filter(notification_id__lt=query.validated_data["before"])
         entries = list(entries_query[: limit + 1])
@@ -98,7 +101,7 @@ def notification_list(request: Request) -> Response:
         {
             "notifications": [received_payload(entry) for entry in entries[:limit]],
             "has_more": len(entries) > limit,
-            "unread_count": selectors.unread_count(request.user),
+            "unread_count": selectors.unread_count(staff),
         }
     )
 
@@ -106,15 +109,17 @@ def notification_list(request: Request) -> Response:
 @extend_schema(request=None, responses={200: UnreadCount, 404: None})
 @api_view(["POST"])
 def notification_read(request: Request, pk: int) -> Response:
-    if not services.notification_mark_read(user=request.user, notification_id=pk):
+    staff = selectors.signed_in_staff(request.user)
+    if not services.notification_mark_read(user=staff, notification_id=pk):
         return Response({"detail": "No such notification of yours."}, status=404)
-    return Response({"unread_count": selectors.unread_count(request.user)})
+    return Response({"unread_count": selectors.unread_count(staff)})
 
 
 @extend_schema(request=None, responses={200: UnreadCount})
 @api_view(["POST"])
 def notification_read_all(request: Request) -> Response:
-    services.notifications_mark_all_read(user=request.user)
+    staff = selectors.signed_in_staff(request.user)
+    services.notifications_mark_all_read(user=staff)
     return Response({"unread_count": 0})
 
 
@@ -143,11 +148,13 @@ def push_settings(request: Request) -> Response:
 @api_view(["POST", "DELETE"])
 def push_subscriptions(request: Request) -> Response:
     """Opt this device in to Web Push (POST its subscription) or out (DELETE its endpoint)."""
+    staff = selectors.signed_in_staff(request.user)
     if request.method == "DELETE":
         endpoint = PushEndpointSerializer(data=request.data)
         endpoint.is_valid(raise_exception=True)
         deleted = services.push_subscription_delete(
-            user=request.user, endpoint=endpoint.validated_data["endpoint"]
+            user=staff,
+            endpoint=endpoint.validated_data["endpoint"],
         )
         if not deleted:
             return Response({"detail": "This device was not subscribed."}, status=404)
@@ -158,7 +165,7 @@ def push_subscriptions(request: Request) -> Response:
     subscription.is_valid(raise_exception=True)
     data: dict[str, Any] = subscription.validated_data
     services.push_subscription_save(
-        user=request.user,
+        user=staff,
         endpoint=data["endpoint"],
         p256dh=data["keys"]["p256dh"],
         auth=data["keys"]["auth"],

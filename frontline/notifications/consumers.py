@@ -76,7 +76,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     # --- channel-layer events (see frontline.notifications.groups) ---------------------
 
     async def notification_created(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "notification", "notification": event["notification"]})
+        # The frame is the JSON text described above, encoded once by the sender.
+        await self.send(text_data=event["frame"])
 
     async def notification_read(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "unread", "unread_count": event["unread_count"]})

@@ -6,22 +6,58 @@ past ``capacity``) or a push that never arrives is found by the client's catch-u
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+SEND_TIMEOUT_SECONDS = 5.0
+
+
+class _SenderLoop:
+    """One event loop per process, in a daemon thread, that sync code hands its sends to.
+
+    ``async_to_sync`` called from a plain thread would start a fresh event loop per call, and
+    channels_redis opens a fresh Redis connection for every loop: several milliseconds before
+    each notification even leaves. A long-lived loop keeps one connection pool warm.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def run(self, coroutine: Any) -> None:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
+        future.result(timeout=SEND_TIMEOUT_SECONDS)
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            # A forked child (a Celery prefork worker) does not inherit the parent's thread.
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = asyncio.new_event_loop()
+                self._pid = os.getpid()
+                threading.Thread(
+                    target=self._loop.run_forever, name="notifications-sender", daemon=True
+                ).start()
+            return self._loop
+
+
+_sender = _SenderLoop()
+
 
 def broadcast(groups: Iterable[str], message: dict[str, Any]) -> None:
-    """Send one message to each group (sync code: services run after commit, in a thread)."""
+    """Send one message to each group, from sync code (services run after commit)."""
     groups = list(groups)
     if groups:
-        async_to_sync(_send_to_groups)(groups, message)
+        _sender.run(_send_to_groups(groups, message))
 
 
 async def _send_to_groups(groups: list[str], message: dict[str, Any]) -> None:

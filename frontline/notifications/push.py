@@ -95,5 +95,5 @@ def vapid_subject() -> str:
     """The contact push services may write to about our traffic (RFC 8292 ``sub``)."""
     if settings.VAPID_SUBJECT:
         return settings.VAPID_SUBJECT
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "frontline@localhost"
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL or "")[1] or "frontline@localhost"
     return f"mailto:{address}"

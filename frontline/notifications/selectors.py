@@ -11,6 +11,13 @@ from frontline.staff.models import StoreAssignment, User
 CATCH_UP_LIMIT = 200
 
 
+def signed_in_staff(user: object) -> User:
+    """``request.user`` behind ``login_required`` / ``IsAuthenticated``: always a staff member."""
+    if not isinstance(user, User):
+        raise PermissionError("a signed-in staff member is required")
+    return user
+
+
 def notifications_for(user: User) -> QuerySet[NotificationRecipient]:
     """Every notification addressed to the staff member, newest first. Nobody sees another's."""
     return (

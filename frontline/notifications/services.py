@@ -16,7 +16,7 @@ delivery (live over the channel layer, Web Push through Celery) is queued with
 
 from __future__ import annotations
 
-import logging
+import json
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -32,10 +32,10 @@ from frontline.notifications.payloads import notification_payload
 from frontline.notifications.selectors import unread_count
 from frontline.staff.models import Store, User
 
-logger = logging.getLogger(__name__)
-
 TITLE_LIMIT = Notification._meta.get_field("title").max_length or 140
 BODY_LIMIT = Notification._meta.get_field("body").max_length or 500
+LINK_LIMIT = Notification._meta.get_field("link").max_length or 500
+DEDUPE_KEY_LIMIT = Notification._meta.get_field("dedupe_key").max_length or 200
 
 
 def notification_create(
@@ -55,6 +55,7 @@ def notification_create(
     """
     kind_for(kind)
     _check_link(link)
+    _check_dedupe_key(dedupe_key)
     if not title.strip():
         raise ValueError("A notification needs a title.")
     if not recipients:
@@ -138,7 +139,9 @@ def push_subscription_delete(*, user: User, endpoint: str) -> bool:
 
 def _deliver_after_commit(notification: Notification, recipients: Audience) -> None:
     groups = recipients.groups()
-    message = {"type": CREATED, "notification": notification_payload(notification)}
+    # Encoded once here rather than once per socket in every server process.
+    frame = json.dumps({"type": "notification", "notification": notification_payload(notification)})
+    message = {"type": CREATED, "frame": frame}
     subscription_ids = list(
         PushSubscription.objects.filter(user_id__in=recipients.user_ids).values_list(
             "pk", flat=True
@@ -176,6 +179,13 @@ def _check_link(link: str) -> None:
     # Deep links stay inside the app: a path, never another site (nor a scheme-relative //).
     if link and (not link.startswith("/") or link.startswith("//")):
         raise ValueError(f"A notification link must be a path inside the app, not {link!r}.")
+    if len(link) > LINK_LIMIT:
+        raise ValueError(f"A notification link may be {LINK_LIMIT} characters at most.")
+
+
+def _check_dedupe_key(dedupe_key: str) -> None:
+    if len(dedupe_key) > DEDUPE_KEY_LIMIT:
+        raise ValueError(f"A dedupe key may be {DEDUPE_KEY_LIMIT} characters at most.")
 
 
 def _shorten(text: str, limit: int) -> str:

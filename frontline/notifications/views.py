@@ -10,16 +10,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from frontline.notifications import selectors, services
 
 PAGE_SIZE = 30
 
 
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
 @login_required
 @require_GET
-def centre(request: HttpRequest) -> HttpResponse:
-    entries_query = selectors.notifications_for(request.user)
+def centre(request: HtmxHttpRequest) -> HttpResponse:
+    staff = selectors.signed_in_staff(request.user)
+    entries_query = selectors.notifications_for(staff)
     before = _positive_int(request.GET.get("before"))
     if before:
         entries_query = entries_query.filter(notification_id__lt=before)
@@ -27,32 +33,34 @@ def centre(request: HttpRequest) -> HttpResponse:
     context = {
         "entries": entries[:PAGE_SIZE],
         "older_than": entries[PAGE_SIZE - 1].notification_id if len(entries) > PAGE_SIZE else None,
-        "unread_count": selectors.unread_count(request.user),
+        "unread_count": selectors.unread_count(staff),
     }
     return render(request, "notifications/centre.html", context)
 
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    if not services.notification_mark_read(user=request.user, notification_id=pk):
+def mark_read(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    staff = selectors.signed_in_staff(request.user)
+    if not services.notification_mark_read(user=staff, notification_id=pk):
         raise Http404("No such notification of yours.")
     if request.htmx:
-        entry = selectors.notifications_for(request.user).get(notification_id=pk)
+        entry = selectors.notifications_for(staff).get(notification_id=pk)
         response = render(request, "notifications/centre.html#entry", {"entry": entry})
-        return _with_unread_count(response, selectors.unread_count(request.user))
+        return _with_unread_count(response, selectors.unread_count(staff))
     return redirect("notifications:centre")
 
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
-    services.notifications_mark_all_read(user=request.user)
+def mark_all_read(request: HtmxHttpRequest) -> HttpResponse:
+    staff = selectors.signed_in_staff(request.user)
+    services.notifications_mark_all_read(user=staff)
     if request.htmx:
         response = render(
             request,
             "notifications/centre.html#entries",
-            {"entries": selectors.notifications_for(request.user)[:PAGE_SIZE]},
+            {"entries": selectors.notifications_for(staff)[:PAGE_SIZE]},
         )
         return _with_unread_count(response, 0)
     return redirect("notifications:centre")
@@ -60,12 +68,13 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def open_link(request: HttpRequest, pk: int) -> HttpResponse:
+def open_link(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    staff = selectors.signed_in_staff(request.user)
     """Follow a notification's deep link, marking it read on the way."""
-    entry = selectors.notifications_for(request.user).filter(notification_id=pk).first()
+    entry = selectors.notifications_for(staff).filter(notification_id=pk).first()
     if entry is None:
         raise Http404("No such notification of yours.")
-    services.notification_mark_read(user=request.user, notification_id=pk)
+    services.notification_mark_read(user=staff, notification_id=pk)
     link = entry.notification.link
     # The service only stores in-app paths; checking again costs nothing and keeps this view
     # from ever being an open redirect.

@@ -8,6 +8,9 @@ skipped there, and runs in CI's PostgreSQL pass.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -16,6 +19,8 @@ from django.db import connection
 
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.services import notification_create
+from tests.conftest import REPO, free_port, wait_for_port
+from tests.conftest import test_database_url as shared_test_database_url
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -59,7 +64,7 @@ def test_a_notification_arrives_live_shows_in_the_centre_and_reading_it_clears_t
     page.wait_for_url(f"{base_url}/")
     badge = page.locator("[data-unread-badge]")
     assert badge.is_hidden()
-    page.locator("html[data-notifications='live']").wait_for()
+    page.locator("html[data-notifications='live']").wait_for(state="attached")
 
     raise_in_another_thread(
         kind="customer.checked_in",
@@ -88,3 +93,56 @@ def test_a_notification_arrives_live_shows_in_the_centre_and_reading_it_clears_t
     page.locator(".notification .notification-state").wait_for()
     page.locator("[data-unread-badge]").wait_for(state="hidden")
     assert page.locator("[data-unread-count]").inner_text() == "0"
+
+
+def test_after_the_server_restarts_the_tablet_reconnects_and_shows_what_it_missed_once(
+    page, tmp_path, associate, password, django_db_setup
+):
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server = start_server(port, tmp_path / "first.log")
+    try:
+        page.goto(f"{base_url}/accounts/login/")
+        page.get_by_label("Username").fill(associate.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base_url}/")
+        live = page.locator("html[data-notifications='live']")
+        live.wait_for(state="attached")
+    finally:
+        stop_server(server)
+    page.locator("html[data-notifications='offline']").wait_for(state="attached")
+
+    # Raised while no server is there to push it: only the database has it.
+    raise_in_another_thread(
+        kind="hold.expired", recipients=to_staff(associate), title="The hold for Ben Ito expired"
+    )
+    server = start_server(port, tmp_path / "second.log")
+    try:
+        toast = page.locator(".toast")
+        toast.wait_for(timeout=40_000)  # the client retries with backoff, up to 30 s apart
+        assert "The hold for Ben Ito expired" in toast.inner_text()
+        live.wait_for(state="attached")
+        assert page.locator("[data-unread-count]").inner_text() == "1"
+        assert toast.count() == 1
+    finally:
+        stop_server(server)
+
+
+def start_server(port: int, log_path) -> subprocess.Popen[bytes]:
+    environment = {**os.environ, **shared_test_database_url(), "REDIS_URL": settings.REDIS_URL}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "clienteling.asgi:application",
+         "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        cwd=REPO, env=environment, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    wait_for_port(port, process)
+    return process
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from channels.db import database_sync_to_async
 
@@ -128,12 +126,16 @@ async def test_a_notification_missed_while_disconnected_arrives_once_after_recon
 
 @pytest.fixture
 def channel_layer_capacity(settings):
-    """Set the channel layer's capacity (the layer is rebuilt on the settings change)."""
+    """Use channels_redis's queueing layer with the given capacity (the layer is rebuilt)."""
+    hosts = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
 
     def set_capacity(capacity: int) -> None:
-        layers = copy.deepcopy(settings.CHANNEL_LAYERS)
-        layers["default"]["CONFIG"]["capacity"] = capacity
-        settings.CHANNEL_LAYERS = layers
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": hosts, "capacity": capacity},
+            }
+        }
 
     return set_capacity
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import transaction
 
@@ -75,24 +77,22 @@ def test_a_store_wide_event_reaches_every_active_member_of_that_store_through_on
             store=store,
         )
     assert recipients_of(notification) == {associate.username, manager.username}
-    assert sent == [
-        (
-            [f"store-{store.pk}"],
-            {
-                "type": "notification.created",
-                "notification": {
-                    "id": notification.pk,
-                    "kind": "customer.checked_in",
-                    "title": "Ana is here",
-                    "body": "",
-                    "link": "/customers/1/",
-                    "store_id": store.pk,
-                    "created_at": notification.created_at.isoformat(),
-                    "read": False,
-                },
-            },
-        )
-    ]
+    [(groups, message)] = sent
+    assert groups == [f"store-{store.pk}"]
+    assert message["type"] == "notification.created"
+    assert json.loads(message["frame"]) == {
+        "type": "notification",
+        "notification": {
+            "id": notification.pk,
+            "kind": "customer.checked_in",
+            "title": "Ana is here",
+            "body": "",
+            "link": "/customers/1/",
+            "store_id": store.pk,
+            "created_at": notification.created_at.isoformat(),
+            "read": False,
+        },
+    }
 
 
 def test_managers_only_events_skip_associates(
@@ -170,6 +170,8 @@ def test_nobody_to_tell_writes_nothing(sent):
         ({"link": "https://evil.example/"}, "path inside the app"),
         ({"link": "//evil.example/"}, "path inside the app"),
         ({"title": "  "}, "needs a title"),
+        ({"link": "/" + "a" * 600}, "500 characters at most"),
+        ({"dedupe_key": "k" * 201}, "200 characters at most"),
     ],
 )
 def test_bad_input_is_refused_with_a_reason(associate, fields, message):
