@@ -1,13 +1,16 @@
 """Writing generated row tuples to the database as fast as the backend allows.
 
-PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3, one COPY per table and batch; the rows are
-sent by psycopg's queued writer thread while Python builds the next ones, and the server
-parses and indexes them in its own process, so both cores work. Other backends (SQLite in
-development): ``executemany`` with each value prepared by its model field.
+PostgreSQL: binary ``COPY ... FROM STDIN`` through psycopg 3, one COPY per table and batch, run
+by a background thread on the transaction's own connection. While it streams batch *n* (and
+the server parses and indexes it in its own process), the main thread generates batch *n + 1*:
+both cores work. Other backends (SQLite in development): ``executemany`` with each value
+prepared by its model field, in the calling thread.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -18,6 +21,7 @@ from django.db import connection, models
 from frontline.demo.tables import Table
 
 Row = tuple[object, ...]
+Batch = list[tuple[Table, list[Row]]]
 
 
 class RowWriter(Protocol):
@@ -25,20 +29,78 @@ class RowWriter(Protocol):
 
 
 class PostgresCopyWriter:
-    def write(self, table: Table, rows: Iterable[Row]) -> int:
-        from psycopg.copy import QueuedLibpqWriter
+    """Binary COPY: psycopg encodes each value in C and the server parses no text."""
 
-        columns = ", ".join(connection.ops.quote_name(c) for c in column_names(table))
-        statement = f"COPY {connection.ops.quote_name(table.name)} ({columns}) FROM STDIN"
+    def __init__(self) -> None:
+        connection.ensure_connection()
+        # The raw psycopg connection of Django's current transaction: usable from the
+        # background thread (psycopg serialises access), where Django's ``connection``
+        # would be another connection outside the transaction.
+        self.raw = connection.connection
+        self.types: dict[str, list[int]] = {}
+
+    def column_types(self, table: Table) -> list[int]:
+        if table.name not in self.types:
+            with self.raw.cursor() as cursor:
+                cursor.execute(
+                    "SELECT attname, atttypid FROM pg_attribute "
+                    "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                    [table.name],
+                )
+                oids = dict(cursor.fetchall())
+            self.types[table.name] = [oids[column] for column in column_names(table)]
+        return self.types[table.name]
+
+    def write(self, table: Table, rows: Iterable[Row]) -> int:
+        from psycopg import sql
+
+        types = self.column_types(table)
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, column_names(table)))
+        )
         count = 0
-        with connection.cursor() as wrapper:
-            cursor = wrapper.cursor
-            with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
-                write_row = copy.write_row
-                for row in rows:
-                    write_row(row)
-                    count += 1
+        with self.raw.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(types)
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+                count += 1
         return count
+
+
+class BackgroundWriter:
+    """Writes batches on a thread while the caller prepares the next one (one batch ahead)."""
+
+    def __init__(self, writer: RowWriter, on_written: Callable[[Batch, int], None]) -> None:
+        self.writer = writer
+        self.on_written = on_written
+        self.batches: queue.Queue[Batch | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.run, name="seed-demo-writer", daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while (batch := self.batches.get()) is not None:
+            if self.error is not None:
+                continue  # keep draining so the producer never blocks; it will raise
+            try:
+                written = sum(self.writer.write(table, rows) for table, rows in batch)
+                self.on_written(batch, written)
+            except BaseException as error:
+                self.error = error
+
+    def submit(self, batch: Batch) -> None:
+        self.raise_error()
+        self.batches.put(batch)
+
+    def close(self) -> None:
+        self.batches.put(None)
+        self.thread.join()
+        self.raise_error()
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
 
 
 class ExecuteManyWriter:

@@ -13,7 +13,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 
 from frontline.catalog.models import Brand, Product
 from frontline.customers.models import Customer
@@ -29,6 +29,8 @@ from frontline.demo.generate import (
     stock_rows,
 )
 from frontline.demo.load import (
+    BackgroundWriter,
+    Batch,
     analyze,
     foreign_keys_checked_once,
     reset_sequences,
@@ -255,8 +257,11 @@ class Loader:
 
     def write(self, table: Table, rows: object) -> int:
         written = self.writer.write(table, rows)  # type: ignore[arg-type]
-        self.counts[table.name] = self.counts.get(table.name, 0) + written
+        self.count(table, written)
         return written
+
+    def count(self, table: Table, written: int) -> None:
+        self.counts[table.name] = self.counts.get(table.name, 0) + written
 
     def write_customers(self, context: CustomerContext, batch_size: int) -> None:
         """Generate chunk after chunk and write whenever ``batch_size`` customers are pending.
@@ -264,30 +269,41 @@ class Loader:
         Batches hold whole chunks: the data depends on the chunks (each has its own random
         generator), never on the batch size, which only trades memory for fewer statements.
         """
-        ids = IdCounters()
-        pending: dict[Table, list[tuple[object, ...]]] = {table: [] for table in CUSTOMER_TABLES}
-        pending_customers = 0
-        done = 0
-        batch_started = time.perf_counter()
-        for chunk in customer_chunks(context, ids):
-            for table, rows in chunk.rows.items():
-                pending[table].extend(rows)
-            pending_customers += chunk.customers
-            if (
-                pending_customers < batch_size
-                and done + pending_customers < context.total_customers
-            ):
-                continue
-            batch_rows = sum(self.write(table, pending[table]) for table in CUSTOMER_TABLES)
-            for rows in pending.values():
-                rows.clear()
-            done += pending_customers
-            pending_customers = 0
+        total = context.total_customers
+        state = {"done": 0, "batch_started": time.perf_counter()}
+
+        def written(batch: Batch, rows: int) -> None:
+            for table, table_rows in batch:
+                self.count(table, len(table_rows))
+            state["done"] += len(batch[0][1])
             now = time.perf_counter()
+            seconds = max(now - state["batch_started"], 1e-9)
             self.progress(
-                f"seed_demo: customers {done:,}/{context.total_customers:,}: "
-                f"{batch_rows:,} rows in {now - batch_started:.1f} s "
-                f"({batch_rows / max(now - batch_started, 1e-9):,.0f} rows/s), "
-                f"{now - self.started:.0f} s so far"
+                f"seed_demo: customers {state['done']:,}/{total:,}: {rows:,} rows in "
+                f"{seconds:.1f} s ({rows / seconds:,.0f} rows/s), {now - self.started:.0f} s so far"
             )
-            batch_started = now
+            state["batch_started"] = now
+
+        sink: BackgroundWriter | None = None
+        if connection.vendor == "postgresql":
+            sink = BackgroundWriter(self.writer, written)
+        pending: dict[Table, list[tuple[object, ...]]] = {table: [] for table in CUSTOMER_TABLES}
+        pending_customers = generated = 0
+        try:
+            for chunk in customer_chunks(context, IdCounters()):
+                for table, rows in chunk.rows.items():
+                    pending[table].extend(rows)
+                pending_customers += chunk.customers
+                generated += chunk.customers
+                if pending_customers < batch_size and generated < total:
+                    continue
+                batch: Batch = [(table, pending[table]) for table in CUSTOMER_TABLES]
+                if sink is not None:
+                    sink.submit(batch)
+                else:
+                    written(batch, sum(self.writer.write(t, rows) for t, rows in batch))
+                pending = {table: [] for table in CUSTOMER_TABLES}
+                pending_customers = 0
+        finally:
+            if sink is not None:
+                sink.close()
