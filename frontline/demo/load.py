@@ -203,6 +203,8 @@ def foreign_keys_checked_once(tables: Sequence[Table]) -> Iterator[None]:
             )
     yield
     with connection.cursor() as cursor:
+        # Each check is one join of the whole table against its target: let it hash in memory.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         for table_name, name, definition in constraints:
             constraint = connection.ops.quote_name(name)
             cursor.execute(f"ALTER TABLE {table_name} ADD CONSTRAINT {constraint} {definition}")
