@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -356,15 +356,32 @@ TIERS = ((1500, "gold"), (500, "silver"), (0, "member"))
 PHONE_POOL = len(ref.PHONE_PREFIXES) * 1000
 
 
-@dataclass
-class IdCounters:
-    """The last id used in each table; generation allocates ids so rows can reference rows."""
+# Each chunk owns a fixed block of ids in every table, sized for the most its customers can
+# produce, so that chunks number their rows the same whether they are generated in order or in
+# parallel (ids have gaps; the sequences are reset past the highest after loading).
+ID_BLOCKS = {
+    ORDER: 5_000,  # 200 customers x 24 orders at most
+    ORDER_LINE: 20_000,  # x 4 lines at most
+    INTERACTION: 4_000,  # 17 at most per customer
+    IDENTITY: 1_000,
+    CONSENT: 2_000,
+    SIZE: 2_000,
+    PREFERENCE: 2_000,
+}
 
-    last: dict[Table, int] = field(default_factory=dict)
+
+class IdCounters:
+    """The ids a chunk hands out, from its own block in each table."""
+
+    def __init__(self, chunk_index: int) -> None:
+        self.next_ids = {table: chunk_index * size + 1 for table, size in ID_BLOCKS.items()}
+        self.limits = {table: (chunk_index + 1) * size for table, size in ID_BLOCKS.items()}
 
     def next(self, table: Table) -> int:
-        value = self.last.get(table, 0) + 1
-        self.last[table] = value
+        value = self.next_ids[table]
+        if value > self.limits[table]:
+            raise OverflowError(f"a chunk produced more {table.name} rows than its id block")
+        self.next_ids[table] = value + 1
         return value
 
 
@@ -386,13 +403,19 @@ class Chunk:
     rows: dict[Table, list[Row]]
 
 
+def chunk_count(total_customers: int) -> int:
+    return -(-total_customers // CHUNK_SIZE)
+
+
 def customer_chunks(
-    context: CustomerContext, ids: IdCounters, first_chunk: int = 0
+    context: CustomerContext, chunk_indexes: Iterable[int] | None = None
 ) -> Iterator[Chunk]:
-    """Every customer with their history, chunk by chunk, in order."""
-    chunk_count = -(-context.total_customers // CHUNK_SIZE)
-    for chunk_index in range(first_chunk, chunk_count):
+    """Every customer with their history, chunk by chunk (all chunks in order by default)."""
+    if chunk_indexes is None:
+        chunk_indexes = range(chunk_count(context.total_customers))
+    for chunk_index in chunk_indexes:
         rng = rng_for(context.world.seed, f"customers:{chunk_index}")
+        ids = IdCounters(chunk_index)
         start = chunk_index * CHUNK_SIZE
         stop = min(start + CHUNK_SIZE, context.total_customers)
         rows: dict[Table, list[Row]] = {

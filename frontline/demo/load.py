@@ -1,16 +1,12 @@
 """Writing generated row tuples to the database as fast as the backend allows.
 
-PostgreSQL: binary ``COPY ... FROM STDIN`` through psycopg 3, one COPY per table and batch, run
-by a background thread on the transaction's own connection. While it streams batch *n* (and
-the server parses and indexes it in its own process), the main thread generates batch *n + 1*:
-both cores work. Other backends (SQLite in development): ``executemany`` with each value
-prepared by its model field, in the calling thread.
+PostgreSQL: binary ``COPY ... FROM STDIN`` through psycopg 3, one COPY per table and batch
+(customer batches are encoded by worker processes, see ``parallel``). Other backends (SQLite in
+development): ``executemany`` with each value prepared by its model field.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -21,7 +17,6 @@ from django.db import connection, models
 from frontline.demo.tables import Table
 
 Row = tuple[object, ...]
-Batch = list[tuple[Table, list[Row]]]
 
 
 class RowWriter(Protocol):
@@ -51,56 +46,45 @@ class PostgresCopyWriter:
             self.types[table.name] = [oids[column] for column in column_names(table)]
         return self.types[table.name]
 
-    def write(self, table: Table, rows: Iterable[Row]) -> int:
+    def statement(self, table: Table) -> Any:
         from psycopg import sql
 
-        types = self.column_types(table)
-        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, column_names(table)))
         )
+
+    def write_encoded(self, table: Table, pieces: Iterable[bytes]) -> None:
+        """Stream rows already encoded in the binary COPY format (see ``parallel``)."""
+        from frontline.demo.parallel import SIGNATURE, TRAILER
+
+        with self.raw.cursor() as cursor, cursor.copy(self.statement(table)) as copy:
+            copy.write(SIGNATURE)
+            for piece in pieces:
+                copy.write(piece)
+            copy.write(TRAILER)
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        """How another process reaches the same database."""
+        settings = connection.settings_dict
+        kwargs = {
+            "dbname": settings["NAME"],
+            "user": settings.get("USER"),
+            "password": settings.get("PASSWORD"),
+            "host": settings.get("HOST"),
+            "port": settings.get("PORT"),
+        }
+        return {key: value for key, value in kwargs.items() if value}
+
+    def write(self, table: Table, rows: Iterable[Row]) -> int:
+        types = self.column_types(table)
         count = 0
-        with self.raw.cursor() as cursor, cursor.copy(statement) as copy:
+        with self.raw.cursor() as cursor, cursor.copy(self.statement(table)) as copy:
             copy.set_types(types)
             write_row = copy.write_row
             for row in rows:
                 write_row(row)
                 count += 1
         return count
-
-
-class BackgroundWriter:
-    """Writes batches on a thread while the caller prepares the next one (one batch ahead)."""
-
-    def __init__(self, writer: RowWriter, on_written: Callable[[Batch, int], None]) -> None:
-        self.writer = writer
-        self.on_written = on_written
-        self.batches: queue.Queue[Batch | None] = queue.Queue(maxsize=1)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self.run, name="seed-demo-writer", daemon=True)
-        self.thread.start()
-
-    def run(self) -> None:
-        while (batch := self.batches.get()) is not None:
-            if self.error is not None:
-                continue  # keep draining so the producer never blocks; it will raise
-            try:
-                written = sum(self.writer.write(table, rows) for table, rows in batch)
-                self.on_written(batch, written)
-            except BaseException as error:
-                self.error = error
-
-    def submit(self, batch: Batch) -> None:
-        self.raise_error()
-        self.batches.put(batch)
-
-    def close(self) -> None:
-        self.batches.put(None)
-        self.thread.join()
-        self.raise_error()
-
-    def raise_error(self) -> None:
-        if self.error is not None:
-            raise self.error
 
 
 class ExecuteManyWriter:

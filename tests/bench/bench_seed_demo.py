@@ -174,7 +174,6 @@ def measure_bulk_create(customers: int) -> dict[str, Any]:
 
     from frontline.demo.generate import (
         CustomerContext,
-        IdCounters,
         build_catalogue,
         customer_chunks,
     )
@@ -192,7 +191,7 @@ def measure_bulk_create(customers: int) -> dict[str, Any]:
             if table is not STOCK_LEVEL:
                 insert_with_bulk_create(table, catalogue.rows[table])
         rows = {table: [] for table in CUSTOMER_TABLES}
-        for chunk in customer_chunks(CustomerContext(world, catalogue, customers), IdCounters()):
+        for chunk in customer_chunks(CustomerContext(world, catalogue, customers)):
             for table, chunk_rows in chunk.rows.items():
                 rows[table].extend(chunk_rows)
         started = time.perf_counter()
