@@ -178,7 +178,7 @@ def ean13(number: int) -> str:
 def build_catalogue(world: World, product_count: int) -> Catalogue:
     rng = rng_for(world.seed, "catalogue")
     today = world.today.toordinal()
-    brand_rows = [(i + 1, brand.name) for i, brand in enumerate(ref.BRANDS)]
+    brand_rows: list[Row] = [(i + 1, brand.name) for i, brand in enumerate(ref.BRANDS)]
     product_rows: list[Row] = []
     variant_rows: list[Row] = []
     products: list[CatalogueProduct] = []

@@ -107,13 +107,13 @@ class ExecuteManyWriter:
         ]
         if prepared:
             with connection.cursor() as cursor:
-                cursor.executemany(statement, prepared)
+                cursor.executemany(statement, prepared)  # type: ignore[arg-type]
         return len(prepared)
 
 
 def column_names(table: Table) -> list[str]:
     fields = fields_by_attname(table.model)
-    return [fields[attname].column for attname in table.columns]
+    return [str(fields[attname].column) for attname in table.columns]
 
 
 def fields_by_attname(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
@@ -127,11 +127,15 @@ def value_adapters(table: Table) -> list[Callable[[object], object] | None]:
     adapters: list[Callable[[object], object] | None] = []
     for attname in table.columns:
         field = fields[attname]
-        if isinstance(field, needs_preparing):
-            adapters.append(lambda value, field=field: field.get_db_prep_save(value, connection))
-        else:
-            adapters.append(None)
+        adapters.append(preparer(field) if isinstance(field, needs_preparing) else None)
     return adapters
+
+
+def preparer(field: models.Field[Any, Any]) -> Callable[[object], object]:
+    def prepare(value: object) -> object:
+        return field.get_db_prep_save(value, connection)
+
+    return prepare
 
 
 def writer_for_connection() -> RowWriter:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,8 +91,12 @@ def write_customers_in_parallel(
     connect_kwargs: dict[str, Any],
     column_types: dict[str, list[int]],
     write_batch: Callable[[EncodedBatch], None],
-) -> None:
-    """Workers generate batches ahead (a bounded window); the parent writes them in order."""
+) -> float:
+    """Workers generate batches ahead (a bounded window); the parent writes them in order.
+
+    Returns the seconds the parent spent waiting for the workers: when it is small, the
+    database is what bounds the load; when it is large, generation is.
+    """
     chunks_per_batch = max(1, batch_size // CHUNK_SIZE)
     total_chunks = chunk_count(context.total_customers)
     batches = [
@@ -103,10 +108,20 @@ def write_customers_in_parallel(
         workers, initializer=start_worker, initargs=(context, connect_kwargs, column_types)
     ) as pool:
         pending: deque[AsyncResult[EncodedBatch]] = deque()
+        waited = 0.0
+
+        def write_oldest() -> None:
+            nonlocal waited
+            started = time.perf_counter()
+            batch = pending.popleft().get()
+            waited += time.perf_counter() - started
+            write_batch(batch)
+
         for first, last in batches:
             pending.append(pool.apply_async(encode_chunks, (first, last)))
             # At most one batch per worker waits to be written: memory stays bounded.
             if len(pending) > workers:
-                write_batch(pending.popleft().get())
+                write_oldest()
         while pending:
-            write_batch(pending.popleft().get())
+            write_oldest()
+    return waited

@@ -279,13 +279,19 @@ class Loader:
         self.batch_started = time.perf_counter()
         if isinstance(self.writer, PostgresCopyWriter) and workers > 0:
             writer = self.writer
-            write_customers_in_parallel(
+            started = time.perf_counter()
+            waited = write_customers_in_parallel(
                 context=context,
                 batch_size=batch_size,
                 workers=workers,
                 connect_kwargs=writer.connect_kwargs(),
                 column_types={t.name: writer.column_types(t) for t in CUSTOMER_TABLES},
                 write_batch=self.write_encoded_batch,
+            )
+            self.progress(
+                f"seed_demo: customers took {time.perf_counter() - started:.1f} s, of which "
+                f"{waited:.1f} s waiting for the {workers} generating processes "
+                "(the rest: the database taking the rows)"
             )
             return
         pending: dict[Table, list[tuple[object, ...]]] = {table: [] for table in CUSTOMER_TABLES}
