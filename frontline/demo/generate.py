@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -140,16 +140,27 @@ class CatalogueProduct:
     # variants[colour index][size index] = (variant id, sku, line description, price in pennies)
     variants: list[list[tuple[int, str, str, int]]]
 
+    @property
+    def style_index(self) -> int:
+        return STYLE_NAMES.index(self.style)
+
+
+Bucket = tuple[list[CatalogueProduct], list[int]]  # products oldest first, their launch ordinals
+SEASON_AW, SEASON_SS, SEASON_ANY = range(3)
+
 
 @dataclass
 class Catalogue:
     products: list[CatalogueProduct]
     rows: dict[Table, list[Row]]
-    # (key) -> (products sorted by launch date, their launch ordinals)
-    index: dict[tuple[object, ...], tuple[list[CatalogueProduct], list[int]]]
-
-    def candidates(self, key: tuple[object, ...]) -> tuple[list[CatalogueProduct], list[int]]:
-        return self.index.get(key, ([], []))
+    # Buckets of products for fast picking, indexed by numbers rather than keyed by tuples
+    # (building and hashing a tuple key per pick is measurable over millions of picks):
+    # by_brand_category[brand][category][season], by_brand[brand][season], and so on.
+    by_brand_category: list[list[list[Bucket]]] = field(default_factory=list)
+    by_brand: list[list[Bucket]] = field(default_factory=list)
+    by_style_category: list[list[list[Bucket]]] = field(default_factory=list)
+    by_category: list[list[Bucket]] = field(default_factory=list)
+    everything: list[Bucket] = field(default_factory=list)
 
 
 def colour_code(colour: str) -> str:
@@ -167,7 +178,7 @@ def ean13(number: int) -> str:
 def build_catalogue(world: World, product_count: int) -> Catalogue:
     rng = rng_for(world.seed, "catalogue")
     today = world.today.toordinal()
-    brand_rows = [(i + 1, brand.name) for i, brand in enumerate(ref.BRANDS)]
+    brand_rows: list[Row] = [(i + 1, brand.name) for i, brand in enumerate(ref.BRANDS)]
     product_rows: list[Row] = []
     variant_rows: list[Row] = []
     products: list[CatalogueProduct] = []
@@ -242,31 +253,44 @@ def build_catalogue(world: World, product_count: int) -> Catalogue:
                 variants,
             )
         )
-    return Catalogue(
-        products=products,
-        rows={BRAND: brand_rows, PRODUCT: product_rows, VARIANT: variant_rows},
-        index=index_catalogue(products),
+    catalogue = Catalogue(
+        products=products, rows={BRAND: brand_rows, PRODUCT: product_rows, VARIANT: variant_rows}
     )
+    index_catalogue(catalogue)
+    return catalogue
 
 
-def index_catalogue(
-    products: list[CatalogueProduct],
-) -> dict[tuple[object, ...], tuple[list[CatalogueProduct], list[int]]]:
-    """Products by (brand|style|all, category, season key), oldest first, for fast picking."""
-    buckets: dict[tuple[object, ...], list[CatalogueProduct]] = {}
-    for product in sorted(products, key=lambda p: (p.launched, p.id)):
-        for season_key in SEASON_KEYS:
+def index_catalogue(catalogue: Catalogue) -> None:
+    """Fill the catalogue's buckets: a season's bucket holds its own and all-year products."""
+    brands, styles, categories = len(ref.BRANDS), len(STYLE_NAMES), len(ref.CATEGORIES)
+
+    def buckets() -> list[Bucket]:
+        return [([], []) for _ in SEASON_KEYS]
+
+    catalogue.by_brand_category = [[buckets() for _ in range(categories)] for _ in range(brands)]
+    catalogue.by_brand = [buckets() for _ in range(brands)]
+    catalogue.by_style_category = [[buckets() for _ in range(categories)] for _ in range(styles)]
+    catalogue.by_category = [buckets() for _ in range(categories)]
+    catalogue.everything = buckets()
+    for product in sorted(catalogue.products, key=lambda p: (p.launched, p.id)):
+        for season, season_key in enumerate(SEASON_KEYS):
             if season_key != "any" and product.season not in (season_key, "all"):
                 continue
-            for key in (
-                ("brand", product.brand, product.category, season_key),
-                ("brand", product.brand, season_key),
-                ("style", product.style, product.category, season_key),
-                ("category", product.category, season_key),
-                ("any", season_key),
+            for bucket in (
+                catalogue.by_brand_category[product.brand][product.category][season],
+                catalogue.by_brand[product.brand][season],
+                catalogue.by_style_category[product.style_index][product.category][season],
+                catalogue.by_category[product.category][season],
+                catalogue.everything[season],
             ):
-                buckets.setdefault(key, []).append(product)
-    return {key: (items, [p.launched for p in items]) for key, items in buckets.items()}
+                bucket[0].append(product)
+                bucket[1].append(product.launched)
+
+
+def launched_by(bucket: Bucket, day: int, rng: random.Random) -> CatalogueProduct | None:
+    """A random product of the bucket that was already on sale on ``day``."""
+    available = bisect_right(bucket[1], day)
+    return bucket[0][int(rng.random() * available)] if available else None
 
 
 def stock_rows(world: World, catalogue: Catalogue) -> Iterator[Row]:
@@ -324,23 +348,40 @@ STYLE_PICK = weighted_picker([s.popularity for s in ref.STYLES])
 MONTH_WEIGHT = (0, 1.1, 0.8, 0.9, 0.9, 0.9, 0.9, 1.1, 0.8, 0.9, 1.0, 1.5, 1.6)
 # The season a month's purchases come from: autumn/winter lines from September to January,
 # spring/summer lines from March to July, anything in the February and August changeovers.
-MONTH_SEASON = ("", "aw", "any", "ss", "ss", "ss", "ss", "ss", "any", "aw", "aw", "aw", "aw")
+MONTH_SEASON = (-1, SEASON_AW, SEASON_ANY, *[SEASON_SS] * 5, SEASON_ANY, *[SEASON_AW] * 4)
 LINES_PICK = weighted_picker([0.55, 0.28, 0.12, 0.05])
 QUANTITY_PICK = weighted_picker([0.92, 0.07, 0.01])
 BODY_PICK = weighted_picker([1, 3, 4, 3, 1])
-TIERS = ((2500, "gold"), (700, "silver"), (0, "member"))
+TIERS = ((1500, "gold"), (500, "silver"), (0, "member"))
 PHONE_POOL = len(ref.PHONE_PREFIXES) * 1000
 
 
-@dataclass
-class IdCounters:
-    """The last id used in each table; generation allocates ids so rows can reference rows."""
+# Each chunk owns a fixed block of ids in every table, sized for the most its customers can
+# produce, so that chunks number their rows the same whether they are generated in order or in
+# parallel (ids have gaps; the sequences are reset past the highest after loading).
+ID_BLOCKS = {
+    ORDER: 5_000,  # 200 customers x 24 orders at most
+    ORDER_LINE: 20_000,  # x 4 lines at most
+    INTERACTION: 4_000,  # 17 at most per customer
+    IDENTITY: 1_000,
+    CONSENT: 2_000,
+    SIZE: 2_000,
+    PREFERENCE: 2_000,
+}
 
-    last: dict[Table, int] = field(default_factory=dict)
+
+class IdCounters:
+    """The ids a chunk hands out, from its own block in each table."""
+
+    def __init__(self, chunk_index: int) -> None:
+        self.next_ids = {table: chunk_index * size + 1 for table, size in ID_BLOCKS.items()}
+        self.limits = {table: (chunk_index + 1) * size for table, size in ID_BLOCKS.items()}
 
     def next(self, table: Table) -> int:
-        value = self.last.get(table, 0) + 1
-        self.last[table] = value
+        value = self.next_ids[table]
+        if value > self.limits[table]:
+            raise OverflowError(f"a chunk produced more {table.name} rows than its id block")
+        self.next_ids[table] = value + 1
         return value
 
 
@@ -362,13 +403,19 @@ class Chunk:
     rows: dict[Table, list[Row]]
 
 
+def chunk_count(total_customers: int) -> int:
+    return -(-total_customers // CHUNK_SIZE)
+
+
 def customer_chunks(
-    context: CustomerContext, ids: IdCounters, first_chunk: int = 0
+    context: CustomerContext, chunk_indexes: Iterable[int] | None = None
 ) -> Iterator[Chunk]:
-    """Every customer with their history, chunk by chunk, in order."""
-    chunk_count = -(-context.total_customers // CHUNK_SIZE)
-    for chunk_index in range(first_chunk, chunk_count):
+    """Every customer with their history, chunk by chunk (all chunks in order by default)."""
+    if chunk_indexes is None:
+        chunk_indexes = range(chunk_count(context.total_customers))
+    for chunk_index in chunk_indexes:
         rng = rng_for(context.world.seed, f"customers:{chunk_index}")
+        ids = IdCounters(chunk_index)
         start = chunk_index * CHUNK_SIZE
         stop = min(start + CHUNK_SIZE, context.total_customers)
         rows: dict[Table, list[Row]] = {
@@ -484,6 +531,7 @@ class CustomerBuilder:
         self.main_style = STYLE_NAMES[pick_weighted(rng, *STYLE_PICK)]
         second = STYLE_NAMES[pick_weighted(rng, *STYLE_PICK)]
         self.styles = (self.main_style,) if second == self.main_style else (self.main_style, second)
+        self.style_indexes = [STYLE_NAMES.index(style) for style in self.styles]
         matching = [i for i, b in enumerate(ref.BRANDS) if b.styles[0] in self.styles]
         matching += [i for i, b in enumerate(ref.BRANDS) if b.styles[1] == self.main_style]
         brand_count = 1 if rng.random() < 0.45 else 2 if rng.random() < 0.7 else 3
@@ -614,10 +662,10 @@ class CustomerBuilder:
             )
         if online:
             number = f"W{order_id:09d}"
-            source, external_id = "ecommerce", f"EC-{order_id}"
+            source, external_id = "ecommerce", f"EC-{order_id:09d}"
         else:
             number = f"S{order_id:09d}"
-            source, external_id = "pos", f"POS-{store.city.code.upper()}-{order_id}"  # type: ignore[union-attr]
+            source, external_id = "pos", f"POS-{store.city.code.upper()}-{order_id:09d}"  # type: ignore[union-attr]
             self.store_times.append(placed)
         self.rows[ORDER].append(
             (
@@ -638,27 +686,29 @@ class CustomerBuilder:
         self.lifetime_pennies += kept
         self.order_times.append(placed)
 
-    def pick_product(self, season: str, day: int) -> CatalogueProduct:
+    def pick_product(self, season: int, day: int) -> CatalogueProduct:
         """Mostly the customer's brands, else their style, else anything, in season and launched."""
         rng = self.rng
         catalogue = self.catalogue
         category = pick_weighted(rng, *self.category_pick)
         roll = rng.random()
-        keys: list[tuple[object, ...]] = []
         if roll < 0.7:
             brand = self.brands[int(rng.random() * len(self.brands))]
-            keys += [("brand", brand, category, season), ("brand", brand, season)]
+            found = launched_by(catalogue.by_brand_category[brand][category][season], day, rng)
+            found = found or launched_by(catalogue.by_brand[brand][season], day, rng)
+            if found:
+                return found
         if roll < 0.9:
-            keys.append(
-                ("style", self.styles[int(rng.random() * len(self.styles))], category, season)
-            )
-        keys += [("category", category, season), ("category", category, "any"), ("any", "any")]
-        for key in keys:
-            products, launches = catalogue.candidates(key)
-            available = bisect_right(launches, day)
-            if available:
-                return products[int(rng.random() * available)]
-        return catalogue.products[int(rng.random() * len(catalogue.products))]
+            style = self.style_indexes[int(rng.random() * len(self.style_indexes))]
+            found = launched_by(catalogue.by_style_category[style][category][season], day, rng)
+            if found:
+                return found
+        found = (
+            launched_by(catalogue.by_category[category][season], day, rng)
+            or launched_by(catalogue.by_category[category][SEASON_ANY], day, rng)
+            or launched_by(catalogue.everything[SEASON_ANY], day, rng)
+        )
+        return found or catalogue.products[int(rng.random() * len(catalogue.products))]
 
     def pick_colour(self, product: CatalogueProduct) -> int:
         rng = self.rng
@@ -816,7 +866,7 @@ class CustomerBuilder:
         return choice(self.rng, store.advisers).id
 
     def item_name(self) -> str:
-        product = self.pick_product("any", self.today)
+        product = self.pick_product(SEASON_ANY, self.today)
         return product.name
 
     def topic(self, topics: Sequence[str]) -> str:

@@ -1,8 +1,7 @@
 """Writing generated row tuples to the database as fast as the backend allows.
 
-PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3, one COPY per table and batch; the rows are
-sent by psycopg's queued writer thread while Python builds the next ones, and the server
-parses and indexes them in its own process, so both cores work. Other backends (SQLite in
+PostgreSQL: binary ``COPY ... FROM STDIN`` through psycopg 3, one COPY per table and batch
+(customer batches are encoded by worker processes, see ``parallel``). Other backends (SQLite in
 development): ``executemany`` with each value prepared by its model field.
 """
 
@@ -25,19 +24,66 @@ class RowWriter(Protocol):
 
 
 class PostgresCopyWriter:
-    def write(self, table: Table, rows: Iterable[Row]) -> int:
-        from psycopg.copy import QueuedLibpqWriter
+    """Binary COPY: psycopg encodes each value in C and the server parses no text."""
 
-        columns = ", ".join(connection.ops.quote_name(c) for c in column_names(table))
-        statement = f"COPY {connection.ops.quote_name(table.name)} ({columns}) FROM STDIN"
+    def __init__(self) -> None:
+        connection.ensure_connection()
+        # The raw psycopg connection of Django's current transaction: usable from the
+        # background thread (psycopg serialises access), where Django's ``connection``
+        # would be another connection outside the transaction.
+        self.raw = connection.connection
+        self.types: dict[str, list[int]] = {}
+
+    def column_types(self, table: Table) -> list[int]:
+        if table.name not in self.types:
+            with self.raw.cursor() as cursor:
+                cursor.execute(
+                    "SELECT attname, atttypid FROM pg_attribute "
+                    "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                    [table.name],
+                )
+                oids = dict(cursor.fetchall())
+            self.types[table.name] = [oids[column] for column in column_names(table)]
+        return self.types[table.name]
+
+    def statement(self, table: Table) -> Any:
+        from psycopg import sql
+
+        return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, column_names(table)))
+        )
+
+    def write_encoded(self, table: Table, pieces: Iterable[bytes]) -> None:
+        """Stream rows already encoded in the binary COPY format (see ``parallel``)."""
+        from frontline.demo.parallel import SIGNATURE, TRAILER
+
+        with self.raw.cursor() as cursor, cursor.copy(self.statement(table)) as copy:
+            copy.write(SIGNATURE)
+            for piece in pieces:
+                copy.write(piece)
+            copy.write(TRAILER)
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        """How another process reaches the same database."""
+        settings = connection.settings_dict
+        kwargs = {
+            "dbname": settings["NAME"],
+            "user": settings.get("USER"),
+            "password": settings.get("PASSWORD"),
+            "host": settings.get("HOST"),
+            "port": settings.get("PORT"),
+        }
+        return {key: value for key, value in kwargs.items() if value}
+
+    def write(self, table: Table, rows: Iterable[Row]) -> int:
+        types = self.column_types(table)
         count = 0
-        with connection.cursor() as wrapper:
-            cursor = wrapper.cursor
-            with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
-                write_row = copy.write_row
-                for row in rows:
-                    write_row(row)
-                    count += 1
+        with self.raw.cursor() as cursor, cursor.copy(self.statement(table)) as copy:
+            copy.set_types(types)
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+                count += 1
         return count
 
 
@@ -61,13 +107,13 @@ class ExecuteManyWriter:
         ]
         if prepared:
             with connection.cursor() as cursor:
-                cursor.executemany(statement, prepared)
+                cursor.executemany(statement, prepared)  # type: ignore[arg-type]
         return len(prepared)
 
 
 def column_names(table: Table) -> list[str]:
     fields = fields_by_attname(table.model)
-    return [fields[attname].column for attname in table.columns]
+    return [str(fields[attname].column) for attname in table.columns]
 
 
 def fields_by_attname(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
@@ -81,11 +127,15 @@ def value_adapters(table: Table) -> list[Callable[[object], object] | None]:
     adapters: list[Callable[[object], object] | None] = []
     for attname in table.columns:
         field = fields[attname]
-        if isinstance(field, needs_preparing):
-            adapters.append(lambda value, field=field: field.get_db_prep_save(value, connection))
-        else:
-            adapters.append(None)
+        adapters.append(preparer(field) if isinstance(field, needs_preparing) else None)
     return adapters
+
+
+def preparer(field: models.Field[Any, Any]) -> Callable[[object], object]:
+    def prepare(value: object) -> object:
+        return field.get_db_prep_save(value, connection)
+
+    return prepare
 
 
 def writer_for_connection() -> RowWriter:
@@ -141,6 +191,8 @@ def foreign_keys_checked_once(tables: Sequence[Table]) -> Iterator[None]:
             )
     yield
     with connection.cursor() as cursor:
+        # Each check is one join of the whole table against its target: let it hash in memory.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         for table_name, name, definition in constraints:
             constraint = connection.ops.quote_name(name)
             cursor.execute(f"ALTER TABLE {table_name} ADD CONSTRAINT {constraint} {definition}")

@@ -20,7 +20,6 @@ from frontline.customers.models import Customer
 from frontline.demo import reference as ref
 from frontline.demo.generate import (
     CustomerContext,
-    IdCounters,
     StaffMember,
     StoreRef,
     World,
@@ -29,11 +28,13 @@ from frontline.demo.generate import (
     stock_rows,
 )
 from frontline.demo.load import (
+    PostgresCopyWriter,
     analyze,
     foreign_keys_checked_once,
     reset_sequences,
     writer_for_connection,
 )
+from frontline.demo.parallel import EncodedBatch, write_customers_in_parallel
 from frontline.demo.tables import ALL_TABLES, CATALOGUE_TABLES, CUSTOMER_TABLES, STOCK_LEVEL, Table
 from frontline.orders.models import Order
 from frontline.staff.models import StaffRole, Store, StoreAssignment, User
@@ -41,6 +42,8 @@ from frontline.staff.models import StaffRole, Store, StoreAssignment, User
 MIN_STORES = 2  # associate2 works at store 2
 MAX_STORES = len(ref.CITIES)
 DEFAULT_BATCH_SIZE = 10_000
+# Processes generating customers on PostgreSQL (0: in the command's own process).
+DEFAULT_WORKERS = 2
 Progress = Callable[[str], None]
 
 
@@ -192,6 +195,7 @@ def demo_seed(
     if_empty: bool = False,
     today: date | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int = DEFAULT_WORKERS,
     progress: Progress = lambda message: None,
 ) -> SeedResult:
     """Load the demo brand into an empty database, in one transaction.
@@ -203,8 +207,8 @@ def demo_seed(
     """
     if customers < 0 or products < 1:
         raise DemoError("--customers must be 0 or more and --products 1 or more.")
-    if batch_size < 1:
-        raise DemoError("--batch-size must be 1 or more.")
+    if batch_size < 1 or workers < 0:
+        raise DemoError("--batch-size must be 1 or more and --workers 0 or more.")
     started = time.perf_counter()
     today = today or date.today()
     with transaction.atomic():
@@ -232,7 +236,9 @@ def demo_seed(
                 else:
                     loader.write(table, catalogue.rows[table])
             progress(f"seed_demo: catalogue of {products:,} products written")
-            loader.write_customers(CustomerContext(world, catalogue, customers), batch_size)
+            loader.write_customers(
+                CustomerContext(world, catalogue, customers), batch_size, workers
+            )
             progress("seed_demo: checking every reference (foreign keys) once")
         reset_sequences(ALL_TABLES)
     analyze(ALL_TABLES)
@@ -255,39 +261,67 @@ class Loader:
 
     def write(self, table: Table, rows: object) -> int:
         written = self.writer.write(table, rows)  # type: ignore[arg-type]
-        self.counts[table.name] = self.counts.get(table.name, 0) + written
+        self.count(table, written)
         return written
 
-    def write_customers(self, context: CustomerContext, batch_size: int) -> None:
-        """Generate chunk after chunk and write whenever ``batch_size`` customers are pending.
+    def count(self, table: Table, written: int) -> None:
+        self.counts[table.name] = self.counts.get(table.name, 0) + written
+
+    def write_customers(self, context: CustomerContext, batch_size: int, workers: int) -> None:
+        """Generate the customers chunk by chunk and write them ``batch_size`` at a time.
 
         Batches hold whole chunks: the data depends on the chunks (each has its own random
-        generator), never on the batch size, which only trades memory for fewer statements.
+        generator and id blocks), never on the batch size or the number of workers, which only
+        trade memory and processes for speed.
         """
-        ids = IdCounters()
+        self.customers_total = context.total_customers
+        self.customers_done = 0
+        self.batch_started = time.perf_counter()
+        if isinstance(self.writer, PostgresCopyWriter) and workers > 0:
+            writer = self.writer
+            started = time.perf_counter()
+            waited = write_customers_in_parallel(
+                context=context,
+                batch_size=batch_size,
+                workers=workers,
+                connect_kwargs=writer.connect_kwargs(),
+                column_types={t.name: writer.column_types(t) for t in CUSTOMER_TABLES},
+                write_batch=self.write_encoded_batch,
+            )
+            self.progress(
+                f"seed_demo: customers took {time.perf_counter() - started:.1f} s, of which "
+                f"{waited:.1f} s waiting for the {workers} generating processes "
+                "(the rest: the database taking the rows)"
+            )
+            return
         pending: dict[Table, list[tuple[object, ...]]] = {table: [] for table in CUSTOMER_TABLES}
-        pending_customers = 0
-        done = 0
-        batch_started = time.perf_counter()
-        for chunk in customer_chunks(context, ids):
+        pending_customers = generated = 0
+        for chunk in customer_chunks(context):
             for table, rows in chunk.rows.items():
                 pending[table].extend(rows)
             pending_customers += chunk.customers
-            if (
-                pending_customers < batch_size
-                and done + pending_customers < context.total_customers
-            ):
-                continue
-            batch_rows = sum(self.write(table, pending[table]) for table in CUSTOMER_TABLES)
-            for rows in pending.values():
-                rows.clear()
-            done += pending_customers
-            pending_customers = 0
-            now = time.perf_counter()
-            self.progress(
-                f"seed_demo: customers {done:,}/{context.total_customers:,}: "
-                f"{batch_rows:,} rows in {now - batch_started:.1f} s "
-                f"({batch_rows / max(now - batch_started, 1e-9):,.0f} rows/s), "
-                f"{now - self.started:.0f} s so far"
-            )
-            batch_started = now
+            generated += chunk.customers
+            if pending_customers >= batch_size or generated == context.total_customers:
+                written = sum(self.write(table, pending[table]) for table in CUSTOMER_TABLES)
+                self.batch_written(pending_customers, written)
+                pending = {table: [] for table in CUSTOMER_TABLES}
+                pending_customers = 0
+
+    def write_encoded_batch(self, batch: EncodedBatch) -> None:
+        assert isinstance(self.writer, PostgresCopyWriter)
+        for table, (rows, data) in zip(CUSTOMER_TABLES, batch.tables, strict=True):
+            if rows:
+                self.writer.write_encoded(table, [data])
+                self.count(table, rows)
+        self.batch_written(batch.customers, sum(rows for rows, _data in batch.tables))
+
+    def batch_written(self, customers: int, rows: int) -> None:
+        self.customers_done += customers
+        now = time.perf_counter()
+        seconds = max(now - self.batch_started, 1e-9)
+        self.progress(
+            f"seed_demo: customers {self.customers_done:,}/{self.customers_total:,}: "
+            f"{rows:,} rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s), "
+            f"{now - self.started:.0f} s so far"
+        )
+        self.batch_started = now

@@ -13,11 +13,13 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import psutil
 import psycopg
 from psycopg import sql
 
@@ -47,12 +49,12 @@ def run(options: Any) -> Report:
     manage(["migrate", "--noinput", "-v0"], environment)
     baseline = bulk_create_baseline(BASELINE_CUSTOMERS[options.scale], environment)
 
-    seconds, peak_rss_mb, output = timed_seed(customers, environment)
+    seconds, figures, output = timed_seed(customers, environment)
     counts = table_counts(database_url)
     total_rows = sum(counts.values())
     results: dict[str, float] = {
         "seconds": round(seconds, 1),
-        "peak_rss_mb": peak_rss_mb,
+        **figures,
         "rows_per_s": round(total_rows / seconds),
     }
     for table in REPORTED_TABLES:
@@ -64,6 +66,8 @@ def run(options: Any) -> Report:
             "customers": customers,
             "products": 300,
             "stores": 3,
+            "workers": 2,
+            "batch_size": 10_000,
             "seed": SEED,
             "rows": counts,
             "total_rows": total_rows,
@@ -109,8 +113,8 @@ def manage(arguments: list[str], environment: dict[str, str]) -> str:
     return completed.stdout
 
 
-def timed_seed(customers: int, environment: dict[str, str]) -> tuple[float, float, str]:
-    """Run seed_demo, echoing its progress; return seconds, peak RSS (MB) and its output."""
+def timed_seed(customers: int, environment: dict[str, str]) -> tuple[float, dict[str, float], str]:
+    """Run seed_demo, echoing its progress; return seconds, its resource figures and output."""
     command = [
         sys.executable,
         "manage.py",
@@ -129,20 +133,57 @@ def timed_seed(customers: int, environment: dict[str, str]) -> tuple[float, floa
         stderr=subprocess.STDOUT,
         text=True,
     )
+    tree_peak = TreeMemory(process.pid)
+    tree_peak.start()
     lines = []
     assert process.stdout is not None
     for line in process.stdout:
         sys.stdout.write(f"  {line}")
         sys.stdout.flush()
         lines.append(line)
-    # wait4 gives this child's own resource usage, so its peak memory is not mixed up with
-    # that of the migrate and baseline subprocesses run before it.
+    # wait4 gives this child's own resource usage (with that of the worker processes it
+    # reaped), so it is not mixed up with the migrate and baseline subprocesses run before.
+    # ru_maxrss is the largest single process; the sampled tree total is reported beside it.
     _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    tree_peak.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise RuntimeError(f"seed_demo failed ({process.returncode}):\n{''.join(lines[-20:])}")
-    return seconds, round(usage.ru_maxrss / 1024, 1), "".join(lines)
+    figures = {
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_tree_pss_mb": tree_peak.peak_mb,
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+    }
+    return seconds, figures, "".join(lines)
+
+
+class TreeMemory(threading.Thread):
+    """Samples the memory of a process and all its descendants, keeping the peak.
+
+    Proportional set size (PSS): pages the forked workers share with the parent count once,
+    as they use memory once; summing RSS would count them in every process.
+    """
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_mb = 0.0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.25):
+            try:
+                root = psutil.Process(self.pid)
+                processes = [root, *root.children(recursive=True)]
+                total = sum(p.memory_full_info().pss for p in processes if p.is_running())
+            except psutil.Error:
+                continue
+            self.peak_mb = max(self.peak_mb, round(total / 2**20, 1))
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
 
 
 def table_counts(database_url: str) -> dict[str, int]:
@@ -174,7 +215,6 @@ def measure_bulk_create(customers: int) -> dict[str, Any]:
 
     from frontline.demo.generate import (
         CustomerContext,
-        IdCounters,
         build_catalogue,
         customer_chunks,
     )
@@ -192,7 +232,7 @@ def measure_bulk_create(customers: int) -> dict[str, Any]:
             if table is not STOCK_LEVEL:
                 insert_with_bulk_create(table, catalogue.rows[table])
         rows = {table: [] for table in CUSTOMER_TABLES}
-        for chunk in customer_chunks(CustomerContext(world, catalogue, customers), IdCounters()):
+        for chunk in customer_chunks(CustomerContext(world, catalogue, customers)):
             for table, chunk_rows in chunk.rows.items():
                 rows[table].extend(chunk_rows)
         started = time.perf_counter()

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from frontline.demo.services import DEFAULT_BATCH_SIZE, DemoError, demo_seed
+from frontline.demo.services import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, DemoError, demo_seed
 
 
 class Command(BaseCommand):
@@ -40,6 +40,12 @@ class Command(BaseCommand):
             help="customers written per batch: memory against round trips (data does not change)",
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=DEFAULT_WORKERS,
+            help="PostgreSQL: processes generating customers (0: none; data does not change)",
+        )
+        parser.add_argument(
             "--today",
             type=date.fromisoformat,
             default=None,
@@ -56,6 +62,7 @@ class Command(BaseCommand):
                 if_empty=options["if_empty"],
                 today=options["today"],
                 batch_size=options["batch_size"],
+                workers=options["workers"],
                 progress=self.report,
             )
         except DemoError as error:
