@@ -160,7 +160,10 @@ def _upsert_postgresql(spec: TableSpec, batch: list[Row], *, want_ids: bool) -> 
 
 
 def _attribute(spec: TableSpec, column: str) -> str:
-    return spec.model._meta.get_field(_field_name(spec, column)).attname
+    for model_field in spec.model._meta.concrete_fields:
+        if model_field.column == column:
+            return str(model_field.attname)
+    raise LookupError(f"{spec.table} has no column {column}")
 
 
 def _field_name(spec: TableSpec, column: str) -> str:

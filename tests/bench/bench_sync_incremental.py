@@ -21,7 +21,7 @@ from frontline.customers.models import Customer, CustomerIdentity
 from frontline.sync import engine
 from frontline.sync.connectors.file_drop import inbox_of
 from frontline.sync.models import Cursor, Source
-from tests.bench.bench_sync_full import input_files
+from tests.bench.bench_sync_full import customers_input
 from tests.bench.harness import Report
 from tests.bench.sync_support import BENCH_VAR, reset_tables
 from tests.sync import generate
@@ -36,7 +36,7 @@ def load_customers(customers: int) -> None:
     seed = Source.objects.create(
         name="bench-shop-seed", kind="file_drop", record_source="ecommerce"
     )
-    customers_file, _ = input_files(customers, customers * 5)
+    customers_file = customers_input(customers)
     inbox = inbox_of(seed.name)
     inbox.mkdir(parents=True, exist_ok=True)
     os.link(customers_file, inbox / customers_file.name)
