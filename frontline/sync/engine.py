@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -27,6 +27,31 @@ from frontline.sync.models import Cursor, Lease, QuarantinedRecord, Run, Source
 from frontline.sync.writers import WRITERS, WriteOutcome
 
 logger = logging.getLogger("frontline.sync")
+
+
+# Tables each entity writes, and how many new rows make their planner statistics stale.
+WRITTEN_TABLES = {
+    "customers": ("customers_customer", "customers_customeridentity"),
+    "orders": ("orders_order", "orders_orderline", "customers_customer"),
+    "products": ("catalog_brand", "catalog_product", "catalog_variant"),
+    "stock": ("catalog_stocklevel",),
+    "interactions": ("customers_interaction",),
+}
+STATISTICS_EVERY = 50_000
+
+
+def refresh_statistics(entity: str) -> None:
+    """ANALYZE what a big load wrote.
+
+    A table that grew from nothing still has the statistics of an empty table until autovacuum
+    comes round, and the planner then answers a per-page lookup of a few thousand keys by
+    scanning a million rows (seen here: 0.02 s became 1 s a page).
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in WRITTEN_TABLES[entity]:
+            cursor.execute(f"ANALYZE {table}")
 
 
 class LeaseLost(RuntimeError):
@@ -175,8 +200,12 @@ def run_sync(
         connector = connector_for(source)
         if external_ids is None:
             cursor, _ = Cursor.objects.get_or_create(source=source, entity=entity)
+            analysed_at = 0
             for page in connector.pages(entity, dict(cursor.value)):
                 _land_page(run, connector, entity, page, cursor=cursor, holder=holder)
+                if run.created - analysed_at >= STATISTICS_EVERY:
+                    refresh_statistics(entity)
+                    analysed_at = run.created
         else:
             raws = connector.fetch(entity, external_ids)
             _land_page(run, connector, entity, Page(raws, {}), cursor=None, holder=holder)

@@ -27,7 +27,7 @@ def run_sync_task(source_id: int, entity: str, trigger: str = Run.Trigger.SCHEDU
 
 
 @shared_task(bind=True, max_retries=5, **TASK_OPTIONS)
-def sync_records_task(self, source_id: int, entity: str, external_ids: list[str]) -> int | None:  # type: ignore[no-untyped-def]
+def sync_records_task(self, source_id: int, entity: str, external_ids: list[str]) -> int | None:
     """A targeted sync of the records a webhook named; waits its turn if a run is going."""
     source = Source.objects.filter(pk=source_id, is_active=True).first()
     if source is None:

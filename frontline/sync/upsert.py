@@ -95,6 +95,10 @@ def copy_into_staging(name: str, template_table: str, columns: list[str], rows: 
         with cursor.copy(copy_statement) as copy:
             for row in rows:
                 copy.write_row([row[column] for column in columns])
+        if rows:
+            # Without statistics the planner guesses the temporary table's size and may join
+            # it to a million-row table by scanning that table whole.
+            cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
 
 
 def _upsert_postgresql(spec: TableSpec, batch: list[Row], *, want_ids: bool) -> UpsertResult:
@@ -160,7 +164,10 @@ def _upsert_postgresql(spec: TableSpec, batch: list[Row], *, want_ids: bool) -> 
 
 
 def _attribute(spec: TableSpec, column: str) -> str:
-    return spec.model._meta.get_field(_field_name(spec, column)).attname
+    for model_field in spec.model._meta.concrete_fields:
+        if model_field.column == column:
+            return str(model_field.attname)
+    raise LookupError(f"{spec.table} has no column {column}")
 
 
 def _field_name(spec: TableSpec, column: str) -> str:

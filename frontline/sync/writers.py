@@ -386,6 +386,7 @@ def _replace_changed_lines_postgresql(lines: list[Record]) -> set[int]:
         with cursor.copy(f"COPY stage_lines ({', '.join(columns)}, line_no) FROM STDIN") as copy:
             for line in lines:
                 copy.write_row([*(line[name] for name in columns), line["line_no"]])
+        cursor.execute("ANALYZE stage_lines")
         compared = ", ".join(LINE_COLUMNS)
         cursor.execute(
             f"""

@@ -31,15 +31,22 @@ NAIVE_SAMPLES = {"full": 20_000, "small": 2_000}
 SOURCE_NAME = "bench-erp"
 
 
-def input_files(customers: int, lines: int) -> tuple[Path, Path]:
+def customers_input(customers: int) -> Path:
     """Generated once per size and kept under var/bench/sync (deterministic content)."""
-    folder = BENCH_VAR / f"full-{customers}-{lines}"
+    folder = BENCH_VAR / f"customers-{customers}"
     folder.mkdir(parents=True, exist_ok=True)
     customers_file = folder / "customers-bench.csv"
-    orders_file = folder / "orders-bench.csv"
     if not customers_file.exists():
         generate.write_customers(customers_file.with_suffix(".part"), customers)
         customers_file.with_suffix(".part").rename(customers_file)
+    return customers_file
+
+
+def input_files(customers: int, lines: int) -> tuple[Path, Path]:
+    customers_file = customers_input(customers)
+    folder = BENCH_VAR / f"orders-{customers}-{lines}"
+    folder.mkdir(parents=True, exist_ok=True)
+    orders_file = folder / "orders-bench.csv"
     if not orders_file.exists():
         generate.write_orders(orders_file.with_suffix(".part"), lines, customers=customers)
         orders_file.with_suffix(".part").rename(orders_file)

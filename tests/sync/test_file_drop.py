@@ -352,3 +352,17 @@ def test_runs_of_the_same_source_and_entity_never_overlap_but_an_expired_lease_i
         expires_at=timezone.now() - timedelta(seconds=1)
     )
     assert sync(erp, "customers").status == "succeeded"
+
+
+def test_a_big_load_refreshes_the_planner_statistics_as_it_goes(erp, drop, settings, monkeypatch):
+    settings.SYNC_PAGE_SIZE = 2
+    monkeypatch.setattr(engine, "STATISTICS_EVERY", 2)
+    analysed = []
+    real_refresh = engine.refresh_statistics
+    monkeypatch.setattr(
+        engine, "refresh_statistics", lambda entity: analysed.append(entity) or real_refresh(entity)
+    )
+    drop("customers-1.csv", [customer_row(n) for n in range(5)])
+
+    assert sync(erp, "customers").status == "succeeded"
+    assert analysed == ["customers", "customers"]

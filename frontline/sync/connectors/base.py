@@ -44,7 +44,7 @@ class Connector:
         mapper = getattr(self, f"map_{entity}", None)
         if mapper is None:
             raise NotImplementedError(f"{type(self).__name__} does not sync {entity}")
-        return mapper(raw)  # type: ignore[no-any-return]
+        return mapper(raw)
 
     def external_id(self, entity: str, raw: Raw) -> str:
         value = raw.get("id") or raw.get("external_id") or raw.get("Id") or ""

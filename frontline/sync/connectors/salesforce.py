@@ -32,7 +32,10 @@ FIELDS = {
     "Task": "Id, WhoId, Subject, Description, ActivityDate, TaskSubtype, SystemModstamp",
 }
 FILTERS = {"Contact": "", "Account": "IsPersonAccount = true", "Task": "Frontline_Key__c = null"}
-OBJECTS = {Entity.CUSTOMERS: ("Contact", "Account"), Entity.INTERACTIONS: ("Task",)}
+OBJECTS: dict[str, tuple[str, ...]] = {
+    Entity.CUSTOMERS: ("Contact", "Account"),
+    Entity.INTERACTIONS: ("Task",),
+}
 SALESFORCE_ID = re.compile(r"^[A-Za-z0-9]{15,18}$")
 OUTBOX_KEY = re.compile(r"[A-Za-z0-9.:_-]{1,80}")
 TASK_KINDS = {"Call": InteractionChannel.PHONE, "Email": InteractionChannel.EMAIL}

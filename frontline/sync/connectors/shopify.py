@@ -21,7 +21,11 @@ from frontline.sync.connectors.http import new_client, request, secret
 from frontline.sync.models import Entity
 
 API_VERSION = "2024-10"
-RESOURCES = {Entity.CUSTOMERS: "customers", Entity.ORDERS: "orders", Entity.PRODUCTS: "products"}
+RESOURCES: dict[str, str] = {
+    Entity.CUSTOMERS: "customers",
+    Entity.ORDERS: "orders",
+    Entity.PRODUCTS: "products",
+}
 SINGULAR = {"customers": "customer", "orders": "order", "products": "product"}
 PAGE_LIMIT = 250
 
@@ -38,7 +42,7 @@ class ShopifyConnector(Connector):
 
     def pages(self, entity: str, cursor: dict[str, Any]) -> Iterator[Page]:
         resource = RESOURCES[entity]
-        params: dict[str, Any] | None = {"limit": PAGE_LIMIT, "order": "updated_at asc"}
+        params: dict[str, Any] = {"limit": PAGE_LIMIT, "order": "updated_at asc"}
         if cursor.get("updated_at_min"):
             params["updated_at_min"] = cursor["updated_at_min"]
         if entity == Entity.ORDERS:
@@ -47,12 +51,12 @@ class ShopifyConnector(Connector):
         newest = cursor.get("updated_at_min", "")
         with self.client() as client:
             while url:
-                response = request(client, "GET", url, params=params)
+                response = request(client, "GET", url, params=params or None)
                 items = response.json()[resource]
                 newest = max([newest, *(item.get("updated_at") or "" for item in items)])
                 yield Page(self._flatten(entity, items), {"updated_at_min": newest})
                 # The next link carries every parameter (Shopify's page_info): send none again.
-                url, params = response.links.get("next", {}).get("url"), None
+                url, params = response.links.get("next", {}).get("url"), {}
 
     def fetch(self, entity: str, external_ids: list[str]) -> list[Raw]:
         resource = RESOURCES[entity]
