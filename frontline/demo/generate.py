@@ -12,6 +12,15 @@ regular, occasional, lapsed, new) that shapes how often and how recently they bu
 main style, favourite brands and colours that their purchases follow most of the time, one size
 per category that their purchases use, seasonal buying (autumn/winter lines in autumn, spring/
 summer lines in spring), and returns that are likelier when an item was bought in another size.
+
+Conventions later features can rely on:
+- ``Customer.lifetime_value`` is net of returns; ``Order.total`` is what was paid at the till.
+- ``Customer.last_visit_at`` is the latest in-store moment: a store visit (an Interaction of
+  kind "visit") or an in-store order.
+- A complaint is answered when a staff member's "message" follows it for the same customer;
+  complaints of the last days are often still unanswered.
+- Online orders have no store; in-store orders name their store and, mostly, the associate.
+- Appointments and follow-ups are not generated (their domains do not exist yet).
 """
 
 from __future__ import annotations

@@ -32,10 +32,6 @@ class Table:
     def name(self) -> str:
         return self.model._meta.db_table
 
-    @property
-    def key(self) -> str:
-        return self.model._meta.label_lower
-
 
 BRAND = Table(Brand, ("id", "name"))
 PRODUCT = Table(
