@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "frontline.catalog",
     "frontline.orders",
     "frontline.demo",
+    "frontline.privacy",
 ]
 
 MIDDLEWARE = [

@@ -13,12 +13,14 @@ admin.site.site_title = "Frontline"
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
+    path("customers/", include("frontline.customers.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
 
 urlpatterns = [
     path("", include("frontline.core.urls")),
+    path("customers/", include("frontline.customers.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

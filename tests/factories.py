@@ -149,3 +149,60 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     sku = factory.LazyAttribute(lambda line: line.variant.sku)
     quantity = 1
     unit_price = Decimal("89.00")
+
+
+# --- Customers (issue 3) -------------------------------------------------------------------
+from frontline.customers.models import (  # noqa: E402
+    Consent,
+    CustomerNote,
+    CustomerPreference,
+    CustomerSize,
+    WishlistItem,
+)
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    customer = factory.SubFactory(CustomerFactory)
+    channel = "email"
+    purpose = "marketing"
+    granted = True
+    recorded_at = factory.LazyFunction(timezone.now)
+
+
+class SizeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerSize
+
+    customer = factory.SubFactory(CustomerFactory)
+    category = "tops"
+    size = "M"
+
+
+class PreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerPreference
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = "colour"
+    value = factory.Sequence(lambda n: f"colour {n}")
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerNote
+
+    customer = factory.SubFactory(CustomerFactory)
+    author = factory.SubFactory(UserFactory)
+    body = "Prefers fittings on Saturday mornings."
+
+
+class WishlistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WishlistItem
+
+    customer = factory.SubFactory(CustomerFactory)
+    description = "Cashmere scarf, camel"
+    source = "associate"
