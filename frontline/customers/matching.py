@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, Value
 from django.db.models.functions import Replace, Upper
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, utils
 
 from frontline.customers.models import Customer, CustomerIdentity
 
@@ -54,7 +54,10 @@ def postcode_key(postcode: str) -> str:
 def name_similarity(a: Customer, b: Customer) -> float:
     return (
         fuzz.token_set_ratio(
-            folded_name(a.first_name, a.last_name), folded_name(b.first_name, b.last_name)
+            folded_name(a.first_name, a.last_name),
+            folded_name(b.first_name, b.last_name),
+            # Punctuation becomes a word break: "Lovelace-King" holds the word "lovelace".
+            processor=utils.default_process,
         )
         / 100
     )

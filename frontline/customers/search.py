@@ -29,6 +29,9 @@ from frontline.customers.models import Customer, CustomerIdentity
 from frontline.customers.normalize import normalize_phone, phone_digits
 
 MAX_QUERY_LENGTH = 100
+# pg_trgm's default word-similarity threshold (0.6) misses one-letter typos in short names
+# ("lovalace" scores 0.5 against "ada lovelace"); 0.45 finds them and stays selective.
+WORD_SIMILARITY_THRESHOLD = 0.45
 MIN_NAME_LENGTH = 3
 MIN_PHONE_DIGITS = 4
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-./]+$")
@@ -82,7 +85,9 @@ def search_customers(base: QuerySet[Customer], raw_query: str, *, limit: int = 2
             break
         for customer in tier(base.exclude(pk__in=list(found)), limit - len(found)):
             found.setdefault(customer.pk, customer)
-    if not hint and _is_short_name(query):
+    if hint:
+        pass
+    elif _is_short_name(query):
         hint = (
             f"Type at least {MIN_NAME_LENGTH} letters to search within names; "
             "showing names that start with what you typed."
@@ -154,12 +159,26 @@ def _prefix(base: QuerySet[Customer], query: str) -> QuerySet[Customer]:
 
 
 def _similar(base: QuerySet[Customer], query: str) -> QuerySet[Customer]:
+    _set_word_similarity_threshold()
     text = query.lower()
     return (
         base.filter(TrigramWordSimilar(F("search_name"), Value(text)))
         .alias(similarity=TrigramWordSimilarity(Value(text), "search_name"))
         .order_by("-similarity", "pk")
     )
+
+
+def _set_word_similarity_threshold() -> None:
+    """The ``<%`` operator (the one the trigram index serves) reads its threshold from a setting.
+
+    Set for the session, so it holds whether or not a transaction is open; every search on
+    any connection sets the same value, so a pooled connection keeping it is harmless.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(WORD_SIMILARITY_THRESHOLD)],
+        )
 
 
 def _as_phone(query: str) -> str:
@@ -172,5 +191,10 @@ def _as_phone(query: str) -> str:
 
 
 def _significant_digits(query: str) -> str:
-    """The digits that end a stored E.164 number: a national trunk '0' is not among them."""
-    return phone_digits(query).lstrip("0")
+    """The digits that end a stored E.164 number.
+
+    A whole national number ("07700 900123") starts with a trunk '0' (or '00' for an
+    international prefix) that E.164 drops; a short fragment ("0123") is taken as typed.
+    """
+    digits = phone_digits(query)
+    return digits.lstrip("0") if len(digits) >= 9 else digits
