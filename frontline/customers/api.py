@@ -7,6 +7,7 @@ Every response an endpoint can give is in the OpenAPI schema (drf-spectacular), 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -19,6 +20,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -183,14 +185,24 @@ class ProfileSerializer(serializers.Serializer):
     sentiment_trend = TrendMonthSerializer(many=True, source="trend")
 
 
+# At least one character that is neither a space nor NUL: what the note service accepts,
+# stated in the schema (as a pattern) so that clients know it before they send.
+NOTE_HAS_TEXT = RegexValidator(r"[^\s\x00]", message="A note cannot be empty.")
+
+
 class NoteCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=services.NOTE_MAX_LENGTH, trim_whitespace=True)
+    body = serializers.CharField(
+        max_length=services.NOTE_MAX_LENGTH, trim_whitespace=True, validators=[NOTE_HAS_TEXT]
+    )
     pinned = serializers.BooleanField(default=False)
 
 
 class NoteUpdateSerializer(serializers.Serializer):
     body = serializers.CharField(
-        max_length=services.NOTE_MAX_LENGTH, trim_whitespace=True, required=False
+        max_length=services.NOTE_MAX_LENGTH,
+        trim_whitespace=True,
+        required=False,
+        validators=[NOTE_HAS_TEXT],
     )
     pinned = serializers.BooleanField(required=False)
 
@@ -310,6 +322,8 @@ class CustomerTimelineApi(APIView):
 
 
 class CustomerNotesApi(APIView):
+    parser_classes = [JSONParser]
+
     @extend_schema(
         operation_id="customers_notes_create",
         summary="Add a note to the customer",
@@ -334,6 +348,8 @@ class CustomerNotesApi(APIView):
 
 
 class CustomerNoteApi(APIView):
+    parser_classes = [JSONParser]
+
     @extend_schema(
         operation_id="customers_notes_update",
         summary="Edit your own note's text, or pin/unpin any note",

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from frontline.customers.models import Interaction
-from frontline.customers.selectors import customer_timeline
 from frontline.customers.panels import ProfilePanel, profile_panel_register, profile_panels
+from frontline.customers.selectors import customer_timeline
 from frontline.privacy.models import AccessAction, PersonalDataAccess
 from tests.factories import (
     ConsentFactory,
