@@ -22,6 +22,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py runstack
 
 test: $(STAMP)

@@ -9,6 +9,7 @@ shares the one server: the first to need it starts it, the others find it throug
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import socket
@@ -78,13 +79,20 @@ def _start_server(directory: Path, port: int) -> int:
     process = subprocess.Popen(
         [
             str(redis_server_binary()),
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(directory),
-            "--logfile", str(directory / "redis.log"),
-            "--daemonize", "no",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+            "--logfile",
+            str(directory / "redis.log"),
+            "--daemonize",
+            "no",
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -108,13 +116,9 @@ def stop(directory: Path) -> bool:
     state = _read_state(directory / "server.json")
     if not state:
         return False
-    try:
-        redis.Redis.from_url(_url(state["port"]), socket_connect_timeout=0.5).shutdown(
-            nosave=True
-        )
-    except (redis.RedisError, OSError):
-        # Shutdown closes the connection under our feet; a server that is already gone is
-        # what we wanted as well.
-        pass
+    # Shutdown closes the connection under our feet; a server that is already gone is what we
+    # wanted as well.
+    with contextlib.suppress(redis.RedisError, OSError):
+        redis.Redis.from_url(_url(state["port"]), socket_connect_timeout=0.5).shutdown(nosave=True)
     (directory / "server.json").unlink(missing_ok=True)
     return True

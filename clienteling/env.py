@@ -7,6 +7,7 @@ parsed, so a typo in a deployment fails at start-up rather than at the first req
 from __future__ import annotations
 
 import os
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -18,6 +19,10 @@ class MissingSetting(ImproperlyConfigured):
     """A value that production cannot do without was not given."""
 
 
+@overload
+def get_str(name: str, default: str, *, required: bool = False) -> str: ...
+@overload
+def get_str(name: str, default: None = None, *, required: bool = False) -> str | None: ...
 def get_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
     value = os.environ.get(name)
     if value is None or value.strip() == "":

@@ -8,7 +8,7 @@ with a message naming the missing variable.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "frontline.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "clienteling.urls"
@@ -109,7 +111,7 @@ if DATABASE_URL:
 else:
     default_database = {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / "db.sqlite3",
+        "NAME": str(VAR_DIR / "db.sqlite3"),
     }
 if default_database["ENGINE"] == "django.db.backends.postgresql":
     default_database.setdefault("OPTIONS", {})["pool"] = {
@@ -133,28 +135,21 @@ DATABASES = {"default": default_database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, Celery ------------------------------------------------
-REDIS_URL = env.get_str("REDIS_URL", required=PRODUCTION)
-if not REDIS_URL:
-    REDIS_URL = embedded_redis.ensure_running(VAR_DIR / "redis")
+REDIS_URL: str = env.get_str("REDIS_URL", required=PRODUCTION) or embedded_redis.ensure_running(
+    VAR_DIR / "redis"
+)
 if not REDIS_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis:// URL.")
 
-
-def redis_database(number: int) -> str:
-    """The URL of one logical database on the configured Redis server.
-
-    Cache, channel layer and Celery each get their own database number so that flushing one
-    never empties another. A path already given in REDIS_URL is replaced.
-    """
-    parts = urlsplit(REDIS_URL)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{number}", parts.query, ""))
-
+# Cache, channel layer and Celery share the one database REDIS_URL names, each under its own
+# key prefix; REDIS_PREFIX lets several Frontline instances (or test runs) share a server.
+REDIS_PREFIX = env.get_str("REDIS_PREFIX", default="frontline")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": redis_database(1),
-        "KEY_PREFIX": "frontline",
+        "BACKEND": "frontline.core.cache.NamespacedRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{REDIS_PREFIX}:cache",
     }
 }
 
@@ -162,7 +157,8 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [redis_database(2)],
+            "hosts": [REDIS_URL],
+            "prefix": f"{REDIS_PREFIX}:channels",
             # channels_redis drops group messages past capacity without a word; notifications
             # are persisted and caught up on reconnect, but a generous capacity keeps that rare.
             "capacity": 1500,
@@ -172,7 +168,7 @@ CHANNEL_LAYERS = {
     }
 }
 
-CELERY_BROKER_URL = redis_database(3)
+CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -181,10 +177,41 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # A task still running when the visibility timeout passes is delivered again (Celery #5935);
 # keep it well above the hard time limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "global_keyprefix": f"{REDIS_PREFIX}:celery:",
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Fixed schedules; beat's DatabaseScheduler copies them into the admin-editable tables.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "worker-heartbeat": {
+        "task": "frontline.core.tasks.record_worker_heartbeat_task",
+        "schedule": 60,
+    },
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env.get_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Periodic tasks: each domain adds its entries in its own block below; the DatabaseScheduler
+# copies them into django-celery-beat's tables when beat starts.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# --- Catalog: holds and stock -----------------------------------------------------------
+# Dotted path of the class that confirms stock live with the ERP before a hold (a
+# frontline.catalog.confirmation.StockConfirmer); empty: holds rely on the synced figure.
+CATALOG_STOCK_CONFIRMER = env.get_str("CATALOG_STOCK_CONFIRMER", default="")
+CATALOG_STOCK_CONFIRMER_URL = env.get_str("CATALOG_STOCK_CONFIRMER_URL", default="")
+# The associate is waiting: a slower ERP answer is not worth having.
+CATALOG_STOCK_CONFIRM_TIMEOUT = env.get_int("CATALOG_STOCK_CONFIRM_TIMEOUT_SECONDS", 2, minimum=1)
+# Callables (dotted paths) called with watch= and stock= when a watched size is back in stock:
+# the seam for recommended next actions.
+CATALOG_BACK_IN_STOCK_HOOKS: list[str] = []
+CELERY_BEAT_SCHEDULE["catalog-expire-holds"] = {
+    "task": "frontline.catalog.tasks.expire_holds_task",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+
+RATELIMIT_VIEW = "frontline.core.views.rate_limited"
 
 # --- Sessions, security -----------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -212,10 +239,14 @@ EMAIL_URL = env.get_str("EMAIL_URL")
 if EMAIL_URL:
     parsed_email = urlsplit(EMAIL_URL)
     if parsed_email.scheme not in {"smtp", "smtps", "submission"}:
-        raise ImproperlyConfigured(f"EMAIL_URL={EMAIL_URL!r}: use smtp://, smtps:// or submission://")
+        raise ImproperlyConfigured(
+            f"EMAIL_URL={EMAIL_URL!r}: use smtp://, smtps:// or submission://"
+        )
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = parsed_email.hostname or "localhost"
-    EMAIL_PORT = parsed_email.port or {"smtp": 25, "smtps": 465, "submission": 587}[parsed_email.scheme]
+    EMAIL_PORT = (
+        parsed_email.port or {"smtp": 25, "smtps": 465, "submission": 587}[parsed_email.scheme]
+    )
     EMAIL_HOST_USER = unquote(parsed_email.username or "")
     EMAIL_HOST_PASSWORD = unquote(parsed_email.password or "")
     EMAIL_USE_SSL = parsed_email.scheme == "smtps"
@@ -301,5 +332,9 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "frontline": {"level": LOG_LEVEL, "propagate": True},
+        # One line per request; quiet in development unless asked for with LOG_REQUESTS=1.
+        "frontline.requests": {
+            "level": "INFO" if env.get_bool("LOG_REQUESTS", default=PRODUCTION) else "WARNING"
+        },
     },
 }

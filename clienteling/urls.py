@@ -4,31 +4,26 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
-from frontline.staff.forms import StaffLoginForm
+from frontline.staff.views import StaffLoginView, StaffTokenView
 
 admin.site.site_header = "Frontline back office"
 admin.site.site_title = "Frontline"
 
 api_patterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", StaffTokenView.as_view(), name="token"),
     path("customers/", include("frontline.customers.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("catalog/", include("frontline.catalog.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("frontline.core.urls")),
     path("customers/", include("frontline.customers.urls")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=StaffLoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", StaffLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("stock/", include("frontline.catalog.urls")),
     path("api/", include((api_patterns, "api"))),
 ]

@@ -17,6 +17,21 @@ from tests.factories import TEST_PASSWORD, StoreAssignmentFactory
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache, so rate limits and cached pages never leak."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # Production hashing is deliberately slow; tests sign in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def associate(db):
     return StoreAssignmentFactory(role="associate").user
@@ -76,9 +91,21 @@ def start_asgi_server(tmp_path: Path, django_db_setup: None) -> Iterator[object]
         log = (tmp_path / f"uvicorn-{port}.log").open("wb")
         env = {**os.environ, **test_database_url(), **environment}
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "clienteling.asgi:application",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "clienteling.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         processes.append(process)
         base_url = f"http://127.0.0.1:{port}"

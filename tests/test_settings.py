@@ -29,8 +29,16 @@ def load_settings(**overrides: str | None) -> subprocess.CompletedProcess[str]:
         if value is not None:
             environment[name] = value
     return subprocess.run(
-        [sys.executable, "-c", "import clienteling.settings as s; print(s.DATABASES['default']['ENGINE'])"],
-        cwd=REPO, env=environment, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import clienteling.settings as s; print(s.DATABASES['default']['ENGINE'])",
+        ],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -81,13 +82,175 @@ class StockLevel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["variant", "store"], name="one_stock_row_per_store"),
             models.CheckConstraint(condition=models.Q(on_hand__gte=0), name="on_hand_not_negative"),
-            models.CheckConstraint(condition=models.Q(reserved__gte=0), name="reserved_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(reserved__gte=0), name="reserved_not_negative"
+            ),
             models.CheckConstraint(
                 condition=models.Q(reserved__lte=models.F("on_hand")),
                 name="reserved_within_on_hand",
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.variant_id} at {self.store_id}: {self.on_hand} on hand, {self.reserved} held"
+
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+
+class Hold(models.Model):
+    """Units of a variant kept aside at a store for a customer until a deadline.
+
+    While a hold is active its quantity is counted in ``StockLevel.reserved`` of the same store
+    and variant; every service that changes ``status`` changes ``reserved`` in the same
+    transaction, so the two never disagree.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Sold"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    class Basis(models.TextChoices):
+        LIVE = "live", "Confirmed live with the ERP"
+        SYNCED = "synced", "Synced stock figure"
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="holds"
+    )
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="holds")
+    store = models.ForeignKey(
+        "staff.Store",
+        on_delete=models.PROTECT,
+        related_name="holds",
+        help_text="Where the item is kept",
+    )
+    requested_from = models.ForeignKey(
+        "staff.Store",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="holds_requested",
+        help_text="The associate's store when the item is kept in another store",
+    )
+    quantity = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    expires_at = models.DateTimeField()
+    pickup_note = models.CharField(max_length=300, blank=True)
+    basis = models.CharField(max_length=6, choices=Basis.choices, default=Basis.SYNCED)
+    basis_as_of = models.DateTimeField(
+        null=True, blank=True, help_text="When the stock figure the hold relied on was true"
+    )
+    basis_detail = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            # The store's holds list and the expiry sweep read active holds only.
+            models.Index(
+                fields=["store", "expires_at"],
+                condition=models.Q(status="active"),
+                name="hold_active_by_store",
+            ),
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(status="active"),
+                name="hold_active_expiry",
+            ),
+            models.Index(fields=["customer", "-created_at"], name="hold_by_customer"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="hold_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="active") | models.Q(closed_at__isnull=False),
+                name="closed_hold_has_closed_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold {self.pk}: {self.quantity} x {self.variant_id} at {self.store_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class HoldRequest(models.Model):
+    """A request to another store to put aside the item of a hold placed from elsewhere."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the store"
+        ACCEPTED = "accepted", "Put aside"
+        DECLINED = "declined", "Declined"
+
+    hold = models.OneToOneField(Hold, on_delete=models.CASCADE, related_name="request")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"Request for hold {self.hold_id}: {self.status}"
+
+
+class BackInStockWatch(models.Model):
+    """A customer waits for a product in a size; sync's stock arrival tells their associate."""
+
+    class Source(models.TextChoices):
+        ASSOCIATE = "associate", "Added by an associate"
+        WISHLIST = "wishlist", "From the wishlist"
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="stock_watches"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="watches")
+    size = models.CharField(max_length=10)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stock_watches",
+        help_text="The associate told when it arrives",
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ASSOCIATE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notified_store = models.ForeignKey(
+        "staff.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["product", "size"],
+                condition=models.Q(notified_at__isnull=True),
+                name="watch_waiting",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "product", "size"],
+                condition=models.Q(notified_at__isnull=True),
+                name="one_waiting_watch_per_size",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} waits for {self.product_id} in {self.size}"

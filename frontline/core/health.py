@@ -5,10 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
+
+from frontline.core.tasks import WORKER_HEARTBEAT_KEY
 
 
 @dataclass(frozen=True)
@@ -26,9 +31,7 @@ def _database_answers() -> None:
 
 
 def _redis_answers() -> None:
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
-    )
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
     try:
         client.ping()
     finally:
@@ -47,13 +50,25 @@ def run_checks() -> list[CheckResult]:
         started = time.perf_counter()
         try:
             check()
-        except Exception as error:  # noqa: BLE001 — any failure means "down", and we say why.
+        except Exception as error:  # Any failure means "down", and we say why.
             results.append(
                 CheckResult(name, False, _elapsed_ms(started), f"{type(error).__name__}: {error}")
             )
         else:
             results.append(CheckResult(name, True, _elapsed_ms(started)))
     return results
+
+
+def worker_status() -> dict[str, object]:
+    """When a Celery worker last ran the heartbeat task that beat sends every minute."""
+    try:
+        last = cache.get(WORKER_HEARTBEAT_KEY)
+    except Exception:  # Redis is down: the redis check already says so.
+        last = None
+    if last is None:
+        return {"last_heartbeat": None, "seconds_ago": None}
+    seconds_ago = (timezone.now() - datetime.fromisoformat(last)).total_seconds()
+    return {"last_heartbeat": last, "seconds_ago": round(seconds_ago, 1)}
 
 
 def _elapsed_ms(started: float) -> float:

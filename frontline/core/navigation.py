@@ -14,4 +14,6 @@ class NavItem:
 
 MAIN_NAVIGATION: list[NavItem] = [
     NavItem("Customers", "core:home", "search"),
+    NavItem("Stock", "catalog:lookup", "box"),
+    NavItem("Holds", "catalog:holds", "bookmark"),
 ]

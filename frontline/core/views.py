@@ -8,7 +8,7 @@ from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from frontline.core.health import run_checks
+from frontline.core.health import run_checks, worker_status
 
 
 @require_GET
@@ -17,7 +17,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """200 when every dependency answers, 503 naming the ones that do not."""
     results = run_checks()
     healthy = all(result.ok for result in results)
-    payload = {
+    payload: dict[str, object] = {
         "status": "ok" if healthy else "unavailable",
         "checks": {
             result.name: {
@@ -30,6 +30,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     }
     if not healthy:
         payload["failing"] = [result.name for result in results if not result.ok]
+    # Informational: a stopped worker delays background work but does not make the web app
+    # unavailable, so it never turns the status into 503.
+    payload["worker"] = worker_status()
     return JsonResponse(payload, status=200 if healthy else 503)
 
 
@@ -78,3 +81,10 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 def offline(request: HttpRequest) -> HttpResponse:
     """The page the service worker shows when a navigation fails for want of a network."""
     return render(request, "core/offline.html")
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Too many attempts: say so plainly, and when to try again, with status 429."""
+    response = render(request, "core/rate_limited.html", status=429)
+    response["Retry-After"] = "60"
+    return response

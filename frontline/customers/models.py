@@ -171,7 +171,8 @@ class Consent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.customer_id} {self.channel}/{self.purpose}: {self.granted}"
+        verdict = "yes" if self.granted else "no"
+        return f"{self.channel}/{self.purpose}: {verdict}"
 
 
 class SizeCategory(models.TextChoices):
@@ -197,7 +198,7 @@ class CustomerSize(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category} {self.size}"
+        return f"{self.category}: {self.size}"
 
 
 class PreferenceKind(models.TextChoices):
@@ -269,7 +270,9 @@ class Interaction(models.Model):
     )
     summary = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.FRONTLINE)
-    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 (NULL: the unique constraint skips rows without one)
+    # NULL, not '', for interactions recorded in Frontline: the unique constraint below applies
+    # only to records that came from a source system.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     store = models.ForeignKey(
         "staff.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

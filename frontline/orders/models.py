@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -15,7 +17,11 @@ class Order(models.Model):
 
     number = models.CharField(max_length=30, unique=True)
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
     )
     channel = models.CharField(max_length=6, choices=Channel.choices)
     store = models.ForeignKey(
@@ -34,7 +40,9 @@ class Order(models.Model):
         indexes = [models.Index(fields=["customer", "-placed_at"], name="order_history")]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="order_per_source"),
-            models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(total__gte=0), name="order_total_not_negative"
+            ),
             models.CheckConstraint(
                 condition=models.Q(channel="online") | models.Q(store__isnull=False),
                 name="store_order_has_a_store",
@@ -59,7 +67,9 @@ class OrderLine(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="line_quantity_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(returned_quantity__lte=models.F("quantity")),
                 name="returned_within_quantity",
@@ -69,6 +79,9 @@ class OrderLine(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"
+
     @property
-    def line_total(self):  # type: ignore[no-untyped-def]
+    def line_total(self) -> Decimal:
         return self.unit_price * self.quantity

@@ -43,6 +43,11 @@ class Store(models.Model):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     is_active = models.BooleanField(default=True)
+    default_hold_hours = models.PositiveSmallIntegerField(
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="How long an item is kept aside for a customer unless the associate says otherwise.",
+    )
 
     class Meta:
         ordering = ["code"]

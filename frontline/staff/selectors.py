@@ -27,6 +27,4 @@ def primary_store_for(user: User) -> Store | None:
 def is_manager_of(user: User, store: Store) -> bool:
     if user.is_superuser:
         return True
-    return StoreAssignment.objects.filter(
-        user=user, store=store, role=StaffRole.MANAGER
-    ).exists()
+    return StoreAssignment.objects.filter(user=user, store=store, role=StaffRole.MANAGER).exists()

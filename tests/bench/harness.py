@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import statistics
@@ -74,7 +75,9 @@ def percentile(samples: Iterable[float], fraction: float) -> float:
     ordered = sorted(samples)
     if not ordered:
         raise ValueError("no samples")
-    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    # Nearest rank: the smallest sample with at least ``fraction`` of the samples at or below
+    # it, i.e. the ceil(fraction * n)-th. Rounding first keeps 0.07 * 100 at 7, not 7.000…1.
+    rank = max(0, min(len(ordered) - 1, math.ceil(round(fraction * len(ordered), 9)) - 1))
     return ordered[rank]
 
 
@@ -98,7 +101,7 @@ def time_each(calls: Iterable[Callable[[], object]]) -> list[float]:
 
 
 def peak_rss_mb(process: psutil.Process | None = None) -> float:
-    """Peak resident memory of a process (this one by default), from the kernel's high-water mark."""
+    """Peak resident memory of a process (default: this one): the kernel's high-water mark."""
     process = process or psutil.Process()
     try:
         with Path(f"/proc/{process.pid}/status").open() as status:

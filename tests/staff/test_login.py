@@ -20,9 +20,7 @@ def test_an_associate_signs_in_and_sees_the_search_box(client, associate, passwo
 
 
 def test_a_wrong_password_shows_an_error_and_does_not_sign_in(client, associate):
-    response = client.post(
-        "/accounts/login/", {"username": associate.username, "password": "nope"}
-    )
+    response = client.post("/accounts/login/", {"username": associate.username, "password": "nope"})
     assert response.status_code == 200
     assert b"Please enter a correct username and password" in response.content
     assert not response.wsgi_request.user.is_authenticated
@@ -52,3 +50,24 @@ def test_a_token_request_with_bad_credentials_is_a_400_with_a_message(
     )
     assert response.status_code == 400
     assert response.json()
+
+
+def test_repeated_wrong_passwords_for_one_account_are_paused_with_a_429(client, associate):
+    for _ in range(10):
+        client.post("/accounts/login/", {"username": associate.username, "password": "guess"})
+    response = client.post(
+        "/accounts/login/", {"username": associate.username, "password": "guess"}
+    )
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    assert b"Too many attempts" in response.content
+
+
+def test_token_requests_are_throttled(client, associate):
+    for _ in range(10):
+        client.post("/api/auth/token/", {"username": associate.username, "password": "guess"})
+    response = client.post(
+        "/api/auth/token/", {"username": associate.username, "password": "guess"}
+    )
+    assert response.status_code == 429
+    assert "throttled" in response.json()["detail"].lower()

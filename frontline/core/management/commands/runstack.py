@@ -23,12 +23,27 @@ def stack_processes(host: str, port: int) -> dict[str, list[str]]:
     python = sys.executable
     processes = {
         "web": [
-            python, "-m", "uvicorn", "clienteling.asgi:application",
-            "--host", host, "--port", str(port), "--no-access-log",
+            python,
+            "-m",
+            "uvicorn",
+            "clienteling.asgi:application",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--no-access-log",
         ],
         "worker": [
-            python, "-m", "celery", "-A", "clienteling", "worker",
-            "--loglevel", "INFO", "--concurrency", "2",
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "clienteling",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
         ],
         "beat": [python, "-m", "celery", "-A", "clienteling", "beat", "--loglevel", "INFO"],
     }
@@ -62,5 +77,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo logins ({', '.join(DEMO_LOGINS)}), password: {settings.DEMO_PASSWORD}"
         )
-        self.stdout.write(f"Redis: {settings.REDIS_URL}   Database: {settings.DATABASES['default']['NAME']}")
+        self.stdout.write(
+            f"Redis: {settings.REDIS_URL}   Database: {settings.DATABASES['default']['NAME']}"
+        )
         self.stdout.write("Press Ctrl-C to stop everything.")

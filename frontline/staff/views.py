@@ -1,0 +1,35 @@
+"""Staff sign-in, rate-limited: the login page and the token endpoint are public."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.utils.decorators import method_decorator
+from django_ratelimit.decorators import ratelimit
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import ScopedRateThrottle
+
+from frontline.staff.forms import StaffLoginForm
+
+# Per address and per account: a shared store IP must not lock out a whole shop floor because
+# of one forgotten password, while guessing one account's password from many places stays slow.
+LOGIN_RATE_PER_IP = "30/m"
+LOGIN_RATE_PER_ACCOUNT = "10/m"
+
+
+@method_decorator(
+    ratelimit(key="ip", rate=LOGIN_RATE_PER_IP, method="POST", block=True), name="post"
+)
+@method_decorator(
+    ratelimit(key="post:username", rate=LOGIN_RATE_PER_ACCOUNT, method="POST", block=True),
+    name="post",
+)
+class StaffLoginView(auth_views.LoginView):
+    authentication_form = StaffLoginForm
+    redirect_authenticated_user = True
+
+
+class StaffTokenView(ObtainAuthToken):
+    """POST username + password → {"token": ...} for devices; throttled like the login page."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
