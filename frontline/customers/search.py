@@ -5,7 +5,8 @@ Results come in tiers, each one small indexed query with a LIMIT:
 1. exact: customer number, external id of any source, whole e-mail, whole phone number;
 2. prefix: a word of the name starts with the text, the e-mail starts with it, or the phone
    ends with the digits typed;
-3. similar (PostgreSQL only): names within trigram word-similarity of the text, for typos.
+3. similar (PostgreSQL only), when nothing matched as typed: names within trigram
+   word-similarity of the text, for typos.
 
 On PostgreSQL the indexes of migration 0004 serve every tier (trigram GIN on ``search_name``,
 ``text_pattern_ops`` on e-mail and on the reversed phone). SQLite, used in development, runs
@@ -80,10 +81,15 @@ def search_customers(base: QuerySet[Customer], raw_query: str, *, limit: int = 2
         return SearchOutcome(query="", hint=hint)
     base = base.select_related("preferred_store").only(*RESULT_FIELDS)
     found: dict[int, Customer] = {}
-    for tier in _tiers(query):
+    for tier in (_exact, _prefix):
         if len(found) >= limit:
             break
-        for customer in tier(base.exclude(pk__in=list(found)), limit - len(found)):
+        for customer in tier(base.exclude(pk__in=list(found)), query)[: limit - len(found)]:
+            found.setdefault(customer.pk, customer)
+    if not found and _wants_typo_tolerance(query):
+        # Typo tolerance is the fallback: when the text matches nobody as typed. It is the
+        # costliest tier, and a near-miss ranked under real matches would only be noise.
+        for customer in _similar(base, query)[:limit]:
             found.setdefault(customer.pk, customer)
     if hint:
         pass
@@ -101,11 +107,8 @@ def _is_short_name(query: str) -> bool:
     return len(query) < MIN_NAME_LENGTH and not query.isdigit()
 
 
-def _tiers(query: str):  # type: ignore[no-untyped-def]
-    yield lambda base, n: _exact(base, query)[:n]
-    yield lambda base, n: _prefix(base, query)[:n]
-    if _supports_trigrams() and _is_name_like(query) and len(query) >= MIN_NAME_LENGTH:
-        yield lambda base, n: _similar(base, query)[:n]
+def _wants_typo_tolerance(query: str) -> bool:
+    return _supports_trigrams() and _is_name_like(query) and len(query) >= MIN_NAME_LENGTH
 
 
 def _supports_trigrams() -> bool:
