@@ -75,3 +75,23 @@ for _order, (_key, _title, _empty) in enumerate(
     profile_panel_register(
         ProfilePanel(key=_key, title=_title, empty_text=_empty, order=_order * 10)
     )
+
+
+def _register_installed_panels() -> None:
+    """Panels of domains that already exist. Inventory's holds come as a template tag."""
+    from django.apps import apps
+
+    if apps.is_installed("frontline.catalog"):
+        profile_panel_register(
+            ProfilePanel(
+                key="holds",
+                title="Holds",
+                order=10,
+                template="customers/panels/holds.html",
+                # The tag reads the staff member from the request and scopes the holds itself.
+                context=lambda user, customer: {},
+            )
+        )
+
+
+_register_installed_panels()

@@ -74,7 +74,7 @@ def run(options: argparse.Namespace) -> Report:
             "requests": count,
             "endpoint": "GET /api/customers/{id}/ (and the page)",
             "as": "associate1, in-process through the whole Django stack",
-        },  # fmt: skip
+        },
         results=results,
         baseline={
             "label": "the same API for a seeded customer with a short history",

@@ -60,7 +60,7 @@ def run(options: argparse.Namespace) -> Report:
             "tool": "wrk",
             "profile": "GET /api/customers/{id}/ (1,000 interactions, 200 orders)",
             "floor": "GET /bench/floor/{id}/ (one SELECT)",
-        },  # fmt: skip
+        },
         results=results,
         baseline={
             "label": "one-SELECT Django view, same server",

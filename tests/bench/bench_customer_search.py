@@ -73,7 +73,7 @@ def run(options: argparse.Namespace) -> Report:
             "as": "associate1 (one store's customers)",
             "mix": dict(MIX),
             "baseline_queries": len(baseline_queries),
-        },  # fmt: skip
+        },
         results=results,
         baseline={"label": "icontains", **latency_summary(baseline)},
         budget={"p95_ms": {"max": 30}},

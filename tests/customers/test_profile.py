@@ -62,6 +62,13 @@ def rich_customer(customer, store, associate):
     return customer
 
 
+def test_the_holds_panel_of_inventory_loads_into_the_profile(associate_client, customer):
+    html = associate_client.get(reverse("customers:profile", args=[customer.pk])).content.decode()
+    panel_url = reverse("customers:panel", args=[customer.pk, "holds"])
+    assert f'hx-get="{panel_url}"' in html
+    assert associate_client.get(panel_url, HTTP_HX_REQUEST="true").status_code == 200
+
+
 def test_the_profile_page_shows_every_section(associate_client, rich_customer, store):
     add_history(rich_customer, store, interactions=30, orders=3)
     html = associate_client.get(
@@ -198,31 +205,31 @@ def test_empty_slots_say_so_and_a_registered_panel_loads_from_its_own_url(
     associate_client, customer, tmp_path, settings
 ):
     html = associate_client.get(reverse("customers:profile", args=[customer.pk])).content.decode()
-    assert "No holds: keeping items aside arrives with inventory." in html
+    assert "No follow-ups: they arrive with the follow-up planner." in html
     templates = copy.deepcopy(settings.TEMPLATES)
     templates[0]["DIRS"] = [*templates[0]["DIRS"], tmp_path]
     settings.TEMPLATES = templates  # assigned, so Django rebuilds its template engines
-    (tmp_path / "holds_panel.html").write_text(
-        "{{ holds_count }} holds for {{ customer.first_name }}"
+    (tmp_path / "followups_panel.html").write_text(
+        "{{ due_count }} follow-ups for {{ customer.first_name }}"
     )
-    original = {panel.key: panel for panel in profile_panels()}["holds"]
+    original = {panel.key: panel for panel in profile_panels()}["followups"]
     profile_panel_register(
         ProfilePanel(
-            key="holds",
-            title="Holds",
-            order=10,
-            template="holds_panel.html",
-            context=lambda user, customer: {"holds_count": 2},
+            key="followups",
+            title="Follow-ups",
+            order=20,
+            template="followups_panel.html",
+            context=lambda user, customer: {"due_count": 2},
         )
     )
     try:
         html = associate_client.get(
             reverse("customers:profile", args=[customer.pk])
         ).content.decode()
-        panel_url = reverse("customers:panel", args=[customer.pk, "holds"])
+        panel_url = reverse("customers:panel", args=[customer.pk, "followups"])
         assert f'hx-get="{panel_url}"' in html
         fragment = associate_client.get(panel_url, HTTP_HX_REQUEST="true").content.decode()
-        assert "2 holds for Ada" in fragment
+        assert "2 follow-ups for Ada" in fragment
     finally:
         profile_panel_register(original)
 
