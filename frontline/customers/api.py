@@ -6,6 +6,8 @@ Every response an endpoint can give is in the OpenAPI schema (drf-spectacular), 
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
@@ -35,6 +37,7 @@ from frontline.customers.models import (
 from frontline.customers.search import MAX_QUERY_LENGTH
 from frontline.privacy.models import AccessAction
 from frontline.privacy.services import personal_data_access_record
+from frontline.staff.models import User
 
 # --- Serializers ---------------------------------------------------------------------------
 
@@ -93,7 +96,7 @@ class PreferenceSerializer(serializers.Serializer):
 
 
 class IdentitySerializer(serializers.Serializer):
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # the field is named "source"
     external_id = serializers.CharField()
     last_synced_at = serializers.DateTimeField(allow_null=True)
 
@@ -115,7 +118,7 @@ class OrderSerializer(serializers.Serializer):
 class WishlistItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     description = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # the field is named "source"
     variant_id = serializers.IntegerField(allow_null=True)
     added_at = serializers.DateTimeField()
     added_by = StaffRefSerializer(allow_null=True)
@@ -138,7 +141,7 @@ class InteractionSerializer(serializers.Serializer):
     sentiment = serializers.CharField()
     sentiment_score = serializers.FloatField(allow_null=True)
     summary = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # the field is named "source"
     store = StoreRefSerializer(allow_null=True)
 
 
@@ -218,6 +221,11 @@ CUSTOMER_ID = OpenApiParameter(
 NOTE_ID = OpenApiParameter("note_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
+def _staff(request: Request) -> User:
+    """The signed-in staff member (IsAuthenticated, the default permission, ran first)."""
+    return cast(User, request.user)
+
+
 def _identifier(raw: str, what: str = "customer") -> int:
     """The id in the path; anything that is not a whole number is simply not found.
 
@@ -232,7 +240,9 @@ def _identifier(raw: str, what: str = "customer") -> int:
 
 def _visible_customer(request: Request, customer_id: str) -> Customer:
     # Http404 from the selector becomes a JSON 404 through DRF's exception handler.
-    return selectors.customer_get_visible(user=request.user, customer_id=_identifier(customer_id))
+    return selectors.customer_get_visible(
+        user=_staff(request), customer_id=_identifier(customer_id)
+    )
 
 
 def _as_api_error(error: ValidationError) -> ApiValidationError:
@@ -261,7 +271,9 @@ class CustomerSearchApi(APIView):
         responses={200: SearchResponseSerializer},
     )
     def get(self, request: Request) -> Response:
-        outcome = selectors.customer_search(user=request.user, query=request.query_params.get("q"))
+        outcome = selectors.customer_search(
+            user=_staff(request), query=request.query_params.get("q")
+        )
         return Response(SearchResponseSerializer(outcome).data)
 
 
@@ -274,7 +286,7 @@ class CustomerProfileApi(APIView):
     )
     def get(self, request: Request, customer_id: str) -> Response:
         profile = selectors.customer_profile(
-            user=request.user, customer_id=_identifier(customer_id)
+            user=_staff(request), customer_id=_identifier(customer_id)
         )
         personal_data_access_record(
             staff_id=request.user.pk,
@@ -338,7 +350,7 @@ class CustomerNotesApi(APIView):
         try:
             note = services.note_create(
                 customer=customer,
-                author=request.user,
+                author=_staff(request),
                 body=data.validated_data["body"],
                 pinned=data.validated_data["pinned"],
             )
@@ -370,7 +382,7 @@ class CustomerNoteApi(APIView):
         try:
             if "body" in data.validated_data:
                 note = services.note_update(
-                    note=note, editor=request.user, body=data.validated_data["body"]
+                    note=note, editor=_staff(request), body=data.validated_data["body"]
                 )
             if "pinned" in data.validated_data:
                 note = services.note_pin(note=note, pinned=data.validated_data["pinned"])

@@ -122,8 +122,15 @@ def clash_keys(relation: Relation) -> list[tuple[str, ...]]:
     return keys
 
 
+def model_field(model: type[models.Model], name: str) -> models.Field:
+    """A concrete field by name (the relations merged and restored are all concrete fields)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), f"{model.__name__}.{name} is not a concrete field"
+    return field
+
+
 def field_attnames(model: type[models.Model], names: tuple[str, ...]) -> list[str]:
-    return [model._meta.get_field(name).attname for name in names]
+    return [model_field(model, name).attname for name in names]
 
 
 def serialise_row(row: models.Model) -> dict[str, Any]:
@@ -144,12 +151,12 @@ def deserialise_row(data: dict[str, Any]) -> models.Model:
 
 def snapshot(customer: Customer, names: list[str]) -> dict[str, Any]:
     return _json_safe(
-        {name: getattr(customer, customer._meta.get_field(name).attname) for name in names}
+        {name: getattr(customer, model_field(Customer, name).attname) for name in names}
     )
 
 
 def restore(customer: Customer, values: dict[str, Any]) -> None:
     """Put JSON values back onto the model's fields, converted to the fields' own types."""
     for name, value in values.items():
-        field = customer._meta.get_field(name)
+        field = model_field(Customer, name)
         setattr(customer, field.attname, field.to_python(value) if value is not None else None)

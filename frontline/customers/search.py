@@ -166,7 +166,7 @@ def _similar(base: QuerySet[Customer], query: str) -> QuerySet[Customer]:
     text = query.lower()
     return (
         base.filter(TrigramWordSimilar(F("search_name"), Value(text)))
-        .alias(similarity=TrigramWordSimilarity(Value(text), "search_name"))
+        .alias(similarity=TrigramWordSimilarity(Value(text), "search_name"))  # type: ignore[arg-type]
         .order_by("-similarity", "pk")
     )
 

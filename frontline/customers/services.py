@@ -367,7 +367,7 @@ def _set_aside_clashes(relation: merging.Relation, survivor: Customer, loser: Cu
 
 def _take_fields(survivor: Customer, loser: Customer, chosen: list[str]) -> None:
     for name in chosen:
-        attname = Customer._meta.get_field(name).attname
+        attname = merging.model_field(Customer, name).attname
         setattr(survivor, attname, getattr(loser, attname))
 
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from frontline.customers import merging, selectors, services
 from frontline.customers.models import (
@@ -29,6 +30,14 @@ from frontline.customers.models import (
 from frontline.customers.panels import profile_panel, profile_panels
 from frontline.privacy.models import AccessAction
 from frontline.privacy.services import personal_data_access_record
+from frontline.staff.models import User
+
+
+class StaffRequest(HttpRequest):
+    """What the views receive: login_required guarantees a staff member, django-htmx adds .htmx."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 def _error_text(error: ValidationError) -> str:
@@ -40,7 +49,7 @@ def _error_text(error: ValidationError) -> str:
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: StaffRequest) -> HttpResponse:
     """Results for the search box: a fragment under htmx, a whole page without JavaScript."""
     outcome = selectors.customer_search(user=request.user, query=request.GET.get("q"))
     template = "customers/search.html#results" if request.htmx else "customers/search.html"
@@ -52,7 +61,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def profile(request: HttpRequest, customer_id: int) -> HttpResponse:
+def profile(request: StaffRequest, customer_id: int) -> HttpResponse:
     profile = selectors.customer_profile(user=request.user, customer_id=customer_id)
     personal_data_access_record(
         staff_id=request.user.pk, customer_id=customer_id, action=AccessAction.PROFILE_VIEWED
@@ -85,7 +94,7 @@ def _choices() -> dict[str, object]:
 
 @login_required
 @require_GET
-def timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
+def timeline(request: StaffRequest, customer_id: int) -> HttpResponse:
     """A page of the timeline: "load more" and the channel/kind filters ask for this."""
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     channel = request.GET.get("channel", "")
@@ -111,7 +120,7 @@ def timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def panel(request: HttpRequest, customer_id: int, key: str) -> HttpResponse:
+def panel(request: StaffRequest, customer_id: int, key: str) -> HttpResponse:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     found = profile_panel(key)
     if found is None:
@@ -126,7 +135,7 @@ def panel(request: HttpRequest, customer_id: int, key: str) -> HttpResponse:
 
 
 def _section_or_back(
-    request: HttpRequest, customer: Customer, section: str, error: str = ""
+    request: StaffRequest, customer: Customer, section: str, error: str = ""
 ) -> HttpResponse:
     """Under htmx, the refreshed section (with the error, if any); otherwise back to the page."""
     if request.htmx:
@@ -149,7 +158,7 @@ def _section_or_back(
 
 @login_required
 @require_POST
-def note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+def note_add(request: StaffRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     try:
         services.note_create(
@@ -163,7 +172,7 @@ def note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     return _section_or_back(request, customer, "notes")
 
 
-def _visible_note(request: HttpRequest, customer_id: int, note_id: int) -> CustomerNote:
+def _visible_note(request: StaffRequest, customer_id: int, note_id: int) -> CustomerNote:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     return get_object_or_404(
         CustomerNote.objects.select_related("customer"), pk=note_id, customer=customer
@@ -171,7 +180,7 @@ def _visible_note(request: HttpRequest, customer_id: int, note_id: int) -> Custo
 
 
 @login_required
-def note_edit(request: HttpRequest, customer_id: int, note_id: int) -> HttpResponse:
+def note_edit(request: StaffRequest, customer_id: int, note_id: int) -> HttpResponse:
     note = _visible_note(request, customer_id, note_id)
     if note.author_id != request.user.pk:
         raise PermissionDenied("Only the author can edit this note.")
@@ -192,7 +201,7 @@ def note_edit(request: HttpRequest, customer_id: int, note_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def note_pin(request: HttpRequest, customer_id: int, note_id: int) -> HttpResponse:
+def note_pin(request: StaffRequest, customer_id: int, note_id: int) -> HttpResponse:
     note = _visible_note(request, customer_id, note_id)
     services.note_pin(note=note, pinned=request.POST.get("pinned") == "true")
     return _section_or_back(request, note.customer, "notes")
@@ -200,7 +209,7 @@ def note_pin(request: HttpRequest, customer_id: int, note_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-def wishlist_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+def wishlist_add(request: StaffRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     try:
         services.wishlist_item_add(
@@ -215,7 +224,7 @@ def wishlist_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def wishlist_remove(request: HttpRequest, customer_id: int, item_id: int) -> HttpResponse:
+def wishlist_remove(request: StaffRequest, customer_id: int, item_id: int) -> HttpResponse:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     services.wishlist_item_remove(customer=customer, item_id=item_id)
     return _section_or_back(request, customer, "wishlist")
@@ -223,7 +232,7 @@ def wishlist_remove(request: HttpRequest, customer_id: int, item_id: int) -> Htt
 
 @login_required
 @require_POST
-def size_set(request: HttpRequest, customer_id: int) -> HttpResponse:
+def size_set(request: StaffRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     try:
         services.customer_size_set(
@@ -239,7 +248,7 @@ def size_set(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def preference_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+def preference_add(request: StaffRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     try:
         services.customer_preference_add(
@@ -255,7 +264,7 @@ def preference_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def preference_remove(request: HttpRequest, customer_id: int, preference_id: int) -> HttpResponse:
+def preference_remove(request: StaffRequest, customer_id: int, preference_id: int) -> HttpResponse:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     services.customer_preference_remove(
         customer=customer, preference_id=preference_id, by=request.user
@@ -274,7 +283,7 @@ def _optional_date(raw: str | None, name: str) -> date | None:
 
 @login_required
 @require_POST
-def dates_set(request: HttpRequest, customer_id: int) -> HttpResponse:
+def dates_set(request: StaffRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     try:
         services.customer_important_dates_set(
@@ -291,7 +300,7 @@ def dates_set(request: HttpRequest, customer_id: int) -> HttpResponse:
 # --- Duplicates and merges (managers) ---------------------------------------------------------
 
 
-def _require_reviewer(request: HttpRequest) -> None:
+def _require_reviewer(request: StaffRequest) -> None:
     if not selectors.can_review_duplicates(request.user):
         # Not a 404: the page exists for managers, and the associate is told who can use it.
         raise PermissionDenied("Only store managers review duplicate customers.")
@@ -299,7 +308,7 @@ def _require_reviewer(request: HttpRequest) -> None:
 
 @login_required
 @require_GET
-def duplicates(request: HttpRequest) -> HttpResponse:
+def duplicates(request: StaffRequest) -> HttpResponse:
     _require_reviewer(request)
     queue = list(selectors.duplicate_queue(user=request.user)[:100])
     merges = list(selectors.merges_visible_to(user=request.user)[:20])
@@ -307,7 +316,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def duplicate_review(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def duplicate_review(request: StaffRequest, candidate_id: int) -> HttpResponse:
     """Side by side: for each field, which record's value survives; then merge."""
     _require_reviewer(request)
     candidate = selectors.duplicate_candidate_get(user=request.user, candidate_id=candidate_id)
@@ -342,7 +351,7 @@ def duplicate_review(request: HttpRequest, candidate_id: int) -> HttpResponse:
     rows = [
         {
             "name": name,
-            "label": Customer._meta.get_field(name).verbose_name.capitalize(),
+            "label": str(merging.model_field(Customer, name).verbose_name).capitalize(),
             "first": getattr(first, name),
             "second": getattr(second, name),
             "differs": getattr(first, name) != getattr(second, name),
@@ -361,7 +370,7 @@ def duplicate_review(request: HttpRequest, candidate_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def duplicate_dismiss(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def duplicate_dismiss(request: StaffRequest, candidate_id: int) -> HttpResponse:
     _require_reviewer(request)
     candidate = selectors.duplicate_candidate_get(user=request.user, candidate_id=candidate_id)
     services.duplicate_candidate_dismiss(candidate=candidate, by=request.user)
@@ -371,7 +380,7 @@ def duplicate_dismiss(request: HttpRequest, candidate_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
+def merge_undo(request: StaffRequest, merge_id: int) -> HttpResponse:
     _require_reviewer(request)
     merge = selectors.merges_visible_to(user=request.user).filter(pk=merge_id).first()
     if merge is None:
