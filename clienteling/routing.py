@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from frontline.notifications.consumers import NotificationConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/notifications/", NotificationConsumer.as_asgi(), name="notifications"),
+]

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from clienteling import embedded_redis, env
@@ -60,6 +61,10 @@ INSTALLED_APPS = [
     "frontline.catalog",
     "frontline.orders",
     "frontline.demo",
+    "frontline.notifications",
+    "frontline.sync",
+    "frontline.actions",
+    "frontline.recommendations",
     "frontline.privacy",
 ]
 
@@ -182,18 +187,31 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": f"{REDIS_PREFIX}:celery:",
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Fixed schedules; beat's DatabaseScheduler copies them into the admin-editable tables.
+# Periodic tasks: each domain adds its entries in its own block below; beat's
+# DatabaseScheduler copies them into django-celery-beat's admin-editable tables when it starts.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {
         "task": "frontline.core.tasks.record_worker_heartbeat_task",
         "schedule": 60,
     },
 }
+# --- Recommended actions and product recommendations (frontline.actions) -----------------
+# Thresholds of the rules; see frontline/actions/conf.py for every key and its default.
+ACTIONS: dict[str, object] = {}
+# Dotted paths of ``handler(outcome) -> url | None`` called when an associate accepts an action
+# (the follow-ups domain plugs in here).
+ACTIONS_ACCEPT_HANDLERS: list[str] = []
+CELERY_BEAT_SCHEDULE["actions-nightly-batch"] = {
+    "task": "frontline.actions.tasks.compute_actions_batch_task",
+    "schedule": crontab(hour=2, minute=30),
+}
+CELERY_BEAT_SCHEDULE["recommendations-nightly-similarities"] = {
+    "task": "frontline.recommendations.tasks.recompute_product_similarities_task",
+    "schedule": crontab(hour=1, minute=30),
+}
+
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env.get_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# Periodic tasks: each domain adds its entries in its own block below; the DatabaseScheduler
-# copies them into django-celery-beat's tables when beat starts.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 # --- Catalog: holds and stock -----------------------------------------------------------
 # Dotted path of the class that confirms stock live with the ERP before a hold (a
@@ -212,6 +230,21 @@ CELERY_BEAT_SCHEDULE["catalog-expire-holds"] = {
 }
 
 RATELIMIT_VIEW = "frontline.core.views.rate_limited"
+
+# --- Sync with CRM and ERP (frontline.sync) ---------------------------------------------
+# Where file-drop sources keep their inbox/ and archive/ folders, one folder per source.
+SYNC_ROOT = Path(env.get_str("SYNC_ROOT", default=str(VAR_DIR / "sync")))
+# Records per page (a page lands in one transaction with its cursor).
+SYNC_PAGE_SIZE = env.get_int("SYNC_PAGE_SIZE", 5000, minimum=1)
+# A run's lease on its source/entity; renewed every page, so it only has to outlast one page.
+SYNC_LEASE_SECONDS = env.get_int("SYNC_LEASE_SECONDS", 15 * 60, minimum=1)
+# Hard limit of a sync task; must stay below the broker's visibility timeout (2 h).
+SYNC_TASK_TIME_LIMIT = env.get_int("SYNC_TASK_TIME_LIMIT", 60 * 60, minimum=120)
+SYNC_HTTP_TIMEOUT = env.get_int("SYNC_HTTP_TIMEOUT", 20, minimum=1)
+SYNC_HTTP_ATTEMPTS = env.get_int("SYNC_HTTP_ATTEMPTS", 6, minimum=1)
+# Exponential backoff with jitter starts here (seconds) and never waits longer than the cap.
+SYNC_HTTP_BACKOFF = float(env.get_str("SYNC_HTTP_BACKOFF", default="1.0"))
+SYNC_HTTP_BACKOFF_CAP = env.get_int("SYNC_HTTP_BACKOFF_CAP", 60, minimum=1)
 
 # --- Sessions, security -----------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -255,8 +288,15 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.get_str("DEFAULT_FROM_EMAIL", default="Frontline <frontline@localhost>")
 
+# --- Notifications (frontline.notifications) --------------------------------------------
+# Web Push is on when both VAPID keys are set (base64url, as `manage.py vapid_keys` prints).
 VAPID_PUBLIC_KEY = env.get_str("VAPID_PUBLIC_KEY")
 VAPID_PRIVATE_KEY = env.get_str("VAPID_PRIVATE_KEY")
+# The contact push services may write to (mailto: or https:); DEFAULT_FROM_EMAIL when unset.
+VAPID_SUBJECT = env.get_str("VAPID_SUBJECT", default="")
+# The worker POSTs to the endpoints browsers give: push services are https only, and accepting
+# anything else would let a staff account aim the worker at internal addresses.
+WEB_PUSH_ENDPOINT_SCHEMES = ("https",)
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"

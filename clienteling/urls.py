@@ -2,20 +2,27 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from frontline.actions.urls import api_urlpatterns as actions_api_urlpatterns
+from frontline.notifications import urls as notification_urls
 from frontline.staff.views import StaffLoginView, StaffTokenView
 
 admin.site.site_header = "Frontline back office"
 admin.site.site_title = "Frontline"
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", StaffTokenView.as_view(), name="token"),
     path("customers/", include("frontline.customers.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("catalog/", include("frontline.catalog.api_urls")),
+    path(
+        "notifications/",
+        include((notification_urls.api_urlpatterns, "notifications"), namespace="notifications"),
+    ),
+    path("actions/", include((actions_api_urlpatterns, "actions"))),
 ]
 
 urlpatterns = [
@@ -25,5 +32,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("stock/", include("frontline.catalog.urls")),
+    path("notifications/", include("frontline.notifications.urls")),
     path("api/", include((api_patterns, "api"))),
+    path("sync/", include("frontline.sync.urls")),
+    path("actions/", include("frontline.actions.urls")),
 ]

@@ -29,7 +29,7 @@ def _fresh_cache() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     # Production hashing is deliberately slow; tests sign in hundreds of times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher"]
 
 
 @pytest.fixture

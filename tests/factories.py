@@ -151,13 +151,21 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("89.00")
 
 
-# --- Customers (issue 3) -------------------------------------------------------------------
+# --- notifications ----------------------------------------------------------------------
+
+
+def staff_at(store: Store, role: str = StaffRole.ASSOCIATE, **user_fields: object) -> User:
+    """A staff member working at ``store`` in ``role`` (their primary store)."""
+    return StoreAssignmentFactory(store=store, role=role, user=UserFactory(**user_fields)).user
+
+
+# --- Recommended actions (frontline.actions) ---------------------------------------------
+
+from frontline.actions.models import ActionOutcome, ActionSuggestion  # noqa: E402
 from frontline.customers.models import (  # noqa: E402
     Consent,
-    CustomerNote,
     CustomerPreference,
     CustomerSize,
-    WishlistItem,
 )
 
 
@@ -172,7 +180,16 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     recorded_at = factory.LazyFunction(timezone.now)
 
 
-class SizeFactory(factory.django.DjangoModelFactory):
+class CustomerPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerPreference
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = "brand"
+    value = "Brand 0"
+
+
+class CustomerSizeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CustomerSize
 
@@ -181,13 +198,35 @@ class SizeFactory(factory.django.DjangoModelFactory):
     size = "M"
 
 
-class PreferenceFactory(factory.django.DjangoModelFactory):
+class ActionSuggestionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = CustomerPreference
+        model = ActionSuggestion
 
     customer = factory.SubFactory(CustomerFactory)
-    kind = "colour"
-    value = factory.Sequence(lambda n: f"colour {n}")
+    rule = "birthday_soon"
+    score = 70.0
+    reason = "Birthday in 3 days (2 Dec): send a greeting."
+    data = factory.LazyFunction(lambda: {"occasion": "birthday", "days_until": 3})
+    channel = "email"
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class ActionOutcomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActionOutcome
+
+    customer = factory.SubFactory(CustomerFactory)
+    rule = "birthday_soon"
+    kind = "accepted"
+    score = 70.0
+    reason = "Birthday soon"
+    store = factory.LazyAttribute(lambda outcome: outcome.customer.preferred_store)
+    decided_at = factory.LazyFunction(timezone.now)
+
+
+# --- Customers: notes and wishlist (frontline.customers) ---------------------------------
+
+from frontline.customers.models import CustomerNote, WishlistItem  # noqa: E402
 
 
 class NoteFactory(factory.django.DjangoModelFactory):

@@ -94,3 +94,13 @@ def test_integers_that_are_not_numbers_are_refused(monkeypatch):
 def test_lists_are_split_on_commas_and_trimmed(monkeypatch):
     monkeypatch.setenv("FRONTLINE_HOSTS", " a.example , b.example,, ")
     assert env.get_list("FRONTLINE_HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_beat_schedule_keeps_every_domains_periodic_tasks():
+    from django.conf import settings
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert (
+        schedule["worker-heartbeat"]["task"] == "frontline.core.tasks.record_worker_heartbeat_task"
+    )
+    assert schedule["catalog-expire-holds"]["task"] == "frontline.catalog.tasks.expire_holds_task"

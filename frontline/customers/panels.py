@@ -78,8 +78,20 @@ for _order, (_key, _title, _empty) in enumerate(
 
 
 def _register_installed_panels() -> None:
-    """Panels of domains that already exist. Inventory's holds come as a template tag."""
+    """Panels of domains that already exist; each comes as that domain's template tag, which
+    reads the staff member from the request and scopes what it shows itself."""
     from django.apps import apps
+
+    if apps.is_installed("frontline.actions"):
+        profile_panel_register(
+            ProfilePanel(
+                key="actions",
+                title="Recommended actions",
+                order=0,
+                template="customers/panels/actions.html",
+                context=lambda user, customer: {},
+            )
+        )
 
     if apps.is_installed("frontline.catalog"):
         profile_panel_register(
@@ -88,7 +100,6 @@ def _register_installed_panels() -> None:
                 title="Holds",
                 order=10,
                 template="customers/panels/holds.html",
-                # The tag reads the staff member from the request and scopes the holds itself.
                 context=lambda user, customer: {},
             )
         )

@@ -6,6 +6,7 @@ const SHELL = [
   "{% load static %}{% static 'css/frontline.css' %}",
   "{% static 'vendor/htmx-2.0.11.min.js' %}",
   "{% static 'js/frontline.js' %}",
+  "{% static 'js/notifications.js' %}",
   "{% static 'icons/frontline.svg' %}",
   "/offline/",
 ];
@@ -34,4 +35,35 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(caches.match(request).then((cached) => cached || fetch(request)));
   }
+});
+
+// Web Push: a system alert when the app is closed. An app that is open and visible already
+// shows the notification as a toast, so it is not shown twice.
+self.addEventListener("push", (event) => {
+  let notification = {};
+  try { notification = event.data ? event.data.json() : {}; } catch (error) { notification = {}; }
+  const url = notification.id ? `/notifications/${notification.id}/open/` : "/notifications/";
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      if (windows.some((client) => client.visibilityState === "visible")) return undefined;
+      return self.registration.showNotification(notification.title || "Frontline", {
+        body: notification.body || "",
+        tag: `notification-${notification.id || "latest"}`,
+        icon: "{% static 'icons/frontline.svg' %}",
+        data: { url },
+      });
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || "/notifications/";
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => "navigate" in client);
+      if (open) return open.navigate(url).then((client) => (client || open).focus());
+      return self.clients.openWindow(url);
+    })
+  );
 });

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from frontline.customers.models import CustomerEdit, CustomerNote
-from tests.factories import NoteFactory, PreferenceFactory, StoreAssignmentFactory
+from tests.factories import CustomerPreferenceFactory, NoteFactory, StoreAssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +173,7 @@ def test_the_same_ecommerce_wish_twice_is_one_item(customer):
 
 
 def test_removing_a_preference_twice_is_not_an_error(associate_client, customer):
-    preference = PreferenceFactory(customer=customer)
+    preference = CustomerPreferenceFactory(customer=customer)
     url = reverse("customers:preference_remove", args=[customer.pk, preference.pk])
     assert associate_client.post(url).status_code == 302
     assert associate_client.post(url).status_code == 302

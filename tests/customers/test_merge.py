@@ -19,12 +19,12 @@ from frontline.privacy.models import AccessAction, PersonalDataAccess
 from tests.factories import (
     ConsentFactory,
     CustomerFactory,
+    CustomerPreferenceFactory,
+    CustomerSizeFactory,
     IdentityFactory,
     InteractionFactory,
     NoteFactory,
     OrderFactory,
-    PreferenceFactory,
-    SizeFactory,
     StoreAssignmentFactory,
     WishlistItemFactory,
 )
@@ -63,7 +63,7 @@ def give_history(customer, marker: str):
         "interaction": InteractionFactory(customer=customer, summary=marker),
         "note": NoteFactory(customer=customer, body=marker),
         "wish": WishlistItemFactory(customer=customer, description=marker),
-        "preference": PreferenceFactory(customer=customer, value=marker),
+        "preference": CustomerPreferenceFactory(customer=customer, value=marker),
     }
 
 
@@ -105,8 +105,8 @@ def test_the_manager_picks_surviving_values_field_by_field(manager, pair):
 
 def test_a_clash_keeps_one_row_and_the_newest_consent_wins(manager, pair):
     survivor, loser = pair
-    SizeFactory(customer=survivor, category="tops", size="M")
-    SizeFactory(customer=loser, category="tops", size="L")
+    CustomerSizeFactory(customer=survivor, category="tops", size="M")
+    CustomerSizeFactory(customer=loser, category="tops", size="L")
     ConsentFactory(
         customer=survivor,
         channel="email",
@@ -136,8 +136,8 @@ def test_the_merge_is_audit_logged(manager, pair):
 
 def test_undo_puts_both_records_back_as_they_were(manager, pair):
     survivor, loser = pair
-    SizeFactory(customer=survivor, category="tops", size="M")
-    SizeFactory(customer=loser, category="tops", size="L")
+    CustomerSizeFactory(customer=survivor, category="tops", size="M")
+    CustomerSizeFactory(customer=loser, category="tops", size="L")
     moved = give_history(loser, "from loser")
     kept = give_history(survivor, "survivor's own")
     merge = customers_merge(

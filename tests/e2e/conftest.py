@@ -23,10 +23,17 @@ BROWSER_ARGS = [
 ]
 
 
+def _is_browser_test(item: pytest.Item) -> bool:
+    return "tests/e2e/" in str(item.path).replace(os.sep, "/")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
+        if _is_browser_test(item):
             item.add_marker(pytest.mark.browser)
+    # Browser tests run last: the session-wide Playwright keeps an asyncio loop running in the
+    # main thread, and any asyncio test (websocket consumers) collected after it would fail.
+    items.sort(key=_is_browser_test)
 
 
 @pytest.fixture(scope="session")

@@ -51,7 +51,7 @@ def test_an_associate_holds_a_size_for_a_customer_and_finds_it_on_the_holds_list
     page.get_by_role("button", name="Hold it").click()
 
     page.wait_for_url("**/stock/holds/**")
-    assert "Held for Ada Lovelace at Soho" in page.get_by_role("status").inner_text()
+    assert "Held for Ada Lovelace at Soho" in page.locator(".messages").inner_text()
     holds = page.locator("#holds")
     assert "Merino crew" in holds.inner_text()
     assert "Ada Lovelace" in holds.inner_text()

@@ -46,6 +46,8 @@ def stack_processes(host: str, port: int) -> dict[str, list[str]]:
             "2",
         ],
         "beat": [python, "-m", "celery", "-A", "clienteling", "beat", "--loglevel", "INFO"],
+        # The demo source: small ERP changes dropped into the file-drop inbox (frontline.sync).
+        "feed": [python, "manage.py", "sync_demo_feed"],
     }
     return processes
 

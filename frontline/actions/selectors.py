@@ -1,0 +1,201 @@
+"""Reads of recommended actions, always scoped to the customers the staff member may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from frontline.actions.conf import ActionSettings
+from frontline.actions.models import ActionOutcome, ActionSuggestion, OutcomeKind
+from frontline.actions.registry import OFFERED_VARIANT_KEY, registry
+from frontline.catalog.models import StockLevel
+from frontline.customers.models import Customer
+from frontline.orders.models import Order
+from frontline.staff.models import StaffRole, User
+from frontline.staff.selectors import stores_for
+
+
+def _customers_visible_to(user: User) -> QuerySet[Customer]:
+    """Customers whose preferred store is one of the staff member's stores.
+
+    The customers branch is writing ``customers_visible_to(user)`` with this same rule; once it
+    is on main this function should delegate to it (one rule, one place).
+    """
+    return Customer.objects.filter(preferred_store__in=stores_for(user), merged_into__isnull=True)
+
+
+def customer_visible_to(*, user: User, customer_id: int) -> Customer:
+    """The customer, or ``Customer.DoesNotExist`` when unknown or not the user's to see."""
+    return _customers_visible_to(user).select_related("preferred_store").get(pk=customer_id)
+
+
+def suggestion_visible_to(*, user: User, suggestion_id: int) -> ActionSuggestion:
+    return ActionSuggestion.objects.select_related("customer").get(
+        pk=suggestion_id, customer__in=_customers_visible_to(user)
+    )
+
+
+# --- Quiet hours ----------------------------------------------------------------------------
+
+
+def store_zone(customer: Customer) -> ZoneInfo:
+    store = customer.preferred_store
+    return ZoneInfo(str(store.time_zone)) if store else ZoneInfo(settings.TIME_ZONE)
+
+
+def quiet_hours_end(now: datetime, zone: ZoneInfo, config: ActionSettings) -> datetime | None:
+    """When contact may resume, if ``now`` is in quiet hours at the store; else None."""
+    local = now.astimezone(zone)
+    start, end = config.quiet_hours_start, config.quiet_hours_end
+    spans_midnight = start > end  # e.g. 21:00-08:00
+    quiet = (
+        (local.hour >= start or local.hour < end) if spans_midnight else start <= local.hour < end
+    )
+    if not quiet:
+        return None
+    resume_day: date = local.date() if local.hour < end else local.date() + timedelta(days=1)
+    return datetime.combine(resume_day, time(end), tzinfo=zone)
+
+
+# --- One customer's actions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerActions:
+    customer: Customer
+    actions: list[ActionSuggestion]
+    held_for_quiet_hours: int
+    contact_resumes_at: datetime | None
+
+
+def _with_stock_check(suggestions: QuerySet[ActionSuggestion]) -> QuerySet[ActionSuggestion]:
+    """Annotate ``offered_variant`` (facts' ``variant_id``, if any) and ``in_stock`` (some
+    store has it available): one query with the suggestions, not a second round trip."""
+    offered = Cast(KeyTextTransform(OFFERED_VARIANT_KEY, "data"), BigIntegerField())
+    available = StockLevel.objects.filter(
+        variant_id=OuterRef("offered_variant"), on_hand__gt=F("reserved")
+    )
+    return suggestions.annotate(offered_variant=offered, in_stock=Exists(available))
+
+
+def actions_for_customer(
+    *, user: User, customer_id: int, now: datetime | None = None
+) -> CustomerActions:
+    """The customer's current suggestions, best first, as the associate should see them now.
+
+    Two checks happen at read time because the batch ran hours ago: a product suggestion whose
+    variant sold out since is hidden, and contact suggestions wait out quiet hours.
+    """
+    now = now or timezone.now()
+    config = ActionSettings.load()
+    customer = customer_visible_to(user=user, customer_id=customer_id)
+    suggestions = _with_stock_check(ActionSuggestion.objects.filter(customer=customer))
+    resumes_at = quiet_hours_end(now, store_zone(customer), config)
+    shown, held = [], 0
+    for suggestion in suggestions.order_by("-score", "id"):
+        if suggestion.offered_variant is not None and not suggestion.in_stock:  # type: ignore[attr-defined]
+            continue
+        if suggestion.channel and resumes_at:
+            held += 1
+            continue
+        shown.append(suggestion)
+    return CustomerActions(customer, shown, held, resumes_at if held else None)
+
+
+# --- Managers: which rules work -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RulePerformance:
+    rule: str
+    label: str
+    outcomes: int
+    accepted: int
+    snoozed: int
+    dismissed: int
+    converted: int
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return round(self.accepted / self.outcomes, 3) if self.outcomes else None
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return round(self.converted / self.accepted, 3) if self.accepted else None
+
+
+def may_see_performance(user: User) -> bool:
+    return user.is_superuser or user.assignments.filter(role=StaffRole.MANAGER).exists()
+
+
+def rule_performance(
+    *, user: User, since: datetime, until: datetime | None = None
+) -> list[RulePerformance]:
+    """Acceptance and conversion per rule over the manager's stores' outcomes.
+
+    Acceptance rate = accepted / all outcomes (accepted, snoozed, dismissed). Conversion rate =
+    accepted suggestions followed by a purchase by that customer within the conversion window
+    / accepted suggestions.
+    """
+    config = ActionSettings.load()
+    managed_stores = (
+        stores_for(user)
+        if user.is_superuser
+        else stores_for(user).filter(assignments__user=user, assignments__role=StaffRole.MANAGER)
+    )
+    window_end = ExpressionWrapper(
+        OuterRef("decided_at") + timedelta(days=config.conversion_window_days),
+        output_field=DateTimeField(),
+    )
+    purchase_after = Order.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        placed_at__gt=OuterRef("decided_at"),
+        placed_at__lte=window_end,
+    )
+    outcomes = ActionOutcome.objects.filter(store__in=managed_stores, decided_at__gte=since)
+    if until:
+        outcomes = outcomes.filter(decided_at__lt=until)
+    rows = (
+        outcomes.annotate(purchased=Exists(purchase_after))
+        .values("rule")
+        .annotate(
+            total=Count("id"),
+            accepted=Count("id", filter=Q(kind=OutcomeKind.ACCEPTED)),
+            snoozed=Count("id", filter=Q(kind=OutcomeKind.SNOOZED)),
+            dismissed=Count("id", filter=Q(kind=OutcomeKind.DISMISSED)),
+            converted=Count("id", filter=Q(kind=OutcomeKind.ACCEPTED, purchased=True)),
+        )
+        .order_by("rule")
+    )
+    result = []
+    for row in rows:
+        rule = registry.get(row["rule"])
+        result.append(
+            RulePerformance(
+                rule=row["rule"],
+                label=rule.label if rule else row["rule"],
+                outcomes=row["total"],
+                accepted=row["accepted"],
+                snoozed=row["snoozed"],
+                dismissed=row["dismissed"],
+                converted=row["converted"],
+            )
+        )
+    return result

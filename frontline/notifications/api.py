@@ -1,0 +1,167 @@
+"""REST API of notifications (session auth for the PWA, token auth for devices)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from frontline.notifications import selectors, services
+from frontline.notifications.delivery import web_push_configured
+from frontline.notifications.payloads import received_payload
+
+PAGE_LIMIT_MAX = selectors.CATCH_UP_LIMIT
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    link = serializers.CharField()
+    store_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    read = serializers.BooleanField()
+
+
+class NotificationListQuery(serializers.Serializer):
+    after = serializers.IntegerField(
+        required=False, min_value=0, help_text="Only ids above this one, oldest first."
+    )
+    before = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only ids below this one, newest first."
+    )
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=PAGE_LIMIT_MAX)
+
+
+class NotificationList(serializers.Serializer):
+    notifications = NotificationSerializer(many=True)
+    has_more = serializers.BooleanField()
+    unread_count = serializers.IntegerField()
+
+
+class UnreadCount(serializers.Serializer):
+    unread_count = serializers.IntegerField()
+
+
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = serializers.RegexField(r"^[A-Za-z0-9_\-]+=*$", max_length=200)
+    auth = serializers.RegexField(r"^[A-Za-z0-9_\-]+=*$", max_length=60)
+
+
+class PushSubscriptionSerializer(serializers.Serializer):
+    """The JSON a browser's ``PushSubscription.toJSON()`` gives."""
+
+    endpoint = serializers.URLField(max_length=1000)
+    keys = PushKeysSerializer()
+
+    def validate_endpoint(self, endpoint: str) -> str:
+        # The worker will POST to this URL: only push services' (https) URLs are accepted.
+        scheme = endpoint.split(":", 1)[0].lower()
+        if scheme not in settings.WEB_PUSH_ENDPOINT_SCHEMES:
+            raise serializers.ValidationError("A push endpoint must be an https:// URL.")
+        return endpoint
+
+
+class PushEndpointSerializer(serializers.Serializer):
+    endpoint = serializers.URLField(max_length=1000)
+
+
+@extend_schema(
+    parameters=[NotificationListQuery],
+    responses={
+        200: NotificationList,
+        400: inline_serializer("Error", {"detail": serializers.CharField()}),
+    },
+)
+@api_view(["GET"])
+def notification_list(request: Request) -> Response:
+    """The staff member's notifications: catch-up with ``after``, or pages back with ``before``."""
+    query = NotificationListQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    limit = query.validated_data.get("limit", 50)
+    if "after" in query.validated_data:
+        entries = selectors.notifications_after(
+            request.user, after_id=query.validated_data["after"], limit=limit + 1
+        )
+    else:
+        entries_query = selectors.notifications_for(request.user)
+        if "before" in query.validated_data:
+            entries_query = entries_query.filter(notification_id__lt=query.validated_data["before"])
+        entries = list(entries_query[: limit + 1])
+    return Response(
+        {
+            "notifications": [received_payload(entry) for entry in entries[:limit]],
+            "has_more": len(entries) > limit,
+            "unread_count": selectors.unread_count(request.user),
+        }
+    )
+
+
+@extend_schema(request=None, responses={200: UnreadCount, 404: None})
+@api_view(["POST"])
+def notification_read(request: Request, pk: int) -> Response:
+    if not services.notification_mark_read(user=request.user, notification_id=pk):
+        return Response({"detail": "No such notification of yours."}, status=404)
+    return Response({"unread_count": selectors.unread_count(request.user)})
+
+
+@extend_schema(request=None, responses={200: UnreadCount})
+@api_view(["POST"])
+def notification_read_all(request: Request) -> Response:
+    services.notifications_mark_all_read(user=request.user)
+    return Response({"unread_count": 0})
+
+
+@extend_schema(
+    responses={
+        200: inline_serializer(
+            "PushSettings",
+            {"enabled": serializers.BooleanField(), "public_key": serializers.CharField()},
+        )
+    }
+)
+@api_view(["GET"])
+def push_settings(request: Request) -> Response:
+    """Whether Web Push is on, and the VAPID public key to subscribe with."""
+    return Response(
+        {"enabled": web_push_configured(), "public_key": settings.VAPID_PUBLIC_KEY or ""}
+    )
+
+
+@extend_schema(
+    methods=["POST"],
+    request=PushSubscriptionSerializer,
+    responses={201: None, 400: None, 503: None},
+)
+@extend_schema(methods=["DELETE"], request=PushEndpointSerializer, responses={204: None, 404: None})
+@api_view(["POST", "DELETE"])
+def push_subscriptions(request: Request) -> Response:
+    """Opt this device in to Web Push (POST its subscription) or out (DELETE its endpoint)."""
+    if request.method == "DELETE":
+        endpoint = PushEndpointSerializer(data=request.data)
+        endpoint.is_valid(raise_exception=True)
+        deleted = services.push_subscription_delete(
+            user=request.user, endpoint=endpoint.validated_data["endpoint"]
+        )
+        if not deleted:
+            return Response({"detail": "This device was not subscribed."}, status=404)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    if not web_push_configured():
+        return Response({"detail": "Web Push is not configured on this server."}, status=503)
+    subscription = PushSubscriptionSerializer(data=request.data)
+    subscription.is_valid(raise_exception=True)
+    data: dict[str, Any] = subscription.validated_data
+    services.push_subscription_save(
+        user=request.user,
+        endpoint=data["endpoint"],
+        p256dh=data["keys"]["p256dh"],
+        auth=data["keys"]["auth"],
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    return Response({"subscribed": True}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,197 @@
+"""Writes: raising a notification, reading it, and managing Web Push subscriptions.
+
+``notification_create`` is the one way any domain tells staff about something::
+
+    from frontline.notifications.audiences import to_staff
+    from frontline.notifications.services import notification_create
+
+    notification_create(kind="hold.expiring", recipients=to_staff(hold.created_by),
+                        title="Hold expires in 2 hours", link=f"/holds/{hold.pk}/",
+                        dedupe_key=f"hold-{hold.pk}-expiring")
+
+Call it inside the caller's transaction: the rows are written with the caller's data, and
+delivery (live over the channel layer, Web Push through Celery) is queued with
+``transaction.on_commit``, so nobody hears of something that was rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from frontline.notifications import delivery
+from frontline.notifications.audiences import Audience, to_staff
+from frontline.notifications.groups import CREATED, READ, staff_group
+from frontline.notifications.kinds import kind_for
+from frontline.notifications.models import Notification, NotificationRecipient, PushSubscription
+from frontline.notifications.payloads import notification_payload
+from frontline.notifications.selectors import unread_count
+from frontline.staff.models import Store, User
+
+logger = logging.getLogger(__name__)
+
+TITLE_LIMIT = Notification._meta.get_field("title").max_length or 140
+BODY_LIMIT = Notification._meta.get_field("body").max_length or 500
+
+
+def notification_create(
+    *,
+    kind: str,
+    recipients: Audience,
+    title: str,
+    body: str = "",
+    link: str = "",
+    store: Store | None = None,
+    dedupe_key: str = "",
+) -> Notification | None:
+    """Record a notification for every recipient and deliver it once the transaction commits.
+
+    Returns the notification, the one raised before with the same ``kind`` and ``dedupe_key``
+    (then nothing is delivered again), or ``None`` when the audience is empty.
+    """
+    kind_for(kind)
+    _check_link(link)
+    if not title.strip():
+        raise ValueError("A notification needs a title.")
+    if not recipients:
+        return None
+    if dedupe_key and (earlier := _raised_before(kind, dedupe_key)):
+        return earlier
+    try:
+        # A savepoint, so that losing a race on the dedupe key leaves the caller's transaction
+        # usable.
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                kind=kind,
+                title=_shorten(title.strip(), TITLE_LIMIT),
+                body=_shorten(body.strip(), BODY_LIMIT),
+                link=link,
+                store=store,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        if dedupe_key and (earlier := _raised_before(kind, dedupe_key)):
+            return earlier
+        raise
+    NotificationRecipient.objects.bulk_create(
+        NotificationRecipient(notification=notification, recipient_id=user_id)
+        for user_id in sorted(recipients.user_ids)
+    )
+    _deliver_after_commit(notification, recipients)
+    return notification
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> bool:
+    """Mark one of the staff member's notifications read; False when it is not theirs."""
+    exists = NotificationRecipient.objects.filter(
+        recipient=user, notification_id=notification_id
+    ).exists()
+    if not exists:
+        return False
+    NotificationRecipient.objects.filter(
+        recipient=user, notification_id=notification_id, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    _announce_unread_count(user)
+    return True
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the staff member read; returns how many were."""
+    marked = NotificationRecipient.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    _announce_unread_count(user)
+    return marked
+
+
+def push_subscription_save(
+    *, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+) -> PushSubscription:
+    """Store (or move to this staff member) a browser's push subscription.
+
+    A browser has one endpoint; when another staff member signs in on a shared tablet and
+    opts in, the device's alerts follow the person now using it.
+    """
+    subscription, _ = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={
+            "user": user,
+            "p256dh": p256dh,
+            "auth": auth,
+            "user_agent": user_agent[:300],
+        },
+    )
+    return subscription
+
+
+def push_subscription_delete(*, user: User, endpoint: str) -> bool:
+    deleted, _ = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+    return bool(deleted)
+
+
+# --- delivery ----------------------------------------------------------------------------
+
+
+def _deliver_after_commit(notification: Notification, recipients: Audience) -> None:
+    groups = recipients.groups()
+    message = {"type": CREATED, "notification": notification_payload(notification)}
+    subscription_ids = list(
+        PushSubscription.objects.filter(user_id__in=recipients.user_ids).values_list(
+            "pk", flat=True
+        )
+    )
+
+    def push_live() -> None:
+        delivery.broadcast(groups, message)
+
+    def queue_web_push() -> None:
+        delivery.queue_web_push(notification.pk, subscription_ids)
+
+    # robust: a channel layer or broker that is down must not fail the caller's request; the
+    # notification is saved, and every client catches up on it when it reconnects.
+    transaction.on_commit(push_live, robust=True)
+    if subscription_ids and delivery.web_push_configured():
+        transaction.on_commit(queue_web_push, robust=True)
+
+
+def _announce_unread_count(user: User) -> None:
+    """Tell the staff member's other open tabs and devices, so every badge agrees."""
+    message: dict[str, Any] = {"type": READ, "unread_count": unread_count(user)}
+
+    def push_unread_count() -> None:
+        delivery.broadcast([staff_group(user.pk)], message)
+
+    transaction.on_commit(push_unread_count, robust=True)
+
+
+def _raised_before(kind: str, dedupe_key: str) -> Notification | None:
+    return Notification.objects.filter(kind=kind, dedupe_key=dedupe_key).first()
+
+
+def _check_link(link: str) -> None:
+    # Deep links stay inside the app: a path, never another site (nor a scheme-relative //).
+    if link and (not link.startswith("/") or link.startswith("//")):
+        raise ValueError(f"A notification link must be a path inside the app, not {link!r}.")
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def notification_test_send(*, user_id: int, title: str = "", body: str = "") -> Notification | None:
+    """A test notification to one staff member (demos, and checking a tablet gets alerts)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    sent_at = timezone.localtime().strftime("%H:%M:%S")
+    return notification_create(
+        kind="system.test",
+        recipients=to_staff(user),
+        title=title or "Test notification",
+        body=body or f"Sent at {sent_at}. If you can read this, alerts reach this tablet.",
+        link=reverse("notifications:centre"),
+    )

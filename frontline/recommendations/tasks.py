@@ -1,0 +1,13 @@
+"""Celery tasks: thin."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from frontline.recommendations import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def recompute_product_similarities_task() -> int:
+    # Idempotent: the tables are replaced in one transaction from the order history.
+    return services.similarities_recompute()

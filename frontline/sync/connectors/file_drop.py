@@ -1,0 +1,254 @@
+"""File drop: CSV or JSON Lines exports from an ERP or POS landing in an inbox folder.
+
+Files are named ``<entity>-<anything>.csv`` or ``.jsonl`` (e.g. ``orders-2026-11-29.csv``) and
+are picked up in name order. A dropper writes under another name (``.tmp``) and renames when
+done, so a half-written file is never read. Each file is known by its SHA-256: a file that was
+processed before is archived again without being read, and a run killed in the middle of a file
+resumes after the records that already landed. Finished files move to ``archive/``.
+
+Columns (CSV header, or JSON keys):
+- customers: external_id, number, first_name, last_name, email, phone, postcode, country, tier
+- products (one row per variant): style_code, name, brand, category, season, sku, barcode, size,
+  colour, price, currency
+- stock: sku, store, on_hand
+- orders: CSV one row per line with order_id, number, customer_id, channel, store, placed_at,
+  currency, total, sku, description, quantity, unit_price, returned_quantity (consecutive rows
+  of one order_id form the order); JSON Lines one order per line with a ``lines`` list.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import itertools
+import json
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from frontline.catalog.models import Product
+from frontline.customers.models import Tier
+from frontline.orders.models import Order
+from frontline.sync import mapping as m
+from frontline.sync.connectors.base import Connector, Page, Raw, Record
+from frontline.sync.models import Entity, ProcessedFile
+
+logger = logging.getLogger("frontline.sync")
+SUFFIXES = (".csv", ".jsonl")
+# Choices as sets, looked up once: TextChoices.values builds a new list on every call.
+TIERS = frozenset(Tier.values)
+CATEGORIES = frozenset(Product.Category.values)
+SEASONS = frozenset(Product.Season.values)
+CHANNELS = frozenset(Order.Channel.values)
+
+
+def inbox_of(source_name: str) -> Path:
+    return Path(settings.SYNC_ROOT) / source_name / "inbox"
+
+
+def archive_of(source_name: str) -> Path:
+    return Path(settings.SYNC_ROOT) / source_name / "archive"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_rows(path: Path) -> Iterator[Raw]:
+    """Stream a file's rows as dicts; a line that is not valid JSON becomes a marked row."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        if path.suffix == ".csv":
+            yield from csv.DictReader(handle)
+            return
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                row = {"_unreadable": line[:2000], "_error": f"line {number}: {error.msg}"}
+            yield row if isinstance(row, dict) else {"_unreadable": line[:2000]}
+
+
+def group_order_lines(rows: Iterator[Raw]) -> Iterator[Raw]:
+    """CSV orders come one row per line: consecutive rows of one order_id make the order."""
+    for order_id, group in itertools.groupby(rows, key=lambda row: row.get("order_id")):
+        lines = list(group)
+        header = dict(lines[0])
+        header["lines"] = [
+            {
+                key: line.get(key)
+                for key in ("sku", "description", "quantity", "unit_price", "returned_quantity")
+            }
+            for line in lines
+        ]
+        header["order_id"] = order_id
+        yield header
+
+
+class FileDropConnector(Connector):
+    entities = (Entity.CUSTOMERS, Entity.PRODUCTS, Entity.STOCK, Entity.ORDERS)
+
+    def pages(self, entity: str, cursor: dict[str, Any]) -> Iterator[Page]:
+        inbox = inbox_of(self.source.name)
+        inbox.mkdir(parents=True, exist_ok=True)
+        files = sorted(
+            path
+            for path in inbox.iterdir()
+            if path.name.startswith(f"{entity}-") and path.suffix in SUFFIXES
+        )
+        for path in files:
+            yield from self._file_pages(entity, path)
+
+    def _file_pages(self, entity: str, path: Path) -> Iterator[Page]:
+        record, _ = ProcessedFile.objects.get_or_create(
+            source=self.source,
+            sha256=file_sha256(path),
+            defaults={"entity": entity, "name": path.name},
+        )
+        archive = lambda: self._archive(path)  # noqa: E731
+        if record.finished_at is not None:
+            logger.info("%s was processed before (same content as %s): archived", path, record.name)
+            archive()
+            return
+        rows = read_rows(path)
+        if entity == Entity.ORDERS and path.suffix == ".csv":
+            rows = group_order_lines(rows)
+        rows = itertools.islice(rows, record.records_done, None)
+        size = settings.SYNC_PAGE_SIZE
+        done = record.records_done
+        batch = list(itertools.islice(rows, size))
+        while True:
+            following = list(itertools.islice(rows, size))
+            done += len(batch)
+            last = not following
+            yield Page(
+                records=batch,
+                cursor={"file": path.name, "records_done": done},
+                on_landed=self._progress(record.pk, done, finished=last),
+                after_commit=archive if last else None,
+            )
+            if last:
+                return
+            batch = following
+
+    @staticmethod
+    def _progress(record_id: int, done: int, *, finished: bool) -> Any:
+        def remember() -> None:
+            ProcessedFile.objects.filter(pk=record_id).update(
+                records_done=done, finished_at=timezone.now() if finished else None
+            )
+
+        return remember
+
+    def _archive(self, path: Path) -> None:
+        archive = archive_of(self.source.name)
+        archive.mkdir(parents=True, exist_ok=True)
+        target = archive / f"{timezone.now():%Y%m%dT%H%M%S%f}-{path.name}"
+        if path.exists():
+            shutil.move(path, target)
+
+    # --- Mappings -----------------------------------------------------------------------
+
+    def external_id(self, entity: str, raw: Raw) -> str:
+        key = {"orders": "order_id", "products": "sku", "stock": "sku"}.get(entity, "external_id")
+        return str(raw.get(key) or "")[:100]
+
+    @staticmethod
+    def _readable(raw: Raw) -> None:
+        if "_unreadable" in raw:
+            raise m.MappingError(f"not valid JSON ({raw.get('_error', 'not an object')})")
+
+    def map_customers(self, raw: Raw) -> Record:
+        self._readable(raw)
+        tier = (raw.get("tier") or Tier.MEMBER).strip().lower()
+        if tier not in TIERS:
+            raise m.MappingError(f"tier {tier!r} is not one of {', '.join(sorted(TIERS))}")
+        country = m.country(raw.get("country"))
+        return {
+            "external_id": m.required(raw, "external_id")[:100],
+            "number": m.text(raw, "number", limit=20),
+            "first_name": m.required(raw, "first_name")[:100],
+            "last_name": m.text(raw, "last_name", limit=100),
+            "email": m.email(raw.get("email")),
+            "phone": m.phone(raw.get("phone"), country),
+            "postcode": m.text(raw, "postcode", limit=16),
+            "country": country,
+            "tier": tier,
+        }
+
+    def map_products(self, raw: Raw) -> Record:
+        self._readable(raw)
+        category = m.required(raw, "category").lower()
+        if category not in CATEGORIES:
+            raise m.MappingError(f"category {category!r} is not known")
+        season = (raw.get("season") or Product.Season.ALL_YEAR).strip().lower()
+        if season not in SEASONS:
+            raise m.MappingError(f"season {season!r} is not known")
+        return {
+            "style_code": m.required(raw, "style_code")[:30],
+            "name": m.required(raw, "name")[:200],
+            "brand": m.required(raw, "brand")[:80],
+            "category": category,
+            "season": season,
+            "is_active": str(raw.get("is_active", "true")).lower() not in {"false", "0", "no"},
+            "sku": m.required(raw, "sku")[:40],
+            "barcode": m.text(raw, "barcode", limit=32) or None,
+            "size": m.required(raw, "size")[:10],
+            "colour": m.required(raw, "colour")[:40],
+            "price": m.decimal(raw.get("price"), "price"),
+            "currency": (m.text(raw, "currency", limit=3) or "GBP").upper(),
+        }
+
+    def map_stock(self, raw: Raw) -> Record:
+        self._readable(raw)
+        return {
+            "sku": m.required(raw, "sku"),
+            "store": m.required(raw, "store"),
+            "on_hand": m.whole_number(raw.get("on_hand"), "on_hand"),
+        }
+
+    def map_orders(self, raw: Raw) -> Record:
+        self._readable(raw)
+        channel = (raw.get("channel") or Order.Channel.ONLINE).strip().lower()
+        if channel not in CHANNELS:
+            raise m.MappingError(f"channel {channel!r} is not store or online")
+        lines = raw.get("lines") or []
+        if not isinstance(lines, list):
+            raise m.MappingError("lines must be a list")
+        return {
+            "external_id": m.required(raw, "order_id")[:100],
+            "number": m.required(raw, "number")[:30],
+            "customer_external_id": m.text(raw, "customer_id", limit=100),
+            "channel": channel,
+            "store": m.text(raw, "store", limit=20),
+            "placed_at": m.moment(raw.get("placed_at"), "placed_at"),
+            "currency": (m.text(raw, "currency", limit=3) or "GBP").upper(),
+            "total": m.decimal(raw.get("total"), "total"),
+            "lines": [self._line(line) for line in lines],
+        }
+
+    @staticmethod
+    def _line(line: Any) -> Record:
+        if not isinstance(line, dict):
+            raise m.MappingError("an order line must be an object")
+        quantity = m.whole_number(line.get("quantity"), "quantity", minimum=1)
+        returned = m.whole_number(line.get("returned_quantity") or 0, "returned_quantity")
+        if returned > quantity:
+            raise m.MappingError(f"returned quantity {returned} is above quantity {quantity}")
+        return {
+            "sku": m.required(line, "sku")[:40],
+            "description": m.text(line, "description", limit=200),
+            "quantity": quantity,
+            "unit_price": m.decimal(line.get("unit_price"), "unit_price"),
+            "returned_quantity": returned,
+        }

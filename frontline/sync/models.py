@@ -1,0 +1,250 @@
+"""Sync state: sources, cursors, runs, leases, quarantine, processed files and the outbox.
+
+Everything the engine needs to resume lives here, in the database, never only in Redis: a
+worker killed mid-run leaves a cursor, a run row and a lease that expires.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from frontline.customers.models import Source as RecordSource
+
+
+class Entity(models.TextChoices):
+    CUSTOMERS = "customers", "Customers"
+    PRODUCTS = "products", "Products and variants"
+    STOCK = "stock", "Stock levels"
+    ORDERS = "orders", "Orders"
+    INTERACTIONS = "interactions", "CRM tasks and activities"
+
+
+class Source(models.Model):
+    """A system Frontline syncs with. Secrets stay in the environment: only their names are here."""
+
+    class Kind(models.TextChoices):
+        FILE_DROP = "file_drop", "File drop (CSV / JSON Lines)"
+        SHOPIFY = "shopify", "Commerce REST (Shopify-shaped)"
+        SALESFORCE = "salesforce", "CRM REST (Salesforce-shaped)"
+
+    name = models.SlugField(max_length=40, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    record_source = models.CharField(
+        max_length=12,
+        choices=RecordSource.choices,
+        help_text="What the records are labelled with in Frontline (identities, orders).",
+    )
+    base_url = models.URLField(blank=True, help_text="REST sources: the API's base URL.")
+    credentials_env = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Prefix of the environment variables holding the credentials, e.g. "
+        "SHOPIFY_MAIN gives SHOPIFY_MAIN_TOKEN (Shopify) or SHOPIFY_MAIN_CLIENT_ID / "
+        "_CLIENT_SECRET (Salesforce). Never the secret itself.",
+    )
+    webhook_secret_env = models.CharField(
+        max_length=60, blank=True, help_text="Environment variable holding the webhook HMAC key."
+    )
+    options = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Connector options, e.g. {"locations": {"7001": "store-1"}} for Shopify.',
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cursor(models.Model):
+    """How far a source/entity has been read; advanced in the same transaction as each page."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="cursors")
+    entity = models.CharField(max_length=14, choices=Entity.choices)
+    value = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "entity"], name="one_cursor_per_entity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.entity}: {self.value}"
+
+
+class Lease(models.Model):
+    """Who is syncing a source/entity right now. It expires, so a killed worker never blocks."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    entity = models.CharField(max_length=14, choices=Entity.choices)
+    holder = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "entity"], name="one_lease_per_entity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.entity} held by {self.holder or 'nobody'}"
+
+
+class Run(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (another run holds the lease)"
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        WEBHOOK = "webhook", "Webhook"
+        MANUAL = "manual", "Manual"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
+    entity = models.CharField(max_length=14, choices=Entity.choices)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["source", "entity", "-started_at"], name="run_history")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.entity} #{self.pk}"
+
+    @property
+    def records(self) -> int:
+        return self.created + self.updated + self.unchanged + self.quarantined
+
+
+class QuarantinedRecord(models.Model):
+    """A record that could not land, kept with its reason so that someone can fix and retry it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved (landed on retry)"
+        DISCARDED = "discarded", "Discarded"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="quarantine")
+    entity = models.CharField(max_length=14, choices=Entity.choices)
+    run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    external_id = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField(help_text="The record as the source sent it; edit it, then retry.")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "source", "entity"], name="quarantine_open")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.entity} {self.external_id}: {self.reason}"
+
+
+class UncertainMatch(models.Model):
+    """A source record that looked like an existing customer without being clearly the same one.
+
+    The engine created a new customer for it rather than merging silently; a person decides.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SENT = "sent", "Sent to the merge review queue"
+        CLOSED = "closed", "Closed"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=100)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The customer the engine created for the record.",
+    )
+    candidate_ids = models.JSONField(help_text="Existing customers the record resembled.")
+    reason = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="one_uncertain_match_per_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id} ({self.reason})"
+
+
+class ProcessedFile(models.Model):
+    """A dropped file, known by its content hash, so that it is never processed twice."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="files")
+    entity = models.CharField(max_length=14, choices=Entity.choices)
+    name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    records_done = models.PositiveIntegerField(
+        default=0, help_text="Records landed so far: where a killed run resumes."
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "sha256"], name="file_processed_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutboxMessage(models.Model):
+    """Work written back to a source (CRM Tasks), sent by a retrying task.
+
+    ``key`` is stable per piece of work and is sent as the CRM's external id, so a retry after a
+    lost response upserts the same Task instead of creating a second one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (gave up)"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="outbox")
+    key = models.CharField(max_length=80)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    remote_id = models.CharField(max_length=100, blank=True)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep sends it again after a failure."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="outbox_key_once_per_source")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,28 @@
+"""Reads for the run page. Sync is brand-wide, so it is shown to managers and superusers only."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from frontline.staff.models import StaffRole, StoreAssignment, User
+from frontline.sync.models import QuarantinedRecord, Run
+
+
+def may_see_sync(user: User) -> bool:
+    if user.is_superuser:
+        return True
+    return StoreAssignment.objects.filter(user=user, role=StaffRole.MANAGER).exists()
+
+
+def runs_for(user: User) -> QuerySet[Run]:
+    if not may_see_sync(user):
+        return Run.objects.none()
+    return Run.objects.select_related("source")
+
+
+def run_quarantine(run: Run) -> QuerySet[QuarantinedRecord]:
+    return QuarantinedRecord.objects.filter(run=run).order_by("id")
+
+
+def open_quarantine_count() -> int:
+    return QuarantinedRecord.objects.filter(status=QuarantinedRecord.Status.OPEN).count()

@@ -1,0 +1,157 @@
+"""Sync writes other than runs: quarantine retries and the write-back outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from frontline.customers.models import CustomerIdentity, Interaction
+from frontline.customers.models import Source as RecordSource
+from frontline.sync.connectors import connector_for
+from frontline.sync.engine import land_records
+from frontline.sync.models import OutboxMessage, QuarantinedRecord, Source
+
+
+def quarantine_retry(*, record_ids: Iterable[int]) -> tuple[int, int]:
+    """Land quarantined records again (after someone fixed their payload).
+
+    Returns (landed, still quarantined); a record that fails again keeps its row with the new
+    reason, so the quarantine never grows from retries.
+    """
+    landed = failed = 0
+    records = QuarantinedRecord.objects.filter(
+        pk__in=list(record_ids), status=QuarantinedRecord.Status.OPEN
+    ).select_related("source")
+    for record in records:
+        with transaction.atomic():
+            landing = land_records(connector_for(record.source), record.entity, [record.payload])
+            record.attempts += 1
+            if landing.failures:
+                record.reason = landing.failures[0].reason
+                failed += 1
+            else:
+                record.status = QuarantinedRecord.Status.RESOLVED
+                record.resolved_at = timezone.now()
+                landed += 1
+            record.save(update_fields=["attempts", "reason", "status", "resolved_at"])
+    return landed, failed
+
+
+# --- Write-back outbox ------------------------------------------------------------------
+
+OUTBOX_MAX_ATTEMPTS = 8
+
+
+def _crm_source() -> Source | None:
+    return Source.objects.filter(kind=Source.Kind.SALESFORCE, is_active=True).order_by("pk").first()
+
+
+def outbox_add(
+    *,
+    key: str,
+    customer_id: int,
+    subject: str,
+    description: str,
+    occurred_at: datetime,
+    subtype: str = "Task",
+) -> OutboxMessage | None:
+    """Queue a CRM Task for the customer; the same key never queues (or creates) it twice.
+
+    Returns None when no CRM is configured: there is nothing to write back to.
+    """
+    crm = _crm_source()
+    if crm is None:
+        return None
+    contact = (
+        CustomerIdentity.objects.filter(customer_id=customer_id, source=crm.record_source)
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    payload = {
+        "Subject": subject[:255],
+        "Description": description[:32000],
+        "ActivityDate": occurred_at.date().isoformat(),
+        "Status": "Completed",
+        "TaskSubtype": subtype,
+        "WhoId": contact,
+    }
+    message, created = OutboxMessage.objects.get_or_create(
+        source=crm, key=key, defaults={"payload": payload, "next_attempt_at": timezone.now()}
+    )
+    if created:
+        from frontline.sync.tasks import deliver_outbox_task
+
+        transaction.on_commit(lambda: deliver_outbox_task.delay(message.pk))
+    return message
+
+
+def writeback_note(*, interaction_id: int) -> OutboxMessage | None:
+    """Send an associate's note (an Interaction of kind note) to the CRM as a Task."""
+    note = Interaction.objects.filter(pk=interaction_id).first()
+    if note is None or note.source != RecordSource.FRONTLINE:
+        return None  # gone, or came from a source system: never echo it back
+    return outbox_add(
+        key=f"note-{note.pk}",
+        customer_id=note.customer_id,
+        subject=f"Frontline note ({note.get_channel_display()})",
+        description=note.summary,
+        occurred_at=note.occurred_at,
+    )
+
+
+def writeback_followup_outcome(
+    *, followup_id: int, customer_id: int, outcome: str, summary: str, occurred_at: datetime
+) -> OutboxMessage | None:
+    """Send a follow-up's outcome to the CRM as a Task (called by the follow-ups domain)."""
+    return outbox_add(
+        key=f"followup-{followup_id}",
+        customer_id=customer_id,
+        subject=f"Follow-up: {outcome}",
+        description=summary,
+        occurred_at=occurred_at,
+        subtype="Call",
+    )
+
+
+def outbox_deliver(*, message_id: int) -> OutboxMessage | None:
+    """Send one pending message; on failure schedule the next attempt with backoff.
+
+    Delivery is an upsert on the message's key at the CRM, so sending twice (a lost answer, a
+    worker killed after the call) updates the one Task instead of creating another.
+    """
+    message = (
+        OutboxMessage.objects.select_related("source")
+        .filter(pk=message_id, status=OutboxMessage.Status.PENDING)
+        .first()
+    )
+    if message is None:
+        return None
+    connector = connector_for(message.source)
+    message.attempts += 1
+    try:
+        message.remote_id = connector.task_upsert(key=message.key, fields=message.payload)  # type: ignore[attr-defined]
+    except Exception as error:  # any failure is recorded on the message and retried later
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if message.attempts >= OUTBOX_MAX_ATTEMPTS:
+            message.status = OutboxMessage.Status.FAILED
+        delay = min(3600, 30 * 2 ** (message.attempts - 1))
+        message.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    else:
+        message.status = OutboxMessage.Status.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+    message.save()
+    return message
+
+
+def outbox_due_ids(*, limit: int = 200) -> list[int]:
+    return list(
+        OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

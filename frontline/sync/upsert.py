@@ -1,0 +1,264 @@
+"""Bulk, idempotent upserts into any table, counting what was created, updated or left alone.
+
+PostgreSQL: the batch is COPYed into a temporary staging table, then one
+``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE (…) IS DISTINCT FROM (…)`` lands it, so an
+unchanged record costs no write at all (no new row version, no WAL). Other databases (SQLite in
+development and tests): existing rows are read by key and compared in Python, new rows go in
+with ``bulk_create`` and changed ones with ``bulk_update``. Both paths give the same result and
+the same counts; the engine's lease guarantees one writer per source/entity, which the simpler
+path relies on.
+
+Keys are deduplicated within a batch first (the last occurrence wins): PostgreSQL refuses an
+``ON CONFLICT DO UPDATE`` that touches the same row twice in one statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+from psycopg import sql
+
+Row = dict[str, Any]
+Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one table is upserted. All names are column names (``store_id``, not ``store``)."""
+
+    model: type[models.Model]
+    key: tuple[str, ...]
+    # Business columns: a difference in one of these makes the row "updated".
+    compare: tuple[str, ...]
+    # Set on insert only (figures other services own, creation stamps).
+    insert_defaults: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    # Set to "now" whenever the row is really written (insert or real change).
+    stamps: tuple[str, ...] = ()
+    # Predicate of a partial unique index that the key relies on.
+    conflict_where: str = ""
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ids: dict[Key, int] = field(default_factory=dict)
+
+
+def dedupe(rows: Iterable[Row], key: tuple[str, ...]) -> list[Row]:
+    """One row per key, the last one seen winning (later lines in a feed are newer)."""
+    unique: dict[Key, Row] = {}
+    for row in rows:
+        unique[tuple(row[column] for column in key)] = row
+    return list(unique.values())
+
+
+def upsert(spec: TableSpec, rows: Iterable[Row], *, want_ids: bool = False) -> UpsertResult:
+    batch = dedupe(rows, spec.key)
+    if not batch:
+        return UpsertResult()
+    if connection.vendor == "postgresql":
+        return _upsert_postgresql(spec, batch, want_ids=want_ids)
+    return _upsert_portable(spec, batch)
+
+
+# --- PostgreSQL -------------------------------------------------------------------------
+
+
+def copy_into_staging(name: str, template_table: str, columns: list[str], rows: list[Row]) -> None:
+    """A temporary table shaped like the template's columns, filled by COPY, dropped on commit."""
+    column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "DROP TABLE IF EXISTS {stage}; "
+                "CREATE TEMP TABLE {stage} ON COMMIT DROP AS "
+                "SELECT {columns} FROM {template} WITH NO DATA"
+            ).format(
+                stage=sql.Identifier(name),
+                columns=column_list,
+                template=sql.Identifier(template_table),
+            )
+        )
+        copy_statement = sql.SQL("COPY {stage} ({columns}) FROM STDIN").format(
+            stage=sql.Identifier(name), columns=column_list
+        )
+        with cursor.copy(copy_statement) as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
+
+
+def _upsert_postgresql(spec: TableSpec, batch: list[Row], *, want_ids: bool) -> UpsertResult:
+    stage = f"stage_{spec.table}"
+    staged = list(dict.fromkeys([*spec.key, *spec.compare]))
+    copy_into_staging(stage, spec.table, staged, batch)
+    now = timezone.now()
+    extra = {**{name: make() for name, make in spec.insert_defaults.items()}}
+    extra.update(dict.fromkeys(spec.stamps, now))
+    insert_columns = [*staged, *extra]
+    identifiers = lambda names: sql.SQL(", ").join(map(sql.Identifier, names))  # noqa: E731
+    updates = [*spec.compare, *spec.stamps]
+    statement = sql.SQL(
+        "INSERT INTO {table} AS target ({insert_columns}) "
+        "SELECT {staged}{extra} FROM {stage} "
+        "ON CONFLICT ({key}){conflict_where} DO UPDATE SET {assignments} "
+        "WHERE ({old}) IS DISTINCT FROM ({new}) "
+        "RETURNING (xmax = 0) AS inserted"
+    ).format(
+        table=sql.Identifier(spec.table),
+        insert_columns=identifiers(insert_columns),
+        staged=identifiers(staged),
+        extra=sql.SQL("").join(sql.SQL(", ") + sql.Placeholder() for _ in extra),
+        stage=sql.Identifier(stage),
+        key=identifiers(list(spec.key)),
+        conflict_where=sql.SQL(f" WHERE {spec.conflict_where}" if spec.conflict_where else ""),
+        assignments=sql.SQL(", ").join(
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in updates
+        ),
+        old=sql.SQL(", ").join(
+            sql.SQL("target.{}").format(sql.Identifier(name)) for name in spec.compare
+        ),
+        new=sql.SQL(", ").join(
+            sql.SQL("EXCLUDED.{}").format(sql.Identifier(name)) for name in spec.compare
+        ),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, list(extra.values()))
+        written = [inserted for (inserted,) in cursor.fetchall()]
+        result = UpsertResult(
+            created=sum(written),
+            updated=len(written) - sum(written),
+            unchanged=len(batch) - len(written),
+        )
+        if want_ids:
+            cursor.execute(
+                sql.SQL(
+                    "SELECT {keys}, target.id FROM {table} target JOIN {stage} USING ({key})"
+                ).format(
+                    keys=sql.SQL(", ").join(
+                        sql.SQL("target.{}").format(sql.Identifier(name)) for name in spec.key
+                    ),
+                    table=sql.Identifier(spec.table),
+                    stage=sql.Identifier(stage),
+                    key=identifiers(list(spec.key)),
+                )
+            )
+            result.ids = {tuple(found[:-1]): found[-1] for found in cursor.fetchall()}
+    return result
+
+
+# --- Portable path (SQLite) -------------------------------------------------------------
+
+
+def _attribute(spec: TableSpec, column: str) -> str:
+    return spec.model._meta.get_field(_field_name(spec, column)).attname
+
+
+def _field_name(spec: TableSpec, column: str) -> str:
+    for model_field in spec.model._meta.concrete_fields:
+        if model_field.column == column:
+            return model_field.name
+    raise LookupError(f"{spec.table} has no column {column}")
+
+
+def existing_by_key(spec: TableSpec, keys: list[Key]) -> dict[Key, models.Model]:
+    """The rows already stored for these keys (filtered on the first key column, then exactly)."""
+    first = _attribute(spec, spec.key[0])
+    attributes = [_attribute(spec, column) for column in spec.key]
+    wanted = set(keys)
+    found: dict[Key, models.Model] = {}
+    values = list({key[0] for key in keys})
+    for start in range(0, len(values), 5000):
+        chunk = values[start : start + 5000]
+        for instance in spec.model._default_manager.filter(**{f"{first}__in": chunk}):
+            key = tuple(getattr(instance, name) for name in attributes)
+            if key in wanted:
+                found[key] = instance
+    return found
+
+
+def _upsert_portable(spec: TableSpec, batch: list[Row]) -> UpsertResult:
+    attributes = {column: _attribute(spec, column) for column in [*spec.key, *spec.compare]}
+    keys = [tuple(row[column] for column in spec.key) for row in batch]
+    existing = existing_by_key(spec, keys)
+    now = timezone.now()
+    new, changed = [], []
+    for key, row in zip(keys, batch, strict=True):
+        instance = existing.get(key)
+        if instance is None:
+            values = {attributes[column]: row[column] for column in attributes}
+            values.update({_attribute(spec, c): make() for c, make in spec.insert_defaults.items()})
+            values.update({_attribute(spec, column): now for column in spec.stamps})
+            new.append(spec.model(**values))
+            continue
+        differences = {
+            attributes[column]: row[column]
+            for column in spec.compare
+            if getattr(instance, attributes[column]) != row[column]
+        }
+        if differences:
+            for name, value in differences.items():
+                setattr(instance, name, value)
+            for column in spec.stamps:
+                setattr(instance, _attribute(spec, column), now)
+            changed.append(instance)
+    if new:
+        spec.model._default_manager.bulk_create(new, batch_size=500)
+    if changed:
+        update_fields = [_field_name(spec, c) for c in [*spec.compare, *spec.stamps]]
+        spec.model._default_manager.bulk_update(changed, update_fields, batch_size=500)
+    result = UpsertResult(
+        created=len(new), updated=len(changed), unchanged=len(batch) - len(new) - len(changed)
+    )
+    stored = {**existing, **existing_by_key(spec, [k for k in keys if k not in existing])}
+    result.ids = {key: instance.pk for key, instance in stored.items()}
+    return result
+
+
+def rows_where_in(
+    model: type[models.Model],
+    column: str,
+    values: Iterable[Any],
+    returning: tuple[str, ...],
+    *,
+    equal: dict[str, Any] | None = None,
+    null: tuple[str, ...] = (),
+) -> list[tuple[Any, ...]]:
+    """``SELECT returning FROM table WHERE column IN values [AND c = v …] [AND n IS NULL …]``.
+
+    On PostgreSQL the values travel as one array parameter (``= ANY(%s)``): with thousands of
+    values, Django's one-placeholder-per-value ``__in`` spends longer composing the query than
+    the database spends answering it.
+    """
+    wanted = list(set(values))
+    if not wanted:
+        return []
+    equal = equal or {}
+    if connection.vendor != "postgresql":
+        found: list[tuple[Any, ...]] = []
+        filters = {**equal, **{f"{name}__isnull": True for name in null}}
+        for start in range(0, len(wanted), 5000):
+            chunk = wanted[start : start + 5000]
+            query = model._default_manager.filter(**{f"{column}__in": chunk}, **filters)
+            found.extend(query.values_list(*returning))
+        return found
+    conditions = [sql.SQL("{} = ANY(%s)").format(sql.Identifier(column))]
+    conditions += [sql.SQL("{} = %s").format(sql.Identifier(name)) for name in equal]
+    conditions += [sql.SQL("{} IS NULL").format(sql.Identifier(name)) for name in null]
+    statement = sql.SQL("SELECT {returning} FROM {table} WHERE {conditions}").format(
+        returning=sql.SQL(", ").join(map(sql.Identifier, returning)),
+        table=sql.Identifier(model._meta.db_table),
+        conditions=sql.SQL(" AND ").join(conditions),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [wanted, *equal.values()])
+        return [tuple(row) for row in cursor.fetchall()]

@@ -1,0 +1,42 @@
+"""The profile page can include the panels server-side, without an htmx round trip."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+
+from tests.factories import (
+    ActionSuggestionFactory,
+    CustomerFactory,
+    StoreAssignmentFactory,
+    StoreFactory,
+)
+
+pytestmark = pytest.mark.django_db
+PROFILE = Template(
+    "{% load actions_panels %}"
+    "{% actions_panel customer_id %}{% recommendations_panel customer_id %}"
+)
+
+
+def render_for(user, customer_id: int) -> str:
+    request = RequestFactory().get(f"/customers/{customer_id}/")
+    request.user = user
+    return PROFILE.render(Context({"request": request, "customer_id": customer_id}))
+
+
+def test_the_panels_render_inside_another_page_with_forms_back_to_it():
+    store = StoreFactory()
+    staff = StoreAssignmentFactory(store=store).user
+    suggestion = ActionSuggestionFactory(customer=CustomerFactory(preferred_store=store))
+    html = render_for(staff, suggestion.customer_id)
+    assert suggestion.reason in html
+    assert f'value="/customers/{suggestion.customer_id}/"' in html  # back to the profile
+    assert "For this customer" in html
+
+
+def test_a_customer_the_staff_member_may_not_see_renders_nothing():
+    staff = StoreAssignmentFactory(store=StoreFactory()).user
+    suggestion = ActionSuggestionFactory(customer=CustomerFactory(preferred_store=StoreFactory()))
+    assert render_for(staff, suggestion.customer_id).strip() == ""

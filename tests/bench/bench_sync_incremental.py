@@ -1,0 +1,130 @@
+"""Incremental sync: 1% of the customers changed, served by the Shopify-shaped stand-in.
+
+The database first holds every customer (loaded through the file drop, not measured). The
+stand-in then serves the changed customers in pages of 250 with ``Link`` paging; the measured
+run fetches, maps, matches and upserts them end to end. A second run over the same, now
+unchanged, records shows that an unchanged record costs no write.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from pytest_httpserver import HTTPServer
+
+from frontline.customers.models import Customer, CustomerIdentity
+from frontline.sync import engine
+from frontline.sync.connectors.file_drop import inbox_of
+from frontline.sync.models import Cursor, Source
+from tests.bench.bench_sync_full import input_files
+from tests.bench.harness import Report
+from tests.bench.sync_support import BENCH_VAR, reset_tables
+from tests.sync import generate
+from tests.sync.standins import ShopifyStandIn
+
+SCALES = {"full": (1_000_000, 10_000), "small": (20_000, 500)}
+START = {"updated_at_min": "2026-11-01T00:00:00Z"}
+
+
+def load_customers(customers: int) -> None:
+    """Every customer, with an e-commerce identity, through the file drop (not measured)."""
+    seed = Source.objects.create(
+        name="bench-shop-seed", kind="file_drop", record_source="ecommerce"
+    )
+    customers_file, _ = input_files(customers, customers * 5)
+    inbox = inbox_of(seed.name)
+    inbox.mkdir(parents=True, exist_ok=True)
+    os.link(customers_file, inbox / customers_file.name)
+    run = engine.run_sync(source=seed, entity="customers")
+    if run.status != "succeeded" or run.created != customers:
+        raise RuntimeError(f"loading customers failed: {run.status} {run.error}")
+
+
+def stamp(second: int) -> str:
+    """Distinct, ordered update times on 2 November, one a second."""
+    hours, rest = divmod(second, 3600)
+    return f"2026-11-02T{hours % 24:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
+
+
+def changed_customers(customers: int, changed: int) -> list[dict[str, Any]]:
+    step = customers // changed
+    records = []
+    for index, n in enumerate(range(0, customers, step)[:changed]):
+        row = dict(zip(generate.CUSTOMER_COLUMNS, generate.customer_row(n, version=1), strict=True))
+        records.append(
+            {
+                "id": row["external_id"],
+                "email": row["email"],
+                "first_name": row["first_name"],
+                "last_name": row["last_name"],
+                "phone": row["phone"],
+                "updated_at": stamp(index),
+                "default_address": {"zip": row["postcode"], "country_code": row["country"]},
+            }
+        )
+    return records
+
+
+def timed_run(source: Source) -> tuple[float, Any]:
+    Cursor.objects.update_or_create(source=source, entity="customers", defaults={"value": START})
+    started = time.perf_counter()
+    run = engine.run_sync(source=source, entity="customers")
+    return time.perf_counter() - started, run
+
+
+def run(options: Any) -> Report:
+    customers, changed = SCALES[options.scale]
+    settings.SYNC_ROOT = BENCH_VAR / "root-incremental"
+    shutil.rmtree(settings.SYNC_ROOT, ignore_errors=True)
+    reset_tables()
+    Source.objects.filter(name__startswith="bench-shop").delete()
+    load_customers(customers)
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    try:
+        shop = ShopifyStandIn(server, token="bench-token")
+        shop.records["customers"] = changed_customers(customers, changed)
+        os.environ["BENCH_SHOP_TOKEN"] = "bench-token"
+        source = Source.objects.create(
+            name="bench-shop",
+            kind="shopify",
+            record_source="ecommerce",
+            base_url=shop.base_url,
+            credentials_env="BENCH_SHOP",
+        )
+        seconds, first = timed_run(source)
+        before_second = datetime.now(UTC)
+        again_seconds, second = timed_run(source)
+    finally:
+        server.stop()
+    for label, outcome in (("changed", first), ("unchanged", second)):
+        if outcome.status != "succeeded":
+            raise RuntimeError(f"{label} run failed: {outcome.error}")
+    written = (
+        Customer.objects.filter(updated_at__gte=before_second).count()
+        + CustomerIdentity.objects.filter(last_synced_at__gte=before_second).count()
+    )
+    return Report(
+        name="sync_incremental",
+        params={
+            "customers": customers,
+            "changed": changed,
+            "page_size": 250,
+            "scale": options.scale,
+        },
+        results={
+            "seconds": round(seconds, 2),
+            "changed_per_s": round(changed / seconds),
+            "updated": first.updated,
+            "pages": first.pages,
+            "unchanged_run_seconds": round(again_seconds, 2),
+            "unchanged_rows_written": written,
+        },
+        budget={"seconds": {"max": 5}, "unchanged_rows_written": {"max": 0}},
+    )

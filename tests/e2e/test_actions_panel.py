@@ -1,0 +1,55 @@
+"""The recommended-actions panel in a real browser: big buttons, htmx swaps, works without JS."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontline.actions.models import ActionOutcome
+from tests.factories import ActionSuggestionFactory, CustomerFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign_in(page, live_server, user, password) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_an_associate_dismisses_an_action_and_the_panel_updates_in_place(
+    page, live_server, associate, password
+):
+    store = associate.assignments.get().store
+    customer = CustomerFactory(preferred_store=store, first_name="Ada")
+    ActionSuggestionFactory(customer=customer, channel="")
+    sign_in(page, live_server, associate, password)
+    page.goto(f"{live_server.url}/actions/customer/{customer.pk}/panel/")
+    page.get_by_text("Birthday in 3 days").wait_for()
+    for name in ("Accept", "Snooze", "Dismiss"):
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert box is not None and box["height"] >= 48
+    url_before = page.url
+    page.get_by_label("Why dismiss?").select_option("already_done")
+    page.get_by_role("button", name="Dismiss").click()
+    page.get_by_text("Nothing to do for Ada right now.").wait_for()
+    assert page.url == url_before  # swapped by htmx, no navigation
+    assert ActionOutcome.objects.get().dismiss_reason == "already_done"
+
+
+def test_accepting_works_without_javascript(browser, live_server, associate, password):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        store = associate.assignments.get().store
+        customer = CustomerFactory(preferred_store=store, first_name="Ada")
+        ActionSuggestionFactory(customer=customer, channel="")
+        sign_in(page, live_server, associate, password)
+        page.goto(f"{live_server.url}/actions/customer/{customer.pk}/panel/")
+        page.get_by_role("button", name="Accept").click()
+        page.get_by_text("Accepted.").wait_for()
+        page.get_by_text("Nothing to do for Ada right now.").wait_for()
+        assert ActionOutcome.objects.get().kind == "accepted"
+    finally:
+        context.close()

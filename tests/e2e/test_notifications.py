@@ -1,0 +1,90 @@
+"""A signed-in associate sees a notification arrive live, finds it in the centre, reads it.
+
+Django's ``live_server`` speaks WSGI only (no websockets), so the app runs under the real ASGI
+server (uvicorn) in its own process. That process must see this test's rows, which only
+PostgreSQL allows: on SQLite the test database lives in this process's memory. The test is
+skipped there, and runs in CI's PostgreSQL pass.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from frontline.notifications.audiences import to_staff
+from frontline.notifications.services import notification_create
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        reason="needs PostgreSQL: the ASGI server process must share the test database",
+    ),
+]
+
+
+def raise_in_another_thread(**fields) -> None:
+    """Raise a notification as a request or a task would: in a thread of its own.
+
+    (Playwright keeps an event loop running in this thread, where Django's sync code and the
+    channel layer's async_to_sync may not run.)
+    """
+    errors: list[BaseException] = []
+
+    def raise_it() -> None:
+        try:
+            notification_create(**fields)
+        except BaseException as error:  # reported in the test's thread below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=raise_it)
+    thread.start()
+    thread.join(timeout=30)
+    assert not errors, errors
+
+
+def test_a_notification_arrives_live_shows_in_the_centre_and_reading_it_clears_the_badge(
+    page, start_asgi_server, associate, password
+):
+    base_url = start_asgi_server({"REDIS_URL": settings.REDIS_URL})
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(associate.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}/")
+    badge = page.locator("[data-unread-badge]")
+    assert badge.is_hidden()
+    page.locator("html[data-notifications='live']").wait_for()
+
+    raise_in_another_thread(
+        kind="customer.checked_in",
+        recipients=to_staff(associate),
+        title="Ana Duarte just checked in",
+        body="She is at the front desk.",
+        link="/notifications/",
+    )
+
+    toast = page.locator(".toast")
+    toast.wait_for()
+    assert "Ana Duarte just checked in" in toast.inner_text()
+    page.locator("[data-unread-badge]:visible").wait_for()
+    assert page.locator("[data-unread-count]").inner_text() == "1"
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Notifications").click()
+    page.wait_for_url(f"{base_url}/notifications/")
+    entry = page.locator(".notification").first
+    assert "Ana Duarte just checked in" in entry.inner_text()
+    assert "She is at the front desk." in entry.inner_text()
+    button = entry.get_by_role("button", name="Mark “Ana Duarte just checked in” read")
+    box = button.bounding_box()
+    assert box is not None and box["height"] >= 48
+    button.click()
+
+    page.locator(".notification .notification-state").wait_for()
+    page.locator("[data-unread-badge]").wait_for(state="hidden")
+    assert page.locator("[data-unread-count]").inner_text() == "0"

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+from celery import current_app
+
+from frontline.customers.models import CustomerIdentity
+from frontline.sync.models import Run, Source
+from tests.sync.standins import (
+    SalesforceStandIn,
+    ShopifyStandIn,
+    salesforce_contact,
+    shopify_customer,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def eager_celery(monkeypatch):
+    """Tasks run in the test's process, as a worker would run them."""
+    monkeypatch.setenv("SHOP_HOOK_SECRET", "hook-key")
+    monkeypatch.setenv("SHOP_TOKEN", "shpat_test")
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def shop(httpserver) -> ShopifyStandIn:
+    return ShopifyStandIn(httpserver)
+
+
+@pytest.fixture
+def source(shop) -> Source:
+    return Source.objects.create(
+        name="shop",
+        kind="shopify",
+        record_source="ecommerce",
+        base_url=shop.base_url,
+        credentials_env="SHOP",
+        webhook_secret_env="SHOP_HOOK_SECRET",
+    )
+
+
+def shopify_post(client, body: dict, *, key: str = "hook-key", topic: str = "customers/update"):
+    raw = json.dumps(body).encode()
+    signature = base64.b64encode(hmac.new(key.encode(), raw, hashlib.sha256).digest()).decode()
+    return client.post(
+        "/sync/webhooks/shop/",
+        raw,
+        content_type="application/json",
+        headers={"X-Shopify-Hmac-Sha256": signature, "X-Shopify-Topic": topic},
+    )
+
+
+def test_a_signed_webhook_syncs_just_the_record_it_names(
+    client, shop, source, django_capture_on_commit_callbacks
+):
+    shop.records["customers"] = [shopify_customer(1), shopify_customer(2)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = shopify_post(client, {"id": 7002})
+
+    assert response.status_code == 202
+    assert list(CustomerIdentity.objects.values_list("external_id", flat=True)) == ["7002"]
+    run = Run.objects.get()
+    assert (run.trigger, run.created) == ("webhook", 1)
+    assert shop.hits == ["/admin/api/2024-10/customers/7002.json"]
+
+
+def test_a_bad_signature_gets_401_is_logged_and_enqueues_nothing(
+    client, shop, source, caplog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = shopify_post(client, {"id": 7002}, key="guessed")
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "bad signature"}
+    assert not callbacks
+    assert "bad signature" in caplog.text
+    assert not Run.objects.exists()
+
+
+def test_a_signed_but_unusable_body_gets_400_with_the_reason(client, source):
+    response = shopify_post(client, {"id": 1}, topic="carts/update")
+    assert response.status_code == 400
+    assert "carts" in response.json()["error"]
+
+
+def test_the_crm_relay_webhook_is_verified_with_a_hex_signature(
+    client, httpserver, monkeypatch, django_capture_on_commit_callbacks
+):
+    crm = SalesforceStandIn(httpserver)
+    crm.records["Contact"] = [salesforce_contact(1), salesforce_contact(2)]
+    monkeypatch.setenv("CRM_CLIENT_ID", crm.client_id)
+    monkeypatch.setenv("CRM_CLIENT_SECRET", crm.client_secret)
+    monkeypatch.setenv("CRM_HOOK", "crm-key")
+    Source.objects.create(
+        name="crm",
+        kind="salesforce",
+        record_source="crm",
+        base_url=crm.base_url,
+        credentials_env="CRM",
+        webhook_secret_env="CRM_HOOK",
+    )
+    body = json.dumps({"sobject": "Contact", "ids": ["003000000000000002"]}).encode()
+    signature = hmac.new(b"crm-key", body, hashlib.sha256).hexdigest()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(
+            "/sync/webhooks/crm/",
+            body,
+            content_type="application/json",
+            headers={"X-Signature": "0" * 64},
+        )
+        accepted = client.post(
+            "/sync/webhooks/crm/",
+            body,
+            content_type="application/json",
+            headers={"X-Signature": signature},
+        )
+
+    assert (refused.status_code, accepted.status_code) == (401, 202)
+    assert list(CustomerIdentity.objects.values_list("external_id", flat=True)) == [
+        "003000000000000002"
+    ]
+
+
+def test_webhooks_for_unknown_or_file_sources_are_404(client):
+    assert (
+        client.post("/sync/webhooks/demo-erp/", b"{}", content_type="application/json").status_code
+        == 404
+    )
+    assert (
+        client.post("/sync/webhooks/nope/", b"{}", content_type="application/json").status_code
+        == 404
+    )
