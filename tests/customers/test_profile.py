@@ -65,9 +65,10 @@ def rich_customer(customer, store, associate):
     return customer
 
 
-def test_the_holds_panel_of_inventory_loads_into_the_profile(associate_client, customer):
+@pytest.mark.parametrize("key", ["holds", "actions"])
+def test_panels_of_inventory_and_actions_load_into_the_profile(associate_client, customer, key):
     html = associate_client.get(reverse("customers:profile", args=[customer.pk])).content.decode()
-    panel_url = reverse("customers:panel", args=[customer.pk, "holds"])
+    panel_url = reverse("customers:panel", args=[customer.pk, key])
     assert f'hx-get="{panel_url}"' in html
     assert associate_client.get(panel_url, HTTP_HX_REQUEST="true").status_code == 200
 
