@@ -55,9 +55,3 @@ def associate_client(client, associate):
 def manager_client(client, manager):
     client.force_login(manager)
     return client
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Test users need a password, not a slow hash of it (PBKDF2 costs ~1 s on a busy core)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
