@@ -14,6 +14,7 @@ admin.site.site_title = "Frontline"
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", StaffTokenView.as_view(), name="token"),
+    path("customers/", include("frontline.customers.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("catalog/", include("frontline.catalog.api_urls")),
@@ -26,6 +27,7 @@ api_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", include("frontline.core.urls")),
+    path("customers/", include("frontline.customers.urls")),
     path("accounts/login/", StaffLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

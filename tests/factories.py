@@ -222,3 +222,26 @@ class ActionOutcomeFactory(factory.django.DjangoModelFactory):
     reason = "Birthday soon"
     store = factory.LazyAttribute(lambda outcome: outcome.customer.preferred_store)
     decided_at = factory.LazyFunction(timezone.now)
+
+
+# --- Customers: notes and wishlist (frontline.customers) ---------------------------------
+
+from frontline.customers.models import CustomerNote, WishlistItem  # noqa: E402
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerNote
+
+    customer = factory.SubFactory(CustomerFactory)
+    author = factory.SubFactory(UserFactory)
+    body = "Prefers fittings on Saturday mornings."
+
+
+class WishlistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WishlistItem
+
+    customer = factory.SubFactory(CustomerFactory)
+    description = "Cashmere scarf, camel"
+    source = "associate"

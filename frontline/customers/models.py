@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Concat, Lower, Replace, Upper
 
 
 class Source(models.TextChoices):
@@ -68,10 +68,23 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # "first last" lower-cased, kept by the database itself: search compares against it and, on
+    # PostgreSQL, a trigram GIN index on it makes typo-tolerant search fast (migration 0004).
+    search_name = models.GeneratedField(
+        expression=Lower(Concat("first_name", models.Value(" "), "last_name")),
+        output_field=models.CharField(max_length=201),
+        db_persist=True,
+    )
 
     class Meta:
         indexes = [
             models.Index(fields=["email"], name="customer_email"),
+            # Postcodes arrive as "SW1A 1AA", "sw1a1aa"...: the matcher compares them without
+            # spaces and in capitals, through this index.
+            models.Index(
+                Upper(Replace("postcode", models.Value(" "), models.Value(""))),
+                name="customer_postcode_key",
+            ),
             models.Index(fields=["phone"], name="customer_phone"),
             models.Index(Lower("last_name"), Lower("first_name"), name="customer_name"),
             models.Index(fields=["preferred_store", "tier"], name="customer_store_tier"),
@@ -111,6 +124,9 @@ class CustomerIdentity(models.Model):
 
     class Meta:
         verbose_name_plural = "customer identities"
+        # Search by external id does not know the source: the unique constraint (source first)
+        # cannot serve it.
+        indexes = [models.Index(fields=["external_id"], name="identity_external_id")]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="identity_per_source")
         ]
@@ -284,3 +300,158 @@ class Interaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.channel} at {self.occurred_at:%Y-%m-%d}"
+
+
+class CustomerNote(models.Model):
+    """A note an associate wrote about the customer. Plain text, always rendered escaped."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=4000)
+    is_pinned = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["customer", "-is_pinned", "-created_at"], name="note_profile_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class WishlistSource(models.TextChoices):
+    ECOMMERCE = "ecommerce", "E-commerce"
+    ASSOCIATE = "associate", "Added by an associate"
+
+
+class WishlistItem(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="wishlist")
+    variant = models.ForeignKey(
+        "catalog.Variant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    description = models.CharField(
+        max_length=200, help_text="What the customer wished for, kept if the variant goes"
+    )
+    source = models.CharField(max_length=10, choices=WishlistSource.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "variant"],
+                condition=models.Q(variant__isnull=False),
+                name="wishlist_variant_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class CustomerEdit(models.Model):
+    """Who changed which part of a profile, when, from what to what."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="edits")
+    field = models.CharField(max_length=60, help_text='e.g. "birthday", "size:tops"')
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    edited_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "-edited_at"], name="edit_history")]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value!r} -> {self.new_value!r}"
+
+
+class CandidateStatus(models.TextChoices):
+    OPEN = "open", "Waiting for review"
+    MERGED = "merged", "Merged"
+    DISMISSED = "dismissed", "Not the same person"
+
+
+class DuplicateCandidate(models.Model):
+    """Two customer records that are probably the same person, waiting for a manager's review.
+
+    The pair is stored once, lower id first, so detection from either side finds the same row.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(help_text="0 to 1: how sure the matcher is")
+    reasons = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=10, choices=CandidateStatus.choices, default=CandidateStatus.OPEN
+    )
+    detected_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "-score"], name="candidate_queue")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "other"], name="candidate_pair_once"),
+            models.CheckConstraint(
+                condition=models.Q(customer__lt=models.F("other")), name="candidate_pair_ordered"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=1), name="candidate_score_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} ~ {self.other_id} ({self.score:.2f})"
+
+
+class CustomerMerge(models.Model):
+    """One merge, with everything needed to undo it: what moved, what was replaced, by whom."""
+
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    loser = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(
+        DuplicateCandidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+    chosen_from_loser = models.JSONField(
+        default=list, help_text="The fields whose value the manager took from the merged record"
+    )
+    survivor_before = models.JSONField(
+        default=dict, help_text="The survivor's field values before the merge"
+    )
+    survivor_after = models.JSONField(
+        default=dict,
+        help_text="The same fields after the merge (undo restores those unchanged since)",
+    )
+    moved = models.JSONField(
+        default=dict, help_text='{"app.Model.field": [ids]}: rows re-pointed to the survivor'
+    )
+    removed = models.JSONField(
+        default=list, help_text="Rows that clashed with the survivor's and were set aside"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["-merged_at"], name="merge_history")]
+
+    def __str__(self) -> str:
+        return f"{self.loser_id} into {self.survivor_id}"

@@ -1,0 +1,393 @@
+"""REST API of the customers domain: thin views over the same selectors and services as the pages.
+
+Every response an endpoint can give is in the OpenAPI schema (drf-spectacular), including the
+400 and 404 answers, so that clients (and the schemathesis run in the tests) can rely on it.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import RegexValidator
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from frontline.customers import selectors, services
+from frontline.customers.models import (
+    Customer,
+    CustomerNote,
+    InteractionChannel,
+    InteractionKind,
+)
+from frontline.customers.search import MAX_QUERY_LENGTH
+from frontline.privacy.models import AccessAction
+from frontline.privacy.services import personal_data_access_record
+from frontline.staff.models import User
+
+# --- Serializers ---------------------------------------------------------------------------
+
+
+class StoreRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class StaffRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class CustomerSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    name = serializers.CharField(source="full_name")
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    tier = serializers.CharField()
+    preferred_store = StoreRefSerializer(allow_null=True)
+    last_purchase_at = serializers.DateTimeField(allow_null=True)
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    query = serializers.CharField(help_text="The text searched for, after cleaning")
+    hint = serializers.CharField(help_text="Advice for the associate, or empty")
+    showing_recent = serializers.BooleanField(
+        help_text="True when the query was empty and the results are recently opened customers"
+    )
+    results = CustomerSummarySerializer(many=True, source="customers")
+
+
+class ConsentSerializer(serializers.Serializer):
+    channel = serializers.CharField()
+    purpose = serializers.CharField()
+    granted = serializers.BooleanField()
+    recorded_at = serializers.DateTimeField(allow_null=True)
+
+
+class SizeSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    size = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+    updated_by = StaffRefSerializer(allow_null=True)
+
+
+class PreferenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    value = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+    updated_by = StaffRefSerializer(allow_null=True)
+
+
+class IdentitySerializer(serializers.Serializer):
+    source = serializers.CharField()  # type: ignore[assignment]  # the field is named "source"
+    external_id = serializers.CharField()
+    last_synced_at = serializers.DateTimeField(allow_null=True)
+
+
+class OrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    channel = serializers.CharField()
+    placed_at = serializers.DateTimeField()
+    store = StoreRefSerializer(allow_null=True)
+    associate = StaffRefSerializer(allow_null=True)
+    currency = serializers.CharField()
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    item_count = serializers.IntegerField(allow_null=True)
+    returned_count = serializers.IntegerField(allow_null=True)
+    returned_value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+
+
+class WishlistItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    description = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # the field is named "source"
+    variant_id = serializers.IntegerField(allow_null=True)
+    added_at = serializers.DateTimeField()
+    added_by = StaffRefSerializer(allow_null=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    body = serializers.CharField(help_text="Plain text; render it escaped")
+    is_pinned = serializers.BooleanField()
+    author = StaffRefSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class InteractionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    channel = serializers.CharField()
+    kind = serializers.CharField()
+    sentiment = serializers.CharField()
+    sentiment_score = serializers.FloatField(allow_null=True)
+    summary = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # the field is named "source"
+    store = StoreRefSerializer(allow_null=True)
+
+
+class TimelinePageSerializer(serializers.Serializer):
+    results = InteractionSerializer(many=True, source="interactions")
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text="Pass as ?cursor= for the next page; null on the last page"
+    )
+
+
+class TrendMonthSerializer(serializers.Serializer):
+    month = serializers.DateTimeField()
+    positive = serializers.IntegerField()
+    neutral = serializers.IntegerField()
+    negative = serializers.IntegerField()
+    average_score = serializers.FloatField(allow_null=True)
+
+
+class CustomerDetailSerializer(CustomerSummarySerializer):
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    postcode = serializers.CharField()
+    country = serializers.CharField()
+    preferred_associate = StaffRefSerializer(allow_null=True)
+    birthday = serializers.DateField(allow_null=True)
+    anniversary = serializers.DateField(allow_null=True)
+    lifetime_value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    order_count = serializers.IntegerField()
+    customer_since = serializers.DateTimeField(source="created_at")
+    first_purchase_at = serializers.DateTimeField(allow_null=True)
+    last_visit_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProfileSerializer(serializers.Serializer):
+    customer = CustomerDetailSerializer()
+    consents = ConsentSerializer(many=True)
+    sizes = SizeSerializer(many=True)
+    preferences = PreferenceSerializer(many=True)
+    identities = IdentitySerializer(many=True)
+    orders = OrderSerializer(many=True, help_text="The latest orders, online and in store")
+    wishlist = WishlistItemSerializer(many=True)
+    notes = NoteSerializer(many=True, help_text="Pinned first, then newest first")
+    timeline = TimelinePageSerializer(help_text="The first page of the timeline")
+    sentiment_trend = TrendMonthSerializer(many=True, source="trend")
+
+
+# At least one character that is neither a space nor NUL: what the note service accepts,
+# stated in the schema (as a pattern) so that clients know it before they send.
+NOTE_HAS_TEXT = RegexValidator(r"[^\s\x00]", message="A note cannot be empty.")
+
+
+class NoteCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        max_length=services.NOTE_MAX_LENGTH, trim_whitespace=True, validators=[NOTE_HAS_TEXT]
+    )
+    pinned = serializers.BooleanField(default=False)
+
+
+class NoteUpdateSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        max_length=services.NOTE_MAX_LENGTH,
+        trim_whitespace=True,
+        required=False,
+        validators=[NOTE_HAS_TEXT],
+    )
+    pinned = serializers.BooleanField(required=False)
+
+
+ErrorSerializer = inline_serializer(name="Error", fields={"detail": serializers.CharField()})
+VALIDATION_ERROR = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="The input is not valid; each field names its problem"
+)
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such customer among those you may see")
+CUSTOMER_ID = OpenApiParameter(
+    "customer_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The customer's id"
+)
+NOTE_ID = OpenApiParameter("note_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _staff(request: Request) -> User:
+    """The signed-in staff member (IsAuthenticated, the default permission, ran first)."""
+    return cast(User, request.user)
+
+
+def _identifier(raw: str, what: str = "customer") -> int:
+    """The id in the path; anything that is not a whole number is simply not found.
+
+    The URL takes any text there so that a malformed id gets this JSON 404, as documented,
+    rather than the HTML 404 of an unmatched URL.
+    """
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise NotFound(f"No such {what}.") from None
+
+
+def _visible_customer(request: Request, customer_id: str) -> Customer:
+    # Http404 from the selector becomes a JSON 404 through DRF's exception handler.
+    return selectors.customer_get_visible(
+        user=_staff(request), customer_id=_identifier(customer_id)
+    )
+
+
+def _as_api_error(error: ValidationError) -> ApiValidationError:
+    return ApiValidationError(
+        error.message_dict if hasattr(error, "error_dict") else error.messages
+    )
+
+
+# --- Views ---------------------------------------------------------------------------------
+
+
+class CustomerSearchApi(APIView):
+    @extend_schema(
+        operation_id="customers_search",
+        summary="Search customers by name, e-mail, phone, number or external id",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description=(
+                    "What the associate typed. Empty: the customers they opened recently. "
+                    f"Only the first {MAX_QUERY_LENGTH} characters are searched."
+                ),
+            ),
+        ],
+        responses={200: SearchResponseSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        outcome = selectors.customer_search(
+            user=_staff(request), query=request.query_params.get("q")
+        )
+        return Response(SearchResponseSerializer(outcome).data)
+
+
+class CustomerProfileApi(APIView):
+    @extend_schema(
+        operation_id="customers_profile",
+        summary="The customer's whole profile (the read is recorded in the privacy audit)",
+        parameters=[CUSTOMER_ID],
+        responses={200: ProfileSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, customer_id: str) -> Response:
+        profile = selectors.customer_profile(
+            user=_staff(request), customer_id=_identifier(customer_id)
+        )
+        personal_data_access_record(
+            staff_id=request.user.pk,
+            customer_id=profile.customer.pk,
+            action=AccessAction.PROFILE_READ_API,
+        )
+        return Response(ProfileSerializer(profile).data)
+
+
+class CustomerTimelineApi(APIView):
+    @extend_schema(
+        operation_id="customers_timeline",
+        summary="A page of the customer's interactions, newest first",
+        parameters=[
+            CUSTOMER_ID,
+            OpenApiParameter("channel", OpenApiTypes.STR, enum=InteractionChannel.values),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=InteractionKind.values),
+            OpenApiParameter(
+                "cursor", OpenApiTypes.STR, description="next_cursor of the page before"
+            ),
+        ],
+        responses={200: TimelinePageSerializer, 400: VALIDATION_ERROR, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, customer_id: str) -> Response:
+        customer = _visible_customer(request, customer_id)
+        channel = request.query_params.get("channel", "")
+        kind = request.query_params.get("kind", "")
+        if channel not in {"", *InteractionChannel.values}:
+            raise ApiValidationError({"channel": [f"Unknown channel {channel!r}."]})
+        if kind not in {"", *InteractionKind.values}:
+            raise ApiValidationError({"kind": [f"Unknown kind {kind!r}."]})
+        try:
+            page = selectors.customer_timeline(
+                customer=customer,
+                channel=channel,
+                kind=kind,
+                cursor=request.query_params.get("cursor"),
+            )
+        except ValueError as error:
+            raise ApiValidationError({"cursor": [str(error)]}) from None
+        personal_data_access_record(
+            staff_id=request.user.pk, customer_id=customer.pk, action=AccessAction.TIMELINE_READ
+        )
+        return Response(TimelinePageSerializer(page).data)
+
+
+class CustomerNotesApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="customers_notes_create",
+        summary="Add a note to the customer",
+        parameters=[CUSTOMER_ID],
+        request=NoteCreateSerializer,
+        responses={201: NoteSerializer, 400: VALIDATION_ERROR, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, customer_id: str) -> Response:
+        customer = _visible_customer(request, customer_id)
+        data = NoteCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            note = services.note_create(
+                customer=customer,
+                author=_staff(request),
+                body=data.validated_data["body"],
+                pinned=data.validated_data["pinned"],
+            )
+        except ValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerNoteApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="customers_notes_update",
+        summary="Edit your own note's text, or pin/unpin any note",
+        parameters=[CUSTOMER_ID, NOTE_ID],
+        request=NoteUpdateSerializer,
+        responses={
+            200: NoteSerializer,
+            400: VALIDATION_ERROR,
+            403: OpenApiResponse(ErrorSerializer, description="Only the author edits the text"),
+            404: NOT_FOUND,
+        },
+    )
+    def patch(self, request: Request, customer_id: str, note_id: str) -> Response:
+        customer = _visible_customer(request, customer_id)
+        note = get_object_or_404(CustomerNote, pk=_identifier(note_id, "note"), customer=customer)
+        data = NoteUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            if "body" in data.validated_data:
+                note = services.note_update(
+                    note=note, editor=_staff(request), body=data.validated_data["body"]
+                )
+            if "pinned" in data.validated_data:
+                note = services.note_pin(note=note, pinned=data.validated_data["pinned"])
+        except ValidationError as error:
+            raise _as_api_error(error) from None
+        except PermissionDenied as error:
+            raise ApiPermissionDenied(str(error)) from None
+        return Response(NoteSerializer(note).data)

@@ -1,0 +1,342 @@
+"""Reads of the customers domain, always scoped to the staff member asking.
+
+``customers_visible_to`` is the one place that decides which customers a staff member may see;
+every view, partial and API endpoint starts from it, and a customer outside it is "not found"
+(never "forbidden", which would tell that the customer exists).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils import timezone
+
+from frontline.customers.models import (
+    CandidateStatus,
+    Consent,
+    ConsentChannel,
+    ConsentPurpose,
+    Customer,
+    CustomerIdentity,
+    CustomerMerge,
+    CustomerNote,
+    CustomerPreference,
+    CustomerSize,
+    DuplicateCandidate,
+    Interaction,
+    Sentiment,
+    WishlistItem,
+)
+from frontline.customers.search import SearchOutcome, search_customers
+from frontline.orders.models import Order
+from frontline.privacy.selectors import recently_viewed_customer_ids
+from frontline.staff.models import StaffRole, User
+from frontline.staff.selectors import stores_for
+
+TIMELINE_PAGE_SIZE = 20
+ORDERS_SHOWN = 25
+TREND_MONTHS = 12
+
+
+def customers_visible_to(user: User) -> QuerySet[Customer]:
+    """Customers the staff member may see: those of their stores (all for superusers).
+
+    Records merged into another customer are hidden: the survivor stands for them.
+    """
+    customers = Customer.objects.filter(merged_into__isnull=True)
+    if user.is_superuser:
+        return customers
+    return customers.filter(preferred_store__in=stores_for(user).values("pk"))
+
+
+def customer_get_visible(*, user: User, customer_id: int) -> Customer:
+    """The customer with its header relations, or Http404 when out of the user's scope."""
+    customer = (
+        customers_visible_to(user)
+        .select_related("preferred_store", "preferred_associate")
+        .filter(pk=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
+def customer_search(*, user: User, query: str | None, limit: int = 20) -> SearchOutcome:
+    """Search results for the staff member; the customers they opened lately when empty."""
+    outcome = search_customers(customers_visible_to(user), query or "", limit=limit)
+    if outcome.query:
+        return outcome
+    recent_ids = recently_viewed_customer_ids(staff=user, limit=limit)
+    by_id = customers_visible_to(user).select_related("preferred_store").in_bulk(recent_ids)
+    return SearchOutcome(
+        query="",
+        customers=[by_id[pk] for pk in recent_ids if pk in by_id],
+        hint=outcome.hint,
+        showing_recent=True,
+    )
+
+
+# --- The profile ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentCell:
+    channel: str
+    channel_label: str
+    purpose: str
+    purpose_label: str
+    granted: bool
+    recorded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TimelineCursor:
+    occurred_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{self.occurred_at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> TimelineCursor:
+        """Raises ValueError with a readable message when the token was not made by encode()."""
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            occurred_at, _, identifier = (
+                base64.urlsafe_b64decode(padded.encode("ascii")).decode().partition("|")
+            )
+            moment = datetime.fromisoformat(occurred_at)
+            if moment.tzinfo is None:
+                raise ValueError("no time zone")
+            return cls(moment, int(identifier))
+        except (ValueError, UnicodeError, binascii.Error):
+            raise ValueError(
+                "The timeline cursor is not valid; start again from the top."
+            ) from None
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    interactions: list[Interaction]
+    next_cursor: str | None
+    channel: str = ""
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    month: datetime
+    positive: int
+    neutral: int
+    negative: int
+    average_score: float | None
+
+    @property
+    def total(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+    def _percent(self, part: int) -> int:
+        return round(100 * part / self.total) if self.total else 0
+
+    @property
+    def positive_percent(self) -> int:
+        return self._percent(self.positive)
+
+    @property
+    def negative_percent(self) -> int:
+        return self._percent(self.negative)
+
+    @property
+    def neutral_percent(self) -> int:
+        return 100 - self.positive_percent - self.negative_percent if self.total else 0
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    customer: Customer
+    consents: list[ConsentCell]
+    sizes: list[CustomerSize]
+    preferences: list[CustomerPreference]
+    identities: list[CustomerIdentity]
+    orders: list[Order]
+    wishlist: list[WishlistItem]
+    notes: list[CustomerNote]
+    timeline: TimelinePage
+    trend: list[TrendMonth] = field(default_factory=list)
+
+
+def customer_profile(*, user: User, customer_id: int) -> CustomerProfile:
+    """Everything the profile shows, in a fixed number of queries whatever the history's size."""
+    customer = customer_get_visible(user=user, customer_id=customer_id)
+    return CustomerProfile(
+        customer=customer,
+        consents=_consent_grid(customer),
+        sizes=list(customer.sizes.select_related("updated_by").order_by("category")),
+        preferences=list(
+            customer.preferences.select_related("updated_by").order_by("kind", "value")
+        ),
+        identities=list(customer.identities.order_by("source", "external_id")),
+        orders=list(customer_orders(customer=customer)[:ORDERS_SHOWN]),
+        wishlist=list(
+            customer.wishlist.select_related("variant__product", "added_by").order_by("-added_at")
+        ),
+        notes=list(customer_notes(customer=customer)),
+        timeline=customer_timeline(customer=customer),
+        trend=customer_sentiment_trend(customer=customer),
+    )
+
+
+def _consent_grid(customer: Customer) -> list[ConsentCell]:
+    """One cell per channel and purpose; a missing row is shown as "no" (never assumed)."""
+    recorded = {(c.channel, c.purpose): c for c in Consent.objects.filter(customer=customer)}
+    cells = []
+    for channel in ConsentChannel:
+        for purpose in ConsentPurpose:
+            consent = recorded.get((channel.value, purpose.value))
+            cells.append(
+                ConsentCell(
+                    channel=channel.value,
+                    channel_label=str(channel.label),
+                    purpose=purpose.value,
+                    purpose_label=str(purpose.label),
+                    granted=bool(consent and consent.granted),
+                    recorded_at=consent.recorded_at if consent else None,
+                )
+            )
+    return cells
+
+
+def customer_orders(*, customer: Customer) -> QuerySet[Order]:
+    """Online and in-store orders in one list, newest first, with item and return totals."""
+    return (
+        Order.objects.filter(customer=customer)
+        .select_related("store", "associate")
+        .annotate(
+            item_count=Sum("lines__quantity"),
+            returned_count=Sum("lines__returned_quantity"),
+            returned_value=Sum(F("lines__returned_quantity") * F("lines__unit_price")),
+        )
+        .order_by("-placed_at", "-pk")
+    )
+
+
+def customer_notes(*, customer: Customer) -> QuerySet[CustomerNote]:
+    return customer.notes.select_related("author").order_by("-is_pinned", "-created_at", "-pk")
+
+
+def customer_timeline(
+    *,
+    customer: Customer,
+    channel: str = "",
+    kind: str = "",
+    cursor: str | None = None,
+    page_size: int = TIMELINE_PAGE_SIZE,
+) -> TimelinePage:
+    """A page of interactions, newest first, after ``cursor`` (keyset on occurred_at, id).
+
+    Keyset paging costs the same on page 50 as on page 1, and a new interaction arriving while
+    the associate scrolls does not shift the pages. Raises ValueError for a bad cursor.
+    """
+    interactions = customer.interactions.select_related("store", "staff")
+    if channel:
+        interactions = interactions.filter(channel=channel)
+    if kind:
+        interactions = interactions.filter(kind=kind)
+    if cursor:
+        after = TimelineCursor.decode(cursor)
+        interactions = interactions.filter(
+            Q(occurred_at__lt=after.occurred_at) | Q(occurred_at=after.occurred_at, pk__lt=after.id)
+        )
+    rows = list(interactions.order_by("-occurred_at", "-pk")[: page_size + 1])
+    next_cursor = None
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        next_cursor = TimelineCursor(rows[-1].occurred_at, rows[-1].pk).encode()
+    return TimelinePage(rows, next_cursor, channel, kind)
+
+
+def customer_sentiment_trend(*, customer: Customer, months: int = TREND_MONTHS) -> list[TrendMonth]:
+    """Per month over the last ``months``: how many interactions were positive/neutral/negative."""
+    since = timezone.now() - timedelta(days=31 * months)
+    rows = (
+        customer.interactions.filter(occurred_at__gte=since)
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("month")
+        .annotate(
+            positive=Count("pk", filter=Q(sentiment=Sentiment.POSITIVE)),
+            neutral=Count("pk", filter=Q(sentiment=Sentiment.NEUTRAL)),
+            negative=Count("pk", filter=Q(sentiment=Sentiment.NEGATIVE)),
+            average_score=Avg("sentiment_score"),
+        )
+        .order_by("month")
+    )
+    return [
+        TrendMonth(
+            month=row["month"],
+            positive=row["positive"],
+            neutral=row["neutral"],
+            negative=row["negative"],
+            average_score=round(row["average_score"], 2)
+            if row["average_score"] is not None
+            else None,
+        )
+        for row in rows
+    ]
+
+
+# --- Duplicates and merges ---------------------------------------------------------------
+
+
+def managed_store_ids(user: User) -> QuerySet:
+    return (
+        stores_for(user)
+        .filter(assignments__user=user, assignments__role=StaffRole.MANAGER)
+        .values("pk")
+    )
+
+
+def customers_mergeable_by(user: User) -> QuerySet[Customer]:
+    """Customers whose records the user may merge: those of the stores they manage."""
+    customers = Customer.objects.filter(merged_into__isnull=True)
+    if user.is_superuser:
+        return customers
+    return customers.filter(preferred_store__in=managed_store_ids(user))
+
+
+def can_review_duplicates(user: User) -> bool:
+    return user.is_superuser or managed_store_ids(user).exists()
+
+
+def duplicate_queue(*, user: User) -> QuerySet[DuplicateCandidate]:
+    """Open candidates whose two customers the user manages, most certain first."""
+    mergeable = customers_mergeable_by(user).values("pk")
+    return (
+        DuplicateCandidate.objects.filter(
+            status=CandidateStatus.OPEN, customer__in=mergeable, other__in=mergeable
+        )
+        .select_related("customer__preferred_store", "other__preferred_store")
+        .order_by("-score", "-detected_at", "pk")
+    )
+
+
+def duplicate_candidate_get(*, user: User, candidate_id: int) -> DuplicateCandidate:
+    candidate = duplicate_queue(user=user).filter(pk=candidate_id).first()
+    if candidate is None:
+        raise Http404("No such duplicate candidate waiting for review.")
+    return candidate
+
+
+def merges_visible_to(*, user: User) -> QuerySet[CustomerMerge]:
+    """Merges of customers the user manages, newest first (the survivor may be merged later)."""
+    merges = CustomerMerge.objects.select_related("survivor", "loser", "merged_by", "undone_by")
+    if not user.is_superuser:
+        merges = merges.filter(survivor__preferred_store__in=managed_store_ids(user))
+    return merges.order_by("-merged_at", "-pk")

@@ -1,0 +1,447 @@
+"""Writes of the customers domain: profile edits, notes, wishlist, duplicates, merges.
+
+Every function is keyword-only and checks nothing about who may call it beyond what it says:
+views and API views fetch the customer through ``customers_visible_to`` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from frontline.customers import matching, merging
+from frontline.customers.models import (
+    CandidateStatus,
+    Customer,
+    CustomerEdit,
+    CustomerMerge,
+    CustomerNote,
+    CustomerPreference,
+    CustomerSize,
+    DuplicateCandidate,
+    PreferenceKind,
+    SizeCategory,
+    WishlistItem,
+    WishlistSource,
+)
+from frontline.privacy.models import AccessAction
+from frontline.privacy.services import personal_data_access_record
+from frontline.staff.models import StaffRole, StoreAssignment, User
+
+NOTE_MAX_LENGTH = 4000
+
+
+class MergeRefused(Exception):
+    """A merge or an undo that must not happen; the message says why, for the manager."""
+
+
+# --- Profile edits -------------------------------------------------------------------------
+
+
+def _record_edit(*, customer: Customer, field: str, old: object, new: object, by: User) -> None:
+    CustomerEdit.objects.create(
+        customer=customer,
+        field=field,
+        old_value="" if old is None else str(old)[:200],
+        new_value="" if new is None else str(new)[:200],
+        edited_by=by,
+    )
+
+
+@transaction.atomic
+def customer_size_set(
+    *, customer: Customer, category: str, size: str, by: User
+) -> CustomerSize | None:
+    """Set (or with an empty size, clear) the customer's size in a category."""
+    if category not in SizeCategory.values:
+        raise ValidationError({"category": f"Unknown size category {category!r}."})
+    size = size.strip()
+    if len(size) > 10:
+        raise ValidationError({"size": "A size is at most 10 characters."})
+    current = CustomerSize.objects.filter(customer=customer, category=category).first()
+    old = current.size if current else None
+    if not size:
+        if current:
+            current.delete()
+            _record_edit(customer=customer, field=f"size:{category}", old=old, new=None, by=by)
+        return None
+    row, _ = CustomerSize.objects.update_or_create(
+        customer=customer, category=category, defaults={"size": size, "updated_by": by}
+    )
+    if old != size:
+        _record_edit(customer=customer, field=f"size:{category}", old=old, new=size, by=by)
+    return row
+
+
+@transaction.atomic
+def customer_preference_add(
+    *, customer: Customer, kind: str, value: str, by: User
+) -> CustomerPreference:
+    if kind not in PreferenceKind.values:
+        raise ValidationError({"kind": f"Unknown preference kind {kind!r}."})
+    value = " ".join(value.split())
+    if not value or len(value) > 120:
+        raise ValidationError({"value": "Say the preference in 1 to 120 characters."})
+    row, created = CustomerPreference.objects.get_or_create(
+        customer=customer, kind=kind, value=value, defaults={"updated_by": by}
+    )
+    if created:
+        _record_edit(customer=customer, field=f"preference:{kind}", old=None, new=value, by=by)
+    return row
+
+
+@transaction.atomic
+def customer_preference_remove(*, customer: Customer, preference_id: int, by: User) -> None:
+    row = CustomerPreference.objects.filter(customer=customer, pk=preference_id).first()
+    if row is None:
+        return  # Already gone: removing twice (a double tap) is not an error.
+    row.delete()
+    _record_edit(customer=customer, field=f"preference:{row.kind}", old=row.value, new=None, by=by)
+
+
+@transaction.atomic
+def customer_important_dates_set(
+    *, customer: Customer, birthday: date | None, anniversary: date | None, by: User
+) -> Customer:
+    today = timezone.localdate()
+    for name, value in (("birthday", birthday), ("anniversary", anniversary)):
+        if value is not None and value > today:
+            raise ValidationError({name: "This date is in the future."})
+    changed = []
+    for name, value in (("birthday", birthday), ("anniversary", anniversary)):
+        old = getattr(customer, name)
+        if old != value:
+            setattr(customer, name, value)
+            changed.append(name)
+            _record_edit(customer=customer, field=name, old=old, new=value, by=by)
+    if changed:
+        customer.save(update_fields=[*changed, "updated_at"])
+    return customer
+
+
+# --- Notes -------------------------------------------------------------------------------
+
+
+def _clean_note_body(body: str) -> str:
+    body = body.replace("\x00", "").strip()
+    if not body:
+        raise ValidationError({"body": "A note cannot be empty."})
+    if len(body) > NOTE_MAX_LENGTH:
+        raise ValidationError({"body": f"A note is at most {NOTE_MAX_LENGTH} characters."})
+    return body
+
+
+def note_create(
+    *, customer: Customer, author: User, body: str, pinned: bool = False
+) -> CustomerNote:
+    return CustomerNote.objects.create(
+        customer=customer, author=author, body=_clean_note_body(body), is_pinned=pinned
+    )
+
+
+def note_update(*, note: CustomerNote, editor: User, body: str) -> CustomerNote:
+    """Only the author edits a note's text: it is their account of what happened."""
+    if note.author_id != editor.pk:
+        raise PermissionDenied("Only the author can edit this note.")
+    note.body = _clean_note_body(body)
+    note.save(update_fields=["body", "updated_at"])
+    return note
+
+
+def note_pin(*, note: CustomerNote, pinned: bool) -> CustomerNote:
+    """Anyone who sees the customer may pin or unpin: pinning is for the whole team."""
+    note.is_pinned = pinned
+    note.save(update_fields=["is_pinned", "updated_at"])
+    return note
+
+
+# --- Wishlist ----------------------------------------------------------------------------
+
+
+def wishlist_item_add(
+    *,
+    customer: Customer,
+    description: str,
+    source: str = WishlistSource.ASSOCIATE,
+    variant_id: int | None = None,
+    added_by: User | None = None,
+) -> WishlistItem:
+    description = " ".join(description.split())
+    if not description or len(description) > 200:
+        raise ValidationError({"description": "Describe the item in 1 to 200 characters."})
+    if source not in WishlistSource.values:
+        raise ValidationError({"source": f"Unknown wishlist source {source!r}."})
+    if variant_id is not None:
+        existing = WishlistItem.objects.filter(customer=customer, variant_id=variant_id).first()
+        if existing:
+            return existing  # The same variant twice is one wish (e-commerce re-sends them).
+    return WishlistItem.objects.create(
+        customer=customer,
+        description=description,
+        source=source,
+        variant_id=variant_id,
+        added_by=added_by,
+    )
+
+
+def wishlist_item_remove(*, customer: Customer, item_id: int) -> None:
+    WishlistItem.objects.filter(customer=customer, pk=item_id).delete()
+
+
+# --- Identity resolution --------------------------------------------------------------------
+
+
+def duplicate_candidates_detect(*, customer_id: int) -> list[DuplicateCandidate]:
+    """Find the probable duplicates of a customer and store them for review. Idempotent.
+
+    Call it whenever a customer is created or its name, e-mail, phone or postcode changed
+    (sync, booking, by hand) — ideally after commit, through ``detect_duplicates_task``.
+    A pair already reviewed (merged or dismissed) keeps its verdict; an open pair gets the
+    newest score and reasons. A merged or missing customer has no candidates.
+    """
+    customer = Customer.objects.filter(pk=customer_id, merged_into__isnull=True).first()
+    if customer is None:
+        return []
+    candidates = []
+    for match in matching.find_matches(customer):
+        low, high = sorted((customer.pk, match.other_id))
+        with transaction.atomic():
+            candidate, created = DuplicateCandidate.objects.get_or_create(
+                customer_id=low,
+                other_id=high,
+                defaults={"score": match.score, "reasons": match.reasons},
+            )
+            if not created and candidate.status == CandidateStatus.OPEN:
+                candidate.score = match.score
+                candidate.reasons = match.reasons
+                candidate.save(update_fields=["score", "reasons"])
+        candidates.append(candidate)
+    return candidates
+
+
+def duplicate_candidate_dismiss(*, candidate: DuplicateCandidate, by: User) -> DuplicateCandidate:
+    candidate.status = CandidateStatus.DISMISSED
+    candidate.reviewed_by = by
+    candidate.reviewed_at = timezone.now()
+    candidate.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return candidate
+
+
+def _managed_store_ids(user: User) -> set[int]:
+    return set(
+        StoreAssignment.objects.filter(user=user, role=StaffRole.MANAGER).values_list(
+            "store_id", flat=True
+        )
+    )
+
+
+def _check_may_merge(user: User, customers: Iterable[Customer]) -> None:
+    if user.is_superuser:
+        return
+    managed = _managed_store_ids(user)
+    if any(customer.preferred_store_id not in managed for customer in customers):
+        raise PermissionDenied("Only a manager of both customers' stores can merge them.")
+
+
+def _lock_pair(first_id: int, second_id: int) -> dict[int, Customer]:
+    """Lock both rows, always in id order, so two merges of one pair cannot deadlock."""
+    rows = Customer.objects.select_for_update().filter(pk__in=[first_id, second_id]).order_by("pk")
+    return {customer.pk: customer for customer in rows}
+
+
+@transaction.atomic
+def customers_merge(
+    *,
+    survivor_id: int,
+    loser_id: int,
+    merged_by: User,
+    take_from_loser: Iterable[str] = (),
+    candidate_id: int | None = None,
+) -> CustomerMerge:
+    """Merge ``loser`` into ``survivor``: every related row moves, the loser is marked merged.
+
+    ``take_from_loser`` names the fields (of ``merging.MERGEABLE_FIELDS``) whose value the
+    manager chose from the merged record. Raises MergeRefused (merging a customer into itself,
+    or a record already merged) and PermissionDenied. Two concurrent merges of the same pair:
+    the second waits for the first's locks, then finds the loser merged and is refused.
+    """
+    if survivor_id == loser_id:
+        raise MergeRefused("A customer cannot be merged into itself.")
+    locked = _lock_pair(survivor_id, loser_id)
+    if len(locked) < 2:
+        raise MergeRefused("One of the two customers no longer exists.")
+    survivor, loser = locked[survivor_id], locked[loser_id]
+    for customer in (survivor, loser):
+        if customer.merged_into_id is not None:
+            raise MergeRefused(
+                f"{customer.full_name} ({customer.number}) was already merged into another "
+                "customer; open the surviving record instead."
+            )
+    _check_may_merge(merged_by, (survivor, loser))
+    chosen = sorted(set(take_from_loser))
+    unknown = set(chosen) - set(merging.MERGEABLE_FIELDS)
+    if unknown:
+        raise MergeRefused(
+            f"These fields cannot be chosen in a merge: {', '.join(sorted(unknown))}."
+        )
+
+    recorded_fields = merging.MERGEABLE_FIELDS + merging.HISTORY_FIELDS
+    before = merging.snapshot(survivor, recorded_fields)
+    removed, moved = _move_relations(survivor, loser)
+    _take_fields(survivor, loser, chosen)
+    _combine_history(survivor, loser)
+    survivor.save()
+    loser.merged_into = survivor
+    loser.save(update_fields=["merged_into", "updated_at"])
+
+    merge = CustomerMerge.objects.create(
+        survivor=survivor,
+        loser=loser,
+        candidate_id=candidate_id,
+        merged_by=merged_by,
+        chosen_from_loser=chosen,
+        survivor_before=before,
+        survivor_after=merging.snapshot(survivor, recorded_fields),
+        moved=moved,
+        removed=removed,
+    )
+    DuplicateCandidate.objects.filter(
+        Q(customer=loser) | Q(other=loser), status=CandidateStatus.OPEN
+    ).filter(Q(customer=survivor) | Q(other=survivor)).update(
+        status=CandidateStatus.MERGED, reviewed_by=merged_by, reviewed_at=timezone.now()
+    )
+    for customer in (survivor, loser):
+        personal_data_access_record(
+            staff_id=merged_by.pk,
+            customer_id=customer.pk,
+            action=AccessAction.CUSTOMERS_MERGED,
+            detail=f"merge {merge.pk}: {loser.number} into {survivor.number}",
+        )
+    return merge
+
+
+def _move_relations(survivor: Customer, loser: Customer) -> tuple[list, dict[str, list[int]]]:
+    removed: list[dict] = []
+    moved: dict[str, list[int]] = {}
+    for relation in merging.customer_relations():
+        if relation.rule.skip:
+            continue
+        removed.extend(_set_aside_clashes(relation, survivor, loser))
+        manager = relation.model._default_manager
+        rows = manager.filter(**{relation.field_name: loser})
+        ids = list(rows.values_list("pk", flat=True))
+        if ids:
+            manager.filter(pk__in=ids).update(**{relation.field_name: survivor})
+            moved[relation.key] = ids
+    return removed, moved
+
+
+def _set_aside_clashes(relation: merging.Relation, survivor: Customer, loser: Customer) -> list:
+    """Rows of the two that may exist only once: keep one per the rule, set the other aside."""
+    removed = []
+    manager = relation.model._default_manager
+    for key in merging.clash_keys(relation):
+        attnames = merging.field_attnames(relation.model, key)
+        survivors = {
+            tuple(getattr(row, name) for name in attnames): row
+            for row in manager.filter(**{relation.field_name: survivor})
+        }
+        for loser_row in manager.filter(**{relation.field_name: loser}):
+            values = tuple(getattr(loser_row, name) for name in attnames)
+            if None in values or values not in survivors:
+                continue  # NULLs never clash in a unique constraint.
+            survivor_row = survivors[values]
+            kept = relation.rule.keep(survivor_row, loser_row)
+            dropped = loser_row if kept is survivor_row else survivor_row
+            removed.append({"relation": relation.key, "row": merging.serialise_row(dropped)})
+            dropped.delete()
+            if dropped is survivor_row:
+                del survivors[values]
+    return removed
+
+
+def _take_fields(survivor: Customer, loser: Customer, chosen: list[str]) -> None:
+    for name in chosen:
+        attname = merging.model_field(Customer, name).attname
+        setattr(survivor, attname, getattr(loser, attname))
+
+
+def _combine_history(survivor: Customer, loser: Customer) -> None:
+    survivor.lifetime_value += loser.lifetime_value
+    survivor.order_count += loser.order_count
+    for name, pick in (
+        ("first_purchase_at", min),
+        ("last_purchase_at", max),
+        ("last_visit_at", max),
+    ):
+        values = [value for value in (getattr(survivor, name), getattr(loser, name)) if value]
+        setattr(survivor, name, pick(values) if values else None)
+
+
+@transaction.atomic
+def customers_merge_undo(*, merge_id: int, undone_by: User) -> CustomerMerge:
+    """Put both records back as they were before the merge, keeping what happened since.
+
+    Rows that moved go back; rows set aside are recreated; the survivor's fields return to
+    their earlier values unless someone changed them after the merge (then the later edit
+    stays). Refused when already undone, or when the survivor was itself merged since.
+    """
+    merge = CustomerMerge.objects.select_for_update().filter(pk=merge_id).first()
+    if merge is None:
+        raise MergeRefused("There is no such merge.")
+    if merge.undone_at is not None:
+        raise MergeRefused("This merge was already undone.")
+    locked = _lock_pair(merge.survivor_id, merge.loser_id)
+    survivor, loser = locked[merge.survivor_id], locked[merge.loser_id]
+    _check_may_merge(undone_by, (survivor, loser))
+    if survivor.merged_into_id is not None:
+        raise MergeRefused(
+            "The surviving customer was merged again since; undo that later merge first."
+        )
+    relations = {relation.key: relation for relation in merging.customer_relations()}
+    for key, ids in merge.moved.items():
+        relation = relations.get(key)
+        if relation is None:
+            continue  # The relation's app was removed since; nothing left to move back.
+        relation.model._default_manager.filter(
+            pk__in=ids, **{relation.field_name: survivor}
+        ).update(**{relation.field_name: loser})
+    try:
+        with transaction.atomic():
+            for entry in merge.removed:
+                merging.deserialise_row(entry["row"]).save(force_insert=True)
+    except IntegrityError:
+        raise MergeRefused(
+            "The merge cannot be undone: a row set aside by the merge clashes with one "
+            "added since (for example a size recorded again). Edit the profile instead."
+        ) from None
+    current = merging.snapshot(survivor, list(merge.survivor_after))
+    unchanged_since = {
+        name: merge.survivor_before[name]
+        for name, value in current.items()
+        if value == merge.survivor_after.get(name)
+    }
+    merging.restore(survivor, unchanged_since)
+    survivor.save()
+    loser.merged_into = None
+    loser.save(update_fields=["merged_into", "updated_at"])
+    merge.undone_at = timezone.now()
+    merge.undone_by = undone_by
+    merge.save(update_fields=["undone_at", "undone_by"])
+    if merge.candidate_id:
+        DuplicateCandidate.objects.filter(pk=merge.candidate_id).update(
+            status=CandidateStatus.OPEN, reviewed_by=None, reviewed_at=None
+        )
+    for customer in (survivor, loser):
+        personal_data_access_record(
+            staff_id=undone_by.pk,
+            customer_id=customer.pk,
+            action=AccessAction.MERGE_UNDONE,
+            detail=f"merge {merge.pk} undone",
+        )
+    return merge

@@ -1,0 +1,44 @@
+"""The audit trail of who read or changed whose personal data.
+
+Rows are only ever added: nothing in Frontline updates or deletes them, and they never move
+when customers are merged (the trail says what was looked at, as it was).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AccessAction(models.TextChoices):
+    PROFILE_VIEWED = "profile_viewed", "Viewed the profile"
+    PROFILE_READ_API = "profile_read_api", "Read the profile through the API"
+    TIMELINE_READ = "timeline_read", "Read the timeline"
+    PROFILE_EDITED = "profile_edited", "Edited the profile"
+    CUSTOMERS_MERGED = "customers_merged", "Merged two customers"
+    MERGE_UNDONE = "merge_undone", "Undid a merge"
+
+
+class PersonalDataAccess(models.Model):
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # SET_NULL so that erasing a customer (a later issue) keeps the trail of who looked.
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=AccessAction.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    accessed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "personal data accesses"
+        indexes = [
+            models.Index(fields=["staff", "-accessed_at"], name="access_by_staff"),
+            models.Index(fields=["customer", "-accessed_at"], name="access_to_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.staff_id} {self.action} {self.customer_id} at {self.accessed_at:%Y-%m-%d %H:%M}"
+        )

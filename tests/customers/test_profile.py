@@ -1,0 +1,268 @@
+"""The profile: everything on one page and in one API answer, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from frontline.customers.models import Interaction
+from frontline.customers.panels import ProfilePanel, profile_panel_register, profile_panels
+from frontline.customers.selectors import customer_timeline
+from frontline.privacy.models import AccessAction, PersonalDataAccess
+from tests.factories import (
+    ConsentFactory,
+    CustomerFactory,
+    CustomerPreferenceFactory,
+    CustomerSizeFactory,
+    IdentityFactory,
+    NoteFactory,
+    OrderFactory,
+    OrderLineFactory,
+    WishlistItemFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def add_history(customer, store, *, interactions: int, orders: int) -> None:
+    now = timezone.now()
+    channels = ["store", "email", "sms", "online"]
+    sentiments = ["positive", "neutral", "negative"]
+    Interaction.objects.bulk_create(
+        Interaction(
+            customer=customer,
+            channel=channels[i % 4],
+            kind="visit" if i % 2 else "message",
+            sentiment=sentiments[i % 3],
+            sentiment_score=[0.8, 0.0, -0.6][i % 3],
+            summary=f"interaction {i}",
+            occurred_at=now - timedelta(hours=i),
+            store=store,
+        )
+        for i in range(interactions)
+    )
+    for i in range(orders):
+        order = OrderFactory(customer=customer, store=store, placed_at=now - timedelta(days=i))
+        OrderLineFactory(order=order, quantity=2, returned_quantity=i % 2)
+
+
+@pytest.fixture
+def rich_customer(customer, store, associate):
+    ConsentFactory(customer=customer, channel="email", purpose="marketing", granted=True)
+    ConsentFactory(customer=customer, channel="sms", purpose="service", granted=False)
+    CustomerSizeFactory(customer=customer, category="tops", size="M", updated_by=associate)
+    CustomerPreferenceFactory(customer=customer, kind="colour", value="navy")
+    IdentityFactory(customer=customer, source="ecommerce", external_id="shop-1")
+    WishlistItemFactory(customer=customer, source="ecommerce")
+    NoteFactory(customer=customer, author=associate, body="Pinned one", is_pinned=True)
+    NoteFactory(customer=customer, author=associate, body="Later one")
+    return customer
+
+
+@pytest.mark.parametrize("key", ["holds", "actions"])
+def test_panels_of_inventory_and_actions_load_into_the_profile(associate_client, customer, key):
+    html = associate_client.get(reverse("customers:profile", args=[customer.pk])).content.decode()
+    panel_url = reverse("customers:panel", args=[customer.pk, key])
+    assert f'hx-get="{panel_url}"' in html
+    assert associate_client.get(panel_url, HTTP_HX_REQUEST="true").status_code == 200
+
+
+def test_the_profile_page_shows_every_section(associate_client, rich_customer, store):
+    add_history(rich_customer, store, interactions=30, orders=3)
+    html = associate_client.get(
+        reverse("customers:profile", args=[rich_customer.pk])
+    ).content.decode()
+    for expected in (
+        "Ada Lovelace",
+        "C00001234",
+        "Lifetime value",
+        "Customer since",
+        "Consent to be contacted",
+        "Marketing",
+        "Tops",
+        "navy",
+        "shop-1",
+        "Cashmere scarf",
+        "Pinned one",
+        "Timeline",
+        "interaction 0",
+        "Load more",
+        "Purchases",
+        "1 returned",
+        "Sentiment, last 12 months",
+        "Recommended actions",
+        "Holds",
+        "Follow-ups",
+        "Appointments",
+        "Messages",
+    ):
+        assert expected in html, expected
+    # Pinned notes come first.
+    assert html.index("Pinned one") < html.index("Later one")
+
+
+def test_the_profile_costs_the_same_queries_for_a_long_history(
+    client, associate, customer, store, django_assert_max_num_queries
+):
+    add_history(customer, store, interactions=1000, orders=200)
+    client.force_login(associate)
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/api/customers/{customer.pk}/")
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["timeline"]["results"]) == 20 and body["timeline"]["next_cursor"]
+    assert len(body["orders"]) == 25
+
+
+def test_the_profile_page_costs_the_same_queries_for_a_long_history(
+    client, associate, customer, store
+):
+    """The page's own queries stay within 12; the app bar (base.html) adds what other domains
+    show on every page, such as the notification badge, the same for every customer."""
+    newcomer = CustomerFactory(preferred_store=store)
+    add_history(customer, store, interactions=1000, orders=200)
+    client.force_login(associate)
+
+    def page_queries(target) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("customers:profile", args=[target.pk])).status_code == 200
+        return [query["sql"] for query in captured.captured_queries]
+
+    long_history, no_history = page_queries(customer), page_queries(newcomer)
+    assert len(long_history) == len(no_history)
+    own = [sql for sql in long_history if '"notifications_' not in sql]
+    assert len(own) <= 12, own
+
+
+def test_every_profile_read_is_recorded_for_the_privacy_audit(
+    associate_client, associate, customer
+):
+    associate_client.get(reverse("customers:profile", args=[customer.pk]))
+    associate_client.get(f"/api/customers/{customer.pk}/")
+    reads = PersonalDataAccess.objects.filter(staff=associate, customer=customer)
+    assert sorted(reads.values_list("action", flat=True)) == sorted(
+        [AccessAction.PROFILE_VIEWED, AccessAction.PROFILE_READ_API]
+    )
+
+
+def test_a_refused_read_is_not_recorded_as_a_read(associate_client, stranger):
+    associate_client.get(reverse("customers:profile", args=[stranger.pk]))
+    assert not PersonalDataAccess.objects.filter(customer=stranger).exists()
+
+
+def test_the_timeline_pages_newest_first_without_gaps_or_repeats(associate_client, customer, store):
+    add_history(customer, store, interactions=45, orders=0)
+    seen, cursor = [], None
+    while True:
+        params = {"cursor": cursor} if cursor else {}
+        body = associate_client.get(f"/api/customers/{customer.pk}/timeline/", params).json()
+        seen += [row["summary"] for row in body["results"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [f"interaction {i}" for i in range(45)]
+
+
+def test_load_more_with_htmx_appends_only_rows(associate_client, customer, store):
+    add_history(customer, store, interactions=25, orders=0)
+    first = associate_client.get(
+        reverse("customers:timeline", args=[customer.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "interaction 19<" in first and "interaction 20<" not in first
+    cursor = customer_timeline(customer=customer).next_cursor
+    assert f"cursor={cursor}" in first
+    more = associate_client.get(
+        reverse("customers:timeline", args=[customer.pk]),
+        {"cursor": cursor},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "interaction 24" in more and "interaction 0<" not in more
+    assert "<form" not in more and 'id="timeline-more"' not in more
+
+
+def test_the_timeline_filters_by_channel_and_kind(associate_client, customer, store):
+    add_history(customer, store, interactions=40, orders=0)
+    body = associate_client.get(
+        f"/api/customers/{customer.pk}/timeline/", {"channel": "email", "kind": "visit"}
+    ).json()
+    assert body["results"] and all(
+        row["channel"] == "email" and row["kind"] == "visit" for row in body["results"]
+    )
+
+
+@pytest.mark.parametrize(
+    "params", [{"cursor": "not-a-cursor"}, {"cursor": "MjAyNnxhYmM"}, {"channel": "pigeon"}]
+)
+def test_a_bad_timeline_request_is_a_clear_400(associate_client, customer, params):
+    api = associate_client.get(f"/api/customers/{customer.pk}/timeline/", params)
+    assert api.status_code == 400 and api.json()
+    page = associate_client.get(reverse("customers:timeline", args=[customer.pk]), params)
+    assert page.status_code == 400
+
+
+def test_the_sentiment_trend_counts_each_month(associate_client, customer, store):
+    add_history(customer, store, interactions=9, orders=0)
+    trend = associate_client.get(f"/api/customers/{customer.pk}/").json()["sentiment_trend"]
+    assert sum(m["positive"] + m["neutral"] + m["negative"] for m in trend) == 9
+    assert sum(m["negative"] for m in trend) == 3
+
+
+def test_consent_is_shown_for_every_channel_and_purpose_no_row_meaning_no(
+    associate_client, rich_customer
+):
+    consents = associate_client.get(f"/api/customers/{rich_customer.pk}/").json()["consents"]
+    assert len(consents) == 8
+    granted = {(c["channel"], c["purpose"]) for c in consents if c["granted"]}
+    assert granted == {("email", "marketing")}
+
+
+def test_empty_slots_say_so_and_a_registered_panel_loads_from_its_own_url(
+    associate_client, customer, tmp_path, settings
+):
+    html = associate_client.get(reverse("customers:profile", args=[customer.pk])).content.decode()
+    assert "No follow-ups: they arrive with the follow-up planner." in html
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [*templates[0]["DIRS"], tmp_path]
+    settings.TEMPLATES = templates  # assigned, so Django rebuilds its template engines
+    (tmp_path / "followups_panel.html").write_text(
+        "{{ due_count }} follow-ups for {{ customer.first_name }}"
+    )
+    original = {panel.key: panel for panel in profile_panels()}["followups"]
+    profile_panel_register(
+        ProfilePanel(
+            key="followups",
+            title="Follow-ups",
+            order=20,
+            template="followups_panel.html",
+            context=lambda user, customer: {"due_count": 2},
+        )
+    )
+    try:
+        html = associate_client.get(
+            reverse("customers:profile", args=[customer.pk])
+        ).content.decode()
+        panel_url = reverse("customers:panel", args=[customer.pk, "followups"])
+        assert f'hx-get="{panel_url}"' in html
+        fragment = associate_client.get(panel_url, HTTP_HX_REQUEST="true").content.decode()
+        assert "2 follow-ups for Ada" in fragment
+    finally:
+        profile_panel_register(original)
+
+
+def test_orders_online_and_in_store_show_in_one_list_with_returns(
+    associate_client, customer, store
+):
+    online = OrderFactory(customer=customer, channel="online", store=None, total="120.00")
+    in_store = OrderFactory(customer=customer, store=store, total="80.00")
+    OrderLineFactory(order=in_store, quantity=2, returned_quantity=1, unit_price="40.00")
+    orders = associate_client.get(f"/api/customers/{customer.pk}/").json()["orders"]
+    by_number = {o["number"]: o for o in orders}
+    assert by_number[online.number]["channel"] == "online"
+    assert by_number[in_store.number]["store"]["name"] == "London"
+    assert by_number[in_store.number]["returned_value"] == "40.00"

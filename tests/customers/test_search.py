@@ -1,0 +1,203 @@
+"""Search by name, e-mail, phone in any format, number and external id; odd input never fails."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from frontline.customers.search import MAX_QUERY_LENGTH, clean_query
+from frontline.customers.selectors import customer_search
+from frontline.privacy.models import AccessAction
+from frontline.privacy.services import personal_data_access_record
+from tests.factories import CustomerFactory, IdentityFactory
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'",
+    reason="typo tolerance uses pg_trgm, which only PostgreSQL has; SQLite has no typo tier",
+)
+
+
+def numbers(outcome) -> list[str]:
+    return [customer.number for customer in outcome.customers]
+
+
+@pytest.fixture
+def crowd(store):
+    """A few namesakes around Ada, so that ranking is visible."""
+    return [
+        CustomerFactory(first_name="Adam", last_name="Smith", preferred_store=store, number="C1"),
+        CustomerFactory(first_name="Grace", last_name="Adams", preferred_store=store, number="C2"),
+        CustomerFactory(
+            first_name="Alan",
+            last_name="Turing",
+            preferred_store=store,
+            number="C3",
+            email="alan@turing.example",
+            phone="+447700900999",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Ada Lovelace", "ada lovelace", "Lovelace", "lovel", "ada lov", "ADA@EXAMPLE.COM", "ada@exa"],
+)
+def test_names_and_emails_find_the_customer(associate, customer, crowd, query):
+    assert customer.number in numbers(customer_search(user=associate, query=query))
+
+
+@pytest.mark.parametrize(
+    "query", ["07700 900123", "+44 7700 900123", "0044 7700 900123", "900123", "900 123", "0123"]
+)
+def test_a_phone_in_any_format_or_its_last_digits_finds_the_customer(associate, customer, query):
+    assert numbers(customer_search(user=associate, query=query)) == [customer.number]
+
+
+def test_the_customer_number_and_an_external_id_are_exact_matches(associate, customer, crowd):
+    IdentityFactory(customer=customer, source="ecommerce", external_id="shop-778")
+    assert numbers(customer_search(user=associate, query="c00001234")) == [customer.number]
+    assert numbers(customer_search(user=associate, query="shop-778")) == [customer.number]
+
+
+def test_exact_matches_rank_before_prefix_matches(associate, store):
+    by_name = CustomerFactory(first_name="Zed", last_name="Number", preferred_store=store)
+    exact = CustomerFactory(
+        first_name="Other", last_name="Person", number="ZED", preferred_store=store
+    )
+    assert numbers(customer_search(user=associate, query="zed"))[:2] == [
+        exact.number,
+        by_name.number,
+    ]
+
+
+@on_postgresql_only
+@pytest.mark.parametrize("typo", ["Lovelase", "Ada Lovleace", "lovalace"])
+def test_typos_in_a_name_still_find_the_customer(associate, customer, crowd, typo):
+    assert customer.number in numbers(customer_search(user=associate, query=typo))
+
+
+@on_postgresql_only
+def test_similar_names_come_after_exact_and_prefix_matches(associate, customer, crowd):
+    found = numbers(customer_search(user=associate, query="Lovelace"))
+    assert found[0] == customer.number
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "a",
+        "ad",
+        "%",
+        "_",
+        "%%%",
+        "'",
+        '"',
+        "' OR 1=1 --",
+        "\\",
+        "😀",
+        "Ada 😀",
+        "\x00ada",
+        "x" * 500,
+        "\uff41\uff44\uff41",
+        "@",
+        "+",
+        "()",
+        "   ",
+    ],
+)
+def test_odd_input_gives_results_or_a_hint_never_an_error(associate_client, customer, query):
+    response = associate_client.get("/api/customers/", {"q": query})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["results"] or body["hint"] or body["showing_recent"]
+    page = associate_client.get(reverse("customers:search"), {"q": query}, HTTP_HX_REQUEST="true")
+    assert page.status_code == 200
+
+
+def test_a_percent_sign_is_searched_literally_not_as_a_wildcard(associate, customer):
+    from frontline.customers import search
+    from frontline.customers.models import Customer
+
+    assert customer_search(user=associate, query="%").customers == []
+    # "a%a" as a LIKE pattern would match "ada lovelace"; taken literally it matches nobody.
+    assert not search._prefix(Customer.objects.all(), "ad%").exists()
+    assert search._prefix(Customer.objects.all(), "ada").exists()
+
+
+def test_one_or_two_letters_show_names_starting_with_them_and_a_hint(associate, customer, crowd):
+    outcome = customer_search(user=associate, query="ad")
+    assert "at least 3" in outcome.hint
+    assert set(numbers(outcome)) == {customer.number, "C1"}
+
+
+def test_very_long_input_is_cut_and_said_so(associate, customer):
+    outcome = customer_search(user=associate, query="Ada " + "x" * 600)
+    assert len(outcome.query) <= MAX_QUERY_LENGTH
+    assert "first 100 characters" in outcome.hint
+
+
+def test_cleaning_folds_full_width_text_and_drops_control_characters():
+    assert clean_query("  \uff41\uff44\uff41\x00\t lovelace ") == "ada lovelace"
+
+
+def test_an_empty_query_shows_the_customers_this_associate_opened_lately(associate, store):
+    first, second, third = CustomerFactory.create_batch(3, preferred_store=store)
+    for opened in (first, second, first, third):
+        personal_data_access_record(
+            staff_id=associate.pk, customer_id=opened.pk, action=AccessAction.PROFILE_VIEWED
+        )
+    outcome = customer_search(user=associate, query="")
+    assert outcome.showing_recent
+    assert numbers(outcome) == [third.number, first.number, second.number]
+
+
+def test_recent_customers_are_each_staff_members_own(associate, customer, manager):
+    personal_data_access_record(
+        staff_id=manager.pk, customer_id=customer.pk, action=AccessAction.PROFILE_VIEWED
+    )
+    assert customer_search(user=associate, query="").customers == []
+
+
+def test_the_search_page_works_without_javascript(associate_client, customer):
+    response = associate_client.get(reverse("customers:search"), {"q": "lovelace"})
+    html = response.content.decode()
+    assert "<html" in html and 'role="search"' in html
+    assert reverse("customers:profile", args=[customer.pk]) in html
+
+
+def test_the_htmx_request_gets_only_the_results_fragment(associate_client, customer):
+    response = associate_client.get(
+        reverse("customers:search"), {"q": "lovelace"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert "<html" not in html and 'id="search-results"' in html and "Lovelace" in html
+
+
+def test_the_home_screen_searches_as_the_associate_types(associate_client):
+    html = associate_client.get("/").content.decode()
+    assert 'hx-trigger="input changed delay:250ms, search"' in html
+    assert f'action="{reverse("customers:search")}"' in html
+
+
+def test_search_uses_the_indexes_on_postgresql(associate, customer):
+    """The plan of each tier names its index (with sequential scans off, as at a million rows)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("index plans are a PostgreSQL matter")
+    from frontline.customers import search
+    from frontline.customers.models import Customer
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plans = {
+        "name": search._prefix(Customer.objects.all(), "lovel").explain(),
+        "email": search._prefix(Customer.objects.all(), "ada@exa").explain(),
+        "phone": search._prefix(Customer.objects.all(), "900123").explain(),
+        "typo": search._similar(Customer.objects.all(), "lovelase").explain(),
+    }
+    assert "customer_search_name_trgm" in plans["name"]
+    assert "customer_email_prefix" in plans["email"]
+    assert "customer_phone_reversed" in plans["phone"]
+    assert "customer_search_name_trgm" in plans["typo"]
