@@ -47,7 +47,7 @@ def run_checks() -> list[CheckResult]:
         started = time.perf_counter()
         try:
             check()
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 — any failure means "down", and we say why.
             results.append(
                 CheckResult(name, False, _elapsed_ms(started), f"{type(error).__name__}: {error}")
             )
