@@ -499,3 +499,24 @@ def _wake_watches(stock_rows: list[StockLevel]) -> None:
             )
             if claimed:
                 events.back_in_stock(watch=watch, stock=row)
+
+
+def back_in_stock_announce(*, pairs: Iterable[tuple[int, int]]) -> None:
+    """Stock written by sync's bulk path became available: wake the watches it satisfies.
+
+    ``pairs`` are (variant_id, store_id). Rows that are no longer available by now (a hold
+    took the unit in between) wake nothing; a watch is woken only once, whatever the retries.
+    """
+    wanted = set(pairs)
+    if not wanted:
+        return
+    with transaction.atomic():
+        rows = [
+            row
+            for row in StockLevel.objects.filter(
+                variant_id__in={variant_id for variant_id, _ in wanted},
+                store_id__in={store_id for _, store_id in wanted},
+            )
+            if (row.variant_id, row.store_id) in wanted and row.available > 0
+        ]
+        _wake_watches(rows)

@@ -1,13 +1,16 @@
-"""Where sync hands over to other domains. Each function is the one place the lead rewires.
+"""Where sync hands over to other domains: one function per hand-over.
 
-Until the customers, inventory and notifications work is merged, these do the least that keeps
-the information: uncertain matches are stored in ``UncertainMatch``; the rest is logged.
+Uncertain identity matches go to the customers domain's duplicate review, stock that became
+available wakes the catalog's back-in-stock watches, and a failed run tells the managers.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.urls import reverse
 
 if TYPE_CHECKING:
     from frontline.sync.models import Run, Source
@@ -22,29 +25,47 @@ def uncertain_match_record(
 
     The lead will point this at the customers domain's merge review queue.
     """
+    from frontline.customers.tasks import detect_duplicates_task
     from frontline.sync.models import UncertainMatch
 
-    UncertainMatch.objects.get_or_create(
+    _, created = UncertainMatch.objects.get_or_create(
         source=source,
         external_id=external_id,
         defaults={"customer_id": customer_id, "candidate_ids": candidate_ids, "reason": reason},
     )
+    if created:
+        # The matcher puts the pair in front of a manager (merge review queue) with its score
+        # and reasons; nothing is merged without that review.
+        transaction.on_commit(lambda: detect_duplicates_task.delay(customer_id))
 
 
 def stock_became_available(*, pairs: list[tuple[int, int]]) -> None:
     """(variant_id, store_id) pairs whose available stock went from 0 to more than 0.
 
-    Called after the stock page's transaction commits. The lead will point this at the
-    inventory domain's back-in-stock service.
+    Called after the stock page's transaction commits.
     """
+    from frontline.catalog.services import back_in_stock_announce
+
     logger.info("stock became available", extra={"pairs": pairs[:50], "count": len(pairs)})
+    back_in_stock_announce(pairs=pairs)
 
 
 def run_failed(*, run: Run) -> None:
-    """A sync run failed. The lead will point this at the notifications domain."""
+    """A sync run failed: logged, and every store manager is told (sources are brand-wide)."""
+    from frontline.notifications.audiences import to_all_managers
+    from frontline.notifications.services import notification_create
+
     logger.error(
         "sync run failed",
         extra={"run": run.pk, "source": run.source.name, "entity": run.entity, "error": run.error},
+    )
+    notification_create(
+        kind="sync.run_failed",
+        recipients=to_all_managers(),
+        title=f"Sync of {run.entity} from {run.source.name} failed",
+        body=run.error or "",
+        link=reverse("sync:run", args=[run.pk]),
+        dedupe_key=f"sync-run-{run.pk}-failed",
     )
 
 
