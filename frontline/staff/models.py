@@ -46,7 +46,9 @@ class Store(models.Model):
     default_hold_hours = models.PositiveSmallIntegerField(
         default=48,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
-        help_text="How long an item is kept aside for a customer unless the associate says otherwise.",
+        help_text=(
+            "How long an item is kept aside for a customer unless the associate says otherwise."
+        ),
     )
 
     class Meta:
