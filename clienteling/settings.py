@@ -227,6 +227,11 @@ CELERY_BEAT_SCHEDULE["catalog-expire-holds"] = {
     "schedule": 60.0,
     "options": {"expires": 55},
 }
+CELERY_BEAT_SCHEDULE["catalog-warn-expiring-holds"] = {
+    "task": "frontline.catalog.tasks.warn_expiring_holds_task",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
 
 RATELIMIT_VIEW = "frontline.core.views.rate_limited"
 

@@ -321,6 +321,31 @@ def holds_expire_due(*, limit: int = 500) -> int:
     return sum(hold_expire(hold_id=hold_id) for hold_id in due_ids)
 
 
+# How long before its deadline the associate who placed a hold is warned that it will expire.
+HOLD_EXPIRING_WARNING = timedelta(hours=2)
+
+
+def holds_warn_expiring(*, within: timedelta = HOLD_EXPIRING_WARNING, limit: int = 500) -> int:
+    """Warn about active holds expiring within ``within``; returns how many holds are due.
+
+    Safe to run every few minutes: the notification is deduplicated per hold and deadline.
+    """
+    now = timezone.now()
+    due = (
+        Hold.objects.filter(
+            status=Hold.Status.ACTIVE, expires_at__gt=now, expires_at__lte=now + within
+        )
+        .select_related("variant__product", "store", "customer", "created_by")
+        .order_by("expires_at")[:limit]
+    )
+    warned = 0
+    for hold in due:
+        with transaction.atomic():
+            events.hold_expiring(hold)
+        warned += 1
+    return warned
+
+
 # --- Requests to other stores -------------------------------------------------------------
 
 
