@@ -6,6 +6,7 @@ an ``external_id`` so that a retried task records it once) and raises a notifica
 Both are written inside the caller's transaction; the notification service delivers only once
 that transaction commits, so nobody is told about a change that rolled back.
 
+A hold placed, extended or closed refreshes the customer's recommended actions after commit.
 Back in stock also calls the recommended-action hooks named in the
 ``CATALOG_BACK_IN_STOCK_HOOKS`` setting (dotted paths of callables taking ``watch=`` and
 ``stock=``), the seam for the actions domain.
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.customers.models import (
     Interaction,
     InteractionChannel,
@@ -107,6 +109,7 @@ def _describe(hold: Hold) -> str:
 
 def hold_placed(hold: Hold) -> None:
     """On the timeline; a hold kept in another store also asks that store's staff."""
+    _hold_changed(hold)
     _record_on_timeline(
         customer_id=hold.customer_id,
         key=f"catalog-hold:{hold.pk}:placed",
@@ -127,6 +130,16 @@ def hold_placed(hold: Hold) -> None:
         )
 
 
+def hold_extended(hold: Hold) -> None:
+    _hold_changed(hold)
+
+
+def _hold_changed(hold: Hold) -> None:
+    # The customer's recommended actions include "hold about to expire": recompute them once
+    # this change commits, rather than showing yesterday's view until the nightly batch.
+    actions_refresh_for_customer_on_commit(customer_id=hold.customer_id)
+
+
 def hold_expiring(hold: Hold) -> None:
     """Told once per deadline: extending the hold earns a new warning before the new one."""
     minutes_left = max(0, int((hold.expires_at - timezone.now()).total_seconds() // 60))
@@ -144,6 +157,7 @@ def hold_expiring(hold: Hold) -> None:
 
 def hold_closed(hold: Hold) -> None:
     """Sold, cancelled or expired: on the timeline; an expiry is also told to the associate."""
+    _hold_changed(hold)
     label = {"completed": "sold", "cancelled": "cancelled", "expired": "expired"}[hold.status]
     _record_on_timeline(
         customer_id=hold.customer_id,

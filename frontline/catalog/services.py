@@ -207,6 +207,7 @@ def hold_extend(*, user: User, hold: Hold, hours: int) -> Hold:
     if not Hold.objects.filter(pk=hold.pk, status=Hold.Status.ACTIVE).update(expires_at=new_expiry):
         raise HoldNotActive("This hold has already ended; it cannot be extended.")
     hold.refresh_from_db()
+    events.hold_extended(hold)
     return hold
 
 
