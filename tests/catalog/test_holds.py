@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -208,29 +207,3 @@ def test_the_database_refuses_more_reserved_than_on_hand_as_a_last_line_of_defen
 
     with pytest.raises(IntegrityError), transaction.atomic():
         StockLevel.objects.filter(variant=shop.navy_m, store=shop.here).update(reserved=3)
-
-
-def test_the_associate_hears_of_an_expiry_live_only_after_commit(
-    shop, django_capture_on_commit_callbacks
-):
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    from frontline.notifications.groups import staff_group
-
-    placed = hold(shop)
-    Hold.objects.filter(pk=placed.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    layer = get_channel_layer()
-    tablet = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(staff_group(shop.associate.pk), tablet)
-
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.hold_expire(hold_id=placed.pk)
-    assert callbacks  # delivery waits for the commit
-    for callback in callbacks:
-        callback()
-
-    message = async_to_sync(layer.receive)(tablet)
-    # Read through JSON: the notifications domain may send the payload pre-encoded.
-    assert "A hold expired" in json.dumps(message)
-    async_to_sync(layer.group_discard)(staff_group(shop.associate.pk), tablet)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from channels.db import database_sync_to_async
 from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +14,9 @@ from frontline.catalog import services
 from frontline.catalog.models import Hold
 from frontline.notifications.models import Notification, NotificationRecipient
 from frontline.staff.models import StaffRole
+from tests.catalog.shop import build_shop
 from tests.factories import staff_at
+from tests.notifications.conftest import open_socket, session_cookie  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +131,25 @@ def test_sold_and_cancelled_holds_tell_nobody(shop):
     services.hold_cancel(user=shop.associate, hold=place_hold(shop))
     services.hold_complete(user=shop.associate, hold=place_hold(shop))
     assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_associate_hears_of_an_expiry_live_on_their_websocket(open_socket):  # noqa: F811
+    shop = await database_sync_to_async(build_shop)()
+    placed = await database_sync_to_async(place_hold)(shop)
+    await database_sync_to_async(due_in)(placed, -timedelta(minutes=1))
+    socket, connected, _ = await open_socket(
+        await database_sync_to_async(session_cookie)(shop.associate)
+    )
+    assert connected
+    await socket.send_json_to({"type": "catch_up", "after": 0})
+    assert (await socket.receive_json_from(timeout=3))["type"] == "catch_up"
+
+    await database_sync_to_async(services.holds_expire_due)()
+
+    message = await socket.receive_json_from(timeout=3)
+    assert message["notification"]["title"] == "A hold expired"
+    assert message["notification"]["link"] == f"/stock/holds/{placed.pk}/"
 
 
 # --- Requests to another store --------------------------------------------------------------
