@@ -240,11 +240,18 @@ CATALOG_STOCK_CONFIRMER_URL = env.get_str("CATALOG_STOCK_CONFIRMER_URL", default
 CATALOG_STOCK_CONFIRM_TIMEOUT = env.get_int("CATALOG_STOCK_CONFIRM_TIMEOUT_SECONDS", 2, minimum=1)
 # Callables (dotted paths) called with watch= and stock= when a watched size is back in stock:
 # the seam for recommended next actions.
-CATALOG_BACK_IN_STOCK_HOOKS: list[str] = []
+CATALOG_BACK_IN_STOCK_HOOKS: list[str] = [
+    "frontline.actions.services.actions_refresh_after_back_in_stock"
+]
 CELERY_BEAT_SCHEDULE["catalog-expire-holds"] = {
     "task": "frontline.catalog.tasks.expire_holds_task",
     "schedule": 60.0,
     "options": {"expires": 55},
+}
+CELERY_BEAT_SCHEDULE["catalog-warn-expiring-holds"] = {
+    "task": "frontline.catalog.tasks.warn_expiring_holds_task",
+    "schedule": 300.0,
+    "options": {"expires": 290},
 }
 
 RATELIMIT_VIEW = "frontline.core.views.rate_limited"

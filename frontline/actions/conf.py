@@ -25,6 +25,10 @@ class ActionSettings:
     complaint_within_days: int = 30
     # New arrivals: products launched within this many days.
     new_arrival_within_days: int = 30
+    # Back in stock: a watch that woke up (its size arrived) within this many days.
+    back_in_stock_within_days: int = 14
+    # Hold expiring: an active hold whose deadline is within this many hours.
+    hold_expiring_within_hours: int = 24
     # Suppression.
     cooldown_days: int = 30
     max_per_customer: int = 3

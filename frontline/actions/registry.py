@@ -12,17 +12,14 @@ whole chunk, never one per customer):
 which consent purpose: the engine then keeps the suggestion only when the customer consented
 on some channel for that purpose, and the panel holds it back during quiet hours.
 
+The inventory rules (``back_in_stock``, ``hold_expiring``) are in ``rules.py``; the catalog's
+events refresh a customer's actions when a hold or a watched size changes.
+
 Rules planned once their domain lands on main (each one more subclass in ``rules.py``):
 
-- ``back_in_stock``: a wishlist or watched item is back in stock in the customer's size. Needs
-  the inventory branch's back-in-stock watches (customer, variant or product + size, created_at,
-  notified_at) joined to ``StockLevel`` available > 0; purpose marketing; facts carry
-  ``variant_id`` (``OFFERED_VARIANT_KEY``) so the out-of-stock check at read time applies.
 - ``appointment_prepare``: an appointment with the customer within the next 48 hours, to prepare
   a selection. Needs the appointments model (customer, store, starts_at, status); no contact
   purpose (it is preparation, not outreach).
-- ``hold_expiring``: a hold for the customer expires within 24 hours. Needs the inventory
-  branch's holds (customer, variant, store, expires_at, status); purpose service.
 """
 
 from __future__ import annotations
@@ -44,9 +41,7 @@ from frontline.customers.models import Customer
 OFFERED_VARIANT_KEY = "variant_id"
 
 PLANNED_RULES: dict[str, str] = {
-    "back_in_stock": "wishlist or watched item back in stock in their size (inventory branch)",
     "appointment_prepare": "upcoming appointment to prepare (appointments branch)",
-    "hold_expiring": "hold about to expire (inventory branch)",
 }
 
 Facts = dict[str, Any]

@@ -1,4 +1,4 @@
-"""The rules that need only the domain core. Each is registered on import (see ``apps.py``)."""
+"""Every rule of the registry; each is registered on import (see ``apps.py``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,16 @@ from operator import or_
 from django.db.models import F, Max, Q
 from django.db.models.functions import Lower
 
-from frontline.actions.registry import Chunk, Facts, Finding, Rule, clamp_score, registry
-from frontline.catalog.models import Product, StockLevel
+from frontline.actions.registry import (
+    OFFERED_VARIANT_KEY,
+    Chunk,
+    Facts,
+    Finding,
+    Rule,
+    clamp_score,
+    registry,
+)
+from frontline.catalog.models import BackInStockWatch, Hold, Product, StockLevel
 from frontline.customers.models import (
     ConsentPurpose,
     CustomerPreference,
@@ -25,7 +33,7 @@ from frontline.customers.models import (
     Sentiment,
     Tier,
 )
-from frontline.orders.models import Order
+from frontline.orders.models import Order, OrderLine
 
 
 def _money(amount: Decimal | float | str) -> str:
@@ -415,3 +423,231 @@ class NewArrivalFavouriteBrand(Rule):
         where = "in stock here" if facts["in_stock_at_home_store"] else "available to order"
         size = f" in their size {facts['size']}" if facts["size"] else ""
         return f"New from {facts['brand']}{size}: {facts['product_name']} ({where})."
+
+
+# --- Inventory: watched sizes back in stock, holds about to expire --------------------------
+
+
+@dataclass(frozen=True)
+class WatchedSize:
+    watch_id: int
+    customer_id: int
+    product_id: int
+    product_name: str
+    size: str
+    created_at: datetime
+    notified_at: datetime | None
+
+
+@registry.register
+class BackInStock(Rule):
+    """A size the customer waits for is available again, and nobody has acted on it yet.
+
+    The catalog stamps ``notified_at`` on a watch the moment stock arrives (that is when the
+    associate is told), so "not yet acted on" means: the watch is still waiting, or woke up
+    within ``back_in_stock_within_days``, and the customer has neither held nor bought that
+    product in that size since they asked. Accepting or dismissing the action is the other way
+    of acting on it; the engine's cool-down covers that.
+    """
+
+    name = "back_in_stock"
+    label = "Back in stock in their size"
+    contact_purpose = ConsentPurpose.MARKETING
+
+    def eligible(self, chunk: Chunk) -> Iterable[Finding]:
+        watches = self._open_watches(chunk)
+        if not watches:
+            return
+        available = self._available_variants({w.product_id for w in watches})
+        watches = [w for w in watches if (w.product_id, w.size) in available]
+        if not watches:
+            return
+        acted_on = self._held_or_bought(chunk, watches)
+        home_stores = dict(chunk.customers().values_list("id", "preferred_store_id"))
+        best: dict[int, Facts] = {}
+        for watch in watches:
+            if watch.customer_id not in home_stores or watch.watch_id in acted_on:
+                continue
+            facts = self._facts(
+                chunk,
+                watch,
+                available[(watch.product_id, watch.size)],
+                home_stores[watch.customer_id],
+            )
+            current = best.get(watch.customer_id)
+            if current is None or self.score(facts) > self.score(current):
+                best[watch.customer_id] = facts
+        for customer_id, facts in best.items():
+            yield Finding(customer_id, facts)
+
+    @staticmethod
+    def _open_watches(chunk: Chunk) -> list[WatchedSize]:
+        woke_since = chunk.now - timedelta(days=chunk.config.back_in_stock_within_days)
+        rows = (
+            BackInStockWatch.objects.filter(**chunk.by_customer(), created_at__lte=chunk.now)
+            .filter(Q(notified_at__isnull=True) | Q(notified_at__gte=woke_since))
+            .order_by("customer_id", "-created_at")
+            .values_list(
+                "id",
+                "customer_id",
+                "product_id",
+                "product__name",
+                "size",
+                "created_at",
+                "notified_at",
+            )
+        )
+        return [WatchedSize(*row) for row in rows]
+
+    @staticmethod
+    def _available_variants(
+        product_ids: set[int],
+    ) -> dict[tuple[int, str], dict[int, tuple[str, set[int]]]]:
+        """(product, size) -> variant id -> (colour, stores with a unit not held)."""
+        available: dict[tuple[int, str], dict[int, tuple[str, set[int]]]] = defaultdict(dict)
+        for variant_id, product_id, size, colour, store_id in StockLevel.objects.filter(
+            variant__product_id__in=product_ids,
+            variant__product__is_active=True,
+            on_hand__gt=F("reserved"),
+        ).values_list(
+            "variant_id", "variant__product_id", "variant__size", "variant__colour", "store_id"
+        ):
+            by_variant = available[(product_id, size)]
+            by_variant.setdefault(variant_id, (colour, set()))[1].add(store_id)
+        return dict(available)
+
+    @staticmethod
+    def _held_or_bought(chunk: Chunk, watches: list[WatchedSize]) -> set[int]:
+        """Watches whose customer has held or bought the product in that size since asking."""
+        by_key = {(w.customer_id, w.product_id, w.size): w for w in watches}
+        product_ids = {w.product_id for w in watches}
+        since = min(w.created_at for w in watches)
+        held = Hold.objects.filter(
+            **chunk.by_customer(),
+            variant__product_id__in=product_ids,
+            created_at__gte=since,
+        ).exclude(status__in=[Hold.Status.CANCELLED, Hold.Status.EXPIRED])
+        bought = OrderLine.objects.filter(
+            **chunk.by_customer("order__customer"),
+            variant__product_id__in=product_ids,
+            order__placed_at__gte=since,
+        )
+        acted: set[int] = set()
+        for rows in (
+            held.values_list("customer_id", "variant__product_id", "variant__size", "created_at"),
+            bought.values_list(
+                "order__customer_id", "variant__product_id", "variant__size", "order__placed_at"
+            ),
+        ):
+            for customer_id, product_id, size, when in rows:
+                watch = by_key.get((customer_id, product_id, size))
+                if watch is not None and when >= watch.created_at:
+                    acted.add(watch.watch_id)
+        return acted
+
+    @staticmethod
+    def _facts(
+        chunk: Chunk,
+        watch: WatchedSize,
+        variants: dict[int, tuple[str, set[int]]],
+        home: int | None,
+    ) -> Facts:
+        # The variant the customer's own store has, else the one most stores have.
+        variant_id, (colour, stores) = max(
+            variants.items(), key=lambda item: (home in item[1][1], len(item[1][1]), -item[0])
+        )
+        return {
+            "watch_id": watch.watch_id,
+            "product_id": watch.product_id,
+            "product_name": watch.product_name,
+            "size": watch.size,
+            OFFERED_VARIANT_KEY: variant_id,
+            "colour": colour,
+            "in_stock_at_home_store": home in stores,
+            "store_count": len(stores),
+            "waiting_since": watch.created_at.date().isoformat(),
+            "days_waiting": (chunk.now - watch.created_at).days,
+        }
+
+    def score(self, facts: Facts) -> float:
+        # A customer who has waited long is the one most likely to come in for it.
+        patience = min(10.0, facts["days_waiting"] / 3)
+        return clamp_score(50 + (20 if facts["in_stock_at_home_store"] else 5) + patience)
+
+    def reason(self, facts: Facts) -> str:
+        where = (
+            "in stock here"
+            if facts["in_stock_at_home_store"]
+            else f"in stock at {facts['store_count']} other store"
+            + ("s" if facts["store_count"] != 1 else "")
+        )
+        return (
+            f"Waiting since {_day(facts['waiting_since'])} for {facts['product_name']} in "
+            f"{facts['size']}: back {where}. Let them know."
+        )
+
+
+@registry.register
+class HoldExpiring(Rule):
+    """A hold for the customer ends within the look-ahead: remind them to collect, or extend."""
+
+    name = "hold_expiring"
+    label = "Hold about to expire"
+    contact_purpose = ConsentPurpose.SERVICE
+
+    def eligible(self, chunk: Chunk) -> Iterable[Finding]:
+        until = chunk.now + timedelta(hours=chunk.config.hold_expiring_within_hours)
+        rows = (
+            Hold.objects.filter(
+                **chunk.by_customer(),
+                status=Hold.Status.ACTIVE,
+                expires_at__gt=chunk.now,
+                expires_at__lte=until,
+            )
+            .order_by("customer_id", "expires_at", "id")
+            .values_list(
+                "customer_id",
+                "id",
+                "variant_id",
+                "variant__product__name",
+                "variant__colour",
+                "variant__size",
+                "store__name",
+                "expires_at",
+            )
+        )
+        soonest: dict[int, Facts] = {}
+        for customer_id, hold_id, variant_id, name, colour, size, store, expires_at in rows:
+            if customer_id in soonest:  # ordered by deadline: the first is the most urgent
+                soonest[customer_id]["holds_expiring"] += 1
+                continue
+            soonest[customer_id] = {
+                "hold_id": hold_id,
+                # Not OFFERED_VARIANT_KEY: a held unit is reserved, so the panel's sold-out
+                # check would hide the very suggestion about it.
+                "held_variant_id": variant_id,
+                "product_name": name,
+                "colour": colour,
+                "size": size,
+                "store_name": store,
+                "expires_at": expires_at.isoformat(),
+                "hours_left": round((expires_at - chunk.now).total_seconds() / 3600, 1),
+                "window_hours": chunk.config.hold_expiring_within_hours,
+                "holds_expiring": 1,
+            }
+        for customer_id, facts in soonest.items():
+            yield Finding(customer_id, facts)
+
+    def score(self, facts: Facts) -> float:
+        urgency = 1 - facts["hours_left"] / max(1, facts["window_hours"])
+        return clamp_score(60 + 30 * urgency)
+
+    def reason(self, facts: Facts) -> str:
+        hours = facts["hours_left"]
+        when = "within the hour" if hours < 1 else f"in {hours:.0f} hours"
+        more = facts["holds_expiring"] - 1
+        others = f" (and {more} more)" if more else ""
+        return (
+            f"Hold on {facts['product_name']} ({facts['colour']}, {facts['size']}) at "
+            f"{facts['store_name']} ends {when}{others}: remind them to collect, or extend it."
+        )

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,6 +38,9 @@ from frontline.actions.models import (
 from frontline.actions.selectors import _customers_visible_to
 from frontline.customers.models import Customer
 from frontline.staff.models import User
+
+if TYPE_CHECKING:
+    from frontline.catalog.models import BackInStockWatch, StockLevel
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +162,15 @@ def actions_refresh_for_customer_on_commit(*, customer_id: int) -> None:
     """Queue a refresh once the caller's transaction commits (the call other domains make)."""
     from frontline.actions.tasks import refresh_actions_for_customer_task
 
-    transaction.on_commit(lambda: refresh_actions_for_customer_task.delay(customer_id))
+    # robust: a broker that is down must not turn the caller's committed change (a hold, a
+    # sale) into an error; the nightly batch computes the customer's actions anyway.
+    transaction.on_commit(lambda: refresh_actions_for_customer_task.delay(customer_id), robust=True)
+
+
+def actions_refresh_after_back_in_stock(*, watch: BackInStockWatch, stock: StockLevel) -> None:
+    """The catalog's ``CATALOG_BACK_IN_STOCK_HOOKS`` entry: the action shows without waiting
+    for the nightly batch."""
+    actions_refresh_for_customer_on_commit(customer_id=watch.customer_id)
 
 
 # --- The nightly batch ------------------------------------------------------------------

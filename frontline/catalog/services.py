@@ -207,6 +207,7 @@ def hold_extend(*, user: User, hold: Hold, hours: int) -> Hold:
     if not Hold.objects.filter(pk=hold.pk, status=Hold.Status.ACTIVE).update(expires_at=new_expiry):
         raise HoldNotActive("This hold has already ended; it cannot be extended.")
     hold.refresh_from_db()
+    events.hold_extended(hold)
     return hold
 
 
@@ -319,6 +320,31 @@ def holds_expire_due(*, limit: int = 500) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(hold_expire(hold_id=hold_id) for hold_id in due_ids)
+
+
+# How long before its deadline the associate who placed a hold is warned that it will expire.
+HOLD_EXPIRING_WARNING = timedelta(hours=2)
+
+
+def holds_warn_expiring(*, within: timedelta = HOLD_EXPIRING_WARNING, limit: int = 500) -> int:
+    """Warn about active holds expiring within ``within``; returns how many holds are due.
+
+    Safe to run every few minutes: the notification is deduplicated per hold and deadline.
+    """
+    now = timezone.now()
+    due = (
+        Hold.objects.filter(
+            status=Hold.Status.ACTIVE, expires_at__gt=now, expires_at__lte=now + within
+        )
+        .select_related("variant__product", "store", "customer", "created_by")
+        .order_by("expires_at")[:limit]
+    )
+    warned = 0
+    for hold in due:
+        with transaction.atomic():
+            events.hold_expiring(hold)
+        warned += 1
+    return warned
 
 
 # --- Requests to other stores -------------------------------------------------------------

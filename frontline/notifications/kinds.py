@@ -77,9 +77,21 @@ KINDS: dict[str, NotificationKind] = {
             "inventory (beat task)",
         ),
         NotificationKind(
+            "hold.requested",
+            "Hold request from another store",
+            "the staff of the store asked to put the item aside",
+            "inventory",
+        ),
+        NotificationKind(
+            "hold.request_answered",
+            "Hold request accepted or declined",
+            "the staff member who placed the hold",
+            "inventory",
+        ),
+        NotificationKind(
             "stock.back_in_stock",
             "Back in stock for your customer",
-            "the customer's preferred associate",
+            "the customer's preferred associate, else the managers of the customer's store",
             "inventory",
         ),
         NotificationKind(

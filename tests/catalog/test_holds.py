@@ -207,19 +207,3 @@ def test_the_database_refuses_more_reserved_than_on_hand_as_a_last_line_of_defen
 
     with pytest.raises(IntegrityError), transaction.atomic():
         StockLevel.objects.filter(variant=shop.navy_m, store=shop.here).update(reserved=3)
-
-
-def test_the_associate_is_told_of_an_expiry_after_commit(
-    shop, caplog, django_capture_on_commit_callbacks
-):
-    placed = hold(shop)
-    Hold.objects.filter(pk=placed.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    caplog.set_level("INFO", logger="frontline.catalog.events")
-
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.hold_expire(hold_id=placed.pk)
-    assert "A hold expired" not in caplog.text  # nobody is told before the commit
-    for callback in callbacks:
-        callback()
-
-    assert f"Tell {shop.associate.username}: A hold expired" in caplog.text
