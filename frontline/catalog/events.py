@@ -208,7 +208,7 @@ def back_in_stock(*, watch: BackInStockWatch, stock: StockLevel) -> None:
     )
     tell(
         kind="stock.back_in_stock",
-        recipients=_looks_after(watch.customer),
+        recipients=_looks_after(watch.customer, watcher=watch.owner),
         title=f"Back in stock: {watch.product.name} in {watch.size}",
         body=(
             f"{watch.customer.full_name} was waiting for it; "
@@ -222,9 +222,12 @@ def back_in_stock(*, watch: BackInStockWatch, stock: StockLevel) -> None:
         import_string(hook_path)(watch=watch, stock=stock)
 
 
-def _looks_after(customer: Customer) -> Audience:
-    """The preferred associate; else (none, or no longer active) the store managers."""
-    associate = to_staff(customer.preferred_associate)
-    if associate or customer.preferred_store is None:
-        return associate
+def _looks_after(customer: Customer, *, watcher: User | None = None) -> Audience:
+    """The preferred associate; else the associate who set up the watch; else (none of them,
+    or no longer active) the managers of the customer's store."""
+    for candidate in (customer.preferred_associate, watcher):
+        if audience := to_staff(candidate):
+            return audience
+    if customer.preferred_store is None:
+        return to_staff()
     return to_store_managers(customer.preferred_store)

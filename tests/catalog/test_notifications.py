@@ -218,13 +218,26 @@ def test_back_in_stock_tells_the_customers_preferred_associate_once(shop):
     assert arrival.link == f"/stock/variants/{shop.black_m.pk}/"
 
 
-def test_without_an_active_preferred_associate_the_managers_of_the_customers_store_are_told(shop):
+def test_without_a_preferred_associate_the_associate_who_set_the_watch_is_told(shop):
+    manager = staff_at(shop.here, StaffRole.MANAGER)
+    shop.customer.preferred_associate = None
+    shop.customer.save(update_fields=["preferred_associate"])
+    watch_black_m(shop)
+
+    services.stock_arrived(store=shop.here, variant=shop.black_m, quantity=2)
+
+    assert told("stock.back_in_stock") == {shop.associate.username: 1}
+    assert manager.username not in told("stock.back_in_stock")
+
+
+def test_with_nobody_looking_after_the_customer_the_managers_of_their_store_are_told(shop):
     manager = staff_at(shop.here, StaffRole.MANAGER)
     staff_at(shop.far, StaffRole.MANAGER)
     gone = staff_at(shop.here, is_active=False)
     shop.customer.preferred_associate = gone
     shop.customer.save(update_fields=["preferred_associate"])
-    watch_black_m(shop)
+    watch = watch_black_m(shop)
+    type(watch).objects.filter(pk=watch.pk).update(owner=None)  # e.g. a watch from the web shop
 
     services.stock_arrived(store=shop.here, variant=shop.black_m, quantity=2)
 
