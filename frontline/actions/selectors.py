@@ -27,28 +27,20 @@ from frontline.actions.models import ActionOutcome, ActionSuggestion, OutcomeKin
 from frontline.actions.registry import OFFERED_VARIANT_KEY, registry
 from frontline.catalog.models import StockLevel
 from frontline.customers.models import Customer
+from frontline.customers.selectors import customers_visible_to
 from frontline.orders.models import Order
 from frontline.staff.models import StaffRole, User
 from frontline.staff.selectors import stores_for
 
 
-def _customers_visible_to(user: User) -> QuerySet[Customer]:
-    """Customers whose preferred store is one of the staff member's stores.
-
-    The customers branch is writing ``customers_visible_to(user)`` with this same rule; once it
-    is on main this function should delegate to it (one rule, one place).
-    """
-    return Customer.objects.filter(preferred_store__in=stores_for(user), merged_into__isnull=True)
-
-
 def customer_visible_to(*, user: User, customer_id: int) -> Customer:
     """The customer, or ``Customer.DoesNotExist`` when unknown or not the user's to see."""
-    return _customers_visible_to(user).select_related("preferred_store").get(pk=customer_id)
+    return customers_visible_to(user).select_related("preferred_store").get(pk=customer_id)
 
 
 def suggestion_visible_to(*, user: User, suggestion_id: int) -> ActionSuggestion:
     return ActionSuggestion.objects.select_related("customer").get(
-        pk=suggestion_id, customer__in=_customers_visible_to(user)
+        pk=suggestion_id, customer__in=customers_visible_to(user)
     )
 
 

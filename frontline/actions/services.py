@@ -35,8 +35,8 @@ from frontline.actions.models import (
     DismissReason,
     OutcomeKind,
 )
-from frontline.actions.selectors import _customers_visible_to
 from frontline.customers.models import Customer
+from frontline.customers.selectors import customers_visible_to
 from frontline.staff.models import User
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def _claim_suggestion(*, user: User, suggestion_id: int) -> ActionSuggestion:
     return (
         ActionSuggestion.objects.select_for_update(of=("self",))
         .select_related("customer")
-        .get(pk=suggestion_id, customer__in=_customers_visible_to(user))
+        .get(pk=suggestion_id, customer__in=customers_visible_to(user))
     )
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from frontline.catalog.models import Hold, HoldRequest, Product, StockLevel, Variant
 from frontline.customers.models import Customer, CustomerSize
+from frontline.customers.selectors import customers_visible_to
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
 
@@ -22,20 +23,8 @@ SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "ONE"]
 # --- Customers the staff member may act for ---------------------------------------------------
 
 
-def _customers_visible_to(user: User) -> QuerySet[Customer]:
-    """The customers domain's visibility rule: the customer's preferred store is one of ours.
-
-    Kept private and in this one place until ``frontline.customers.selectors.customers_visible_to``
-    lands on main; then this becomes a call to it.
-    """
-    customers = Customer.objects.filter(merged_into__isnull=True)
-    if user.is_superuser:
-        return customers
-    return customers.filter(preferred_store__in=stores_for(user).values("pk"))
-
-
 def _customer_visible_among(customer: Customer, store_ids: set[int] | None) -> bool:
-    """The same rule as ``_customers_visible_to`` for a customer already loaded.
+    """The rule of ``customers_visible_to`` (customers domain) for a customer already loaded.
 
     ``store_ids`` is None for a superuser (every store). Saves the hold path a query.
     """
@@ -51,7 +40,7 @@ def visible_customer(
     if customer_id is None and not (number or "").strip():
         return None
     lookup = {"pk": customer_id} if customer_id is not None else {"number": (number or "").strip()}
-    return _customers_visible_to(user).filter(**lookup).first()
+    return customers_visible_to(user).filter(**lookup).first()
 
 
 # --- Finding products ------------------------------------------------------------------------

@@ -32,8 +32,9 @@ from frontline.catalog.models import (
     StockLevel,
     Variant,
 )
-from frontline.catalog.selectors import _customer_visible_among, _customers_visible_to
+from frontline.catalog.selectors import _customer_visible_among
 from frontline.customers.models import Customer, Source
+from frontline.customers.selectors import customers_visible_to
 from frontline.orders.models import Order, OrderLine
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
@@ -81,7 +82,7 @@ class HoldNotActive(CatalogError):
 
 
 def _customer_visible_to(user: User, customer: Customer) -> bool:
-    return _customers_visible_to(user).filter(pk=customer.pk).exists()
+    return customers_visible_to(user).filter(pk=customer.pk).exists()
 
 
 def _require_visible_customer(user: User, customer: Customer) -> None:
