@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from itertools import accumulate
 from typing import TypeVar
 
@@ -104,6 +105,8 @@ def money(pennies: int) -> Decimal:
     return Decimal(pennies).scaleb(-2)
 
 
+# Names come from short reference lists: each is slugged once, not once per customer.
+@cache
 def ascii_slug(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if c.isascii() and c.isalnum()).lower()
