@@ -228,7 +228,7 @@ def demo_seed(
             seed=seed, today=today, stores=store_rows, warehouse=warehouse, users=users
         )
         loader = Loader(progress=progress, started=started)
-        with indexes_and_foreign_keys_built_once(ALL_TABLES):
+        with indexes_and_foreign_keys_built_once(ALL_TABLES, progress):
             catalogue = build_catalogue(world, products)
             for table in CATALOGUE_TABLES:
                 if table is STOCK_LEVEL:
