@@ -30,7 +30,7 @@ from frontline.demo.generate import (
 from frontline.demo.load import (
     PostgresCopyWriter,
     analyze,
-    foreign_keys_checked_once,
+    indexes_and_foreign_keys_built_once,
     reset_sequences,
     writer_for_connection,
 )
@@ -228,7 +228,7 @@ def demo_seed(
             seed=seed, today=today, stores=store_rows, warehouse=warehouse, users=users
         )
         loader = Loader(progress=progress, started=started)
-        with foreign_keys_checked_once(ALL_TABLES):
+        with indexes_and_foreign_keys_built_once(ALL_TABLES, progress):
             catalogue = build_catalogue(world, products)
             for table in CATALOGUE_TABLES:
                 if table is STOCK_LEVEL:
@@ -239,7 +239,7 @@ def demo_seed(
             loader.write_customers(
                 CustomerContext(world, catalogue, customers), batch_size, workers
             )
-            progress("seed_demo: checking every reference (foreign keys) once")
+            progress("seed_demo: building the indexes and checking every reference once")
         reset_sequences(ALL_TABLES)
     analyze(ALL_TABLES)
     seconds = time.perf_counter() - started

@@ -24,6 +24,7 @@ from frontline.customers.models import (
 )
 from frontline.customers.normalize import normalize_email, normalize_phone
 from frontline.demo.selectors import demo_checksum
+from frontline.demo.tables import ALL_TABLES
 from frontline.orders.models import Order, OrderLine
 from frontline.staff.models import Store, StoreAssignment, User
 from tests.factories import CustomerFactory
@@ -179,6 +180,33 @@ def test_every_constraint_holds_after_loading(seeded):
             assert cursor.fetchone()[0] == 2
     assert not StockLevel.objects.filter(reserved__gt=F("on_hand")).exists()
     assert not OrderLine.objects.filter(returned_quantity__gt=F("quantity")).exists()
+
+
+def schema_of_the_loaded_tables() -> dict[str, set[tuple[str, str]]]:
+    """Every index and constraint of the tables the demo writes, by name and definition."""
+    names = [table.name for table in ALL_TABLES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [names]
+        )
+        indexes = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[])",
+            [names],
+        )
+        constraints = set(cursor.fetchall())
+    return {"indexes": indexes, "constraints": constraints}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="indexes are rebuilt on PostgreSQL")
+def test_loading_leaves_exactly_the_indexes_and_constraints_the_migrations_made():
+    before = schema_of_the_loaded_tables()
+    assert any(name == "customer_email" for name, _ in before["indexes"])
+
+    seed(seed=3)
+
+    assert schema_of_the_loaded_tables() == before
 
 
 # --- structure ------------------------------------------------------------------------
