@@ -62,7 +62,7 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
     raise TimeoutError(f"port {port} did not open within {timeout} s")
 
 
-def test_database_url() -> dict[str, str]:
+def database_url_for_subprocesses() -> dict[str, str]:
     """DATABASE_URL of the test database, for server processes started by a test.
 
     On SQLite the test database lives in memory and cannot be shared, so those processes use
@@ -89,7 +89,7 @@ def start_asgi_server(tmp_path: Path, django_db_setup: None) -> Iterator[object]
     def start(environment: dict[str, str]) -> str:
         port = free_port()
         log = (tmp_path / f"uvicorn-{port}.log").open("wb")
-        env = {**os.environ, **test_database_url(), **environment}
+        env = {**os.environ, **database_url_for_subprocesses(), **environment}
         process = subprocess.Popen(
             [
                 sys.executable,

@@ -2,37 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+import uuid
 
 from django.core.cache import cache
 
 from frontline.core.tasks import WORKER_HEARTBEAT_KEY, record_worker_heartbeat_task
-from tests.conftest import REPO
+from tests.conftest import REPO, database_url_for_subprocesses
 
 
 def test_a_real_worker_runs_the_heartbeat_and_healthz_reports_it(client, db, tmp_path):
+    # A queue of its own: tasks that other tests queued (and no worker ran) must not stand in
+    # front of the heartbeat.
+    queue = f"test-heartbeat-{uuid.uuid4().hex[:8]}"
     log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "clienteling",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+        [sys.executable, "-m", "celery", "-A", "clienteling", "worker", "-Q", queue,
+         "--pool=solo", "--loglevel=INFO", "--without-mingle", "--without-gossip"],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, **database_url_for_subprocesses()},
+    )  # fmt: skip
     try:
-        record_worker_heartbeat_task.delay()
+        record_worker_heartbeat_task.apply_async(queue=queue)
         deadline = time.monotonic() + 30
         while cache.get(WORKER_HEARTBEAT_KEY) is None and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -20,7 +20,7 @@ from django.db import connection
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.services import notification_create
 from tests.conftest import REPO, free_port, wait_for_port
-from tests.conftest import test_database_url as shared_test_database_url
+from tests.conftest import database_url_for_subprocesses as shared_test_database_url
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -21,7 +21,7 @@ from websockets.asyncio.client import connect
 
 from frontline.notifications.tasks import send_test_notification_task
 from tests.conftest import REPO
-from tests.conftest import test_database_url as shared_test_database_url
+from tests.conftest import database_url_for_subprocesses as shared_test_database_url
 from tests.factories import StoreFactory, staff_at
 from tests.notifications.conftest import session_cookie
 

@@ -68,7 +68,7 @@ def drop_files(source: Source) -> None:
 def start_worker(tmp_path: Path, queue: str) -> subprocess.Popen[bytes]:
     environment = {
         **os.environ,
-        **shared.test_database_url(),
+        **shared.database_url_for_subprocesses(),
         "REDIS_URL": settings.REDIS_URL,
         "SYNC_ROOT": str(settings.SYNC_ROOT),
         "SYNC_PAGE_SIZE": "100",
