@@ -16,6 +16,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
+from clienteling.celery import app as celery_app
 from frontline.actions import services
 from frontline.actions.models import ActionBatchRun, ActionSuggestion
 from frontline.actions.rules import LapsingHighValue
@@ -132,6 +133,8 @@ def test_a_real_worker_refreshes_a_customer_after_commit(tmp_path):
     if not django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         pytest.skip("the worker process needs the shared PostgreSQL test database")
     (customer,) = customers_with_a_birthday(1)
+    # Tasks other tests queued with no worker to run them would stand in front of ours.
+    celery_app.control.purge()
     log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
         [
@@ -141,8 +144,6 @@ def test_a_real_worker_refreshes_a_customer_after_commit(tmp_path):
             "-A",
             "clienteling",
             "worker",
-            # Tasks other tests queued with no worker to run them would stand in front of ours.
-            "--purge",
             "--pool=solo",
             "--without-mingle",
             "--without-gossip",
