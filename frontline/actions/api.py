@@ -16,12 +16,9 @@ from rest_framework.views import APIView
 
 from frontline.actions import selectors, services
 from frontline.actions.models import ActionOutcome, ActionSuggestion, DismissReason
+from frontline.core.api import ErrorSerializer
 from frontline.customers.models import Customer
 from frontline.recommendations.selectors import recommendations_for_customer
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class FieldErrorsSerializer(serializers.Serializer):

@@ -16,15 +16,11 @@ from rest_framework.views import APIView
 
 from frontline.catalog import selectors, services
 from frontline.catalog.models import BackInStockWatch, Hold, HoldRequest, Product, Variant
+from frontline.core.api import ErrorSerializer
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
 
 # --- Serializers ---------------------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -399,7 +395,12 @@ class HoldRequestDecisionApi(APIView):
 
     @extend_schema(
         request=DeclineSerializer,
-        responses={200: HoldRequestSerializer, 404: ERRORS[404], 409: ERRORS[409]},
+        responses={
+            200: HoldRequestSerializer,
+            400: ERRORS[400],
+            404: ERRORS[404],
+            409: ERRORS[409],
+        },
     )
     def post(self, request: Request, request_id: int) -> Response:
         hold_request = HoldRequest.objects.filter(pk=request_id).select_related("hold").first()
@@ -411,7 +412,9 @@ class HoldRequestDecisionApi(APIView):
                 services.hold_request_accept(user=user, hold_request=hold_request)
             else:
                 serializer = DeclineSerializer(data=request.data)
-                reason = serializer.validated_data["reason"] if serializer.is_valid() else ""
+                # A reason that does not fit is refused, not silently dropped.
+                serializer.is_valid(raise_exception=True)
+                reason = serializer.validated_data.get("reason", "")
                 services.hold_request_decline(user=user, hold_request=hold_request, reason=reason)
         except services.CatalogError as error:
             return refusal(error)

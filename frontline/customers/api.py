@@ -16,7 +16,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    inline_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -27,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from frontline.core.api import ErrorSerializer
 from frontline.customers import selectors, services
 from frontline.customers.models import (
     Customer,
@@ -210,7 +210,6 @@ class NoteUpdateSerializer(serializers.Serializer):
     pinned = serializers.BooleanField(required=False)
 
 
-ErrorSerializer = inline_serializer(name="Error", fields={"detail": serializers.CharField()})
 VALIDATION_ERROR = OpenApiResponse(
     OpenApiTypes.OBJECT, description="The input is not valid; each field names its problem"
 )

@@ -11,6 +11,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from frontline.core.api import ErrorSerializer
 from frontline.notifications import selectors, services
 from frontline.notifications.delivery import web_push_configured
 from frontline.notifications.payloads import received_payload
@@ -76,7 +77,7 @@ class PushEndpointSerializer(serializers.Serializer):
     parameters=[NotificationListQuery],
     responses={
         200: NotificationList,
-        400: inline_serializer("Error", {"detail": serializers.CharField()}),
+        400: ErrorSerializer,
     },
 )
 @api_view(["GET"])

@@ -36,7 +36,8 @@ def uncertain_match_record(
     if created:
         # The matcher puts the pair in front of a manager (merge review queue) with its score
         # and reasons; nothing is merged without that review.
-        transaction.on_commit(lambda: detect_duplicates_task.delay(customer_id))
+        # Robust: the record has landed either way; a broker outage must not fail the page.
+        transaction.on_commit(lambda: detect_duplicates_task.delay(customer_id), robust=True)
 
 
 def stock_became_available(*, pairs: list[tuple[int, int]]) -> None:

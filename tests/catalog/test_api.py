@@ -135,6 +135,9 @@ def test_a_request_to_another_store_is_answered_there(api, shop):
     other.force_authenticate(shop.other_associate)
     url = reverse("api:catalog:request_decline", args=[request_id])
     assert api.post(url).status_code == 404  # the requesting store cannot answer its own request
+    too_long = other.post(url, {"reason": "x" * 201}, format="json")
+    assert too_long.status_code == 400 and "reason" in too_long.json()
+    assert HoldRequest.objects.get().status == HoldRequest.Status.PENDING
     declined = other.post(url, {"reason": "Damaged"}, format="json")
     assert declined.status_code == 200 and declined.json()["status"] == "declined"
     assert other.post(url).status_code == 409
