@@ -1,5 +1,11 @@
-from django.contrib import admin
+from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.customers.models import (
     Consent,
     Customer,
@@ -51,3 +57,9 @@ class InteractionAdmin(admin.ModelAdmin):
     list_filter = ["channel", "kind", "sentiment", "source"]
     raw_id_fields = ["customer", "staff", "store"]
     show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: Interaction, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A complaint logged (or a sentiment corrected) in the back office shows on the
+        # customer's recommended actions without waiting for the nightly batch.
+        actions_refresh_for_customer_on_commit(customer_id=obj.customer_id)
