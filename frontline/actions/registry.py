@@ -15,11 +15,14 @@ on some channel for that purpose, and the panel holds it back during quiet hours
 The inventory rules (``back_in_stock``, ``hold_expiring``) are in ``rules.py``; the catalog's
 events refresh a customer's actions when a hold or a watched size changes.
 
-Rules planned once their domain lands on main (each one more subclass in ``rules.py``):
+Rules planned, inactive until the data they need exists (each one more subclass in
+``rules.py`` then). They are not in the registry, so the engine never computes them and no
+panel shows them; the managers' performance page lists them as "not active yet".
 
 - ``appointment_prepare``: an appointment with the customer within the next 48 hours, to prepare
-  a selection. Needs the appointments model (customer, store, starts_at, status); no contact
-  purpose (it is preparation, not outreach).
+  a selection. Frontline has no appointments yet (the appointments domain was not built), so
+  the rule waits for an appointments source: a model or a synced feed with customer, store,
+  starts_at and status. No contact purpose (it is preparation, not outreach).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from frontline.customers.models import Customer
 OFFERED_VARIANT_KEY = "variant_id"
 
 PLANNED_RULES: dict[str, str] = {
-    "appointment_prepare": "upcoming appointment to prepare (appointments branch)",
+    "appointment_prepare": "Upcoming appointment to prepare (needs an appointments source)",
 }
 
 Facts = dict[str, Any]
