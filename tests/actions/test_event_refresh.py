@@ -15,6 +15,7 @@ from django.utils import timezone
 from frontline.actions import engine, services
 from frontline.actions.models import ActionSuggestion
 from frontline.customers import services as customers
+from frontline.customers.models import Interaction
 from tests.factories import ActionSuggestionFactory, ConsentFactory, CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +139,30 @@ def test_a_complaint_logged_in_the_back_office_brings_the_complaint_action(
     suggestion = ActionSuggestion.objects.get(customer=customer)
     assert suggestion.rule == "complaint_unresolved"
     assert "Coat seam split" in suggestion.reason
+
+
+def test_removing_the_complaint_in_the_back_office_takes_the_action_away(
+    client, tasks_run, django_capture_on_commit_callbacks
+):
+    customer = CustomerFactory()
+    ConsentFactory(customer=customer, purpose="service")
+    complaint = Interaction.objects.create(
+        customer=customer,
+        channel="phone",
+        kind="complaint",
+        summary="Logged on the wrong customer",
+        occurred_at=timezone.now() - timedelta(days=1),
+    )
+    services.actions_refresh_for_customer(customer_id=customer.pk)
+    assert rules_of(customer) == {"complaint_unresolved"}
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/customers/interaction/",
+            {"action": "delete_selected", "_selected_action": [complaint.pk], "post": "yes"},
+        )
+
+    assert response.status_code == 302
+    assert not Interaction.objects.exists()
+    assert rules_of(customer) == set()
