@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.customers import matching, merging
 from frontline.customers.models import (
     CandidateStatus,
@@ -51,6 +52,10 @@ def _record_edit(*, customer: Customer, field: str, old: object, new: object, by
         new_value="" if new is None else str(new)[:200],
         edited_by=by,
     )
+    # Sizes, favourite brands and dates feed the recommended actions (a birthday soon, a new
+    # arrival in their size): show the change without waiting for the nightly batch. Queued
+    # once the edit commits; two edits in one call queue two cheap, identical refreshes.
+    actions_refresh_for_customer_on_commit(customer_id=customer.pk)
 
 
 @transaction.atomic
@@ -139,9 +144,12 @@ def _clean_note_body(body: str) -> str:
 def note_create(
     *, customer: Customer, author: User, body: str, pinned: bool = False
 ) -> CustomerNote:
-    return CustomerNote.objects.create(
+    note = CustomerNote.objects.create(
         customer=customer, author=author, body=_clean_note_body(body), is_pinned=pinned
     )
+    # A note is news about the customer: their actions are recomputed once it commits.
+    actions_refresh_for_customer_on_commit(customer_id=customer.pk)
+    return note
 
 
 def note_update(*, note: CustomerNote, editor: User, body: str) -> CustomerNote:
