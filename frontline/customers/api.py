@@ -37,7 +37,8 @@ from frontline.customers.models import (
 from frontline.customers.search import MAX_QUERY_LENGTH
 from frontline.privacy.models import AccessAction
 from frontline.privacy.services import personal_data_access_record
-from frontline.staff.models import User
+from frontline.staff.models import Store, User
+from frontline.staff.selectors import primary_store_for, stores_for
 
 # --- Serializers ---------------------------------------------------------------------------
 
@@ -188,6 +189,30 @@ class ProfileSerializer(serializers.Serializer):
     sentiment_trend = TrendMonthSerializer(many=True, source="trend")
 
 
+class CustomerCreateSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    store = serializers.IntegerField(
+        required=False, help_text="One of your stores; your primary store when left out"
+    )
+
+    def validate_store(self, value: int) -> Store:
+        store = stores_for(self.context["staff"]).filter(pk=value).first()
+        if store is None:
+            raise serializers.ValidationError("Not one of your stores.")
+        return store
+
+    def validate(self, attrs: dict) -> dict:
+        if "store" not in attrs:
+            attrs["store"] = primary_store_for(self.context["staff"])
+            if attrs["store"] is None:
+                raise serializers.ValidationError({"store": "You work in no store."})
+        return attrs
+
+
 # At least one character that is neither a space nor NUL: what the note service accepts,
 # stated in the schema (as a pattern) so that clients know it before they send.
 NOTE_HAS_TEXT = RegexValidator(r"[^\s\x00]", message="A note cannot be empty.")
@@ -333,6 +358,22 @@ class CustomerSearchApi(APIView):
             user=_staff(request), query=request.query_params.get("q")
         )
         return Response(SearchResponseSerializer(outcome).data)
+
+    @extend_schema(
+        operation_id="customers_create",
+        summary="Sign a new customer up (probable duplicates are then queued for review)",
+        request=CustomerCreateSerializer,
+        responses={201: CustomerSummarySerializer, 400: VALIDATION_ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        staff = _staff(request)
+        data = CustomerCreateSerializer(data=request.data, context={"staff": staff})
+        data.is_valid(raise_exception=True)
+        try:
+            customer = services.customer_create(by=staff, **data.validated_data)
+        except ValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(CustomerSummarySerializer(customer).data, status=status.HTTP_201_CREATED)
 
 
 class CustomerProfileApi(APIView):
