@@ -87,7 +87,7 @@ def test_the_customers_api_conforms_to_its_schema(signed_in, customer):
                 # A cursor is an opaque token the API handed out; one made up by the generator
                 # is "schema-valid" text but rightly refused with the documented 400.
                 excluded.append(positive_data_acceptance)
-            if operation.label == "POST /api/customers/":
+            if case.operation.label == "POST /api/customers/":
                 # Whether a phone number exists or an e-mail address is well formed, and "a
                 # first or a last name", are beyond what OpenAPI can state: generated text is
                 # schema-valid yet rightly refused with the documented 400 naming the field.
