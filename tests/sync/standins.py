@@ -133,6 +133,20 @@ class ShopifyStandIn(StandIn):
         return get_record
 
 
+def shopify_source(shop: ShopifyStandIn, credentials_env: str, **fields: Any) -> Any:
+    """The Source row of a Shopify-shaped stand-in (its token from ``<credentials_env>_TOKEN``)."""
+    from frontline.sync.models import Source
+
+    return Source.objects.create(
+        name="shop",
+        kind="shopify",
+        record_source="ecommerce",
+        base_url=shop.base_url,
+        credentials_env=credentials_env,
+        **fields,
+    )
+
+
 def shopify_customer(
     n: int, updated_at: str = "2026-11-01T10:00:00Z", **changes: Any
 ) -> dict[str, Any]:
