@@ -47,9 +47,17 @@ def progress_in_another_thread(run_id: int, **figures) -> None:
     assert not errors, errors
 
 
-def test_the_run_page_follows_a_run_live_and_shows_it_finished(page, start_asgi_server, password):
+@pytest.fixture
+def source() -> Source:
+    # Not the migration's demo source: a transactional test empties the tables after it.
+    return Source.objects.create(name="erp-files", kind="file_drop", record_source="erp")
+
+
+def test_the_run_page_follows_a_run_live_and_shows_it_finished(
+    page, start_asgi_server, password, source
+):
     manager = staff_at(StoreFactory(), StaffRole.MANAGER)
-    run = Run.objects.create(source=Source.objects.get(name="demo-erp"), entity="customers")
+    run = Run.objects.create(source=source, entity="customers")
     base_url = start_asgi_server({"REDIS_URL": settings.REDIS_URL})
     fragment_requests: list[str] = []
     page.on(
@@ -92,3 +100,30 @@ def test_the_run_page_follows_a_run_live_and_shows_it_finished(page, start_asgi_
     assert page.locator("#progress[hx-trigger]").count() == 0  # a finished run is not polled
     assert len(fragment_requests) == 1  # the finished run read once, rendered by the server
     assert page.evaluate("window.sameDocument") is True  # never reloaded
+
+
+def test_the_run_list_updates_a_running_row_and_shows_a_run_that_started_since(
+    page, start_asgi_server, password, source
+):
+    manager = staff_at(StoreFactory(), StaffRole.MANAGER)
+    running = Run.objects.create(source=source, entity="customers")
+    base_url = start_asgi_server({"REDIS_URL": settings.REDIS_URL})
+    page.goto(f"{base_url}/accounts/login/?next=/sync/runs/")
+    page.get_by_label("Username").fill(manager.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}/sync/runs/")
+    page.locator("html[data-notifications='live']").wait_for(state="attached")
+    page.evaluate("window.sameDocument = true")
+
+    progress_in_another_thread(running.pk, pages=1, created=5, status="succeeded")
+
+    row = page.locator(f'tr[data-run-id="{running.pk}"]')
+    row.locator('[data-run-field="status"]', has_text="Succeeded").wait_for()
+    assert row.locator('[data-run-field="created"]').inner_text() == "5"
+
+    started = Run.objects.create(source=source, entity="stock")
+    progress_in_another_thread(started.pk, pages=1, updated=7)
+
+    page.locator(f'tr[data-run-id="{started.pk}"]').wait_for()  # the list was read again
+    assert page.evaluate("window.sameDocument") is True
