@@ -270,6 +270,8 @@ SYNC_HTTP_ATTEMPTS = env.get_int("SYNC_HTTP_ATTEMPTS", 6, minimum=1)
 # Exponential backoff with jitter starts here (seconds) and never waits longer than the cap.
 SYNC_HTTP_BACKOFF = float(env.get_str("SYNC_HTTP_BACKOFF", default="1.0"))
 SYNC_HTTP_BACKOFF_CAP = env.get_int("SYNC_HTTP_BACKOFF_CAP", 60, minimum=1)
+# A run's live progress reaches the managers' run pages at most once per this many seconds.
+SYNC_PROGRESS_PUSH_SECONDS = float(env.get_str("SYNC_PROGRESS_PUSH_SECONDS", default="1.0"))
 
 # --- Sessions, security -----------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -211,14 +211,26 @@ def _clean_note_body(body: str) -> str:
     return body
 
 
+def _note_write_back(note: CustomerNote) -> None:
+    """Queue the note for the CRM (as a Task) in the transaction that saves it.
+
+    Imported here: the sync domain reads the customers domain's models at import time.
+    """
+    from frontline.sync.services import writeback_customer_note
+
+    writeback_customer_note(note_id=note.pk)
+
+
 def note_create(
     *, customer: Customer, author: User, body: str, pinned: bool = False
 ) -> CustomerNote:
-    note = CustomerNote.objects.create(
-        customer=customer, author=author, body=_clean_note_body(body), is_pinned=pinned
-    )
-    # A note is news about the customer: their actions are recomputed once it commits.
-    actions_refresh_for_customer_on_commit(customer_id=customer.pk)
+    with transaction.atomic():
+        note = CustomerNote.objects.create(
+            customer=customer, author=author, body=_clean_note_body(body), is_pinned=pinned
+        )
+        _note_write_back(note)
+        # A note is news about the customer: their actions are recomputed once it commits.
+        actions_refresh_for_customer_on_commit(customer_id=customer.pk)
     return note
 
 
@@ -227,7 +239,9 @@ def note_update(*, note: CustomerNote, editor: User, body: str) -> CustomerNote:
     if note.author_id != editor.pk:
         raise PermissionDenied("Only the author can edit this note.")
     note.body = _clean_note_body(body)
-    note.save(update_fields=["body", "updated_at"])
+    with transaction.atomic():
+        note.save(update_fields=["body", "updated_at"])
+        _note_write_back(note)
     return note
 
 

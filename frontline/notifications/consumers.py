@@ -9,6 +9,9 @@ Protocol (JSON text frames):
   were away, or that the channel layer dropped, is missing.
 * server → client ``{"type": "notification", "notification": {...}}`` when one is raised;
   ``{"type": "unread", "unread_count": n}`` when the staff member read some elsewhere.
+* server → client live events of other domains, namespaced by their type (e.g.
+  ``{"type": "sync.run_progress", "run": {...}}``). They are not stored and never caught up:
+  they describe state a page can read again (see ``services.live_event_send``).
 
 The socket joins its groups before it answers a catch-up, so an event is either in the
 catch-up, or pushed, or both (the client ignores ids it has already processed): never neither.
@@ -77,6 +80,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notification_created(self, event: dict[str, Any]) -> None:
         # The frame is the JSON text described above, encoded once by the sender.
+        await self.send(text_data=event["frame"])
+
+    async def live_event(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["frame"])
 
     async def notification_read(self, event: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ from typing import Literal
 # Event types sent over the channel layer; the consumer has one handler per type.
 CREATED = "notification.created"
 READ = "notification.read"
+# A live event that is not a notification (nothing is stored; see services.live_event_send).
+LIVE = "live.event"
 
 
 def group_name(scope: Literal["staff", "store"], pk: int) -> str:

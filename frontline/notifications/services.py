@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from frontline.notifications import delivery
 from frontline.notifications.audiences import Audience, to_staff
-from frontline.notifications.groups import CREATED, READ, staff_group
+from frontline.notifications.groups import CREATED, LIVE, READ, staff_group
 from frontline.notifications.kinds import kind_for
 from frontline.notifications.models import Notification, NotificationRecipient, PushSubscription
 from frontline.notifications.payloads import notification_payload
@@ -84,6 +84,19 @@ def notification_create(
     )
     _deliver_after_commit(notification, recipients)
     return notification
+
+
+def live_event_send(*, recipients: Audience, event: dict[str, Any]) -> None:
+    """Push an event to the recipients' open sockets now, without storing anything.
+
+    For state a page can always read again from the server (a sync run's progress), never for
+    something a person must be told: that is a notification, which survives a dropped push and
+    a closed tablet. ``event["type"]`` is namespaced by the sending domain (``sync.…``).
+    """
+    if not str(event.get("type", "")).partition(".")[2]:
+        raise ValueError("A live event's type is namespaced, e.g. 'sync.run_progress'.")
+    # Encoded once here rather than once per socket in every server process.
+    delivery.broadcast(recipients.groups(), {"type": LIVE, "frame": json.dumps(event)})
 
 
 def notification_mark_read(*, user: User, notification_id: int) -> bool:

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from frontline.sync import services
 from frontline.sync.models import (
     Cursor,
+    InventoryItem,
     OutboxMessage,
     QuarantinedRecord,
     Run,
@@ -109,3 +110,12 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ["key", "source", "status", "attempts", "remote_id", "created_at", "sent_at"]
     list_filter = ["status", "source"]
     search_fields = ["key", "remote_id"]
+
+
+@admin.register(InventoryItem)
+class InventoryItemAdmin(admin.ModelAdmin):
+    """Written by the products sync; shown so that a quarantined stock level can be explained."""
+
+    list_display = ["item_id", "sku", "source"]
+    list_filter = ["source"]
+    search_fields = ["item_id", "sku"]

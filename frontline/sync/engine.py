@@ -24,7 +24,7 @@ from frontline.sync.connectors import connector_for
 from frontline.sync.connectors.base import Connector, Page, Raw
 from frontline.sync.mapping import MappingError
 from frontline.sync.models import Cursor, Lease, QuarantinedRecord, Run, Source
-from frontline.sync.writers import WRITERS, WriteOutcome
+from frontline.sync.writers import WriteOutcome
 
 logger = logging.getLogger("frontline.sync")
 
@@ -149,7 +149,7 @@ def land_records(connector: Connector, entity: str, raws: list[Raw]) -> Landing:
 def _write(
     connector: Connector, entity: str, mapped: list[tuple[Raw, dict[str, Any]]], landing: Landing
 ) -> None:
-    outcome = WRITERS[entity](connector.source, [record for _, record in mapped])
+    outcome = connector.write(entity, [record for _, record in mapped])
     landing.add(outcome)
     for index, reason in sorted(outcome.rejected.items()):
         raw = mapped[index][0]

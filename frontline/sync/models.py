@@ -248,3 +248,24 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class InventoryItem(models.Model):
+    """Which variant SKU a Shopify-shaped source's inventory item counts.
+
+    Inventory levels name inventory items, not SKUs; the products sync records the pair for
+    every variant it reads (variants carry ``inventory_item_id``), and the stock sync looks the
+    items up here.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="inventory_items")
+    item_id = models.CharField(max_length=40)
+    sku = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "item_id"], name="one_sku_per_inventory_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} → {self.sku}"

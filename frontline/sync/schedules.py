@@ -13,7 +13,7 @@ from typing import Any
 DEFAULT_MINUTES = {"customers": 15, "orders": 15, "stock": 5, "products": 60, "interactions": 15}
 ENTITIES_BY_KIND = {
     "file_drop": ("customers", "products", "stock", "orders"),
-    "shopify": ("customers", "products", "orders"),
+    "shopify": ("customers", "products", "stock", "orders"),
     "salesforce": ("customers", "interactions"),
 }
 TASK = "frontline.sync.tasks.run_sync_task"

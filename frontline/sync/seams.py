@@ -85,8 +85,7 @@ def run_failed(*, run: Run) -> None:
 
 
 def run_progressed(*, run: Run) -> None:
-    """A page landed (or the run finished): the seam for a live push to the run page.
+    """A page landed (or the run finished): the managers' open run pages are told, throttled."""
+    from frontline.sync.progress import run_progress_push
 
-    The run page polls with htmx today; a Channels push can hang here without touching the
-    engine.
-    """
+    run_progress_push(run=run)

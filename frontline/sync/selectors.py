@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from frontline.staff.models import StaffRole, StoreAssignment, User
 from frontline.sync.models import QuarantinedRecord, Run
@@ -12,6 +12,12 @@ def may_see_sync(user: User) -> bool:
     if user.is_superuser:
         return True
     return StoreAssignment.objects.filter(user=user, role=StaffRole.MANAGER).exists()
+
+
+def sync_viewers() -> QuerySet[User]:
+    """Everyone ``may_see_sync`` lets in: active superusers and store managers."""
+    managers = StoreAssignment.objects.filter(role=StaffRole.MANAGER).values("user_id")
+    return User.objects.filter(Q(is_superuser=True) | Q(pk__in=managers), is_active=True)
 
 
 def runs_for(user: User) -> QuerySet[Run]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from frontline.customers.models import CustomerIdentity, Interaction
+from frontline.customers.models import CustomerIdentity, CustomerNote, Interaction
 from frontline.customers.models import Source as RecordSource
 from frontline.sync.connectors import connector_for
 from frontline.sync.engine import land_records
@@ -57,10 +57,14 @@ def outbox_add(
     description: str,
     occurred_at: datetime,
     subtype: str = "Task",
+    revise: bool = False,
 ) -> OutboxMessage | None:
     """Queue a CRM Task for the customer; the same key never queues (or creates) it twice.
 
-    Returns None when no CRM is configured: there is nothing to write back to.
+    With ``revise``, a message already queued or sent for the key whose Task now reads
+    differently (an edited note) is queued again with the new text: delivery upserts on the key,
+    so the CRM's one Task is updated. Returns None when no CRM is configured: there is nothing
+    to write back to.
     """
     crm = _crm_source()
     if crm is None:
@@ -81,11 +85,26 @@ def outbox_add(
     message, created = OutboxMessage.objects.get_or_create(
         source=crm, key=key, defaults={"payload": payload, "next_attempt_at": timezone.now()}
     )
-    if created:
-        from frontline.sync.tasks import deliver_outbox_task
-
-        transaction.on_commit(lambda: deliver_outbox_task.delay(message.pk))
+    if not created and revise and message.payload != payload:
+        # A new next_attempt_at also tells a delivery of the old text that is under way that
+        # it has been overtaken (see outbox_deliver).
+        message.payload, message.status, message.attempts = payload, message.Status.PENDING, 0
+        message.last_error, message.next_attempt_at = "", timezone.now()
+        message.save(
+            update_fields=["payload", "status", "attempts", "last_error", "next_attempt_at"]
+        )
+    elif not created:
+        return message
+    _deliver_after_commit(message.pk)
     return message
+
+
+def _deliver_after_commit(message_id: int) -> None:
+    from frontline.sync.tasks import deliver_outbox_task
+
+    # Robust: the message is saved either way, and a broker that is down must not fail the
+    # caller (an associate saving a note); the outbox sweep sends what was not delivered.
+    transaction.on_commit(lambda: deliver_outbox_task.delay(message_id), robust=True)
 
 
 def writeback_note(*, interaction_id: int) -> OutboxMessage | None:
@@ -99,6 +118,27 @@ def writeback_note(*, interaction_id: int) -> OutboxMessage | None:
         subject=f"Frontline note ({note.get_channel_display()})",
         description=note.summary,
         occurred_at=note.occurred_at,
+    )
+
+
+def writeback_customer_note(*, note_id: int) -> OutboxMessage | None:
+    """Send a note an associate wrote on the profile to the CRM as a Task; an edit updates it.
+
+    Called by the customers domain in the transaction that saves the note, so the note and its
+    outbox message commit together: a broker outage or a killed process loses no write-back,
+    as the outbox sweep finds the message.
+    """
+    note = CustomerNote.objects.filter(pk=note_id).select_related("author").first()
+    if note is None:
+        return None
+    author = (note.author.get_full_name() or note.author.username) if note.author else ""
+    return outbox_add(
+        key=f"customer-note-{note.pk}",
+        customer_id=note.customer_id,
+        subject=f"Frontline note from {author}" if author else "Frontline note",
+        description=note.body,
+        occurred_at=note.created_at,
+        revise=True,
     )
 
 
@@ -130,9 +170,12 @@ def outbox_deliver(*, message_id: int) -> OutboxMessage | None:
     if message is None:
         return None
     connector = connector_for(message.source)
+    # What this delivery sends, and the row's state when it began: a revision (an edited note)
+    # saved meanwhile changes next_attempt_at, and this delivery must not overwrite it.
+    sent_payload, began_at = message.payload, message.next_attempt_at
     message.attempts += 1
     try:
-        message.remote_id = connector.task_upsert(key=message.key, fields=message.payload)  # type: ignore[attr-defined]
+        message.remote_id = connector.task_upsert(key=message.key, fields=sent_payload)  # type: ignore[attr-defined]
     except Exception as error:  # any failure is recorded on the message and retried later
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         if message.attempts >= OUTBOX_MAX_ATTEMPTS:
@@ -143,7 +186,25 @@ def outbox_deliver(*, message_id: int) -> OutboxMessage | None:
         message.status = OutboxMessage.Status.SENT
         message.sent_at = timezone.now()
         message.last_error = ""
-    message.save()
+    delivered = OutboxMessage.objects.filter(
+        pk=message.pk, status=OutboxMessage.Status.PENDING, next_attempt_at=began_at
+    ).update(
+        attempts=message.attempts,
+        remote_id=message.remote_id,
+        last_error=message.last_error,
+        status=message.status,
+        sent_at=message.sent_at,
+        next_attempt_at=message.next_attempt_at,
+    )
+    message.refresh_from_db()
+    if not delivered and message.payload != sent_payload:
+        # Revised while the old text was on its way: the revision's own delivery may have
+        # reached the CRM first, so the newest text goes once more, after this one.
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            status=OutboxMessage.Status.PENDING, next_attempt_at=timezone.now()
+        )
+        _deliver_after_commit(message.pk)
+        message.refresh_from_db()
     return message
 
 

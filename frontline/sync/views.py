@@ -1,7 +1,8 @@
 """The run page for managers: recent runs, and one run's progress while it goes.
 
-Progress is visible by htmx polling of the page's progress fragment while a run is running;
-``seams.run_progressed`` is where a Channels push can replace the polling.
+Progress arrives live over the notifications socket (``frontline.sync.progress``); the
+progress fragment rendered here is what the page polls while that socket is not live, and what
+it reads again when the socket (re)connects or the run ends.
 """
 
 from __future__ import annotations

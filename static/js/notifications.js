@@ -23,7 +23,12 @@
   var retryTimer = null;
   var root = document.documentElement;
 
-  function setStatus(status) { root.dataset.notifications = status; }
+  function setStatus(status) {
+    root.dataset.notifications = status;
+    // Pages that show live state re-read it when the socket is (back) up: pushes sent while
+    // it was down are never replayed.
+    document.dispatchEvent(new CustomEvent("notifications:status", { detail: status }));
+  }
 
   function setUnread(count) {
     unread = Math.max(0, count);
@@ -100,6 +105,9 @@
       setStatus("live");
     } else if (message.type === "unread") {
       setUnread(message.unread_count);
+    } else if (message.type && message.type.indexOf(".") > 0) {
+      // Another domain's live event (e.g. sync.run_progress): the page's own script handles it.
+      document.dispatchEvent(new CustomEvent("notifications:event", { detail: message }));
     }
   }
 

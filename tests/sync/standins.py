@@ -73,6 +73,9 @@ class ShopifyStandIn(StandIn):
             "customers": [],
             "orders": [],
             "products": [],
+            # {"inventory_item_id", "location_id", "available", "updated_at"}; listed only for
+            # the location_ids asked for, and not in updated_at order (Shopify promises none).
+            "inventory_levels": [],
         }
         for resource in self.records:
             server.expect_request(
@@ -100,10 +103,18 @@ class ShopifyStandIn(StandIn):
                     "offset": 0,
                     "limit": int(request.args.get("limit", 50)),
                     "updated_at_min": request.args.get("updated_at_min", ""),
+                    "location_ids": request.args.get("location_ids", ""),
                 }
+            records = self.records[resource]
+            order = lambda r: (r["updated_at"], r["id"])  # noqa: E731
+            if resource == "inventory_levels":
+                if not state["location_ids"]:
+                    return Response('{"errors": "location_ids is required"}', 422)
+                wanted = state["location_ids"].split(",")
+                records = [r for r in records if str(r["location_id"]) in wanted]
+                order = lambda r: (r["location_id"], r["inventory_item_id"])  # noqa: E731
             matching = sorted(
-                (r for r in self.records[resource] if r["updated_at"] >= state["updated_at_min"]),
-                key=lambda r: (r["updated_at"], r["id"]),
+                (r for r in records if r["updated_at"] >= state["updated_at_min"]), key=order
             )
             start, limit = state["offset"], state["limit"]
             headers = {}
@@ -131,6 +142,34 @@ class ShopifyStandIn(StandIn):
             return Response('{"errors": "Not Found"}', 404)
 
         return get_record
+
+
+def shopify_source(shop: ShopifyStandIn, credentials_env: str, **fields: Any) -> Any:
+    """The Source row of a Shopify-shaped stand-in (its token from ``<credentials_env>_TOKEN``)."""
+    from frontline.sync.models import Source
+
+    return Source.objects.create(
+        name="shop",
+        kind="shopify",
+        record_source="ecommerce",
+        base_url=shop.base_url,
+        credentials_env=credentials_env,
+        **fields,
+    )
+
+
+def shopify_product(*variants: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    product = {
+        "id": 11,
+        "title": "Linen shirt",
+        "handle": "linen-shirt",
+        "vendor": "Northwind",
+        "product_type": "Tops",
+        "status": "active",
+        "updated_at": "2026-11-01T10:00:00Z",
+        "variants": list(variants),
+    }
+    return {**product, **changes}
 
 
 def shopify_customer(

@@ -1,25 +1,39 @@
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from celery import current_app
+from django.db import connection
 from django.utils import timezone
+from pytest_httpserver import HTTPServer
 
+from frontline.customers.services import note_create, note_pin, note_update
 from frontline.sync.models import OutboxMessage, Source
 from frontline.sync.services import outbox_deliver, writeback_followup_outcome, writeback_note
 from frontline.sync.tasks import deliver_due_outbox_task
-from tests.factories import IdentityFactory, InteractionFactory
+from tests.factories import IdentityFactory, InteractionFactory, UserFactory
 from tests.sync.standins import Fault, SalesforceStandIn
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def crm(httpserver, monkeypatch) -> SalesforceStandIn:
+def crm_server(request, httpserver) -> HTTPServer:
+    """The stand-in CRM's server; indirect parameter "threaded" for one answering side by side."""
+    if getattr(request, "param", "") == "threaded":
+        return request.getfixturevalue("threaded_crm_server")
+    return httpserver
+
+
+@pytest.fixture
+def crm(crm_server, monkeypatch) -> SalesforceStandIn:
     monkeypatch.setenv("CRM_CLIENT_ID", SalesforceStandIn.client_id)
     monkeypatch.setenv("CRM_CLIENT_SECRET", SalesforceStandIn.client_secret)
-    crm = SalesforceStandIn(httpserver)
+    crm = SalesforceStandIn(crm_server)
     Source.objects.create(
         name="crm",
         kind="salesforce",
@@ -100,3 +114,111 @@ def test_notes_that_came_from_a_source_are_never_echoed_back(crm):
     synced = InteractionFactory(kind="note", source="crm", external_id="00T1")
     assert writeback_note(interaction_id=synced.pk) is None
     assert outbox_deliver(message_id=12345) is None
+
+
+# --- Notes written on the customer profile ----------------------------------------------
+
+
+@pytest.fixture
+def contact():
+    """A customer the CRM knows, and the associate who writes about them."""
+    identity = IdentityFactory(source="crm", external_id="003000000000000042")
+    return identity.customer, UserFactory(first_name="Ada", last_name="Shaw")
+
+
+def test_a_profile_note_becomes_one_crm_task_and_editing_it_updates_that_task(
+    crm, contact, django_capture_on_commit_callbacks
+):
+    customer, author = contact
+    with django_capture_on_commit_callbacks(execute=True):
+        note = note_create(customer=customer, author=author, body="Wants the coat in navy")
+
+    [task] = crm.records["Task"]
+    assert (task["Frontline_Key__c"], task["WhoId"]) == (
+        f"customer-note-{note.pk}",
+        "003000000000000042",
+    )
+    assert (task["Subject"], task["Description"]) == (
+        "Frontline note from Ada Shaw",
+        "Wants the coat in navy",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        note_update(note=note, editor=author, body="Wants the coat in navy, size 12")
+        note_pin(note=note, pinned=True)  # pinning changes nothing the CRM holds
+
+    [task] = crm.records["Task"]  # the same Task, updated
+    assert task["Description"] == "Wants the coat in navy, size 12"
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts) == ("sent", 1)
+    patches = [hit for hit in crm.hits if f"Frontline_Key__c/customer-note-{note.pk}" in hit]
+    assert len(patches) == 2  # the note, then its edit; saving the same text again sends nothing
+
+
+def test_a_note_saved_while_the_crm_is_down_is_sent_once_by_the_sweep(
+    crm, contact, settings, django_capture_on_commit_callbacks
+):
+    settings.SYNC_HTTP_ATTEMPTS = 1
+    crm.inject(Fault(lambda request: request.method == "PATCH", status=503))
+    with django_capture_on_commit_callbacks(execute=True):
+        note_create(customer=contact[0], author=contact[1], body="Asked about alterations")
+    assert OutboxMessage.objects.get().status == "pending"
+    assert crm.records["Task"] == []
+
+    OutboxMessage.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert deliver_due_outbox_task() == 1
+    assert deliver_due_outbox_task() == 0
+    assert [task["Description"] for task in crm.records["Task"]] == ["Asked about alterations"]
+
+
+def test_no_crm_no_write_back_and_the_note_is_saved_all_the_same(contact):
+    note = note_create(customer=contact[0], author=contact[1], body="Prefers e-mail")
+    assert note.pk and not OutboxMessage.objects.exists()
+
+
+@pytest.fixture
+def threaded_crm_server() -> Iterator[HTTPServer]:
+    """A CRM that answers requests side by side, so that a later request can finish first."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("crm_server", ["threaded"], indirect=True)
+def test_an_edit_saved_while_the_old_text_is_on_its_way_is_not_lost(crm, contact, settings):
+    """The first send stalls at the CRM; the associate edits the note meanwhile and the edit
+    reaches the CRM first. The old text lands last, so the new text must go once more."""
+    settings.SYNC_HTTP_ATTEMPTS = 1
+    customer, author = contact
+    crm.inject(Fault(lambda request: request.method == "PATCH", status=503))
+    note = note_create(customer=customer, author=author, body="Size 10")  # the CRM is down
+    message = OutboxMessage.objects.get()
+    stall = crm.inject(Fault(lambda request: request.method == "PATCH", delay=1.0))
+
+    sending_old_text = threading.Thread(target=deliver_in_thread, args=(message.pk,))
+    sending_old_text.start()
+    wait_until(lambda: stall.times == 0)
+    note_update(note=note, editor=author, body="Size 12, not 10")  # sent at once (eager)
+    assert [task["Description"] for task in crm.records["Task"]] == ["Size 12, not 10"]
+    sending_old_text.join(timeout=10)
+
+    message.refresh_from_db()
+    assert (message.status, message.payload["Description"]) == ("sent", "Size 12, not 10")
+    assert [task["Description"] for task in crm.records["Task"]] == ["Size 12, not 10"]
+
+
+def deliver_in_thread(message_id: int) -> None:
+    try:
+        outbox_deliver(message_id=message_id)
+    finally:
+        connection.close()
+
+
+def wait_until(condition, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)

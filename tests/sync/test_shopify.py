@@ -9,7 +9,7 @@ from frontline.orders.models import Order
 from frontline.sync import engine
 from frontline.sync.models import Cursor, QuarantinedRecord, Source
 from tests.factories import StoreFactory
-from tests.sync.standins import Fault, ShopifyStandIn, shopify_customer
+from tests.sync.standins import Fault, ShopifyStandIn, shopify_customer, shopify_product
 
 pytestmark = pytest.mark.django_db
 
@@ -126,33 +126,24 @@ def test_orders_and_products_map_to_frontline(shop, source):
     StoreFactory(code="store-1")
     shop.records["customers"] = [shopify_customer(1)]
     shop.records["products"] = [
-        {
-            "id": 11,
-            "title": "Linen shirt",
-            "handle": "linen-shirt",
-            "vendor": "Northwind",
-            "product_type": "Tops",
-            "status": "active",
-            "updated_at": "2026-11-01T10:00:00Z",
-            "variants": [
-                {
-                    "id": 111,
-                    "sku": "LS-S",
-                    "option1": "S",
-                    "option2": "White",
-                    "price": "49.00",
-                    "barcode": None,
-                },
-                {
-                    "id": 112,
-                    "sku": "LS-M",
-                    "option1": "M",
-                    "option2": "White",
-                    "price": "49.00",
-                    "barcode": None,
-                },
-            ],
-        }
+        shopify_product(
+            {
+                "id": 111,
+                "sku": "LS-S",
+                "option1": "S",
+                "option2": "White",
+                "price": "49.00",
+                "barcode": None,
+            },
+            {
+                "id": 112,
+                "sku": "LS-M",
+                "option1": "M",
+                "option2": "White",
+                "price": "49.00",
+                "barcode": None,
+            },
+        )
     ]
     shop.records["orders"] = [
         {

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from frontline.sync.models import Source
+
+if TYPE_CHECKING:
+    from frontline.sync.writers import WriteOutcome
 
 Raw = dict[str, Any]
 Record = dict[str, Any]
@@ -45,6 +48,12 @@ class Connector:
         if mapper is None:
             raise NotImplementedError(f"{type(self).__name__} does not sync {entity}")
         return mapper(raw)
+
+    def write(self, entity: str, records: list[Record]) -> WriteOutcome:
+        """Land mapped records: the entity's writer, unless the connector lands them its own way."""
+        from frontline.sync.writers import WRITERS
+
+        return WRITERS[entity](self.source, records)
 
     def external_id(self, entity: str, raw: Raw) -> str:
         value = raw.get("id") or raw.get("external_id") or raw.get("Id") or ""
