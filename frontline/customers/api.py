@@ -36,7 +36,7 @@ from frontline.customers.models import (
 )
 from frontline.customers.search import MAX_QUERY_LENGTH
 from frontline.privacy.models import AccessAction
-from frontline.privacy.services import personal_data_access_record
+from frontline.privacy.services import personal_data_access_record, personal_data_listing_record
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
 
@@ -340,7 +340,8 @@ def _reference(values: dict) -> dict | None:
 class CustomerSearchApi(APIView):
     @extend_schema(
         operation_id="customers_search",
-        summary="Search customers by name, e-mail, phone, number or external id",
+        summary="Search customers by name, e-mail, phone, number or external id (each "
+        "customer listed is recorded in the privacy audit)",
         parameters=[
             OpenApiParameter(
                 "q",
@@ -354,8 +355,10 @@ class CustomerSearchApi(APIView):
         responses={200: SearchResponseSerializer},
     )
     def get(self, request: Request) -> Response:
-        outcome = selectors.customer_search(
-            user=_staff(request), query=request.query_params.get("q")
+        staff = _staff(request)
+        outcome = selectors.customer_search(user=staff, query=request.query_params.get("q"))
+        personal_data_listing_record(
+            staff_id=staff.pk, customer_ids=[customer.pk for customer in outcome.customers]
         )
         return Response(SearchResponseSerializer(outcome).data)
 

@@ -29,8 +29,9 @@ from frontline.customers.models import (
     SizeCategory,
 )
 from frontline.customers.panels import profile_panel, profile_panels
+from frontline.customers.search import SearchOutcome
 from frontline.privacy.models import AccessAction
-from frontline.privacy.services import personal_data_access_record
+from frontline.privacy.services import personal_data_access_record, personal_data_listing_record
 from frontline.staff.models import User
 
 
@@ -53,6 +54,7 @@ def _error_text(error: ValidationError) -> str:
 def search(request: StaffRequest) -> HttpResponse:
     """Results for the search box: a fragment under htmx, a whole page without JavaScript."""
     outcome = selectors.customer_search(user=request.user, query=request.GET.get("q"))
+    _record_listing(request.user, outcome)
     template = "customers/search.html#results" if request.htmx else "customers/search.html"
     return render(request, template, {"outcome": outcome})
 
@@ -70,6 +72,12 @@ def customer_new(request: StaffRequest) -> HttpResponse:
             messages.success(request, f"{customer.full_name} is signed up as {customer.number}.")
             return redirect("customers:profile", customer.pk)
     return render(request, "customers/new.html", {"form": form})
+
+
+def _record_listing(user: User, outcome: SearchOutcome) -> None:
+    personal_data_listing_record(
+        staff_id=user.pk, customer_ids=[customer.pk for customer in outcome.customers]
+    )
 
 
 # --- Profile -------------------------------------------------------------------------------

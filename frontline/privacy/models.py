@@ -13,6 +13,7 @@ from django.db import models
 class AccessAction(models.TextChoices):
     PROFILE_VIEWED = "profile_viewed", "Viewed the profile"
     PROFILE_READ_API = "profile_read_api", "Read the profile through the API"
+    LISTED = "listed", "Saw name and contact details in a list of customers"
     TIMELINE_READ = "timeline_read", "Read the timeline"
     PROFILE_CREATED = "profile_created", "Created the profile"
     PROFILE_EDITED = "profile_edited", "Edited the profile"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from frontline.privacy.models import AccessAction, PersonalDataAccess
 
 
@@ -15,4 +17,18 @@ def personal_data_access_record(
     """
     return PersonalDataAccess.objects.create(
         staff_id=staff_id, customer_id=customer_id, action=action, detail=detail[:200]
+    )
+
+
+def personal_data_listing_record(
+    *, staff_id: int, customer_ids: Iterable[int], action: AccessAction = AccessAction.LISTED
+) -> None:
+    """Record that a staff member saw these customers' names and contact details in a list.
+
+    One row per customer, so that "who saw my data" (``accesses_to_customer``) includes the
+    search results a customer appeared in; one INSERT for the whole list.
+    """
+    PersonalDataAccess.objects.bulk_create(
+        PersonalDataAccess(staff_id=staff_id, customer_id=customer_id, action=action)
+        for customer_id in customer_ids
     )

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from frontline.customers.search import MAX_QUERY_LENGTH, clean_query
 from frontline.customers.selectors import customer_search
-from frontline.privacy.models import AccessAction
+from frontline.privacy.models import AccessAction, PersonalDataAccess
 from frontline.privacy.services import personal_data_access_record
 from tests.factories import CustomerFactory, IdentityFactory, StoreFactory
 
@@ -223,3 +223,15 @@ def test_search_uses_the_indexes_on_postgresql(associate, customer):
     assert "customer_store_first_name" in plans(search._similar(visible, "ada lovleace"))
     *_, trigrams = search._similar(Customer.objects.all(), "ada lovleace")
     assert "customer_search_name_trgm" in trigrams.explain()
+
+
+def test_every_customer_listed_is_recorded_for_the_privacy_audit(
+    associate, associate_client, customer, crowd
+):
+    """Names and contact details in a result list are personal data read: page and API."""
+    associate_client.get(reverse("customers:search"), {"q": "Lovelace"}, HTTP_HX_REQUEST="true")
+    associate_client.get("/api/customers/", {"q": "alan@turing.example"})
+    listed = PersonalDataAccess.objects.filter(staff=associate, action=AccessAction.LISTED)
+    assert sorted(listed.values_list("customer__number", flat=True)) == sorted(
+        [customer.number, "C3"]
+    )
