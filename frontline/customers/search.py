@@ -15,9 +15,9 @@ million customers) costs as little as a rare one:
 On PostgreSQL, migration 0005 gives each name and e-mail probe an index that starts with the
 store (the scope every associate searches in) and compares in the "C" collation, so that a
 prefix is an index range already in the order shown; edit distances are computed inside that
-index (fuzzystrmatch). Migration 0004's trigram, e-mail and reversed-phone indexes serve
-superusers, phone fragments and the trigram fallback. SQLite, used in development, runs the
-same probes as plain scans and has no typo tier.
+index (fuzzystrmatch); phone fragments use a (store, reversed phone) range. Migration 0004's
+trigram, e-mail and reversed-phone indexes serve superusers and the trigram fallback.
+SQLite, used in development, runs the same probes as plain scans and has no typo tier.
 """
 
 from __future__ import annotations

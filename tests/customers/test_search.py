@@ -219,6 +219,7 @@ def test_search_uses_the_indexes_on_postgresql(associate, customer):
     assert "customer_store_last_name" in plans(search._prefix(visible, "lovel"))
     assert "customer_store_first_name" in plans(search._prefix(visible, "ada lov"))
     assert "customer_store_email" in plans(search._prefix(visible, "ada@exa"))
+    assert "customer_store_phone_reversed" in plans(search._prefix(visible, "900123"))
     assert "customer_phone_reversed" in plans(search._prefix(Customer.objects.all(), "900123"))
     assert "customer_store_first_name" in plans(search._similar(visible, "ada lovleace"))
     *_, trigrams = search._similar(Customer.objects.all(), "ada lovleace")

@@ -32,6 +32,12 @@ INDEXES = [
         "CREATE INDEX IF NOT EXISTS customer_store_email ON customers_customer "
         '(preferred_store_id, (lower(email) COLLATE "C"), id) WHERE merged_into_id IS NULL',
     ),
+    (
+        # The last digits of a phone: few matches, so no order is needed, only the range.
+        "customer_store_phone_reversed",
+        "CREATE INDEX IF NOT EXISTS customer_store_phone_reversed ON customers_customer "
+        "(preferred_store_id, reverse(phone) text_pattern_ops) WHERE merged_into_id IS NULL",
+    ),
 ]
 
 
