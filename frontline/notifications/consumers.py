@@ -8,7 +8,12 @@ Protocol (JSON text frames):
   first. Clients send it on every (re)connect, after which nothing that happened while they
   were away, or that the channel layer dropped, is missing.
 * server → client ``{"type": "notification", "notification": {...}}`` when one is raised;
-  ``{"type": "unread", "unread_count": n}`` when the staff member read some elsewhere.
+  ``{"type": "unread", "unread_count": n}`` when the staff member read some elsewhere;
+  ``{"type": "stores_changed"}`` when the staff member's stores changed and the socket now
+  hears a different set of them: the client sends a catch-up, for whatever a store it has just
+  joined raised while the socket was switching.
+* The server closes the socket with code 4401 when the session it was opened with signs out,
+  or the staff member's account is deactivated.
 
 The socket joins its groups before it answers a catch-up, so an event is either in the
 catch-up, or pushed, or both (the client ignores ids it has already processed): never neither.
@@ -34,20 +39,22 @@ PUSHED_EVENTS = frozenset([groups.CREATED, groups.READ])
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
-    groups_joined: list[str]
+    groups_joined: set[str]
 
     async def connect(self) -> None:
-        self.groups_joined = []
+        self.groups_joined = set()
         user: User = self.scope.get("user")
         if user is None or not user.is_authenticated:
             # Refused before the handshake completes: an anonymous socket never opens.
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
-        groups = await database_sync_to_async(selectors.live_groups_for)(user)
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups_joined.append(group)
+        session_key = getattr(self.scope.get("session"), "session_key", None) or ""
+        self.session = groups.session_digest(session_key) if session_key else ""
+        # The personal group first: from here on a change of stores reaches this socket as a
+        # regroup, so one made between reading the stores and joining them is not missed.
+        await self._follow([groups.staff_group(user.pk)], leave_others=False)
+        await self._follow(await database_sync_to_async(selectors.live_groups_for)(user))
         await self.accept()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -63,8 +70,24 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
-        for group in self.groups_joined:
+        await self._follow([])
+
+    async def _follow(self, wanted: list[str], *, leave_others: bool = True) -> bool:
+        """Join the groups wanted and (unless told not to) leave the rest; True if any changed."""
+        joining = [group for group in wanted if group not in self.groups_joined]
+        leaving = sorted(self.groups_joined - set(wanted)) if leave_others else []
+        for group in joining:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.add(group)
+        for group in leaving:
             await self.channel_layer.group_discard(group, self.channel_name)
+            self.groups_joined.discard(group)
+        return bool(joining or leaving)
+
+    async def _end(self) -> None:
+        # Out of every group first, so nothing more is pushed to a socket that is closing.
+        await self._follow([])
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "catch_up":
@@ -97,3 +120,19 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notification_read(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "unread", "unread_count": event["unread_count"]})
+
+    async def notification_regroup(self, event: dict[str, Any]) -> None:
+        wanted = await database_sync_to_async(self._groups_now)()
+        if not wanted:
+            await self._end()
+        elif await self._follow(wanted):
+            await self.send_json({"type": "stores_changed"})
+
+    def _groups_now(self) -> list[str]:
+        # Fresh from the database: the user in the scope is as it was when the socket opened.
+        user = User.objects.filter(pk=self.user.pk).first()
+        return selectors.live_groups_for(user) if user is not None else []
+
+    async def notification_signed_out(self, event: dict[str, Any]) -> None:
+        if self.session and event["session"] == self.session:
+            await self._end()

@@ -18,6 +18,7 @@
   var RETRY_CAP_MS = 30000;
   var TOAST_MS = 8000;
   var MAX_TOASTS_AT_ONCE = 3;
+  var SIGNED_OUT = 4401; // the close code the server ends a signed-out socket with
   var socket = null;
   var attempt = 0;
   var retryTimer = null;
@@ -100,6 +101,8 @@
       setStatus("live");
     } else if (message.type === "unread") {
       setUnread(message.unread_count);
+    } else if (message.type === "stores_changed") {
+      requestCatchUp(); // a store just joined may have raised something while we switched
     }
   }
 
@@ -118,7 +121,19 @@
     socket = new WebSocket(scheme + location.host + "/ws/notifications/");
     socket.addEventListener("open", requestCatchUp);
     socket.addEventListener("message", onMessage);
-    socket.addEventListener("close", scheduleReconnect);
+    socket.addEventListener("close", onClose);
+  }
+
+  function onClose(event) {
+    // 4401: this session signed out (here or in another tab) or the account was deactivated.
+    // Reconnecting would only be refused; reloading shows the sign-in page instead.
+    if (event.code === SIGNED_OUT) {
+      socket = null;
+      setStatus("offline");
+      location.reload();
+      return;
+    }
+    scheduleReconnect();
   }
 
   function scheduleReconnect() {
