@@ -117,3 +117,33 @@ async def test_signing_out_closes_that_sessions_sockets_and_no_other(open_socket
     # And the signed-out session cannot open a new one.
     _, connected, _ = await open_socket(tablet_cookie)
     assert not connected
+
+
+async def test_a_push_does_not_wait_behind_database_work_on_the_shared_sync_thread(
+    open_socket, associate_here
+):
+    """Thousands of sockets share one sync thread; a push must not queue for it per socket."""
+    import asyncio
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    from frontline.notifications.services import notification_create
+
+    socket, _, _ = await open_socket(await cookie_for(associate_here))
+    await catch_up(socket, after=0)
+    # Another socket's catch-up, say, holding the one thread-sensitive sync thread.
+    busy = asyncio.create_task(sync_to_async(time.sleep)(4))
+    await asyncio.sleep(0.1)
+    # Raised from a thread of its own, as a request or a Celery task would.
+    raised = await asyncio.to_thread(
+        notification_create,
+        kind="hold.expiring",
+        recipients=to_staff(associate_here),
+        title="Hold expires soon",
+    )
+
+    pushed = await next_message(socket, timeout=2)
+    assert not busy.done()
+    assert pushed["notification"]["id"] == raised.pk
+    await busy
