@@ -127,8 +127,15 @@ async def test_a_push_does_not_wait_behind_database_work_on_the_shared_sync_thre
     import time
 
     from asgiref.sync import sync_to_async
+    from django.db import connections
 
     from frontline.notifications.services import notification_create
+
+    def raise_in_own_thread(**fields):
+        try:
+            return notification_create(**fields)
+        finally:
+            connections.close_all()  # this thread's connection, before the test database goes
 
     socket, _, _ = await open_socket(await cookie_for(associate_here))
     await catch_up(socket, after=0)
@@ -137,7 +144,7 @@ async def test_a_push_does_not_wait_behind_database_work_on_the_shared_sync_thre
     await asyncio.sleep(0.1)
     # Raised from a thread of its own, as a request or a Celery task would.
     raised = await asyncio.to_thread(
-        notification_create,
+        raise_in_own_thread,
         kind="hold.expiring",
         recipients=to_staff(associate_here),
         title="Hold expires soon",
