@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
 # Event types sent over the channel layer; the consumer has one handler per type.
@@ -9,6 +10,10 @@ CREATED = "notification.created"
 READ = "notification.read"
 # A live event that is not a notification (nothing is stored; see services.live_event_send).
 LIVE = "live.event"
+# The staff member's store assignments changed (or their account did): re-read the groups.
+REGROUP = "notification.regroup"
+# A session signed out: its sockets close.
+SIGNED_OUT = "notification.signed_out"
 
 
 def group_name(scope: Literal["staff", "store"], pk: int) -> str:
@@ -21,3 +26,8 @@ def staff_group(user_id: int) -> str:
 
 def store_group(store_id: int) -> str:
     return group_name("store", store_id)
+
+
+def session_digest(session_key: str) -> str:
+    """What names a session on the channel layer: a digest, never the key that signs in."""
+    return hashlib.sha256(session_key.encode()).hexdigest()

@@ -25,7 +25,15 @@ from django.utils import timezone
 
 from frontline.notifications import delivery
 from frontline.notifications.audiences import Audience, to_staff
-from frontline.notifications.groups import CREATED, LIVE, READ, staff_group
+from frontline.notifications.groups import (
+    CREATED,
+    LIVE,
+    READ,
+    REGROUP,
+    SIGNED_OUT,
+    session_digest,
+    staff_group,
+)
 from frontline.notifications.kinds import kind_for
 from frontline.notifications.models import Notification, NotificationRecipient, PushSubscription
 from frontline.notifications.payloads import notification_payload
@@ -147,7 +155,33 @@ def push_subscription_delete(*, user: User, endpoint: str) -> bool:
     return bool(deleted)
 
 
+def live_groups_refresh(*, user_id: int) -> None:
+    """Have the staff member's open sockets re-read which stores they hear, after commit.
+
+    Called when their store assignments change, or their account is deactivated (then the
+    sockets close): a socket joins its groups when it opens, and would otherwise keep hearing a
+    store they no longer work at, and miss one they have just joined, until it reconnects.
+    """
+    _tell_sockets(user_id, {"type": REGROUP})
+
+
+def live_session_close(*, user_id: int, session_key: str) -> None:
+    """Close the staff member's sockets that were opened with a session that signed out.
+
+    Only that session's: the same person still signed in on another tablet keeps hearing.
+    """
+    _tell_sockets(user_id, {"type": SIGNED_OUT, "session": session_digest(session_key)})
+
+
 # --- delivery ----------------------------------------------------------------------------
+
+
+def _tell_sockets(user_id: int, message: dict[str, Any]) -> None:
+    def push() -> None:
+        delivery.broadcast([staff_group(user_id)], message)
+
+    # robust: as for notifications, a channel layer that is down must not fail the caller.
+    transaction.on_commit(push, robust=True)
 
 
 def _deliver_after_commit(notification: Notification, recipients: Audience) -> None:

@@ -18,6 +18,7 @@
   var RETRY_CAP_MS = 30000;
   var TOAST_MS = 8000;
   var MAX_TOASTS_AT_ONCE = 3;
+  var SIGNED_OUT = 4401; // the close code the server ends a signed-out socket with
   var socket = null;
   var attempt = 0;
   var retryTimer = null;
@@ -105,6 +106,8 @@
       setStatus("live");
     } else if (message.type === "unread") {
       setUnread(message.unread_count);
+    } else if (message.type === "stores_changed") {
+      requestCatchUp(); // a store just joined may have raised something while we switched
     } else if (message.type && message.type.indexOf(".") > 0) {
       // Another domain's live event (e.g. sync.run_progress): the page's own script handles it.
       document.dispatchEvent(new CustomEvent("notifications:event", { detail: message }));
@@ -126,7 +129,19 @@
     socket = new WebSocket(scheme + location.host + "/ws/notifications/");
     socket.addEventListener("open", requestCatchUp);
     socket.addEventListener("message", onMessage);
-    socket.addEventListener("close", scheduleReconnect);
+    socket.addEventListener("close", onClose);
+  }
+
+  function onClose(event) {
+    // 4401: this session signed out (here or in another tab) or the account was deactivated.
+    // Reconnecting would only be refused; reloading shows the sign-in page instead.
+    if (event.code === SIGNED_OUT) {
+      socket = null;
+      setStatus("offline");
+      location.reload();
+      return;
+    }
+    scheduleReconnect();
   }
 
   function scheduleReconnect() {

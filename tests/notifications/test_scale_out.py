@@ -131,3 +131,54 @@ def test_an_anonymous_or_foreign_origin_handshake_is_refused_by_the_real_server(
         ]
 
     assert asyncio.run(scenario()) == [403, 403, 101]
+
+
+def sign_out_over_http(base_url: str, cookie: str) -> int:
+    """POST the logout form to the real server as the browser would: session and CSRF cookies."""
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    csrf = "signoutcsrfsecret" + "0" * 15  # any 32-character secret, in cookie and header alike
+    cookies = f"{settings.SESSION_COOKIE_NAME}={cookie}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    address = urlsplit(base_url)
+    connection = HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/accounts/logout/",
+            headers={"Cookie": cookies, "X-CSRFToken": csrf, "Origin": base_url},
+        )
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_signing_out_on_the_real_server_closes_that_sessions_open_socket(
+    start_asgi_server, associate
+):
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    from frontline.notifications.consumers import CLOSE_UNAUTHENTICATED
+
+    cookie = session_cookie(associate)
+    server = start_asgi_server({"REDIS_URL": settings.REDIS_URL})
+
+    async def scenario() -> tuple[int, int | None, int]:
+        socket = await open_socket(server, cookie)
+        signed_out = await asyncio.to_thread(sign_out_over_http, server, cookie)
+        try:
+            await asyncio.wait_for(socket.recv(), timeout=10)
+            close_code = None
+        except ConnectionClosed as closed:
+            close_code = closed.rcvd.code if closed.rcvd else None
+        try:
+            await open_socket(server, cookie)
+            reopened = 101
+        except InvalidStatus as refused:
+            reopened = refused.response.status_code
+        return signed_out, close_code, reopened
+
+    signed_out, close_code, reopened = asyncio.run(scenario())
+    assert signed_out == 302  # the logout page answered by redirecting, as after a real sign-out
+    assert close_code == CLOSE_UNAUTHENTICATED
+    assert reopened == 403

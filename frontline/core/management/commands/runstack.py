@@ -32,6 +32,12 @@ def stack_processes(host: str, port: int) -> dict[str, list[str]]:
             "--port",
             str(port),
             "--no-access-log",
+            # The one websocket carries short JSON notifications: compressing them saves a few
+            # hundred bytes each, at the price of a zlib context per open socket (about 40 KiB:
+            # 94 -> 53 KiB per connection in tests/bench/bench_notification_fanout.py) and a
+            # compression per socket for every store-wide message.
+            "--ws-per-message-deflate",
+            "false",
         ],
         "worker": [
             python,
