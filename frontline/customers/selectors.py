@@ -38,7 +38,6 @@ from frontline.customers.models import (
     ConsentChannel,
     ConsentPurpose,
     Customer,
-    CustomerIdentity,
     CustomerMerge,
     CustomerNote,
     CustomerPreference,
@@ -46,6 +45,7 @@ from frontline.customers.models import (
     DuplicateCandidate,
     Interaction,
     Sentiment,
+    Source,
     WishlistItem,
 )
 from frontline.customers.search import SearchOutcome, search_customers
@@ -187,7 +187,7 @@ class CustomerProfile:
     consents: list[ConsentCell]
     sizes: list[CustomerSize]
     preferences: list[CustomerPreference]
-    identities: list[CustomerIdentity]
+    identities: list[dict[str, Any]]
     orders: list[Order]
     wishlist: list[WishlistItem]
     notes: list[CustomerNote]
@@ -198,26 +198,47 @@ class CustomerProfile:
 def customer_profile(*, user: User, customer_id: int) -> CustomerProfile:
     """Everything the profile shows, in a fixed number of queries whatever the history's size."""
     customer = customer_get_visible(user=user, customer_id=customer_id)
+    # The sections the page shows as plain values travel together (one round trip on
+    # PostgreSQL); the others are model instances the templates and forms work with.
+    fetched = values_in_one_round_trip(
+        {
+            "consents": Consent.objects.filter(customer=customer).values(*CONSENT_FIELDS),
+            "identities": _identity_rows(customer),
+            "trend": _sentiment_trend_rows(customer),
+        }
+    )
     return CustomerProfile(
         customer=customer,
-        consents=_consent_grid(customer),
+        consents=consent_grid(fetched["consents"]),
         sizes=list(customer.sizes.select_related("updated_by").order_by("category")),
         preferences=list(
             customer.preferences.select_related("updated_by").order_by("kind", "value")
         ),
-        identities=list(customer.identities.order_by("source", "external_id")),
+        identities=[_identity(row) for row in fetched["identities"]],
         orders=list(customer_orders(customer=customer)[:ORDERS_SHOWN]),
         wishlist=list(
             customer.wishlist.select_related("variant__product", "added_by").order_by("-added_at")
         ),
         notes=list(customer_notes(customer=customer)),
         timeline=customer_timeline(customer=customer),
-        trend=customer_sentiment_trend(customer=customer),
+        trend=trend_months(fetched["trend"]),
     )
 
 
-def _consent_grid(customer: Customer) -> list[ConsentCell]:
-    return consent_grid(Consent.objects.filter(customer=customer).values(*CONSENT_FIELDS))
+def _identity_rows(customer: Customer) -> QuerySet:
+    return customer.identities.order_by("source", "external_id").values(
+        "source", "external_id", "last_synced_at"
+    )
+
+
+def _identity(row: dict[str, Any]) -> dict[str, Any]:
+    """An identity row with its source's label, as the page shows it."""
+    synced = row["last_synced_at"]
+    return {
+        **row,
+        "source_label": Source(row["source"]).label,
+        "last_synced_at": _as_datetime(synced) if synced else None,
+    }
 
 
 CONSENT_FIELDS = ("channel", "purpose", "granted", "recorded_at")
@@ -237,7 +258,9 @@ def consent_grid(rows: Iterable[dict[str, Any]]) -> list[ConsentCell]:
                     purpose=purpose.value,
                     purpose_label=str(purpose.label),
                     granted=bool(consent and consent["granted"]),
-                    recorded_at=consent["recorded_at"] if consent else None,
+                    recorded_at=_as_datetime(consent["recorded_at"])
+                    if consent and consent["recorded_at"]
+                    else None,
                 )
             )
     return cells
@@ -303,11 +326,6 @@ def customer_timeline(
         rows = rows[:page_size]
         next_cursor = TimelineCursor(rows[-1].occurred_at, rows[-1].pk).encode()
     return TimelinePage(rows, next_cursor, channel, kind)
-
-
-def customer_sentiment_trend(*, customer: Customer, months: int = TREND_MONTHS) -> list[TrendMonth]:
-    """Per month over the last ``months``: how many interactions were positive/neutral/negative."""
-    return trend_months(_sentiment_trend_rows(customer, months))
 
 
 def _sentiment_trend_rows(customer: Customer, months: int = TREND_MONTHS) -> QuerySet:
@@ -390,9 +408,7 @@ def customer_profile_rows(*, user: User, customer_id: int) -> ProfileRows:
             "preferences": customer.preferences.order_by("kind", "value").values(
                 "id", "kind", "value", "updated_at", *_staff_ref("updated_by")
             ),
-            "identities": customer.identities.order_by("source", "external_id").values(
-                "source", "external_id", "last_synced_at"
-            ),
+            "identities": _identity_rows(customer),
             "orders": customer_orders(customer=customer).values(
                 "id", "number", "channel", "placed_at", "store__id", "store__name",
                 *_staff_ref("associate"), "currency", "total",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from frontline.notifications.groups import staff_group, store_group
 from frontline.notifications.models import NotificationRecipient
@@ -46,14 +47,33 @@ def unread_count(user: User) -> int:
     return NotificationRecipient.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def latest_notification_id(user: User) -> int:
+def badge_state(user: User) -> tuple[int, int]:
+    """The unread count and the newest notification id, in one query (every page shows both).
+
+    Each is a subquery served by its own index, rather than one aggregate over all of the
+    staff member's notifications.
+    """
+    unread = (
+        NotificationRecipient.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     latest = (
-        NotificationRecipient.objects.filter(recipient=user)
+        NotificationRecipient.objects.filter(recipient=OuterRef("pk"))
         .order_by("-notification_id")
-        .values_list("notification_id", flat=True)
+        .values("notification_id")[:1]
+    )
+    row = (
+        User.objects.filter(pk=user.pk)
+        .values(
+            unread=Coalesce(Subquery(unread), 0),
+            latest=Coalesce(Subquery(latest, output_field=IntegerField()), 0),
+        )
         .first()
     )
-    return latest or 0
+    return (row["unread"], row["latest"]) if row else (0, 0)
 
 
 def live_groups_for(user: User) -> list[str]:

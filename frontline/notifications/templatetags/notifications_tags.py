@@ -21,11 +21,12 @@ def notifications_state(context: template.Context) -> dict[str, Any]:
         return {"unread_count": 0, "after": 0}
     cached = getattr(request, "_notifications_state", None)
     if cached is None:
+        unread_count, latest_id = selectors.badge_state(user)
         cached = {
-            "unread_count": selectors.unread_count(user),
+            "unread_count": unread_count,
             # The page shows everything up to here (the badge counts it); the live client
             # starts its catch-up cursor from it.
-            "after": selectors.latest_notification_id(user),
+            "after": latest_id,
             "push_public_key": settings.VAPID_PUBLIC_KEY or "",
         }
         request._notifications_state = cached  # type: ignore[union-attr]
