@@ -30,7 +30,9 @@ MAIN_NAVIGATION: list[NavItem] = [
     NavItem("Stock", "catalog:lookup", "box"),
     NavItem("Holds", "catalog:holds", "bookmark"),
     NavItem("Notifications", "notifications:centre", "bell", "notifications/badge.html"),
+    NavItem("Duplicates", "customers:duplicates", "merge", audience="managers"),
     NavItem("Rule performance", "actions:performance", "chart", audience="managers"),
+    NavItem("Sync", "sync:runs", "sync", audience="managers"),
 ]
 
 
