@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from frontline.sync.models import Source
+
+if TYPE_CHECKING:
+    from frontline.sync.engine import Landing
+    from frontline.sync.models import Run
 
 Raw = dict[str, Any]
 Record = dict[str, Any]
@@ -22,6 +26,8 @@ class Page:
     on_landed: Callable[[], None] | None = None
     # Runs after the page's transaction committed (e.g. move a finished file to the archive).
     after_commit: Callable[[], None] | None = None
+    # Lands the page itself instead of the records (a bulk path reading a whole file in SQL).
+    land: Callable[[Run], Landing] | None = None
 
 
 class Connector:

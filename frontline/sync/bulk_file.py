@@ -1,0 +1,779 @@
+"""PostgreSQL fast path for a whole file-drop CSV of customers or orders.
+
+The generic path reads a file page by page in Python and lands each page with a handful of
+queries; at a million customers and five million order lines that is minutes of per-row Python
+work. Here the file's bytes go straight into a temporary table by ``COPY`` (PostgreSQL parses
+the CSV), the mapping is done set-wise in SQL and the rows land with one
+``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE (…) IS DISTINCT FROM (…)`` per table, so an
+unchanged row costs no write.
+
+It must give the same result as the generic path, so SQL only maps values whose shape makes the
+SQL expression provably equal to the Python mapping (an E.164 phone, an ASCII e-mail of the
+common form, an ISO 8601 timestamp, a plain decimal…). A row with any other value goes through
+the connector's own Python mapping — which normalises it (say, a phone number written with
+spaces) or quarantines it with the same reason the generic path gives. Identities are matched the
+same way: ``(source, external_id)`` and the customer number set-wise in SQL; a new record whose
+e-mail or phone belongs to an existing customer is decided by the matcher itself, so uncertain
+matches still go to the merge review queue.
+
+The whole file lands in one page (one transaction): a run killed in the middle rolls back and the
+rerun does the file again, with the same result. Where the file cannot be read the same way as
+the generic path reads it (a row of the wrong width, an order's rows not consecutive), nothing is
+kept and the generic path takes the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from psycopg import sql
+
+from frontline.customers.models import Tier
+from frontline.orders.models import Order
+from frontline.sync import mapping as m
+from frontline.sync import seams
+from frontline.sync.matching import NUMBER_PREFIX, resolve_customers
+from frontline.sync.models import Entity, QuarantinedRecord
+from frontline.sync.writers import customer_figures_sql, replace_staged_lines_sql
+
+if TYPE_CHECKING:
+    from frontline.sync.connectors.base import Connector, Raw
+    from frontline.sync.engine import Landing
+    from frontline.sync.models import Run
+
+logger = logging.getLogger("frontline.sync")
+
+# Exactly the characters Python's str.strip() removes, so that btrim(value, WHITESPACE) in SQL
+# is the mapping's .strip().
+WHITESPACE = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
+STAGE = "fd_stage"
+# Work tables of one landing (temporary, dropped on commit; dropped here too after a failure).
+WORK_TABLES = ("fd_orders", "fd_lines", "fd_clean", "fd_records", "fd_accepted", "fd_stage_lines")
+CHUNK = 5000
+
+# Shapes for which the SQL expression equals the Python mapping (a subset of what the mapping
+# accepts; anything else goes through the mapping itself).
+EMAIL_SHAPE = (
+    r"^[a-z0-9_+-]+(\.[a-z0-9_+-]+)*@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+    r"(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,63}$"
+)
+PHONE_SHAPE = r"^\+[1-9][0-9]{6,14}$"
+MOMENT_SHAPE = (
+    r"^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+WHOLE_SHAPE = r"^[0-9]{1,9}$"
+
+
+def applies(entity: str, path: Path, records_done: int) -> bool:
+    """Whether a file is worth the fast path: big CSV files of customers or orders, from the start.
+
+    Small drops (the demo feed's few lines) keep the page-by-page path and its live progress.
+    """
+    return (
+        connection.vendor == "postgresql"
+        and entity in LOADERS
+        and path.suffix == ".csv"
+        and records_done == 0
+        and path.stat().st_size >= settings.SYNC_FAST_PATH_MIN_BYTES
+    )
+
+
+@dataclass
+class StagedFile:
+    """A file COPYed into the staging table, ready to land as one page."""
+
+    connector: Connector
+    entity: str
+    header: list[str]
+    records: int
+
+    def land(self, run: Run) -> Landing:
+        started = time.perf_counter()
+        landing = LOADERS[self.entity](self, run)
+        # After a failure the page's transaction is rolled back and the staging table stays
+        # until the next file or the end of the session; dropped here otherwise.
+        drop_stage()
+        logger.info(
+            "fast path landed %s %s in %.1f s", self.records, self.entity, time.perf_counter() - started
+        )
+        return landing
+
+
+def stage(connector: Connector, entity: str, path: Path) -> StagedFile | None:
+    """COPY the file into the staging table; None when the generic path must read it instead."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle), None)
+    if not header or len(set(header)) != len(header):
+        return None
+    drop_stage()
+    columns = sql.SQL(", ").join(map(sql.Identifier, header))
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                sql.SQL(
+                    "CREATE TEMP TABLE {stage} (row_no bigint GENERATED ALWAYS AS IDENTITY, {columns})"
+                ).format(
+                    stage=sql.Identifier(STAGE),
+                    columns=sql.SQL(", ").join(
+                        sql.SQL("{} text").format(sql.Identifier(name)) for name in header
+                    ),
+                )
+            )
+            # FORCE_NOT_NULL: an empty field is '' as Python's csv module reads it, not NULL.
+            statement = sql.SQL(
+                "COPY {stage} ({columns}) FROM STDIN "
+                "WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL ({columns}))"
+            ).format(stage=sql.Identifier(STAGE), columns=columns)
+            with path.open("rb") as handle, cursor.copy(statement) as copy:
+                while block := handle.read(1 << 20):
+                    copy.write(block)
+            records = _records(cursor, entity, header)
+    except (DatabaseError, UnicodeDecodeError) as error:
+        logger.info("fast path declined %s: %s", path.name, str(error).splitlines()[0])
+        drop_stage()
+        return None
+    if records is None:
+        drop_stage()
+        return None
+    return StagedFile(connector=connector, entity=entity, header=header, records=records)
+
+
+def _records(cursor: Any, entity: str, header: list[str]) -> int | None:
+    """How many records the staged file holds (orders: rows grouped), None if not readable here."""
+    if entity != Entity.ORDERS:
+        cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(STAGE)))
+        return int(cursor.fetchone()[0])
+    if "order_id" not in header:
+        return None
+    # The generic path groups *consecutive* rows of one order_id: the fast path groups by
+    # order_id, which is the same only when each order's rows are consecutive and no two
+    # orders share an external id once trimmed.
+    cursor.execute(
+        """
+        CREATE TEMP TABLE fd_orders ON COMMIT DROP AS
+        SELECT order_id AS raw_id, left(btrim(order_id, %s), 100) AS external_id,
+               min(row_no) AS first_row, max(row_no) AS last_row, count(*) AS lines
+        FROM fd_stage GROUP BY order_id
+        """,
+        [WHITESPACE],
+    )
+    cursor.execute(
+        """
+        SELECT count(*), count(*) FILTER (WHERE last_row - first_row + 1 <> lines),
+               count(DISTINCT external_id)
+        FROM fd_orders
+        """
+    )
+    groups, scattered, distinct = cursor.fetchone()
+    cursor.execute("DROP TABLE fd_orders")
+    if scattered or distinct != groups:
+        return None
+    return int(groups)
+
+
+def drop_stage() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {', '.join(WORK_TABLES)}")
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+def _column(header: list[str], name: str) -> str:
+    """The staged column as SQL text ('' when the file has no such column)."""
+    return sql.Identifier(name).as_string(connection.connection) if name in header else "''"
+
+
+def _trimmed(header: list[str], name: str) -> str:
+    return f"btrim({_column(header, name)}, %(ws)s)"
+
+
+def _raw_rows(header: list[str], condition: str, params: dict[str, Any]) -> Iterator[Any]:
+    """Staged rows (row_no first, then the file's columns) meeting ``condition``, in file order.
+
+    A server-side cursor: however many rows need Python, only a chunk is held at a time.
+    """
+    columns = ", ".join(sql.Identifier(name).as_string(connection.connection) for name in header)
+    with connection.connection.cursor(name="fd_raw_rows") as cursor:
+        cursor.itersize = CHUNK
+        cursor.execute(
+            f"SELECT row_no, {columns} FROM {STAGE} "  # noqa: S608 - our identifiers
+            f"WHERE {condition} ORDER BY row_no",
+            params,
+        )
+        yield from cursor
+
+
+def _quarantine(
+    connector: Connector, entity: str, run: Run, failures: list[tuple[Raw, str]]
+) -> int:
+    QuarantinedRecord.objects.bulk_create(
+        [
+            QuarantinedRecord(
+                source=connector.source,
+                entity=entity,
+                run=run,
+                external_id=connector.external_id(entity, raw),
+                payload=raw,
+                reason=reason,
+            )
+            for raw, reason in failures
+        ],
+        batch_size=1000,
+    )
+    return len(failures)
+
+
+def _copy_rows(table: str, columns: list[str], rows: list[list[Any]]) -> None:
+    with connection.cursor() as cursor:
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _landing(created: int, updated: int, unchanged: int, quarantined: int) -> Landing:
+    from frontline.sync.engine import Landing
+
+    return Landing(created=created, updated=updated, unchanged=unchanged, stored=quarantined)
+
+
+def _counts(created: int, unchanged: int, records: int, also_written: int) -> tuple[int, int, int]:
+    """The writers' per-record counting (writers._counts), on whole-file figures."""
+    unchanged = max(0, min(unchanged, records - created - also_written))
+    return created, records - created - unchanged, unchanged
+
+
+def _upsert_counts(cursor: Any, statement: str, params: Any) -> tuple[int, int]:
+    """(created, updated) of an ``INSERT … RETURNING (xmax = 0)``, counted in the database."""
+    cursor.execute(
+        f"WITH written AS ({statement}) "  # noqa: S608 - our own statement
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+        "FROM written",
+        params,
+    )
+    created, updated = cursor.fetchone()
+    return int(created), int(updated)
+
+
+# --- Customers --------------------------------------------------------------------------
+
+CUSTOMER_COLUMNS = (
+    "external_id",
+    "number",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "postcode",
+    "country",
+    "tier",
+)
+
+
+def land_customers(staged: StagedFile, run: Run) -> Landing:
+    connector, header = staged.connector, staged.header
+    source = connector.source
+    t = lambda name: _trimmed(header, name)  # noqa: E731
+    params = {
+        "ws": WHITESPACE,
+        "email_shape": EMAIL_SHAPE,
+        "phone_shape": PHONE_SHAPE,
+        "tiers": sorted(Tier.values),
+        "prefix": NUMBER_PREFIX.get(source.record_source, "EXT"),
+        "source": source.record_source,
+    }
+    with connection.cursor() as cursor:
+        # One typed row per staged row; `clean` says the SQL mapping is the Python mapping.
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE fd_clean ON COMMIT DROP AS
+            SELECT row_no,
+                   left({t("external_id")}, 100) AS external_id,
+                   left({t("number")}, 20) AS number,
+                   left({t("first_name")}, 100) AS first_name,
+                   left({t("last_name")}, 100) AS last_name,
+                   lower({t("email")}) AS email,
+                   {t("phone")} AS phone,
+                   left({t("postcode")}, 16) AS postcode,
+                   upper({t("country")}) AS country,
+                   lower(btrim(CASE WHEN {_column(header, "tier")} = '' THEN 'member'
+                                    ELSE {_column(header, "tier")} END, %(ws)s)) AS tier,
+                   {t("external_id")} <> '' AND {t("first_name")} <> ''
+                   AND ({t("email")} = '' OR (lower({t("email")}) ~ %(email_shape)s
+                                                AND length({t("email")}) <= 254))
+                   AND ({t("phone")} = '' OR {t("phone")} ~ %(phone_shape)s)
+                   AND {t("country")} ~ '^([A-Za-z]{{2}})?$'
+                   AND lower(btrim(CASE WHEN {_column(header, "tier")} = '' THEN 'member'
+                                        ELSE {_column(header, "tier")} END, %(ws)s))
+                       = ANY(%(tiers)s)
+                   AND (CASE WHEN {_column(header, "tier")} = '' THEN 'member'
+                             ELSE btrim({_column(header, "tier")}, %(ws)s) END) ~ '^[A-Za-z]+$'
+                   AS clean
+            FROM {STAGE}
+            """,  # noqa: S608 - only our own identifiers are interpolated
+            params,
+        )
+    quarantined = _map_unclean_customers(staged, run, params)
+    with connection.cursor() as cursor:
+        # Last row of an external id wins, as later lines of a feed are newer.
+        cursor.execute(
+            """
+            CREATE TEMP TABLE fd_records ON COMMIT DROP AS
+            SELECT DISTINCT ON (c.external_id) c.*,
+                   CASE WHEN c.number <> '' THEN c.number
+                        WHEN length(%(prefix)s || '-' || c.external_id) <= 20
+                        THEN %(prefix)s || '-' || c.external_id END AS own_number,
+                   coalesce(known.merged_into_id, i.customer_id) AS customer_id,
+                   i.customer_id IS NOT NULL AS known
+            FROM fd_clean c
+            LEFT JOIN customers_customeridentity i
+                   ON i.source = %(source)s AND i.external_id = c.external_id
+            LEFT JOIN customers_customer known ON known.id = i.customer_id
+            ORDER BY c.external_id, c.row_no DESC
+            """,
+            params,
+        )
+        cursor.execute("SELECT count(*) FROM fd_clean")
+        records = int(cursor.fetchone()[0])
+        cursor.execute("ALTER TABLE fd_records ADD COLUMN doubt text, ADD COLUMN candidates jsonb")
+        # A number the mapping would hash (long external ids) comes from the matcher's function.
+        cursor.execute("SELECT external_id FROM fd_records WHERE own_number IS NULL")
+        for (external_id,) in cursor.fetchall():
+            from frontline.sync.matching import generated_number
+
+            cursor.execute(
+                "UPDATE fd_records SET own_number = %s WHERE external_id = %s",
+                [generated_number(source.record_source, external_id), external_id],
+            )
+        # The brand's customer number is as strong as an identity.
+        cursor.execute(
+            """
+            UPDATE fd_records l SET customer_id = c.id
+            FROM customers_customer c
+            WHERE NOT l.known AND c.number = l.own_number AND c.merged_into_id IS NULL
+            """
+        )
+        _match_contact_points(cursor, source.record_source)
+        cursor.execute("ANALYZE fd_records")
+        now = timezone.now()
+        created, updated = _upsert_counts(
+            cursor,
+            """
+            INSERT INTO customers_customer AS target
+                (number, first_name, last_name, email, phone, postcode, country, tier,
+                 lifetime_value, order_count, created_at, updated_at)
+            SELECT DISTINCT ON (coalesce(c.number, l.own_number))
+                   coalesce(c.number, l.own_number), l.first_name, l.last_name, l.email, l.phone,
+                   l.postcode, l.country, l.tier, 0, 0, %(now)s, %(now)s
+            FROM fd_records l LEFT JOIN customers_customer c ON c.id = l.customer_id
+            ORDER BY coalesce(c.number, l.own_number), l.row_no DESC
+            ON CONFLICT (number) DO UPDATE SET
+                first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+                email = EXCLUDED.email, phone = EXCLUDED.phone, postcode = EXCLUDED.postcode,
+                country = EXCLUDED.country, tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at
+            WHERE (target.first_name, target.last_name, target.email, target.phone,
+                   target.postcode, target.country, target.tier)
+                  IS DISTINCT FROM (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.email,
+                                    EXCLUDED.phone, EXCLUDED.postcode, EXCLUDED.country,
+                                    EXCLUDED.tier)
+            RETURNING (xmax = 0) AS inserted
+            """,
+            {"now": now},
+        )
+        cursor.execute(
+            """
+            SELECT count(DISTINCT coalesce(c.number, l.own_number))
+            FROM fd_records l LEFT JOIN customers_customer c ON c.id = l.customer_id
+            """
+        )
+        customers_unchanged = int(cursor.fetchone()[0]) - created - updated
+        # Every record now has its customer, by number.
+        cursor.execute(
+            """
+            UPDATE fd_records l SET customer_id = c.id
+            FROM customers_customer c
+            WHERE l.customer_id IS NULL AND c.number = l.own_number
+            """
+        )
+        linked_created, linked_updated = _upsert_counts(
+            cursor,
+            """
+            INSERT INTO customers_customeridentity AS target
+                (source, external_id, customer_id, email, phone, first_seen_at, last_synced_at)
+            SELECT %(source)s, external_id, customer_id, email, phone, %(now)s, %(now)s
+            FROM fd_records
+            ON CONFLICT (source, external_id) DO UPDATE SET
+                customer_id = EXCLUDED.customer_id, email = EXCLUDED.email,
+                phone = EXCLUDED.phone, last_synced_at = EXCLUDED.last_synced_at
+            WHERE (target.customer_id, target.email, target.phone)
+                  IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.email, EXCLUDED.phone)
+            RETURNING (xmax = 0) AS inserted
+            """,
+            {"now": now, "source": source.record_source},
+        )
+        cursor.execute(
+            "SELECT external_id, customer_id, candidates, doubt FROM fd_records "
+            "WHERE doubt IS NOT NULL ORDER BY row_no"
+        )
+        for external_id, customer_id, candidates, doubt in cursor.fetchall():
+            seams.uncertain_match_record(
+                source=source,
+                external_id=external_id,
+                customer_id=customer_id,
+                candidate_ids=candidates,
+                reason=doubt,
+            )
+    linked = linked_created + linked_updated - created
+    counts = _counts(created, customers_unchanged, records, max(0, linked))
+    return _landing(*counts, quarantined)
+
+
+def _map_unclean_customers(staged: StagedFile, run: Run, params: dict[str, Any]) -> int:
+    """Rows SQL could not map: the connector's mapping normalises them or says why not."""
+    connector, header = staged.connector, staged.header
+    rows = _raw_rows(header, "row_no IN (SELECT row_no FROM fd_clean WHERE NOT clean)", params)
+    quarantined = 0
+    fields = list(CUSTOMER_COLUMNS)
+    for chunk in _chunks(rows):
+        fixed, failures = [], []
+        for row_no, *values in chunk:
+            raw = dict(zip(header, values, strict=True))
+            try:
+                record = connector.map(Entity.CUSTOMERS, raw)
+            except m.MappingError as error:
+                failures.append((raw, str(error)))
+                continue
+            if len(record["email"]) > 254:
+                # What the database says about it on the generic path.
+                failures.append((raw, "refused: value too long for type character varying(254)"))
+                continue
+            fixed.append([row_no, *(record[name] for name in fields)])
+        quarantined += _quarantine(connector, Entity.CUSTOMERS, run, failures)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM fd_clean WHERE NOT clean AND row_no = ANY(%s)",
+                [[row[0] for row in chunk]],
+            )
+        _copy_rows("fd_clean", ["row_no", *fields, "clean"], [[*row, True] for row in fixed])
+    return quarantined
+
+
+def _chunks(rows: Iterator[Any]) -> Iterator[list[Any]]:
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        yield chunk
+
+
+def _match_contact_points(cursor: Any, record_source: str) -> None:
+    """New records whose e-mail or phone is an existing customer's: the matcher decides."""
+    cursor.execute(
+        """
+        SELECT l.row_no, l.external_id, l.number, l.first_name, l.last_name, l.email, l.phone
+        FROM fd_records l
+        WHERE NOT l.known AND l.customer_id IS NULL AND (
+            (l.email <> '' AND EXISTS (SELECT FROM customers_customer c
+                                       WHERE c.email = l.email AND c.merged_into_id IS NULL))
+            OR (l.phone <> '' AND EXISTS (SELECT FROM customers_customer c
+                                          WHERE c.phone = l.phone AND c.merged_into_id IS NULL)))
+        ORDER BY l.row_no
+        """
+    )
+    names = ("row_no", "external_id", "number", "first_name", "last_name", "email", "phone")
+    for chunk in _chunks(iter(cursor.fetchall())):
+        records = [dict(zip(names, row, strict=True)) for row in chunk]
+        resolution = resolve_customers(record_source, records)
+        for index, record in enumerate(records):
+            candidates, doubt = resolution.uncertain.get(index, (None, None))
+            cursor.execute(
+                "UPDATE fd_records SET customer_id = %s, doubt = %s, candidates = %s::jsonb "
+                "WHERE row_no = %s",
+                [
+                    resolution.customer_ids[index],
+                    doubt,
+                    None if candidates is None else str(list(candidates)),
+                    record["row_no"],
+                ],
+            )
+
+
+# --- Orders -----------------------------------------------------------------------------
+
+ORDER_FIELDS = (
+    "external_id",
+    "number",
+    "customer_external_id",
+    "channel",
+    "store",
+    "placed_at",
+    "currency",
+    "total",
+)
+LINE_FIELDS = ("sku", "description", "quantity", "unit_price", "returned_quantity")
+
+
+def _decimal_shape(digits: int) -> str:
+    return rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,2}})?$"
+
+
+def _moment(text: str) -> str:
+    """timestamptz from ISO 8601 text of MOMENT_SHAPE, NULL for any other text or a day the
+    month does not have (nested CASEs: SQL does not promise to evaluate AND left to right)."""
+    day = f"substr({text}, 9, 2)::int"
+    last_day = (
+        f"extract(day FROM make_date(substr({text}, 1, 4)::int, substr({text}, 6, 2)::int, 1)"
+        " + interval '1 month - 1 day')"
+    )
+    return (
+        f"CASE WHEN {text} ~ %(moment)s AND substr({text}, 1, 4) <> '0000' THEN"
+        f" CASE WHEN {day} <= 28 OR {day} <= {last_day} THEN ({text})::timestamptz END END"
+    )
+
+
+def land_orders(staged: StagedFile, run: Run) -> Landing:
+    connector, header = staged.connector, staged.header
+    source = connector.source
+    t = lambda name: _trimmed(header, name)  # noqa: E731
+    col = lambda name: _column(header, name)  # noqa: E731
+    channel_text = (
+        f"CASE WHEN {col('channel')} = '' THEN 'online' ELSE btrim({col('channel')}, %(ws)s) END"
+    )
+    returned = (
+        f"CASE WHEN {col('returned_quantity')} = '' THEN '0' ELSE {t('returned_quantity')} END"
+    )
+    params = {
+        "ws": WHITESPACE,
+        "moment": MOMENT_SHAPE,
+        "whole": WHOLE_SHAPE,
+        "total": _decimal_shape(10),
+        "price": _decimal_shape(8),
+        "channels": sorted(Order.Channel.values),
+        "source": source.record_source,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        # One row per order, from its first line (as the generic path's grouping does).
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE fd_orders ON COMMIT DROP AS
+            SELECT first_row, last_row, raw_id, external_id, number, customer_external_id,
+                   channel, store, placed_at, currency, total,
+                   external_id <> '' AND number <> '' AND channel = ANY(%(channels)s)
+                   AND channel_text ~ '^[A-Za-z]+$' AND currency_text ~ '^[A-Za-z]*$'
+                   AND placed_at IS NOT NULL AND total IS NOT NULL AS clean
+            FROM (
+                SELECT g.first_row, g.last_row, g.group_id AS raw_id,
+                       left({t("order_id")}, 100) AS external_id,
+                       left({t("number")}, 30) AS number,
+                       left({t("customer_id")}, 100) AS customer_external_id,
+                       lower({channel_text}) AS channel, {channel_text} AS channel_text,
+                       left({t("store")}, 20) AS store,
+                       {_moment(t("placed_at"))} AS placed_at,
+                       upper(coalesce(nullif(left({t("currency")}, 3), ''), 'GBP')) AS currency,
+                       left({t("currency")}, 3) AS currency_text,
+                       CASE WHEN {t("total")} ~ %(total)s
+                            THEN ({t("total")})::numeric(12, 2) END AS total
+                FROM (SELECT order_id AS group_id, min(row_no) AS first_row, max(row_no) AS last_row
+                      FROM {STAGE} GROUP BY order_id) g
+                JOIN {STAGE} s ON s.row_no = g.first_row
+            ) typed
+            """,  # noqa: S608 - only our own identifiers are interpolated
+            params,
+        )
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE fd_lines ON COMMIT DROP AS
+            SELECT first_row, line_no, sku, description, quantity, unit_price, returned_quantity,
+                   sku <> '' AND quantity >= 1 AND unit_price IS NOT NULL
+                   AND returned_quantity <= quantity AS clean
+            FROM (
+                SELECT o.first_row, s.row_no - o.first_row + 1 AS line_no,
+                       left({t("sku")}, 40) AS sku,
+                       left({t("description")}, 200) AS description,
+                       CASE WHEN {t("quantity")} ~ %(whole)s
+                            THEN ({t("quantity")})::int END AS quantity,
+                       CASE WHEN {t("unit_price")} ~ %(price)s
+                            THEN ({t("unit_price")})::numeric(10, 2) END AS unit_price,
+                       CASE WHEN {returned} ~ %(whole)s
+                            THEN ({returned})::int END AS returned_quantity
+                FROM {STAGE} s JOIN fd_orders o ON o.raw_id = {col("order_id")}
+            ) typed
+            """,  # noqa: S608 - only our own identifiers are interpolated
+            params,
+        )
+        cursor.execute(
+            "UPDATE fd_orders SET clean = false WHERE clean AND first_row IN "
+            "(SELECT first_row FROM fd_lines WHERE clean IS NOT TRUE)"
+        )
+    quarantined = _map_unclean_orders(staged, run, params)
+    with connection.cursor() as cursor:
+        # What the orders writer refuses (writers._order_problem), and order numbers the
+        # database would refuse as another order's.
+        cursor.execute(
+            """
+            CREATE TEMP TABLE fd_accepted ON COMMIT DROP AS
+            SELECT o.*, i.customer_id, st.id AS store_id,
+                   CASE WHEN o.customer_external_id <> '' AND i.customer_id IS NULL THEN 'customer'
+                        WHEN o.store <> '' AND st.id IS NULL THEN 'store'
+                        WHEN o.channel = 'store' AND o.store = '' THEN 'needs_store'
+                        WHEN x.id IS NOT NULL THEN 'number' END AS problem
+            FROM fd_orders o
+            LEFT JOIN customers_customeridentity i
+                   ON i.source = %(source)s AND i.external_id = o.customer_external_id
+            LEFT JOIN staff_store st ON st.code = o.store
+            LEFT JOIN orders_order x ON x.number = o.number
+                   AND (x.source, x.external_id) <> (%(source)s, o.external_id)
+            """,
+            params,
+        )
+        # Within the file, the first order with a number lands and a later one is refused.
+        cursor.execute(
+            """
+            UPDATE fd_accepted a SET problem = 'number'
+            FROM (SELECT first_row, row_number() OVER (PARTITION BY number ORDER BY first_row) AS n
+                  FROM fd_accepted WHERE problem IS NULL) d
+            WHERE a.first_row = d.first_row AND d.n > 1
+            """
+        )
+        quarantined += _quarantine_refused_orders(staged, run, params)
+        cursor.execute("SELECT count(*) FROM fd_accepted WHERE problem IS NULL")
+        accepted = int(cursor.fetchone()[0])
+        created, updated = _upsert_counts(
+            cursor,
+            """
+            INSERT INTO orders_order AS target
+                (source, external_id, number, customer_id, channel, store_id, placed_at,
+                 currency, total)
+            SELECT %(source)s, external_id, number, customer_id, channel, store_id, placed_at,
+                   currency, total
+            FROM fd_accepted WHERE problem IS NULL ORDER BY first_row
+            ON CONFLICT (source, external_id) DO UPDATE SET
+                number = EXCLUDED.number, customer_id = EXCLUDED.customer_id,
+                channel = EXCLUDED.channel, store_id = EXCLUDED.store_id,
+                placed_at = EXCLUDED.placed_at, currency = EXCLUDED.currency,
+                total = EXCLUDED.total
+            WHERE (target.number, target.customer_id, target.channel, target.store_id,
+                   target.placed_at, target.currency, target.total)
+                  IS DISTINCT FROM (EXCLUDED.number, EXCLUDED.customer_id, EXCLUDED.channel,
+                                    EXCLUDED.store_id, EXCLUDED.placed_at, EXCLUDED.currency,
+                                    EXCLUDED.total)
+            RETURNING (xmax = 0) AS inserted
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            CREATE TEMP TABLE fd_stage_lines ON COMMIT DROP AS
+            SELECT o.id AS order_id, l.line_no, v.id AS variant_id, l.sku, l.description,
+                   l.quantity, l.unit_price, l.returned_quantity
+            FROM fd_lines l
+            JOIN fd_accepted a ON a.first_row = l.first_row AND a.problem IS NULL
+            JOIN orders_order o ON o.source = %(source)s AND o.external_id = a.external_id
+            LEFT JOIN catalog_variant v ON v.sku = l.sku
+            """,
+            params,
+        )
+        cursor.execute("ANALYZE fd_stage_lines")
+        cursor.execute(
+            replace_staged_lines_sql(
+                "fd_stage_lines", "SELECT count(DISTINCT order_id) FROM inserted"
+            )
+        )
+        changed_orders = int(cursor.fetchone()[0])
+        cursor.execute(
+            customer_figures_sql(
+                "customer_id IN (SELECT customer_id FROM fd_accepted WHERE problem IS NULL)"
+            )
+        )
+    counts = _counts(created, accepted - created - updated, accepted, changed_orders - created)
+    return _landing(*counts, quarantined)
+
+
+def _raw_orders(
+    header: list[str], condition: str, params: dict[str, Any]
+) -> Iterator[tuple[int, Raw]]:
+    """(first row, the order as the generic path reads it) for orders meeting ``condition``."""
+    from frontline.sync.connectors.file_drop import group_order_lines
+
+    order_id = f"{_column(header, 'order_id')} IN (SELECT raw_id FROM {condition})"
+    rows = _raw_rows(header, order_id, params)
+    for _, group in itertools.groupby(rows, key=lambda row: row[1 + header.index("order_id")]):
+        lines = list(group)
+        dicts = (dict(zip(header, values, strict=True)) for _, *values in lines)
+        yield lines[0][0], next(group_order_lines(dicts))
+
+
+def _map_unclean_orders(staged: StagedFile, run: Run, params: dict[str, Any]) -> int:
+    """Orders SQL could not map: the connector's mapping normalises them or says why not."""
+    connector, header = staged.connector, staged.header
+    quarantined = 0
+    for chunk in _chunks(_raw_orders(header, "fd_orders WHERE NOT clean", params)):
+        orders, lines, failures = [], [], []
+        for first_row, raw in chunk:
+            try:
+                record = connector.map(Entity.ORDERS, raw)
+            except m.MappingError as error:
+                failures.append((raw, str(error)))
+                continue
+            last_row = first_row + len(record["lines"]) - 1
+            orders.append(
+                [first_row, last_row, raw["order_id"], *(record[f] for f in ORDER_FIELDS), True]
+            )
+            lines.extend(
+                [first_row, number, *(line[f] for f in LINE_FIELDS), True]
+                for number, line in enumerate(record["lines"], start=1)
+            )
+        quarantined += _quarantine(connector, Entity.ORDERS, run, failures)
+        first_rows = [first_row for first_row, _ in chunk]
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM fd_orders WHERE first_row = ANY(%s)", [first_rows])
+            cursor.execute("DELETE FROM fd_lines WHERE first_row = ANY(%s)", [first_rows])
+        _copy_rows("fd_orders", ["first_row", "last_row", "raw_id", *ORDER_FIELDS, "clean"], orders)
+        _copy_rows("fd_lines", ["first_row", "line_no", *LINE_FIELDS, "clean"], lines)
+    return quarantined
+
+
+REFUSALS = {
+    "customer": "unknown customer {customer!r} (sync customers first)",
+    "store": "unknown store {store!r}",
+    "needs_store": "an in-store order needs a store",
+    # What PostgreSQL answers the generic path when it inserts a second order with a number.
+    "number": 'refused: duplicate key value violates unique constraint "orders_order_number_key"',
+}
+
+
+def _quarantine_refused_orders(staged: StagedFile, run: Run, params: dict[str, Any]) -> int:
+    """Orders the orders writer refuses, quarantined with its reasons."""
+    quarantined = 0
+    refused = "fd_accepted WHERE problem IS NOT NULL"
+    for chunk in _chunks(_raw_orders(staged.header, refused, params)):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT first_row, problem, customer_external_id, store FROM fd_accepted "
+                "WHERE first_row = ANY(%s)",
+                [[first_row for first_row, _ in chunk]],
+            )
+            problems = {row[0]: row[1:] for row in cursor.fetchall()}
+        failures = []
+        for first_row, raw in chunk:
+            problem, customer, store = problems[first_row]
+            failures.append((raw, REFUSALS[problem].format(customer=customer, store=store)))
+        quarantined += _quarantine(staged.connector, Entity.ORDERS, run, failures)
+    return quarantined
+
+
+LOADERS: dict[str, Callable[[StagedFile, Run], Landing]] = {
+    Entity.CUSTOMERS: land_customers,
+    Entity.ORDERS: land_orders,
+}
