@@ -426,7 +426,9 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
         )
         cursor.execute("SELECT count(*) FROM fd_clean")
         records = int(cursor.fetchone()[0])
-        cursor.execute("ALTER TABLE fd_records ADD COLUMN doubt text, ADD COLUMN candidates jsonb")
+        cursor.execute(
+            "ALTER TABLE fd_records ADD COLUMN doubt text, ADD COLUMN candidates bigint[]"
+        )
         # A number the mapping would hash (long external ids) comes from the matcher's function.
         cursor.execute("SELECT external_id FROM fd_records WHERE own_number IS NULL")
         for (external_id,) in cursor.fetchall():
@@ -570,12 +572,12 @@ def _match_contact_points(cursor: Any, record_source: str) -> None:
         for index, record in enumerate(records):
             candidates, doubt = resolution.uncertain.get(index, (None, None))
             cursor.execute(
-                "UPDATE fd_records SET customer_id = %s, doubt = %s, candidates = %s::jsonb "
+                "UPDATE fd_records SET customer_id = %s, doubt = %s, candidates = %s "
                 "WHERE row_no = %s",
                 [
                     resolution.customer_ids[index],
                     doubt,
-                    None if candidates is None else str(list(candidates)),
+                    None if candidates is None else list(candidates),
                     record["row_no"],
                 ],
             )
