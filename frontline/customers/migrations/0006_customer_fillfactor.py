@@ -21,6 +21,6 @@ def reset_fillfactor(apps, schema_editor) -> None:  # type: ignore[no-untyped-de
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0004_search_indexes")]
+    dependencies = [("customers", "0005_store_scoped_search_indexes")]
 
     operations = [migrations.RunPython(set_fillfactor, reset_fillfactor)]
