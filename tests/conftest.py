@@ -121,6 +121,27 @@ def start_asgi_server(tmp_path: Path, django_db_setup: None) -> Iterator[object]
             process.kill()
 
 
+@pytest.fixture
+def tasks_run() -> Iterator[list[str]]:
+    """Run queued Celery tasks in this process (the real task code, no broker) and list the
+    name of each task that ran, in order."""
+    from celery.signals import task_prerun
+
+    from clienteling.celery import app as celery_app
+
+    names: list[str] = []
+
+    def record(sender: object = None, **_: object) -> None:
+        names.append(getattr(sender, "name", ""))
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    task_prerun.connect(record, weak=False)
+    yield names
+    task_prerun.disconnect(record)
+    celery_app.conf.task_always_eager = previous
+
+
 def chromium_path() -> str | None:
     configured = os.environ.get("CHROMIUM_PATH")
     for candidate in (configured, "/usr/bin/chromium", shutil.which("chromium")):

@@ -76,6 +76,12 @@ class RecommendationSerializer(serializers.Serializer):
     nearby_stores = serializers.ListField(child=serializers.CharField())
 
 
+class ReasonCountSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    count = serializers.IntegerField()
+
+
 class RulePerformanceSerializer(serializers.Serializer):
     rule = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
@@ -86,6 +92,8 @@ class RulePerformanceSerializer(serializers.Serializer):
     converted = serializers.IntegerField()
     acceptance_rate = serializers.FloatField(allow_null=True)
     conversion_rate = serializers.FloatField(allow_null=True)
+    open_now = serializers.IntegerField(help_text="Suggestions waiting for a decision now")
+    top_dismiss_reasons = ReasonCountSerializer(many=True)
 
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Unknown, or not yours to see")
@@ -261,9 +269,10 @@ class RulePerformanceView(APIView):
     def get(self, request: Request) -> Response:
         if not selectors.may_see_performance(request.user):  # type: ignore[arg-type]
             raise PermissionDenied("Only store managers see how the rules perform.")
-        raw_days = request.query_params.get("days", "30")
-        if not raw_days.isdigit() or not 1 <= int(raw_days) <= 365:
-            raise ApiValidationError({"days": ["A whole number from 1 to 365."]})
-        since = timezone.now() - timedelta(days=int(raw_days))
+        try:
+            days = selectors.performance_period_days(request.query_params.get("days"))
+        except ValueError as error:
+            raise ApiValidationError({"days": [str(error)]}) from None
+        since = timezone.now() - timedelta(days=days)
         rows = selectors.rule_performance(user=request.user, since=since)  # type: ignore[arg-type]
         return Response(RulePerformanceSerializer(rows, many=True).data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -88,12 +89,13 @@ def consented_channels(chunk: Chunk, customer_ids: set[int]) -> dict[tuple[int, 
 def merged_away(chunk: Chunk) -> set[int]:
     """The chunk's customers merged into another record: their actions belong to the survivor.
 
-    Queried by range (merged records are few), never with an IN list of every candidate.
+    Queried by the chunk's range (merged records are few), never with an IN list of every
+    candidate.
     """
     return set(
-        Customer.objects.filter(
-            id__gte=chunk.first_id, id__lte=chunk.last_id, merged_into__isnull=False
-        ).values_list("id", flat=True)
+        Customer.objects.filter(**chunk.within("id"), merged_into__isnull=False).values_list(
+            "id", flat=True
+        )
     )
 
 
@@ -180,3 +182,26 @@ def recompute_range(
     context = BatchContext(now=now, config=config or ActionSettings.load())
     chunk = Chunk(first_id=first_id, last_id=last_id, context=context)
     return replace_chunk_suggestions(chunk, suggestions_for_chunk(chunk))
+
+
+# An event refresh names its customers in an IN list: this many per chunk keeps each query's
+# list short while a page of synced orders still costs a handful of chunks, not one per customer.
+REFRESH_CHUNK_IDS = 1000
+
+
+def recompute_customers(
+    *, customer_ids: Iterable[int], now: datetime, config: ActionSettings | None = None
+) -> int:
+    """Recompute exactly these customers (scattered ids), set-based, chunk by chunk.
+
+    Each chunk commits on its own: a worker that dies part-way leaves earlier chunks done, and
+    the redelivered task recomputes them harmlessly (the result is the same).
+    """
+    context = BatchContext(now=now, config=config or ActionSettings.load())
+    ordered = sorted(set(customer_ids))
+    written = 0
+    for start in range(0, len(ordered), REFRESH_CHUNK_IDS):
+        ids = ordered[start : start + REFRESH_CHUNK_IDS]
+        chunk = Chunk(first_id=ids[0], last_id=ids[-1], context=context, only_ids=frozenset(ids))
+        written += replace_chunk_suggestions(chunk, suggestions_for_chunk(chunk))
+    return written

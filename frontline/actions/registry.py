@@ -15,11 +15,14 @@ on some channel for that purpose, and the panel holds it back during quiet hours
 The inventory rules (``back_in_stock``, ``hold_expiring``) are in ``rules.py``; the catalog's
 events refresh a customer's actions when a hold or a watched size changes.
 
-Rules planned once their domain lands on main (each one more subclass in ``rules.py``):
+Rules planned, inactive until the data they need exists (each one more subclass in
+``rules.py`` then). They are not in the registry, so the engine never computes them and no
+panel shows them; the managers' performance page lists them as "not active yet".
 
 - ``appointment_prepare``: an appointment with the customer within the next 48 hours, to prepare
-  a selection. Needs the appointments model (customer, store, starts_at, status); no contact
-  purpose (it is preparation, not outreach).
+  a selection. Frontline has no appointments yet (the appointments domain was not built), so
+  the rule waits for an appointments source: a model or a synced feed with customer, store,
+  starts_at and status. No contact purpose (it is preparation, not outreach).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from frontline.customers.models import Customer
 OFFERED_VARIANT_KEY = "variant_id"
 
 PLANNED_RULES: dict[str, str] = {
-    "appointment_prepare": "upcoming appointment to prepare (appointments branch)",
+    "appointment_prepare": "Upcoming appointment to prepare (needs an appointments source)",
 }
 
 Facts = dict[str, Any]
@@ -69,11 +72,17 @@ class BatchContext:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A range of customer ids, both ends included."""
+    """A range of customer ids, both ends included; optionally only some ids of the range.
+
+    The nightly batch walks whole ranges. A refresh after events (a page of synced orders) names
+    scattered customers: ``only_ids`` then narrows every query to them, while the range bounds
+    still let the planner use the customer-id indexes.
+    """
 
     first_id: int
     last_id: int
     context: BatchContext
+    only_ids: frozenset[int] | None = None
 
     @property
     def now(self) -> datetime:
@@ -89,13 +98,18 @@ class Chunk:
 
     def customers(self) -> QuerySet[Customer]:
         """The chunk's customers that are not merged away."""
-        return Customer.objects.filter(
-            id__gte=self.first_id, id__lte=self.last_id, merged_into__isnull=True
-        )
+        return Customer.objects.filter(**self.within("id"), merged_into__isnull=True)
 
-    def by_customer(self, prefix: str = "customer") -> dict[str, int]:
+    def by_customer(self, prefix: str = "customer") -> dict[str, Any]:
         """Filter keywords restricting a related table to the chunk's customers."""
-        return {f"{prefix}_id__gte": self.first_id, f"{prefix}_id__lte": self.last_id}
+        return self.within(f"{prefix}_id")
+
+    def within(self, column: str) -> dict[str, Any]:
+        """Filter keywords restricting ``column`` (a customer id) to the chunk."""
+        filters: dict[str, Any] = {f"{column}__gte": self.first_id, f"{column}__lte": self.last_id}
+        if self.only_ids is not None:
+            filters[f"{column}__in"] = sorted(self.only_ids)
+        return filters
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,14 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from frontline.actions.conf import ActionSettings
-from frontline.actions.models import ActionOutcome, ActionSuggestion, OutcomeKind
+from frontline.actions.models import ActionOutcome, ActionSuggestion, DismissReason, OutcomeKind
 from frontline.actions.registry import OFFERED_VARIANT_KEY, registry
 from frontline.catalog.models import StockLevel
 from frontline.customers.models import Customer
 from frontline.customers.selectors import customers_visible_to
 from frontline.orders.models import Order
 from frontline.staff.models import StaffRole, User
-from frontline.staff.selectors import stores_for
+from frontline.staff.selectors import is_manager, stores_for
 
 
 def customer_visible_to(*, user: User, customer_id: int) -> Customer:
@@ -113,6 +113,28 @@ def actions_for_customer(
 
 # --- Managers: which rules work -------------------------------------------------------------
 
+PERIOD_DAYS = (7, 30, 90, 365)
+DEFAULT_PERIOD_DAYS = 30
+TOP_DISMISS_REASONS = 3
+
+
+def performance_period_days(raw: str | None) -> int:
+    """The look-back period in days from a query parameter; ``ValueError`` when it is not 1-365.
+
+    Shared by the page and the API so that both accept and refuse the same values.
+    """
+    raw = raw or str(DEFAULT_PERIOD_DAYS)
+    if not raw.isdigit() or not 1 <= int(raw) <= 365:
+        raise ValueError("A whole number of days from 1 to 365.")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    reason: str
+    label: str
+    count: int
+
 
 @dataclass(frozen=True)
 class RulePerformance:
@@ -123,6 +145,9 @@ class RulePerformance:
     snoozed: int
     dismissed: int
     converted: int
+    # Suggestions on customers' panels now, waiting for a decision (not bound to the period).
+    open_now: int = 0
+    top_dismiss_reasons: tuple[ReasonCount, ...] = ()
 
     @property
     def acceptance_rate(self) -> float | None:
@@ -134,7 +159,32 @@ class RulePerformance:
 
 
 def may_see_performance(user: User) -> bool:
-    return user.is_superuser or user.assignments.filter(role=StaffRole.MANAGER).exists()
+    return is_manager(user)
+
+
+def _managed(user: User, queryset: QuerySet, store_path: str) -> QuerySet:
+    """Rows of the stores the user manages; a superuser's view is brand-wide."""
+    if user.is_superuser:
+        return queryset
+    managed = stores_for(user).filter(assignments__user=user, assignments__role=StaffRole.MANAGER)
+    return queryset.filter(**{f"{store_path}__in": managed})
+
+
+def _top_dismiss_reasons(outcomes: QuerySet[ActionOutcome]) -> dict[str, tuple[ReasonCount, ...]]:
+    counts: dict[str, list[ReasonCount]] = {}
+    labels = dict(DismissReason.choices)
+    rows = (
+        outcomes.filter(kind=OutcomeKind.DISMISSED)
+        .values("rule", "dismiss_reason")
+        .annotate(times=Count("id"))
+        .order_by("rule", "-times", "dismiss_reason")
+    )
+    for row in rows:
+        reason = row["dismiss_reason"]
+        counts.setdefault(row["rule"], []).append(
+            ReasonCount(reason, labels.get(reason, reason), row["times"])
+        )
+    return {rule: tuple(reasons[:TOP_DISMISS_REASONS]) for rule, reasons in counts.items()}
 
 
 def rule_performance(
@@ -144,14 +194,10 @@ def rule_performance(
 
     Acceptance rate = accepted / all outcomes (accepted, snoozed, dismissed). Conversion rate =
     accepted suggestions followed by a purchase by that customer within the conversion window
-    / accepted suggestions.
+    / accepted suggestions. A rule appears when it has outcomes in the period or suggestions
+    open now; the caller checks ``may_see_performance`` first.
     """
     config = ActionSettings.load()
-    managed_stores = (
-        stores_for(user)
-        if user.is_superuser
-        else stores_for(user).filter(assignments__user=user, assignments__role=StaffRole.MANAGER)
-    )
     window_end = ExpressionWrapper(
         OuterRef("decided_at") + timedelta(days=config.conversion_window_days),
         output_field=DateTimeField(),
@@ -161,11 +207,12 @@ def rule_performance(
         placed_at__gt=OuterRef("decided_at"),
         placed_at__lte=window_end,
     )
-    outcomes = ActionOutcome.objects.filter(store__in=managed_stores, decided_at__gte=since)
+    outcomes = _managed(user, ActionOutcome.objects.filter(decided_at__gte=since), "store")
     if until:
         outcomes = outcomes.filter(decided_at__lt=until)
-    rows = (
-        outcomes.annotate(purchased=Exists(purchase_after))
+    rows = {
+        row["rule"]: row
+        for row in outcomes.annotate(purchased=Exists(purchase_after))
         .values("rule")
         .annotate(
             total=Count("id"),
@@ -175,19 +222,30 @@ def rule_performance(
             converted=Count("id", filter=Q(kind=OutcomeKind.ACCEPTED, purchased=True)),
         )
         .order_by("rule")
+    }
+    open_now = dict(
+        _managed(user, ActionSuggestion.objects.all(), "customer__preferred_store")
+        .values("rule")
+        .annotate(open_count=Count("id"))
+        .values_list("rule", "open_count")
+        .order_by("rule")
     )
+    reasons = _top_dismiss_reasons(outcomes)
     result = []
-    for row in rows:
-        rule = registry.get(row["rule"])
+    for name in sorted(rows.keys() | open_now.keys()):
+        row = rows.get(name, {})
+        rule = registry.get(name)
         result.append(
             RulePerformance(
-                rule=row["rule"],
-                label=rule.label if rule else row["rule"],
-                outcomes=row["total"],
-                accepted=row["accepted"],
-                snoozed=row["snoozed"],
-                dismissed=row["dismissed"],
-                converted=row["converted"],
+                rule=name,
+                label=rule.label if rule else name,
+                outcomes=row.get("total", 0),
+                accepted=row.get("accepted", 0),
+                snoozed=row.get("snoozed", 0),
+                dismissed=row.get("dismissed", 0),
+                converted=row.get("converted", 0),
+                open_now=open_now.get(name, 0),
+                top_dismiss_reasons=reasons.get(name, ()),
             )
         )
     return result

@@ -7,13 +7,15 @@ a stock change for a product they want, a new interaction) with::
     actions_refresh_for_customer_on_commit(customer_id=order.customer_id)
 
 inside their own transaction: the refresh task is queued only once that transaction commits.
+Events about many customers at once (a page of synced orders) call
+``actions_refresh_for_customers_on_commit(customer_ids=...)``: one task for the whole set.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -165,6 +167,28 @@ def actions_refresh_for_customer_on_commit(*, customer_id: int) -> None:
     # robust: a broker that is down must not turn the caller's committed change (a hold, a
     # sale) into an error; the nightly batch computes the customer's actions anyway.
     transaction.on_commit(lambda: refresh_actions_for_customer_task.delay(customer_id), robust=True)
+
+
+def actions_refresh_for_customers(
+    *, customer_ids: Iterable[int], now: datetime | None = None
+) -> int:
+    """Recompute a set of customers' suggestions now, set-based; returns how many they have."""
+    return engine.recompute_customers(customer_ids=customer_ids, now=now or timezone.now())
+
+
+def actions_refresh_for_customers_on_commit(*, customer_ids: Iterable[int]) -> None:
+    """Queue one refresh of all these customers once the caller's transaction commits.
+
+    One task for the set, however large: a page of 5,000 synced orders must not become 5,000
+    tasks. The task works through the ids in chunks.
+    """
+    from frontline.actions.tasks import refresh_actions_for_customers_task
+
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    # Robust, as above: the landed records stay landed when the broker is down.
+    transaction.on_commit(lambda: refresh_actions_for_customers_task.delay(ids), robust=True)
 
 
 def actions_refresh_after_back_in_stock(*, watch: BackInStockWatch, stock: StockLevel) -> None:

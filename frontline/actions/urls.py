@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:suggestion_id>/accept/", views.suggestion_accept, name="accept"),
     path("<int:suggestion_id>/snooze/", views.suggestion_snooze, name="snooze"),
     path("<int:suggestion_id>/dismiss/", views.suggestion_dismiss, name="dismiss"),
+    path("performance/", views.rule_performance_page, name="performance"),
 ]
 
 # Mounted under /api/actions/ by clienteling/urls.py, namespace "api:actions".

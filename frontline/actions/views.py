@@ -4,23 +4,30 @@ The panels are self-contained fragments: the customer profile pulls them in with
 (``hx-get`` on the panel URL) or links to the full page that shows both without JavaScript.
 The outcome buttons are plain forms that htmx enhances: without JavaScript they post and
 redirect back; with htmx the panel swaps in place.
+
+Managers also get a page of how each rule performs in their stores (the API's figures).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from frontline.actions import selectors, services
+from frontline.actions.conf import ActionSettings
 from frontline.actions.forms import SNOOZE_CHOICES, AcceptForm, DismissForm, SnoozeForm
 from frontline.actions.models import ActionSuggestion, DismissReason
+from frontline.actions.registry import PLANNED_RULES
 from frontline.customers.models import Customer
 from frontline.recommendations.selectors import recommendations_for_customer
 
@@ -179,3 +186,28 @@ def suggestion_dismiss(request: HttpRequest, suggestion_id: int) -> HttpResponse
     except ActionSuggestion.DoesNotExist:
         raise Http404("This suggestion was already handled.") from None
     return _respond(request, customer_id, done="Dismissed; it will not come back soon.")
+
+
+@login_required
+@require_GET
+def rule_performance_page(request: HttpRequest) -> HttpResponse:
+    """Per rule: open, decided (accepted, snoozed, dismissed and why), acceptance, conversion."""
+    if not selectors.may_see_performance(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied("Only store managers see how the rules perform.")
+    try:
+        days = selectors.performance_period_days(request.GET.get("days"))
+    except ValueError:
+        days = selectors.DEFAULT_PERIOD_DAYS
+    rows = selectors.rule_performance(
+        user=request.user,  # type: ignore[arg-type]
+        since=timezone.now() - timedelta(days=days),
+    )
+    context = {
+        "rows": rows,
+        "days": days,
+        "period_choices": sorted({*selectors.PERIOD_DAYS, days}),
+        "any_decisions": any(row.outcomes for row in rows),
+        "planned_rules": PLANNED_RULES,
+        "conversion_window_days": ActionSettings.load().conversion_window_days,
+    }
+    return render(request, "actions/performance.html", context)

@@ -1,8 +1,18 @@
-"""The app's main navigation. Each domain adds its entry here when it has a page to show."""
+"""The app's main navigation. Each domain adds its entry here when it has a page to show.
+
+An entry says who sees it: everyone signed in, or managers only (store managers and
+superusers). Hiding an entry is a courtesy; the page itself still refuses whoever may not see it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+from frontline.staff.models import User
+from frontline.staff.selectors import is_manager
+
+Audience = Literal["everyone", "managers"]
 
 
 @dataclass(frozen=True)
@@ -12,6 +22,7 @@ class NavItem:
     icon: str
     # A template rendered inside the entry (e.g. a count), for domains that have one.
     badge_template: str = ""
+    audience: Audience = "everyone"
 
 
 MAIN_NAVIGATION: list[NavItem] = [
@@ -19,4 +30,13 @@ MAIN_NAVIGATION: list[NavItem] = [
     NavItem("Stock", "catalog:lookup", "box"),
     NavItem("Holds", "catalog:holds", "bookmark"),
     NavItem("Notifications", "notifications:centre", "bell", "notifications/badge.html"),
+    NavItem("Rule performance", "actions:performance", "chart", audience="managers"),
 ]
+
+
+def navigation_for(user: User) -> list[NavItem]:
+    """The entries this staff member sees, in order."""
+    if not user.is_authenticated:
+        return []
+    manager = is_manager(user)
+    return [item for item in MAIN_NAVIGATION if item.audience == "everyone" or manager]

@@ -1,5 +1,15 @@
-from django.contrib import admin
+from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from frontline.actions.services import (
+    actions_refresh_for_customer_on_commit,
+    actions_refresh_for_customers_on_commit,
+)
 from frontline.customers.models import (
     Consent,
     Customer,
@@ -51,3 +61,19 @@ class InteractionAdmin(admin.ModelAdmin):
     list_filter = ["channel", "kind", "sentiment", "source"]
     raw_id_fields = ["customer", "staff", "store"]
     show_full_result_count = False
+
+    # A complaint logged, corrected or removed in the back office shows on the customer's
+    # recommended actions without waiting for the nightly batch.
+
+    def save_model(self, request: HttpRequest, obj: Interaction, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        actions_refresh_for_customer_on_commit(customer_id=obj.customer_id)
+
+    def delete_model(self, request: HttpRequest, obj: Interaction) -> None:
+        super().delete_model(request, obj)
+        actions_refresh_for_customer_on_commit(customer_id=obj.customer_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Interaction]) -> None:
+        customer_ids = set(queryset.values_list("customer_id", flat=True))
+        super().delete_queryset(request, queryset)
+        actions_refresh_for_customers_on_commit(customer_ids=customer_ids)

@@ -37,7 +37,8 @@ from frontline.customers.models import (
 from frontline.customers.search import MAX_QUERY_LENGTH
 from frontline.privacy.models import AccessAction
 from frontline.privacy.services import personal_data_access_record
-from frontline.staff.models import User
+from frontline.staff.models import Store, User
+from frontline.staff.selectors import primary_store_for, stores_for
 
 # --- Serializers ---------------------------------------------------------------------------
 
@@ -188,6 +189,30 @@ class ProfileSerializer(serializers.Serializer):
     sentiment_trend = TrendMonthSerializer(many=True, source="trend")
 
 
+class CustomerCreateSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    store = serializers.IntegerField(
+        required=False, help_text="One of your stores; your primary store when left out"
+    )
+
+    def validate_store(self, value: int) -> Store:
+        store = stores_for(self.context["staff"]).filter(pk=value).first()
+        if store is None:
+            raise serializers.ValidationError("Not one of your stores.")
+        return store
+
+    def validate(self, attrs: dict) -> dict:
+        if "store" not in attrs:
+            attrs["store"] = primary_store_for(self.context["staff"])
+            if attrs["store"] is None:
+                raise serializers.ValidationError({"store": "You work in no store."})
+        return attrs
+
+
 # At least one character that is neither a space nor NUL: what the note service accepts,
 # stated in the schema (as a pattern) so that clients know it before they send.
 NOTE_HAS_TEXT = RegexValidator(r"[^\s\x00]", message="A note cannot be empty.")
@@ -250,6 +275,65 @@ def _as_api_error(error: ValidationError) -> ApiValidationError:
     )
 
 
+# --- The profile document ------------------------------------------------------------------
+# The profile endpoint is the hottest in the app, so it shapes plain rows itself rather than
+# running a serializer per row; ProfileSerializer still documents it, and the schemathesis
+# run checks every answer against that schema.
+
+MONEY_FIELDS = frozenset({"total", "returned_value"})
+
+
+def _profile_payload(profile: selectors.ProfileRows) -> dict:
+    sections = {name: [_shaped(row) for row in rows] for name, rows in profile.sections.items()}
+    return {
+        "customer": CustomerDetailSerializer(profile.customer).data,
+        "consents": [
+            {
+                "channel": cell.channel,
+                "purpose": cell.purpose,
+                "granted": cell.granted,
+                "recorded_at": cell.recorded_at,
+            }
+            for cell in profile.consents
+        ],
+        "sizes": sections["sizes"],
+        "preferences": sections["preferences"],
+        "identities": sections["identities"],
+        "orders": sections["orders"],
+        "wishlist": sections["wishlist"],
+        "notes": sections["notes"],
+        "timeline": {"results": sections["timeline"], "next_cursor": profile.timeline_next_cursor},
+        "sentiment_trend": TrendMonthSerializer(profile.trend, many=True).data,
+    }
+
+
+def _shaped(row: dict) -> dict:
+    """A values() row as the API shows it: ``store__name`` as ``store.name``, money as text."""
+    shaped: dict = {}
+    related: dict[str, dict] = {}
+    for key, value in row.items():
+        relation, _, attribute = key.partition("__")
+        if attribute:
+            related.setdefault(relation, {})[attribute] = value
+        elif key in MONEY_FIELDS and value is not None:
+            shaped[key] = f"{value:.2f}"
+        else:
+            shaped[key] = value
+    for relation, values in related.items():
+        shaped[relation] = _reference(values)
+    return shaped
+
+
+def _reference(values: dict) -> dict | None:
+    """A related store or staff member as StoreRefSerializer / StaffRefSerializer show it."""
+    if values["id"] is None:
+        return None
+    if "username" not in values:
+        return values
+    full_name = f"{values['first_name']} {values['last_name']}".strip()
+    return {"id": values["id"], "username": values["username"], "name": full_name}
+
+
 # --- Views ---------------------------------------------------------------------------------
 
 
@@ -275,6 +359,22 @@ class CustomerSearchApi(APIView):
         )
         return Response(SearchResponseSerializer(outcome).data)
 
+    @extend_schema(
+        operation_id="customers_create",
+        summary="Sign a new customer up (probable duplicates are then queued for review)",
+        request=CustomerCreateSerializer,
+        responses={201: CustomerSummarySerializer, 400: VALIDATION_ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        staff = _staff(request)
+        data = CustomerCreateSerializer(data=request.data, context={"staff": staff})
+        data.is_valid(raise_exception=True)
+        try:
+            customer = services.customer_create(by=staff, **data.validated_data)
+        except ValidationError as error:
+            raise _as_api_error(error) from None
+        return Response(CustomerSummarySerializer(customer).data, status=status.HTTP_201_CREATED)
+
 
 class CustomerProfileApi(APIView):
     @extend_schema(
@@ -284,7 +384,7 @@ class CustomerProfileApi(APIView):
         responses={200: ProfileSerializer, 404: NOT_FOUND},
     )
     def get(self, request: Request, customer_id: str) -> Response:
-        profile = selectors.customer_profile(
+        profile = selectors.customer_profile_rows(
             user=_staff(request), customer_id=_identifier(customer_id)
         )
         personal_data_access_record(
@@ -292,7 +392,7 @@ class CustomerProfileApi(APIView):
             customer_id=profile.customer.pk,
             action=AccessAction.PROFILE_READ_API,
         )
-        return Response(ProfileSerializer(profile).data)
+        return Response(_profile_payload(profile))
 
 
 class CustomerTimelineApi(APIView):

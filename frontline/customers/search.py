@@ -1,30 +1,40 @@
 """Customer search: one box for names, e-mails, phones in any format, numbers and external ids.
 
-Results come in tiers, each one small indexed query with a LIMIT:
+Results come in tiers; each tier is a few small "probes", each one indexed query with a LIMIT
+that walks its index in the order it returns rows, so that a common prefix ("smi" among a
+million customers) costs as little as a rare one:
 
 1. exact: customer number, external id of any source, whole e-mail, whole phone number;
-2. prefix: a word of the name starts with the text, the e-mail starts with it, or the phone
-   ends with the digits typed;
-3. similar (PostgreSQL only), when nothing matched as typed: names within trigram
-   word-similarity of the text, for typos.
+2. prefix: the last name or the first name starts with the text ("lovel", "ada"), a first
+   name followed by the start of a last name ("ada lov", or "lovelace ada"), the e-mail starts
+   with it, or the phone ends with the digits typed;
+3. similar (PostgreSQL only), when nothing matched as typed: a name with one word exact and the
+   other within a small edit distance ("ada lovleace"), else names within trigram
+   word-similarity of the text.
 
-On PostgreSQL the indexes of migration 0004 serve every tier (trigram GIN on ``search_name``,
-``text_pattern_ops`` on e-mail and on the reversed phone). SQLite, used in development, runs
-the same tiers as plain scans and has no typo tier.
+On PostgreSQL, migration 0005 gives each name and e-mail probe an index that starts with the
+store (the scope every associate searches in) and compares in the "C" collation, so that a
+prefix is an index range already in the order shown; edit distances are computed inside that
+index (fuzzystrmatch). Migration 0004's trigram, e-mail and reversed-phone indexes serve
+superusers, phone fragments and the trigram fallback. SQLite, used in development, runs the
+same probes as plain scans and has no typo tier.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Lower, Reverse
+from django.db.models import F, Func, IntegerField, Q, QuerySet, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Collate, Lower, Reverse
+from django.db.models.lookups import Exact, StartsWith
 
 from frontline.customers.models import Customer, CustomerIdentity
 from frontline.customers.normalize import normalize_phone, phone_digits
@@ -81,16 +91,11 @@ def search_customers(base: QuerySet[Customer], raw_query: str, *, limit: int = 2
         return SearchOutcome(query="", hint=hint)
     base = base.select_related("preferred_store").only(*RESULT_FIELDS)
     found: dict[int, Customer] = {}
-    for tier in (_exact, _prefix):
-        if len(found) >= limit:
-            break
-        for customer in tier(base.exclude(pk__in=list(found)), query)[: limit - len(found)]:
-            found.setdefault(customer.pk, customer)
+    _collect(found, [*_exact(base, query), *_prefix(base, query)], limit)
     if not found and _wants_typo_tolerance(query):
-        # Typo tolerance is the fallback: when the text matches nobody as typed. It is the
-        # costliest tier, and a near-miss ranked under real matches would only be noise.
-        for customer in _similar(base, query)[:limit]:
-            found.setdefault(customer.pk, customer)
+        # Typo tolerance is the fallback: when the text matches nobody as typed. A near-miss
+        # ranked under real matches would only be noise.
+        _collect(found, _similar(base, query), limit, stop_at_first_hit=True)
     if hint:
         pass
     elif _is_short_name(query):
@@ -100,7 +105,26 @@ def search_customers(base: QuerySet[Customer], raw_query: str, *, limit: int = 2
         )
     elif not found:
         hint = "No customer matches. Try the e-mail, the phone number or the customer number."
-    return SearchOutcome(query=query, customers=list(found.values())[:limit], hint=hint)
+    return SearchOutcome(query=query, customers=list(found.values()), hint=hint)
+
+
+def _collect(
+    found: dict[int, Customer],
+    probes: list[QuerySet[Customer]] | Iterator[QuerySet[Customer]],
+    limit: int,
+    *,
+    stop_at_first_hit: bool = False,
+) -> None:
+    """Run the probes in order, each for the places still free, until ``limit`` are found."""
+    for probe in probes:
+        if len(found) >= limit:
+            return
+        if found:
+            probe = probe.exclude(pk__in=list(found))
+        for customer in probe[: limit - len(found)]:
+            found.setdefault(customer.pk, customer)
+        if found and stop_at_first_hit:
+            return
 
 
 def _is_short_name(query: str) -> bool:
@@ -119,7 +143,7 @@ def _is_name_like(query: str) -> bool:
     return "@" not in query and not _PHONE_LIKE.match(query)
 
 
-def _exact(base: QuerySet[Customer], query: str) -> QuerySet[Customer]:
+def _exact(base: QuerySet[Customer], query: str) -> list[QuerySet[Customer]]:
     condition = Q(number__in={query, query.upper()})
     if "@" in query:
         condition |= Q(email=query.lower())
@@ -136,39 +160,119 @@ def _exact(base: QuerySet[Customer], query: str) -> QuerySet[Customer]:
         )
         if identity_owners:
             condition |= Q(pk__in=identity_owners)
-    return base.filter(condition).order_by("last_name", "first_name", "pk")
+    return [base.filter(condition).order_by("last_name", "first_name", "pk")]
 
 
-def _prefix(base: QuerySet[Customer], query: str) -> QuerySet[Customer]:
+def _prefix(base: QuerySet[Customer], query: str) -> list[QuerySet[Customer]]:
     text = query.lower()
-    condition = Q()
+    probes = []
     if _is_name_like(query):
-        # The whole name starts with it ("ada lov"), or one of its words does ("lovel").
-        condition |= Q(search_name__startswith=text)
-        if len(text) >= MIN_NAME_LENGTH:
-            condition |= Q(search_name__contains=f" {text}")
+        probes += _name_prefix_probes(base, text)
     if " " not in text and len(text) >= MIN_NAME_LENGTH and not _PHONE_LIKE.match(text):
-        condition |= Q(email_lower__startswith=text)
+        email = _index_key("email")
+        probes.append(base.filter(StartsWith(email, text)).order_by(email, "pk"))
     digits = _significant_digits(query)
     if len(digits) >= MIN_PHONE_DIGITS and _PHONE_LIKE.match(query):
-        condition |= Q(phone_reversed__startswith=digits[::-1])
-    if not condition:
-        return base.none()
-    return (
-        base.alias(email_lower=Lower("email"), phone_reversed=Reverse("phone"))
-        .filter(condition)
-        .order_by("search_name", "pk")
-    )
+        # Few numbers end with the same four or more digits: no index order is needed.
+        probes.append(
+            base.alias(phone_reversed=Reverse("phone"))
+            .filter(phone_reversed__startswith=digits[::-1])
+            .order_by("search_name", "pk")
+        )
+    return probes
 
 
-def _similar(base: QuerySet[Customer], query: str) -> QuerySet[Customer]:
-    _set_word_similarity_threshold()
+MAX_NAME_WORDS = 4
+# Near misses worth showing: the few closest, never a long list of guesses.
+SIMILAR_LIMIT = 20
+
+
+def _name_prefix_probes(base: QuerySet[Customer], text: str) -> list[QuerySet[Customer]]:
+    """Names that start with ``text``: last-name matches first, then first names.
+
+    With several words, each way of cutting them into a whole first name and the start of a
+    last name is tried, both ways round ("ada lov", "lovelace ada"), then the whole text as
+    the start of a compound first or last name ("mary ann", "van der").
+    """
+    first, last = _index_key("first_name"), _index_key("last_name")
+    by_last = (last, first, "pk")
+    by_first = (first, last, "pk")
+    if len(text) < MIN_NAME_LENGTH:
+        # One or two letters: only first names, as a list of everyone would be noise.
+        return [base.filter(StartsWith(first, text)).order_by(*by_first)]
+    probes = []
+    words = text.split(" ")
+    if 1 < len(words) <= MAX_NAME_WORDS:
+        for cut in range(1, len(words)):
+            head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+            probes.append(
+                base.filter(Exact(first, head), StartsWith(last, tail)).order_by(*by_last)
+            )
+            probes.append(
+                base.filter(Exact(last, head), StartsWith(first, tail)).order_by(*by_first)
+            )
+    probes.append(base.filter(StartsWith(last, text)).order_by(*by_last))
+    probes.append(base.filter(StartsWith(first, text)).order_by(*by_first))
+    return probes
+
+
+def _similar(base: QuerySet[Customer], query: str) -> Iterator[QuerySet[Customer]]:
+    """Near misses: one word of the name exact and the other a small edit away, then trigrams."""
     text = query.lower()
-    return (
+    words = text.split(" ")
+    if len(words) == 2:
+        first, last = _index_key("first_name"), _index_key("last_name")
+        for exact, fuzzy, typed_exact, typed_fuzzy in (
+            (first, last, words[0], words[1]),
+            (last, first, words[1], words[0]),
+        ):
+            distance = _edit_distance(fuzzy, typed_fuzzy)
+            # The ids first, from the index alone (it holds both names), then the rows: the
+            # distance is checked for every namesake in the store, the table visited for 20.
+            nearest = (
+                base.filter(Exact(exact, typed_exact))
+                .alias(distance=distance)
+                .filter(distance__lte=_allowed_edits(typed_fuzzy))
+                .order_by("distance", "pk")
+                .values("pk")
+            )
+            yield (
+                base.filter(pk__in=nearest[:SIMILAR_LIMIT])
+                .alias(distance=distance)
+                .order_by("distance", "pk")
+            )
+    _set_word_similarity_threshold()
+    yield (
         base.filter(TrigramWordSimilar(F("search_name"), Value(text)))
         .alias(similarity=TrigramWordSimilarity(Value(text), "search_name"))  # type: ignore[arg-type]
         .order_by("-similarity", "pk")
     )
+
+
+def _allowed_edits(word: str) -> int:
+    # Swapping two letters is two edits; in a word of three letters that is most of it.
+    return 1 if len(word) <= 3 else 2
+
+
+def _edit_distance(expression: Combinable, typed: str) -> Func:
+    """Levenshtein distance, computed no further than the allowed edits (fuzzystrmatch)."""
+    return Func(
+        expression,
+        Value(typed),
+        Value(_allowed_edits(typed)),
+        function="levenshtein_less_equal",
+        output_field=IntegerField(),
+    )
+
+
+def _index_key(field_name: str) -> Combinable:
+    """The lower-cased field as the search indexes hold it: in the "C" collation on PostgreSQL.
+
+    Byte order is what makes a prefix an index range under any database collation, and the
+    expression must be exactly the indexed one for PostgreSQL to use the index.
+    """
+    lowered = Lower(field_name)
+    return Collate(lowered, "C") if _supports_trigrams() else lowered
 
 
 def _set_word_similarity_threshold() -> None:

@@ -6,6 +6,7 @@ views and API views fetch the customer through ``customers_visible_to`` first.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import date
 
@@ -14,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.customers import matching, merging
 from frontline.customers.models import (
     CandidateStatus,
@@ -29,15 +31,84 @@ from frontline.customers.models import (
     WishlistItem,
     WishlistSource,
 )
+from frontline.customers.normalize import normalize_email, normalize_phone
 from frontline.privacy.models import AccessAction
 from frontline.privacy.services import personal_data_access_record
-from frontline.staff.models import StaffRole, StoreAssignment, User
+from frontline.staff.models import StaffRole, Store, StoreAssignment, User
 
 NOTE_MAX_LENGTH = 4000
 
 
 class MergeRefused(Exception):
     """A merge or an undo that must not happen; the message says why, for the manager."""
+
+
+# --- New customers signed up in the store --------------------------------------------------
+
+
+def customer_create(
+    *,
+    by: User,
+    store: Store,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    phone: str = "",
+    postcode: str = "",
+) -> Customer:
+    """A customer signed up by hand, in ``store``, with the associate who did it as theirs.
+
+    Contact points are normalised as the matcher compares them (a phone without an
+    international prefix is read in the store's country). Raises ValidationError naming each
+    field at fault; nothing is saved then. Once the customer is saved, probable duplicates
+    (the same person known from the web shop, say) are looked for and queued for review.
+    """
+    fields = _new_customer_fields(
+        store=store, first_name=first_name, last_name=last_name, email=email, phone=phone
+    )
+    with transaction.atomic():
+        customer = Customer.objects.create(
+            **fields,
+            postcode=postcode.strip().upper(),
+            country=store.country,
+            preferred_store=store,
+            preferred_associate=by,
+            # A unique stand-in until the id, which the brand-facing number is made from, exists.
+            number=uuid.uuid4().hex[:20],
+        )
+        customer.number = f"{HAND_NUMBER_PREFIX}{customer.pk:08d}"
+        customer.save(update_fields=["number"])
+        personal_data_access_record(
+            staff_id=by.pk, customer_id=customer.pk, action=AccessAction.PROFILE_CREATED
+        )
+    # Imported here: the tasks module imports this one.
+    from frontline.customers.tasks import detect_duplicates_task
+
+    transaction.on_commit(lambda: detect_duplicates_task.delay(customer.pk), robust=True)
+    return customer
+
+
+HAND_NUMBER_PREFIX = "FL"
+
+
+def _new_customer_fields(
+    *, store: Store, first_name: str, last_name: str, email: str, phone: str
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name and not last_name:
+        errors["last_name"] = "Give a first name or a last name."
+    try:
+        email = normalize_email(email)
+    except ValidationError:
+        errors["email"] = "Enter an e-mail address like name@example.com, or leave it empty."
+    try:
+        phone = normalize_phone(phone, store.country)
+    except ValidationError:
+        errors["phone"] = "Enter a phone number with its area code, or leave it empty."
+    if errors:
+        raise ValidationError(errors)
+    return {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
 
 
 # --- Profile edits -------------------------------------------------------------------------
@@ -51,6 +122,10 @@ def _record_edit(*, customer: Customer, field: str, old: object, new: object, by
         new_value="" if new is None else str(new)[:200],
         edited_by=by,
     )
+    # Sizes, favourite brands and dates feed the recommended actions (a birthday soon, a new
+    # arrival in their size): show the change without waiting for the nightly batch. Queued
+    # once the edit commits; two edits in one call queue two cheap, identical refreshes.
+    actions_refresh_for_customer_on_commit(customer_id=customer.pk)
 
 
 @transaction.atomic
@@ -139,9 +214,12 @@ def _clean_note_body(body: str) -> str:
 def note_create(
     *, customer: Customer, author: User, body: str, pinned: bool = False
 ) -> CustomerNote:
-    return CustomerNote.objects.create(
+    note = CustomerNote.objects.create(
         customer=customer, author=author, body=_clean_note_body(body), is_pinned=pinned
     )
+    # A note is news about the customer: their actions are recomputed once it commits.
+    actions_refresh_for_customer_on_commit(customer_id=customer.pk)
+    return note
 
 
 def note_update(*, note: CustomerNote, editor: User, body: str) -> CustomerNote:

@@ -8,6 +8,7 @@ app_name = "customers"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("new/", views.customer_new, name="new"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/<int:candidate_id>/", views.duplicate_review, name="duplicate_review"),
     path(

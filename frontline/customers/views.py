@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from frontline.customers import merging, selectors, services
+from frontline.customers.forms import CustomerCreateForm
 from frontline.customers.models import (
     Customer,
     CustomerNote,
@@ -54,6 +55,21 @@ def search(request: StaffRequest) -> HttpResponse:
     outcome = selectors.customer_search(user=request.user, query=request.GET.get("q"))
     template = "customers/search.html#results" if request.htmx else "customers/search.html"
     return render(request, template, {"outcome": outcome})
+
+
+@login_required
+def customer_new(request: StaffRequest) -> HttpResponse:
+    """Sign a new customer up by hand; probable duplicates are looked for once saved."""
+    form = CustomerCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{customer.full_name} is signed up as {customer.number}.")
+            return redirect("customers:profile", customer.pk)
+    return render(request, "customers/new.html", {"form": form})
 
 
 # --- Profile -------------------------------------------------------------------------------

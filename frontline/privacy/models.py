@@ -14,6 +14,7 @@ class AccessAction(models.TextChoices):
     PROFILE_VIEWED = "profile_viewed", "Viewed the profile"
     PROFILE_READ_API = "profile_read_api", "Read the profile through the API"
     TIMELINE_READ = "timeline_read", "Read the timeline"
+    PROFILE_CREATED = "profile_created", "Created the profile"
     PROFILE_EDITED = "profile_edited", "Edited the profile"
     CUSTOMERS_MERGED = "customers_merged", "Merged two customers"
     MERGE_UNDONE = "merge_undone", "Undid a merge"

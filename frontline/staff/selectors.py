@@ -24,6 +24,13 @@ def primary_store_for(user: User) -> Store | None:
     return assignment.store if assignment else None
 
 
+def is_manager(user: User) -> bool:
+    """A manager of some store, or a superuser: who sees the managers' pages."""
+    if user.is_superuser:
+        return True
+    return StoreAssignment.objects.filter(user=user, role=StaffRole.MANAGER).exists()
+
+
 def is_manager_of(user: User, store: Store) -> bool:
     if user.is_superuser:
         return True

@@ -741,6 +741,13 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             )
         )
     counts = _counts(created, accepted - created - updated, accepted, changed_orders - created)
+    if counts[0] or counts[1]:  # as the orders writer: a replayed file changes nobody's actions
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT customer_id FROM fd_accepted "
+                "WHERE problem IS NULL AND customer_id IS NOT NULL"
+            )
+            seams.customers_had_activity(customer_ids={row[0] for row in cursor.fetchall()})
     return _landing(*counts, quarantined)
 
 

@@ -104,6 +104,7 @@ class Landing:
     updated: int = 0
     unchanged: int = 0
     failures: list[Failure] = field(default_factory=list)
+    active_customer_ids: set[int] = field(default_factory=set)
     # Failures the landing quarantined itself (a bulk path that never holds them in memory).
     stored: int = 0
 
@@ -111,6 +112,7 @@ class Landing:
         self.created += outcome.created
         self.updated += outcome.updated
         self.unchanged += outcome.unchanged
+        self.active_customer_ids |= outcome.active_customer_ids
 
 
 def land_records(connector: Connector, entity: str, raws: list[Raw]) -> Landing:
@@ -141,6 +143,8 @@ def land_records(connector: Connector, entity: str, raws: list[Raw]) -> Landing:
                 landing.failures.append(
                     Failure(raw, connector.external_id(entity, raw), f"refused: {reason}")
                 )
+    # Once per batch, whichever way it landed: only the records that did land count.
+    seams.customers_had_activity(customer_ids=landing.active_customer_ids)
     return landing
 
 

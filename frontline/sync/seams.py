@@ -1,12 +1,14 @@
 """Where sync hands over to other domains: one function per hand-over.
 
 Uncertain identity matches go to the customers domain's duplicate review, stock that became
-available wakes the catalog's back-in-stock watches, and a failed run tells the managers.
+available wakes the catalog's back-in-stock watches, customers with new purchases or
+interactions get their recommended actions refreshed, and a failed run tells the managers.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Set
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -49,6 +51,18 @@ def stock_became_available(*, pairs: list[tuple[int, int]]) -> None:
 
     logger.info("stock became available", extra={"pairs": pairs[:50], "count": len(pairs)})
     back_in_stock_announce(pairs=pairs)
+
+
+def customers_had_activity(*, customer_ids: Set[int]) -> None:
+    """Records that landed changed these customers' purchases or interactions.
+
+    Called once per landed batch, inside its transaction: one refresh of the customers'
+    recommended actions (a thank-you after a big purchase, an unresolved complaint) is queued
+    for the whole set when the transaction commits, and none when it rolls back.
+    """
+    from frontline.actions.services import actions_refresh_for_customers_on_commit
+
+    actions_refresh_for_customers_on_commit(customer_ids=customer_ids)
 
 
 def run_failed(*, run: Run) -> None:

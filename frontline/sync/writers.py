@@ -40,6 +40,8 @@ class WriteOutcome:
     updated: int = 0
     unchanged: int = 0
     rejected: dict[int, str] = field(default_factory=dict)
+    # Customers whose purchases or interactions this write changed (their actions go stale).
+    active_customer_ids: set[int] = field(default_factory=set)
 
 
 def _now() -> Any:
@@ -350,6 +352,8 @@ def write_orders(source: Source, records: list[Record]) -> WriteOutcome:
         counts.updated,
         counts.unchanged,
     )
+    if counts.created or counts.updated:  # a replayed page changes nobody's actions
+        outcome.active_customer_ids = touched_customers
     return outcome
 
 
@@ -536,6 +540,8 @@ def write_interactions(source: Source, records: list[Record]) -> WriteOutcome:
         counts.updated,
         counts.unchanged,
     )
+    if counts.created or counts.updated:
+        outcome.active_customer_ids = {row["customer_id"] for row in rows}
     return outcome
 
 

@@ -53,6 +53,7 @@ def test_the_schema_documents_every_customers_endpoint():
     labels = {operation.label for operation in customers_operations()}
     assert labels == {
         "GET /api/customers/",
+        "POST /api/customers/",
         "GET /api/customers/{customer_id}/",
         "GET /api/customers/{customer_id}/timeline/",
         "POST /api/customers/{customer_id}/notes/",
@@ -85,6 +86,11 @@ def test_the_customers_api_conforms_to_its_schema(signed_in, customer):
             if (case.query or {}).get("cursor"):
                 # A cursor is an opaque token the API handed out; one made up by the generator
                 # is "schema-valid" text but rightly refused with the documented 400.
+                excluded.append(positive_data_acceptance)
+            if operation.label == "POST /api/customers/":
+                # Whether a phone number exists or an e-mail address is well formed, and "a
+                # first or a last name", are beyond what OpenAPI can state: generated text is
+                # schema-valid yet rightly refused with the documented 400 naming the field.
                 excluded.append(positive_data_acceptance)
             case.call_and_validate(headers=signed_in, excluded_checks=excluded)
 

@@ -1,0 +1,57 @@
+"""Several read-only ``values()`` querysets in one database round trip.
+
+A page or an API answer that shows ten small lists pays ten round trips and ten rounds of
+ORM work when each list is its own query. On PostgreSQL this module sends them as one
+SELECT: each queryset's own SQL (compiled by the ORM, so its filters, ordering and LIMIT are
+exactly the ones the caller wrote) becomes a scalar subquery that PostgreSQL aggregates to
+JSON. Elsewhere (SQLite in development) each queryset simply runs on its own. Either way the
+caller gets, per name, the list of rows as dicts keyed by the ``values()`` names.
+
+What differs between the two is only the types of the values: through JSON, datetimes
+arrive as ISO 8601 strings and decimals as numbers. Callers format those fields themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+Rows = list[dict[str, Any]]
+
+
+def values_in_one_round_trip(querysets: Mapping[str, QuerySet[Any]]) -> dict[str, Rows]:
+    if connection.vendor != "postgresql":
+        return {name: list(queryset) for name, queryset in querysets.items()}
+    subqueries: list[str] = []
+    params: list[Any] = []
+    for queryset in querysets.values():
+        sql, queryset_params, names = _compiled(queryset)
+        columns = ", ".join(connection.ops.quote_name(name) for name in names)
+        # The aggregate reads the sorted subquery in its order, which PostgreSQL documents
+        # for aggregates fed by a sorted subquery; the column list renames the columns, so
+        # two "id"s from a join become "id" and "store__id".
+        # Only ORM-compiled SQL and quoted names are joined here; values stay parameters.
+        subqueries.append(
+            f"(SELECT COALESCE(json_agg(section), '[]'::json) FROM ({sql}) AS section ({columns}))"  # noqa: S608
+        )
+        params.extend(queryset_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(subqueries), params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, row, strict=True))
+
+
+def _compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...], list[str]]:
+    """The queryset's SQL, its parameters and the names of its columns in select order."""
+    query = queryset.query
+    if not query.values_select and not query.annotation_select:
+        raise ValueError("values_in_one_round_trip takes values() querysets")
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    if len(names) != len(compiler.select):
+        raise ValueError(f"cannot name the {len(compiler.select)} columns of {names}")
+    return sql, tuple(params), names
