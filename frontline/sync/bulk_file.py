@@ -742,12 +742,15 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
         )
     counts = _counts(created, accepted - created - updated, accepted, changed_orders - created)
     if counts[0] or counts[1]:  # as the orders writer: a replayed file changes nobody's actions
-        with connection.cursor() as cursor:
+        # In page-sized sets, as the page-by-page path hands them over: a million customers'
+        # ids in one task message would be the worker's biggest allocation.
+        with connection.connection.cursor(name="fd_active_customers") as cursor:
             cursor.execute(
                 "SELECT DISTINCT customer_id FROM fd_accepted "
                 "WHERE problem IS NULL AND customer_id IS NOT NULL"
             )
-            seams.customers_had_activity(customer_ids={row[0] for row in cursor.fetchall()})
+            while rows := cursor.fetchmany(settings.SYNC_PAGE_SIZE):
+                seams.customers_had_activity(customer_ids={row[0] for row in rows})
     return _landing(*counts, quarantined)
 
 
