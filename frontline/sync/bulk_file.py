@@ -39,13 +39,18 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
-from frontline.customers.models import Tier
+from frontline.customers.models import Customer, CustomerIdentity, Tier
 from frontline.orders.models import Order
 from frontline.sync import mapping as m
 from frontline.sync import seams
 from frontline.sync.matching import NUMBER_PREFIX, resolve_customers
 from frontline.sync.models import Entity, QuarantinedRecord
-from frontline.sync.writers import customer_figures_sql, replace_staged_lines_sql
+from frontline.sync.upsert import TableSpec, on_conflict
+from frontline.sync.writers import (
+    CUSTOMER_FIELDS,
+    customer_figures_sql,
+    replace_staged_lines_sql,
+)
 
 if TYPE_CHECKING:
     from frontline.sync.connectors.base import Connector, Raw
@@ -274,8 +279,10 @@ def _counts(created: int, unchanged: int, records: int, also_written: int) -> tu
     return created, records - created - unchanged, unchanged
 
 
-def _upsert_counts(cursor: Any, statement: str, params: Any) -> tuple[int, int]:
-    """(created, updated) of an ``INSERT … RETURNING (xmax = 0)``, counted in the database."""
+def _upsert_counts(cursor: Any, insert: str, spec: TableSpec, params: Any) -> tuple[int, int]:
+    """(created, updated) of ``insert`` (an ``INSERT … SELECT``) upserting as ``spec`` says,
+    counted in the database: only what changed is written."""
+    statement = f"{insert} {on_conflict(spec).as_string(connection.connection)}"
     cursor.execute(
         f"WITH written AS ({statement}) "  # noqa: S608 - our own statement
         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
@@ -352,16 +359,16 @@ def _moment(text: str) -> str:
 
 # --- Customers --------------------------------------------------------------------------
 
-CUSTOMER_COLUMNS = (
-    "external_id",
-    "number",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "postcode",
-    "country",
-    "tier",
+CUSTOMER_COLUMNS = ("external_id", "number", *CUSTOMER_FIELDS)
+# How the fast path's statements upsert (the page-by-page writers' keys and comparisons).
+CUSTOMERS_SPEC = TableSpec(
+    Customer, key=("number",), compare=CUSTOMER_FIELDS, stamps=("updated_at",)
+)
+IDENTITIES_SPEC = TableSpec(
+    CustomerIdentity,
+    key=("source", "external_id"),
+    compare=("customer_id", "email", "phone"),
+    stamps=("last_synced_at",),
 )
 
 
@@ -460,17 +467,8 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
                    l.postcode, l.country, l.tier, 0, 0, %(now)s, %(now)s
             FROM fd_records l LEFT JOIN customers_customer c ON c.id = l.customer_id
             ORDER BY coalesce(c.number, l.own_number), l.row_no DESC
-            ON CONFLICT (number) DO UPDATE SET
-                first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-                email = EXCLUDED.email, phone = EXCLUDED.phone, postcode = EXCLUDED.postcode,
-                country = EXCLUDED.country, tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at
-            WHERE (target.first_name, target.last_name, target.email, target.phone,
-                   target.postcode, target.country, target.tier)
-                  IS DISTINCT FROM (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.email,
-                                    EXCLUDED.phone, EXCLUDED.postcode, EXCLUDED.country,
-                                    EXCLUDED.tier)
-            RETURNING (xmax = 0) AS inserted
             """,
+            CUSTOMERS_SPEC,
             {"now": now},
         )
         cursor.execute(
@@ -489,13 +487,8 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
                    %(now)s, %(now)s
             FROM fd_records l
             LEFT JOIN customers_customer c ON l.customer_id IS NULL AND c.number = l.own_number
-            ON CONFLICT (source, external_id) DO UPDATE SET
-                customer_id = EXCLUDED.customer_id, email = EXCLUDED.email,
-                phone = EXCLUDED.phone, last_synced_at = EXCLUDED.last_synced_at
-            WHERE (target.customer_id, target.email, target.phone)
-                  IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.email, EXCLUDED.phone)
-            RETURNING (xmax = 0) AS inserted
             """,
+            IDENTITIES_SPEC,
             {"now": now, "source": source.record_source},
         )
         cursor.execute(
@@ -596,6 +589,11 @@ ORDER_FIELDS = (
     "total",
 )
 LINE_FIELDS = ("sku", "description", "quantity", "unit_price", "returned_quantity")
+ORDERS_SPEC = TableSpec(
+    Order,
+    key=("source", "external_id"),
+    compare=("number", "customer_id", "channel", "store_id", "placed_at", "currency", "total"),
+)
 
 
 def land_orders(staged: StagedFile, run: Run) -> Landing:
@@ -702,18 +700,8 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             SELECT %(source)s, external_id, number, customer_id, channel, store_id, placed_at,
                    currency, total
             FROM fd_accepted WHERE problem IS NULL ORDER BY first_row
-            ON CONFLICT (source, external_id) DO UPDATE SET
-                number = EXCLUDED.number, customer_id = EXCLUDED.customer_id,
-                channel = EXCLUDED.channel, store_id = EXCLUDED.store_id,
-                placed_at = EXCLUDED.placed_at, currency = EXCLUDED.currency,
-                total = EXCLUDED.total
-            WHERE (target.number, target.customer_id, target.channel, target.store_id,
-                   target.placed_at, target.currency, target.total)
-                  IS DISTINCT FROM (EXCLUDED.number, EXCLUDED.customer_id, EXCLUDED.channel,
-                                    EXCLUDED.store_id, EXCLUDED.placed_at, EXCLUDED.currency,
-                                    EXCLUDED.total)
-            RETURNING (xmax = 0) AS inserted
             """,
+            ORDERS_SPEC,
             params,
         )
         cursor.execute(

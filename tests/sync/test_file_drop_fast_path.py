@@ -199,14 +199,7 @@ def known_customers() -> None:
 
 
 CUSTOMER_FIELDS = (
-    "number",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "postcode",
-    "country",
-    "tier",
+    *generate.CUSTOMER_COLUMNS[1:],
     "lifetime_value",
     "order_count",
     "first_purchase_at",
@@ -331,55 +324,14 @@ def test_a_file_the_fast_path_cannot_read_as_the_generic_path_does_goes_page_by_
     inbox = inbox_of(erp.name)
     inbox.mkdir(parents=True, exist_ok=True)
     # The rows of order O1 are not consecutive: two orders for the generic path.
+    line = ["online", "", "2026-10-01T10:00:00Z", "GBP", "1.00"]
     write_csv(
         inbox / "orders-1.csv",
         generate.ORDER_COLUMNS,
         [
-            [
-                "O1",
-                "N1",
-                "",
-                "online",
-                "",
-                "2026-10-01T10:00:00Z",
-                "GBP",
-                "1.00",
-                "A",
-                "",
-                "1",
-                "1.00",
-                "0",
-            ],
-            [
-                "O2",
-                "N2",
-                "",
-                "online",
-                "",
-                "2026-10-01T10:00:00Z",
-                "GBP",
-                "1.00",
-                "A",
-                "",
-                "1",
-                "1.00",
-                "0",
-            ],
-            [
-                "O1",
-                "N1",
-                "",
-                "online",
-                "",
-                "2026-10-01T10:00:00Z",
-                "GBP",
-                "1.00",
-                "B",
-                "",
-                "1",
-                "1.00",
-                "0",
-            ],
+            ["O1", "N1", "", *line, "A", "", "1", "1.00", "0"],
+            ["O2", "N2", "", *line, "A", "", "1", "1.00", "0"],
+            ["O1", "N1", "", *line, "B", "", "1", "1.00", "0"],
         ],
     )
 
