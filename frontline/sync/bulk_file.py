@@ -48,6 +48,7 @@ from frontline.sync.models import Entity, QuarantinedRecord
 from frontline.sync.upsert import TableSpec, on_conflict
 from frontline.sync.writers import (
     CUSTOMER_FIELDS,
+    LINE_COLUMNS,
     customer_figures_sql,
     replace_staged_lines_sql,
 )
@@ -65,6 +66,7 @@ WHITESPACE = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.issp
 STAGE = "fd_stage"
 # Work tables of one landing (temporary, dropped on commit; dropped here too after a failure).
 WORK_TABLES = (
+    "fd_written",
     "fd_groups",
     "fd_orders",
     "fd_lines",
@@ -279,14 +281,25 @@ def _counts(created: int, unchanged: int, records: int, also_written: int) -> tu
     return created, records - created - unchanged, unchanged
 
 
-def _upsert_counts(cursor: Any, insert: str, spec: TableSpec, params: Any) -> tuple[int, int]:
+def _upsert_counts(
+    cursor: Any, insert: str, spec: TableSpec, params: Any, *, keep: tuple[str, ...] = ()
+) -> tuple[int, int]:
     """(created, updated) of ``insert`` (an ``INSERT … SELECT``) upserting as ``spec`` says,
-    counted in the database: only what changed is written."""
-    statement = f"{insert} {on_conflict(spec).as_string(connection.connection)}"
+    counted in the database: only what changed is written. With ``keep``, the rows written go
+    to the work table fd_written (inserted, *keep)."""
+    statement = f"{insert} {on_conflict(spec, keep).as_string(connection.connection)}"
+    written = "written"
+    if keep:
+        cursor.execute(
+            f"WITH written AS ({statement}) INSERT INTO fd_written SELECT * FROM written",  # noqa: S608
+            params,
+        )
+        cursor.execute("ANALYZE fd_written")
+        statement, written, params = "SELECT TRUE", "fd_written", None
     cursor.execute(
         f"WITH written AS ({statement}) "  # noqa: S608 - our own statement
         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-        "FROM written",
+        f"FROM {written}",
         params,
     )
     created, updated = cursor.fetchone()
@@ -691,6 +704,10 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
         quarantined += _quarantine_refused_orders(staged, run, params)
         cursor.execute("SELECT count(*) FROM fd_accepted WHERE problem IS NULL")
         accepted = int(cursor.fetchone()[0])
+        cursor.execute(
+            "CREATE TEMP TABLE fd_written (inserted boolean, id bigint, external_id text) "
+            "ON COMMIT DROP"
+        )
         created, updated = _upsert_counts(
             cursor,
             """
@@ -703,7 +720,23 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             """,
             ORDERS_SPEC,
             params,
+            keep=("id", "external_id"),
         )
+        # A new order has no lines to compare with: its lines go straight in, in the order the
+        # page-by-page path writes them.
+        cursor.execute(
+            f"""
+            INSERT INTO orders_orderline (order_id, {", ".join(LINE_COLUMNS)})
+            SELECT w.id, v.id, l.sku, l.description, l.quantity, l.unit_price,
+                   l.returned_quantity
+            FROM fd_lines l
+            JOIN fd_accepted a ON a.first_row = l.first_row AND a.problem IS NULL
+            JOIN fd_written w ON w.external_id = a.external_id AND w.inserted
+            LEFT JOIN catalog_variant v ON v.sku = l.sku
+            ORDER BY w.id, l.line_no
+            """  # noqa: S608 - only our own column names are interpolated
+        )
+        # The orders that were there before: their lines are replaced where they differ.
         cursor.execute(
             """
             CREATE TEMP TABLE fd_stage_lines ON COMMIT DROP AS
@@ -713,6 +746,9 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             JOIN fd_accepted a ON a.first_row = l.first_row AND a.problem IS NULL
             JOIN orders_order o ON o.source = %(source)s AND o.external_id = a.external_id
             LEFT JOIN catalog_variant v ON v.sku = l.sku
+            WHERE NOT EXISTS (
+                SELECT FROM fd_written w WHERE w.external_id = a.external_id AND w.inserted
+            )
             """,
             params,
         )
@@ -722,7 +758,7 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
                 "fd_stage_lines", "SELECT count(DISTINCT order_id) FROM inserted"
             )
         )
-        changed_orders = int(cursor.fetchone()[0])
+        changed_orders = created + int(cursor.fetchone()[0])
         cursor.execute(
             customer_figures_sql(
                 "customer_id IN (SELECT customer_id FROM fd_accepted WHERE problem IS NULL)"

@@ -101,18 +101,19 @@ def copy_into_staging(name: str, template_table: str, columns: list[str], rows: 
             cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
 
 
-def on_conflict(spec: TableSpec) -> sql.Composed:
-    """``ON CONFLICT … DO UPDATE … WHERE (…) IS DISTINCT FROM (…) RETURNING (xmax = 0)``.
+def on_conflict(spec: TableSpec, returning: tuple[str, ...] = ()) -> sql.Composed:
+    """``ON CONFLICT … DO UPDATE … WHERE (…) IS DISTINCT FROM (…) RETURNING (xmax = 0), …``.
 
     The tail of an ``INSERT INTO table AS target …`` that writes only what changed and says of
-    each row it wrote whether it was inserted.
+    each row it wrote whether it was inserted (then the ``returning`` columns).
     """
     updates = [*spec.compare, *spec.stamps]
     return sql.SQL(
         "ON CONFLICT ({key}){conflict_where} DO UPDATE SET {assignments} "
         "WHERE ({old}) IS DISTINCT FROM ({new}) "
-        "RETURNING (xmax = 0) AS inserted"
+        "RETURNING (xmax = 0) AS inserted{returning}"
     ).format(
+        returning=sql.SQL("").join(sql.SQL(", ") + sql.Identifier(name) for name in returning),
         key=sql.SQL(", ").join(map(sql.Identifier, spec.key)),
         conflict_where=sql.SQL(f" WHERE {spec.conflict_where}" if spec.conflict_where else ""),
         assignments=sql.SQL(", ").join(
