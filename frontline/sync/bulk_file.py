@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import itertools
 import logging
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,11 +44,12 @@ from frontline.sync import mapping as m
 from frontline.sync import seams
 from frontline.sync.matching import NUMBER_PREFIX, resolve_customers
 from frontline.sync.models import Entity, QuarantinedRecord
-from frontline.sync.upsert import TableSpec, on_conflict
+from frontline.sync.upsert import TableSpec, UpsertResult, on_conflict
 from frontline.sync.writers import (
     CUSTOMER_FIELDS,
     LINE_COLUMNS,
     customer_figures_sql,
+    per_record_counts,
     replace_staged_lines_sql,
 )
 
@@ -60,9 +60,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("frontline.sync")
 
-# Exactly the characters Python's str.strip() removes, so that btrim(value, WHITESPACE) in SQL
-# is the mapping's .strip().
-WHITESPACE = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
+# Exactly the characters Python's str.strip() removes (the last one is U+3000; the search stops
+# at U+FFFF to keep imports quick), so that btrim(value, WHITESPACE) in SQL is the mapping's
+# .strip().
+WHITESPACE = "".join(ch for ch in map(chr, range(0x10000)) if ch.isspace())
 STAGE = "fd_stage"
 # Work tables of one landing (temporary, dropped on commit; dropped here too after a failure).
 WORK_TABLES = (
@@ -78,8 +79,8 @@ WORK_TABLES = (
 CHUNK = 5000
 
 # Shapes for which the SQL expression equals the Python mapping (a subset of what the mapping
-# accepts; anything else goes through the mapping itself).
-# ASCII only, so that lower() in SQL is str.lower().
+# accepts; anything else goes through the mapping itself). E-mail: ASCII only, so that lower()
+# in SQL is str.lower(), and within what Django's EmailValidator accepts.
 EMAIL_SHAPE = (
     r"^[A-Za-z0-9_+-]+(\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$"
@@ -269,16 +270,21 @@ def _copy_rows(table: str, columns: list[str], rows: list[list[Any]]) -> None:
                 copy.write_row(row)
 
 
-def _landing(created: int, updated: int, unchanged: int, quarantined: int) -> Landing:
+def _landing(
+    created: int, unchanged: int, *, records: int, also_written: int, quarantined: int
+) -> Landing:
+    """The run's counts as the page-by-page writers count them, on whole-file figures."""
     from frontline.sync.engine import Landing
 
-    return Landing(created=created, updated=updated, unchanged=unchanged, stored=quarantined)
-
-
-def _counts(created: int, unchanged: int, records: int, also_written: int) -> tuple[int, int, int]:
-    """The writers' per-record counting (writers._counts), on whole-file figures."""
-    unchanged = max(0, min(unchanged, records - created - also_written))
-    return created, records - created - unchanged, unchanged
+    counts = per_record_counts(
+        UpsertResult(created=created, unchanged=unchanged), records, also_written=also_written
+    )
+    return Landing(
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        stored=quarantined,
+    )
 
 
 def _upsert_counts(
@@ -518,8 +524,13 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
                 reason=doubt,
             )
     linked = linked_created + linked_updated - created
-    counts = _counts(created, customers_unchanged, records, max(0, linked))
-    return _landing(*counts, quarantined)
+    return _landing(
+        created,
+        customers_unchanged,
+        records=records,
+        also_written=max(0, linked),
+        quarantined=quarantined,
+    )
 
 
 def _map_unclean_customers(staged: StagedFile, run: Run, params: dict[str, Any]) -> int:
@@ -764,8 +775,14 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
                 "customer_id IN (SELECT customer_id FROM fd_accepted WHERE problem IS NULL)"
             )
         )
-    counts = _counts(created, accepted - created - updated, accepted, changed_orders - created)
-    if counts[0] or counts[1]:  # as the orders writer: a replayed file changes nobody's actions
+    landing = _landing(
+        created,
+        accepted - created - updated,
+        records=accepted,
+        also_written=changed_orders - created,
+        quarantined=quarantined,
+    )
+    if landing.created or landing.updated:  # as the orders writer: a replay changes no actions
         # In page-sized sets, as the page-by-page path hands them over: a million customers'
         # ids in one task message would be the worker's biggest allocation.
         with connection.connection.cursor(name="fd_active_customers") as cursor:
@@ -775,7 +792,7 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             )
             while rows := cursor.fetchmany(settings.SYNC_PAGE_SIZE):
                 seams.customers_had_activity(customer_ids={row[0] for row in rows})
-    return _landing(*counts, quarantined)
+    return landing
 
 
 def _raw_orders(

@@ -52,7 +52,9 @@ def _zero() -> int:
     return 0
 
 
-def _counts(primary: UpsertResult, records: int, *, also_written: int = 0) -> WriteOutcome:
+def per_record_counts(
+    primary: UpsertResult, records: int, *, also_written: int = 0
+) -> WriteOutcome:
     """Per-record counts: a record is updated when its row or a dependent row was written."""
     unchanged = max(0, min(primary.unchanged, records - primary.created - also_written))
     return WriteOutcome(
@@ -126,7 +128,7 @@ def write_customers(source: Source, records: list[Record]) -> WriteOutcome:
     # A new customer always brings a new identity; only identity writes beyond those (a record
     # newly linked to a known customer, a changed contact point) make more records "updated".
     linked = identities.created + identities.updated - customers.created
-    return _counts(customers, len(records), also_written=max(0, linked))
+    return per_record_counts(customers, len(records), also_written=max(0, linked))
 
 
 # --- Products and variants --------------------------------------------------------------
@@ -177,7 +179,7 @@ def write_products(source: Source, records: list[Record]) -> WriteOutcome:
             for record in records
         ],
     )
-    return _counts(variants, len(records), also_written=products.updated)
+    return per_record_counts(variants, len(records), also_written=products.updated)
 
 
 # --- Stock ------------------------------------------------------------------------------
@@ -258,7 +260,7 @@ def write_stock(source: Source, records: list[Record]) -> WriteOutcome:
     )
     if arrivals:
         transaction.on_commit(lambda: seams.stock_became_available(pairs=arrivals))
-    counts = _counts(result, len(landing))
+    counts = per_record_counts(result, len(landing))
     outcome.created, outcome.updated, outcome.unchanged = (
         counts.created,
         counts.updated,
@@ -346,7 +348,9 @@ def write_orders(source: Source, records: list[Record]) -> WriteOutcome:
         if record["customer_external_id"]
     }
     refresh_customer_figures(touched_customers)
-    counts = _counts(orders, len(accepted), also_written=len(changed_orders) - orders.created)
+    counts = per_record_counts(
+        orders, len(accepted), also_written=len(changed_orders) - orders.created
+    )
     outcome.created, outcome.updated, outcome.unchanged = (
         counts.created,
         counts.updated,
@@ -534,7 +538,7 @@ def write_interactions(source: Source, records: list[Record]) -> WriteOutcome:
         ),
         rows,
     )
-    counts = _counts(result, len(rows))
+    counts = per_record_counts(result, len(rows))
     outcome.created, outcome.updated, outcome.unchanged = (
         counts.created,
         counts.updated,
