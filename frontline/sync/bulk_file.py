@@ -120,6 +120,9 @@ class StagedFile:
 
     def land(self, run: Run) -> Landing:
         started = time.perf_counter()
+        with connection.cursor() as cursor:
+            # Sorts and hashes over a million rows stay in memory (for this transaction only).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         landing = LOADERS[self.entity](self, run)
         # After a failure the page's transaction is rolled back and the staging table stays
         # until the next file or the end of the session; dropped here otherwise.
@@ -634,7 +637,6 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
         "source": source.record_source,
     }
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '256MB'")
         # One row per order, from its first line (as the generic path's grouping does). As for
         # customers: free text trimmed, shaped values as they are or through the mapping.
         cursor.execute(
