@@ -263,6 +263,9 @@ RATELIMIT_VIEW = "frontline.core.views.rate_limited"
 SYNC_ROOT = Path(env.get_str("SYNC_ROOT", default=str(VAR_DIR / "sync")))
 # Records per page (a page lands in one transaction with its cursor).
 SYNC_PAGE_SIZE = env.get_int("SYNC_PAGE_SIZE", 5000, minimum=1)
+# File-drop CSV files of customers or orders at least this big land through the PostgreSQL
+# fast path (COPY + set-wise SQL, one page per file); smaller drops go page by page.
+SYNC_FAST_PATH_MIN_BYTES = env.get_int("SYNC_FAST_PATH_MIN_BYTES", 1 << 20, minimum=0)
 # A run's lease on its source/entity; renewed every page, so it only has to outlast one page.
 SYNC_LEASE_SECONDS = env.get_int("SYNC_LEASE_SECONDS", 15 * 60, minimum=1)
 # Hard limit of a sync task; must stay below the broker's visibility timeout (2 h).

@@ -105,6 +105,8 @@ class Landing:
     unchanged: int = 0
     failures: list[Failure] = field(default_factory=list)
     active_customer_ids: set[int] = field(default_factory=set)
+    # Failures the landing quarantined itself (a bulk path that never holds them in memory).
+    stored: int = 0
 
     def add(self, outcome: WriteOutcome) -> None:
         self.created += outcome.created
@@ -238,7 +240,10 @@ def _land_page(
 ) -> None:
     with transaction.atomic():
         lease_renew(source=run.source, entity=entity, holder=holder)
-        landing = land_records(connector, entity, page.records)
+        if page.land is not None:
+            landing = page.land(run)
+        else:
+            landing = land_records(connector, entity, page.records)
         quarantine_store(source=run.source, entity=entity, run=run, failures=landing.failures)
         if cursor is not None:
             cursor.value = page.cursor
@@ -250,7 +255,7 @@ def _land_page(
             created=F("created") + landing.created,
             updated=F("updated") + landing.updated,
             unchanged=F("unchanged") + landing.unchanged,
-            quarantined=F("quarantined") + len(landing.failures),
+            quarantined=F("quarantined") + len(landing.failures) + landing.stored,
         )
         if page.after_commit:
             transaction.on_commit(page.after_commit)

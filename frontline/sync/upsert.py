@@ -101,29 +101,20 @@ def copy_into_staging(name: str, template_table: str, columns: list[str], rows: 
             cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
 
 
-def _upsert_postgresql(spec: TableSpec, batch: list[Row], *, want_ids: bool) -> UpsertResult:
-    stage = f"stage_{spec.table}"
-    staged = list(dict.fromkeys([*spec.key, *spec.compare]))
-    copy_into_staging(stage, spec.table, staged, batch)
-    now = timezone.now()
-    extra = {**{name: make() for name, make in spec.insert_defaults.items()}}
-    extra.update(dict.fromkeys(spec.stamps, now))
-    insert_columns = [*staged, *extra]
-    identifiers = lambda names: sql.SQL(", ").join(map(sql.Identifier, names))  # noqa: E731
+def on_conflict(spec: TableSpec, returning: tuple[str, ...] = ()) -> sql.Composed:
+    """``ON CONFLICT … DO UPDATE … WHERE (…) IS DISTINCT FROM (…) RETURNING (xmax = 0), …``.
+
+    The tail of an ``INSERT INTO table AS target …`` that writes only what changed and says of
+    each row it wrote whether it was inserted (then the ``returning`` columns).
+    """
     updates = [*spec.compare, *spec.stamps]
-    statement = sql.SQL(
-        "INSERT INTO {table} AS target ({insert_columns}) "
-        "SELECT {staged}{extra} FROM {stage} "
+    return sql.SQL(
         "ON CONFLICT ({key}){conflict_where} DO UPDATE SET {assignments} "
         "WHERE ({old}) IS DISTINCT FROM ({new}) "
-        "RETURNING (xmax = 0) AS inserted"
+        "RETURNING (xmax = 0) AS inserted{returning}"
     ).format(
-        table=sql.Identifier(spec.table),
-        insert_columns=identifiers(insert_columns),
-        staged=identifiers(staged),
-        extra=sql.SQL("").join(sql.SQL(", ") + sql.Placeholder() for _ in extra),
-        stage=sql.Identifier(stage),
-        key=identifiers(list(spec.key)),
+        returning=sql.SQL("").join(sql.SQL(", ") + sql.Identifier(name) for name in returning),
+        key=sql.SQL(", ").join(map(sql.Identifier, spec.key)),
         conflict_where=sql.SQL(f" WHERE {spec.conflict_where}" if spec.conflict_where else ""),
         assignments=sql.SQL(", ").join(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in updates
@@ -135,6 +126,26 @@ def _upsert_postgresql(spec: TableSpec, batch: list[Row], *, want_ids: bool) -> 
             sql.SQL("EXCLUDED.{}").format(sql.Identifier(name)) for name in spec.compare
         ),
     )
+
+
+def _upsert_postgresql(spec: TableSpec, batch: list[Row], *, want_ids: bool) -> UpsertResult:
+    stage = f"stage_{spec.table}"
+    staged = list(dict.fromkeys([*spec.key, *spec.compare]))
+    copy_into_staging(stage, spec.table, staged, batch)
+    now = timezone.now()
+    extra = {**{name: make() for name, make in spec.insert_defaults.items()}}
+    extra.update(dict.fromkeys(spec.stamps, now))
+    insert_columns = [*staged, *extra]
+    identifiers = lambda names: sql.SQL(", ").join(map(sql.Identifier, names))  # noqa: E731
+    statement = sql.SQL(
+        "INSERT INTO {table} AS target ({insert_columns}) SELECT {staged}{extra} FROM {stage} "
+    ).format(
+        table=sql.Identifier(spec.table),
+        insert_columns=identifiers(insert_columns),
+        staged=identifiers(staged),
+        extra=sql.SQL("").join(sql.SQL(", ") + sql.Placeholder() for _ in extra),
+        stage=sql.Identifier(stage),
+    ) + on_conflict(spec)
     with connection.cursor() as cursor:
         cursor.execute(statement, list(extra.values()))
         written = [inserted for (inserted,) in cursor.fetchall()]

@@ -52,7 +52,9 @@ def _zero() -> int:
     return 0
 
 
-def _counts(primary: UpsertResult, records: int, *, also_written: int = 0) -> WriteOutcome:
+def per_record_counts(
+    primary: UpsertResult, records: int, *, also_written: int = 0
+) -> WriteOutcome:
     """Per-record counts: a record is updated when its row or a dependent row was written."""
     unchanged = max(0, min(primary.unchanged, records - primary.created - also_written))
     return WriteOutcome(
@@ -126,7 +128,7 @@ def write_customers(source: Source, records: list[Record]) -> WriteOutcome:
     # A new customer always brings a new identity; only identity writes beyond those (a record
     # newly linked to a known customer, a changed contact point) make more records "updated".
     linked = identities.created + identities.updated - customers.created
-    return _counts(customers, len(records), also_written=max(0, linked))
+    return per_record_counts(customers, len(records), also_written=max(0, linked))
 
 
 # --- Products and variants --------------------------------------------------------------
@@ -177,7 +179,7 @@ def write_products(source: Source, records: list[Record]) -> WriteOutcome:
             for record in records
         ],
     )
-    return _counts(variants, len(records), also_written=products.updated)
+    return per_record_counts(variants, len(records), also_written=products.updated)
 
 
 # --- Stock ------------------------------------------------------------------------------
@@ -258,7 +260,7 @@ def write_stock(source: Source, records: list[Record]) -> WriteOutcome:
     )
     if arrivals:
         transaction.on_commit(lambda: seams.stock_became_available(pairs=arrivals))
-    counts = _counts(result, len(landing))
+    counts = per_record_counts(result, len(landing))
     outcome.created, outcome.updated, outcome.unchanged = (
         counts.created,
         counts.updated,
@@ -346,7 +348,9 @@ def write_orders(source: Source, records: list[Record]) -> WriteOutcome:
         if record["customer_external_id"]
     }
     refresh_customer_figures(touched_customers)
-    counts = _counts(orders, len(accepted), also_written=len(changed_orders) - orders.created)
+    counts = per_record_counts(
+        orders, len(accepted), also_written=len(changed_orders) - orders.created
+    )
     outcome.created, outcome.updated, outcome.unchanged = (
         counts.created,
         counts.updated,
@@ -391,34 +395,46 @@ def _replace_changed_lines_postgresql(lines: list[Record]) -> set[int]:
             for line in lines:
                 copy.write_row([*(line[name] for name in columns), line["line_no"]])
         cursor.execute("ANALYZE stage_lines")
-        compared = ", ".join(LINE_COLUMNS)
         cursor.execute(
-            f"""
-            WITH existing AS (
-                SELECT order_id, {compared},
-                       row_number() OVER (PARTITION BY order_id ORDER BY id) AS line_no
-                FROM orders_orderline
-                WHERE order_id IN (SELECT DISTINCT order_id FROM stage_lines)
-            ),
-            changed AS (
-                SELECT DISTINCT coalesce(e.order_id, s.order_id) AS order_id
-                FROM existing e
-                FULL JOIN stage_lines s ON s.order_id = e.order_id AND s.line_no = e.line_no
-                WHERE ({", ".join(f"e.{c}" for c in LINE_COLUMNS)})
-                      IS DISTINCT FROM ({", ".join(f"s.{c}" for c in LINE_COLUMNS)})
-            ),
-            removed AS (
-                DELETE FROM orders_orderline WHERE order_id IN (SELECT order_id FROM changed)
-            )
+            replace_staged_lines_sql("stage_lines", "SELECT DISTINCT order_id FROM inserted")
+        )
+        return {order_id for (order_id,) in cursor.fetchall()}
+
+
+def replace_staged_lines_sql(stage: str, final: str) -> str:
+    """Replace the lines of the orders in ``stage`` (order_id, line_no, LINE_COLUMNS) that differ.
+
+    ``final`` is the statement's last SELECT, reading ``inserted`` (the order_id of each line
+    written).
+    """
+    compared = ", ".join(LINE_COLUMNS)
+    return f"""
+        WITH existing AS (
+            SELECT order_id, {compared},
+                   row_number() OVER (PARTITION BY order_id ORDER BY id) AS line_no
+            FROM orders_orderline
+            WHERE order_id IN (SELECT DISTINCT order_id FROM {stage})
+        ),
+        changed AS (
+            SELECT DISTINCT coalesce(e.order_id, s.order_id) AS order_id
+            FROM existing e
+            FULL JOIN {stage} s ON s.order_id = e.order_id AND s.line_no = e.line_no
+            WHERE ({", ".join(f"e.{c}" for c in LINE_COLUMNS)})
+                  IS DISTINCT FROM ({", ".join(f"s.{c}" for c in LINE_COLUMNS)})
+        ),
+        removed AS (
+            DELETE FROM orders_orderline WHERE order_id IN (SELECT order_id FROM changed)
+        ),
+        inserted AS (
             INSERT INTO orders_orderline (order_id, {compared})
             SELECT s.order_id, {", ".join(f"s.{c}" for c in LINE_COLUMNS)}
-            FROM stage_lines s
+            FROM {stage} s
             WHERE s.order_id IN (SELECT order_id FROM changed)
             ORDER BY s.order_id, s.line_no
             RETURNING order_id
-            """  # noqa: S608 - only our own column names are interpolated
         )
-        return {order_id for (order_id,) in cursor.fetchall()}
+        {final}
+    """  # noqa: S608 - only our own table and column names are interpolated
 
 
 def _replace_changed_lines_portable(lines: list[Record]) -> set[int]:
@@ -446,28 +462,30 @@ def _replace_changed_lines_portable(lines: list[Record]) -> set[int]:
     return changed
 
 
+def customer_figures_sql(customers: str) -> str:
+    """UPDATE the figures of the customers whose orders match ``customers`` (a condition)."""
+    return f"""
+        UPDATE customers_customer c
+        SET lifetime_value = a.total, order_count = a.orders,
+            first_purchase_at = a.first_at, last_purchase_at = a.last_at
+        FROM (
+            SELECT customer_id, sum(total) AS total, count(*) AS orders,
+                   min(placed_at) AS first_at, max(placed_at) AS last_at
+            FROM orders_order WHERE {customers} GROUP BY customer_id
+        ) a
+        WHERE c.id = a.customer_id
+          AND (c.lifetime_value, c.order_count, c.first_purchase_at, c.last_purchase_at)
+              IS DISTINCT FROM (a.total, a.orders, a.first_at, a.last_at)
+    """  # noqa: S608 - the condition is our own
+
+
 def refresh_customer_figures(customer_ids: set[int]) -> None:
     """Keep each customer's lifetime value, order count and purchase dates in step with orders."""
     if not customer_ids:
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE customers_customer c
-                SET lifetime_value = a.total, order_count = a.orders,
-                    first_purchase_at = a.first_at, last_purchase_at = a.last_at
-                FROM (
-                    SELECT customer_id, sum(total) AS total, count(*) AS orders,
-                           min(placed_at) AS first_at, max(placed_at) AS last_at
-                    FROM orders_order WHERE customer_id = ANY(%s) GROUP BY customer_id
-                ) a
-                WHERE c.id = a.customer_id
-                  AND (c.lifetime_value, c.order_count, c.first_purchase_at, c.last_purchase_at)
-                      IS DISTINCT FROM (a.total, a.orders, a.first_at, a.last_at)
-                """,
-                [list(customer_ids)],
-            )
+            cursor.execute(customer_figures_sql("customer_id = ANY(%s)"), [list(customer_ids)])
         return
     figures = (
         Order.objects.filter(customer_id__in=customer_ids)
@@ -520,7 +538,7 @@ def write_interactions(source: Source, records: list[Record]) -> WriteOutcome:
         ),
         rows,
     )
-    counts = _counts(result, len(rows))
+    counts = per_record_counts(result, len(rows))
     outcome.created, outcome.updated, outcome.unchanged = (
         counts.created,
         counts.updated,

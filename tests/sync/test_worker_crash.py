@@ -65,7 +65,7 @@ def drop_files(source: Source) -> None:
     generate.write_orders(inbox / "orders-1.csv", 30000, customers=3000)
 
 
-def start_worker(tmp_path: Path, queue: str) -> subprocess.Popen[bytes]:
+def start_worker(tmp_path: Path, queue: str, fast_path_min_bytes: str) -> subprocess.Popen[bytes]:
     environment = {
         **os.environ,
         **shared.database_url_for_subprocesses(),
@@ -73,6 +73,7 @@ def start_worker(tmp_path: Path, queue: str) -> subprocess.Popen[bytes]:
         "SYNC_ROOT": str(settings.SYNC_ROOT),
         "SYNC_PAGE_SIZE": "100",
         "SYNC_LEASE_SECONDS": "2",
+        "SYNC_FAST_PATH_MIN_BYTES": fast_path_min_bytes,
     }
     log = (tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log").open("wb")
     return subprocess.Popen(
@@ -117,23 +118,48 @@ def reset_sync_state() -> None:
         )
 
 
-def test_a_worker_killed_mid_run_leaves_the_same_database_as_a_clean_run(tmp_path):
+def orders_run_has_landed_pages() -> Run | None:
+    return Run.objects.filter(entity="orders", status="running", pages__gte=3).first()
+
+
+def orders_run_is_inside_the_fast_path() -> Run | None:
+    """The worker's connection is busy with the fast path's work tables."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%%fd\\_%%'"
+        )
+        busy = cursor.fetchone()
+    return Run.objects.filter(entity="orders", status="running").first() if busy else None
+
+
+@pytest.mark.parametrize(
+    ("fast_path_min_bytes", "mid_run"),
+    [
+        # Page by page: killed after some pages landed, the rerun resumes after them.
+        (str(1 << 40), orders_run_has_landed_pages),
+        # The PostgreSQL fast path lands the whole file in one transaction: killed inside it.
+        ("0", orders_run_is_inside_the_fast_path),
+    ],
+    ids=["page-by-page", "fast-path"],
+)
+def test_a_worker_killed_mid_run_leaves_the_same_database_as_a_clean_run(
+    tmp_path, fast_path_min_bytes, mid_run
+):
     source = Source.objects.create(name="erp-crash", kind="file_drop", record_source="erp")
     queue = f"crash-test-{uuid.uuid4().hex[:8]}"
-    workers = [start_worker(tmp_path, queue)]
+    workers = [start_worker(tmp_path, queue, fast_path_min_bytes)]
     try:
         drop_files(source)
         run_sync_task.apply_async((source.pk, "customers"), queue=queue)
         wait_for(lambda: Run.objects.filter(entity="customers", status="succeeded").exists())
         run_sync_task.apply_async((source.pk, "orders"), queue=queue)
-        killed_run = wait_for(
-            lambda: Run.objects.filter(entity="orders", status="running", pages__gte=3).first()
-        )
+        killed_run = wait_for(mid_run, every=0.01)
         os.kill(workers[0].pid, signal.SIGKILL)
         workers[0].wait(timeout=10)
         assert ProcessedFile.objects.get(entity="orders").finished_at is None
 
-        workers.append(start_worker(tmp_path, queue))
+        workers.append(start_worker(tmp_path, queue, fast_path_min_bytes))
 
         # The killed run's lease expires after SYNC_LEASE_SECONDS; until then a rerun is skipped.
         def rerun_succeeded() -> bool:

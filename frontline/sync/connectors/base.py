@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from frontline.sync.models import Source
 
 if TYPE_CHECKING:
+    from frontline.sync.engine import Landing
+    from frontline.sync.models import Run
     from frontline.sync.writers import WriteOutcome
 
 Raw = dict[str, Any]
@@ -25,6 +27,8 @@ class Page:
     on_landed: Callable[[], None] | None = None
     # Runs after the page's transaction committed (e.g. move a finished file to the archive).
     after_commit: Callable[[], None] | None = None
+    # Lands the page itself instead of the records (a bulk path reading a whole file in SQL).
+    land: Callable[[Run], Landing] | None = None
 
 
 class Connector:

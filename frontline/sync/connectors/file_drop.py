@@ -34,6 +34,7 @@ from django.utils import timezone
 from frontline.catalog.models import Product
 from frontline.customers.models import Tier
 from frontline.orders.models import Order
+from frontline.sync import bulk_file
 from frontline.sync import mapping as m
 from frontline.sync.connectors.base import Connector, Page, Raw, Record
 from frontline.sync.models import Entity, ProcessedFile
@@ -120,6 +121,17 @@ class FileDropConnector(Connector):
             logger.info("%s was processed before (same content as %s): archived", path, record.name)
             archive()
             return
+        if bulk_file.applies(entity, path, record.records_done):
+            staged = bulk_file.stage(self, entity, path)
+            if staged is not None:
+                yield Page(
+                    records=[],
+                    cursor={"file": path.name, "records_done": staged.records},
+                    on_landed=self._progress(record.pk, staged.records, finished=True),
+                    after_commit=archive,
+                    land=staged.land,
+                )
+                return
         rows = read_rows(path)
         if entity == Entity.ORDERS and path.suffix == ".csv":
             rows = group_order_lines(rows)
