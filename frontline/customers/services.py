@@ -26,12 +26,17 @@ from frontline.customers.models import (
     CustomerPreference,
     CustomerSize,
     DuplicateCandidate,
+    Interaction,
+    InteractionChannel,
+    InteractionKind,
     PreferenceKind,
     SizeCategory,
     WishlistItem,
     WishlistSource,
 )
 from frontline.customers.normalize import normalize_email, normalize_phone
+from frontline.notifications.audiences import to_store_staff
+from frontline.notifications.services import notification_create
 from frontline.privacy.models import AccessAction
 from frontline.privacy.services import personal_data_access_record
 from frontline.staff.models import StaffRole, Store, StoreAssignment, User
@@ -109,6 +114,48 @@ def _new_customer_fields(
     if errors:
         raise ValidationError(errors)
     return {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
+
+
+# --- Arrivals in the store -----------------------------------------------------------------
+
+
+def customer_check_in(*, customer: Customer, store: Store, by: User) -> Interaction:
+    """The customer has arrived at ``store``: a visit on their timeline, and the store told.
+
+    Every staff member of the store hears it the moment it commits (their tablets show it
+    live), so whoever knows the customer can come and greet them. Checking in twice in the
+    same minute (a double tap) tells the store once.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        visit = Interaction.objects.create(
+            customer=customer,
+            channel=InteractionChannel.STORE,
+            kind=InteractionKind.VISIT,
+            summary=f"Checked in at {store.name}",
+            occurred_at=now,
+            store=store,
+            staff=by,
+        )
+        Customer.objects.filter(pk=customer.pk).update(last_visit_at=now)
+        notification_create(
+            kind="customer.checked_in",
+            recipients=to_store_staff(store),
+            title=f"{customer.full_name} checked in",
+            body=_check_in_body(customer, store),
+            link=f"/customers/{customer.pk}/",
+            store=store,
+            dedupe_key=f"{customer.pk}-{store.pk}-{now:%Y%m%d%H%M}",
+        )
+        actions_refresh_for_customer_on_commit(customer_id=customer.pk)
+    return visit
+
+
+def _check_in_body(customer: Customer, store: Store) -> str:
+    associate = customer.preferred_associate
+    if associate is None:
+        return f"At {store.name}."
+    return f"At {store.name}. Their associate: {associate.get_full_name() or associate.username}."
 
 
 # --- Profile edits -------------------------------------------------------------------------

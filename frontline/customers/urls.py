@@ -17,6 +17,7 @@ urlpatterns = [
     path("merges/<int:merge_id>/undo/", views.merge_undo, name="merge_undo"),
     path("<int:customer_id>/", views.profile, name="profile"),
     path("<int:customer_id>/timeline/", views.timeline, name="timeline"),
+    path("<int:customer_id>/check-in/", views.check_in, name="check_in"),
     path("<int:customer_id>/panels/<slug:key>/", views.panel, name="panel"),
     path("<int:customer_id>/notes/", views.note_add, name="note_add"),
     path("<int:customer_id>/notes/<int:note_id>/edit/", views.note_edit, name="note_edit"),

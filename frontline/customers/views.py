@@ -33,6 +33,7 @@ from frontline.customers.search import SearchOutcome
 from frontline.privacy.models import AccessAction
 from frontline.privacy.services import personal_data_access_record, personal_data_listing_record
 from frontline.staff.models import User
+from frontline.staff.selectors import primary_store_for
 
 
 class StaffRequest(HttpRequest):
@@ -229,6 +230,20 @@ def note_pin(request: StaffRequest, customer_id: int, note_id: int) -> HttpRespo
     note = _visible_note(request, customer_id, note_id)
     services.note_pin(note=note, pinned=request.POST.get("pinned") == "true")
     return _section_or_back(request, note.customer, "notes")
+
+
+@login_required
+@require_POST
+def check_in(request: StaffRequest, customer_id: int) -> HttpResponse:
+    """The customer has just arrived at the associate's store: the store's tablets are told."""
+    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
+    store = primary_store_for(request.user)
+    if store is None:
+        messages.error(request, "You work in no store, so there is nowhere to check in at.")
+    else:
+        services.customer_check_in(customer=customer, store=store, by=request.user)
+        messages.success(request, f"{customer.full_name} is checked in at {store.name}.")
+    return redirect("customers:profile", customer.pk)
 
 
 @login_required
