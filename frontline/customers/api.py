@@ -200,17 +200,26 @@ class CustomerCreateSerializer(serializers.Serializer):
     )
 
     def validate_store(self, value: int) -> Store:
-        store = stores_for(self.context["staff"]).filter(pk=value).first()
-        if store is None:
-            raise serializers.ValidationError("Not one of your stores.")
-        return store
+        return _one_of_my_stores(self.context["staff"], value)
 
     def validate(self, attrs: dict) -> dict:
-        if "store" not in attrs:
-            attrs["store"] = primary_store_for(self.context["staff"])
-            if attrs["store"] is None:
-                raise serializers.ValidationError({"store": "You work in no store."})
-        return attrs
+        return _with_primary_store(self.context["staff"], attrs)
+
+
+def _one_of_my_stores(staff: User, store_id: int) -> Store:
+    store = stores_for(staff).filter(pk=store_id).first()
+    if store is None:
+        raise serializers.ValidationError("Not one of your stores.")
+    return store
+
+
+def _with_primary_store(staff: User, attrs: dict) -> dict:
+    """The input with its store, the staff member's primary store when none was given."""
+    if "store" not in attrs:
+        attrs["store"] = primary_store_for(staff)
+        if attrs["store"] is None:
+            raise serializers.ValidationError({"store": "You work in no store."})
+    return attrs
 
 
 # At least one character that is neither a space nor NUL: what the note service accepts,
@@ -396,6 +405,37 @@ class CustomerProfileApi(APIView):
             action=AccessAction.PROFILE_READ_API,
         )
         return Response(_profile_payload(profile))
+
+
+class CheckInSerializer(serializers.Serializer):
+    store = serializers.IntegerField(
+        required=False, help_text="One of your stores; your primary store when left out"
+    )
+
+    def validate_store(self, value: int) -> Store:
+        return _one_of_my_stores(self.context["staff"], value)
+
+    def validate(self, attrs: dict) -> dict:
+        return _with_primary_store(self.context["staff"], attrs)
+
+
+class CustomerCheckInApi(APIView):
+    @extend_schema(
+        operation_id="customers_check_in",
+        summary="The customer has arrived: the visit is recorded and the store's staff told",
+        parameters=[CUSTOMER_ID],
+        request=CheckInSerializer,
+        responses={201: InteractionSerializer, 400: VALIDATION_ERROR, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, customer_id: str) -> Response:
+        customer = _visible_customer(request, customer_id)
+        staff = _staff(request)
+        data = CheckInSerializer(data=request.data, context={"staff": staff})
+        data.is_valid(raise_exception=True)
+        visit = services.customer_check_in(
+            customer=customer, store=data.validated_data["store"], by=staff
+        )
+        return Response(InteractionSerializer(visit).data, status=status.HTTP_201_CREATED)
 
 
 class CustomerTimelineApi(APIView):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", api.CustomerSearchApi.as_view(), name="search"),
     path("<str:customer_id>/", api.CustomerProfileApi.as_view(), name="profile"),
     path("<str:customer_id>/timeline/", api.CustomerTimelineApi.as_view(), name="timeline"),
+    path("<str:customer_id>/check-in/", api.CustomerCheckInApi.as_view(), name="check_in"),
     path("<str:customer_id>/notes/", api.CustomerNotesApi.as_view(), name="notes"),
     path("<str:customer_id>/notes/<str:note_id>/", api.CustomerNoteApi.as_view(), name="note"),
 ]

@@ -57,3 +57,15 @@ def test_a_customer_out_of_reach_cannot_be_checked_in(associate_client, other_st
     stranger = CustomerFactory(preferred_store=other_store)
     assert check_in(associate_client, stranger).status_code == 404
     assert not Interaction.objects.exists()
+
+
+def test_a_greeter_device_checks_in_through_the_api(associate_client, customer, store):
+    url = f"/api/customers/{customer.pk}/check-in/"
+    response = associate_client.post(url, {}, content_type="application/json")
+    assert response.status_code == 201
+    assert response.json()["store"]["id"] == store.pk
+    refused = associate_client.post(
+        url, {"store": StoreFactory().pk}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and refused.json()["store"] == ["Not one of your stores."]
+    assert Notification.objects.filter(kind="customer.checked_in").count() == 1
