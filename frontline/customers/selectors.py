@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -31,7 +33,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from frontline.core.batching import values_in_one_round_trip
+from frontline.core.batching import PreparedBatch, values_in_one_round_trip
 from frontline.customers.models import (
     CandidateStatus,
     Consent,
@@ -204,7 +206,7 @@ def customer_profile(*, user: User, customer_id: int) -> CustomerProfile:
         {
             "consents": Consent.objects.filter(customer=customer).values(*CONSENT_FIELDS),
             "identities": _identity_rows(customer),
-            "trend": _sentiment_trend_rows(customer),
+            "trend": _sentiment_trend_rows(customer, _trend_since()),
         }
     )
     return CustomerProfile(
@@ -328,8 +330,11 @@ def customer_timeline(
     return TimelinePage(rows, next_cursor, channel, kind)
 
 
-def _sentiment_trend_rows(customer: Customer, months: int = TREND_MONTHS) -> QuerySet:
-    since = timezone.now() - timedelta(days=31 * months)
+def _trend_since(months: int = TREND_MONTHS) -> datetime:
+    return timezone.now() - timedelta(days=31 * months)
+
+
+def _sentiment_trend_rows(customer: Customer, since: datetime) -> QuerySet:
     return (
         customer.interactions.filter(occurred_at__gte=since)
         .annotate(month=TruncMonth("occurred_at"))
@@ -396,37 +401,16 @@ def customer_profile_rows(*, user: User, customer_id: int) -> ProfileRows:
 
     The page renders model instances; the API answers many tablets at once, and there ten
     queries and a few hundred model instances would cost several times what the data does.
-    Here every section is a ``values()`` queryset and all of them travel together.
+    Here every section is a ``values()`` queryset and all of them travel together; on
+    PostgreSQL their SQL is built and compiled once per process, then run with this
+    customer's id (``PreparedBatch``).
     """
     customer = customer_get_visible(user=user, customer_id=customer_id)
-    fetched = values_in_one_round_trip(
-        {
-            "consents": Consent.objects.filter(customer=customer).values(*CONSENT_FIELDS),
-            "sizes": customer.sizes.order_by("category").values(
-                "category", "size", "updated_at", *_staff_ref("updated_by")
-            ),
-            "preferences": customer.preferences.order_by("kind", "value").values(
-                "id", "kind", "value", "updated_at", *_staff_ref("updated_by")
-            ),
-            "identities": _identity_rows(customer),
-            "orders": customer_orders(customer=customer).values(
-                "id", "number", "channel", "placed_at", "store__id", "store__name",
-                *_staff_ref("associate"), "currency", "total",
-                "item_count", "returned_count", "returned_value",
-            )[:ORDERS_SHOWN],
-            "wishlist": customer.wishlist.order_by("-added_at").values(
-                "id", "description", "source", "variant_id", "added_at", *_staff_ref("added_by")
-            ),
-            "notes": customer_notes(customer=customer).values(
-                "id", "body", "is_pinned", "created_at", "updated_at", *_staff_ref("author")
-            ),
-            "timeline": customer.interactions.order_by("-occurred_at", "-pk").values(
-                "id", "occurred_at", "channel", "kind", "sentiment", "sentiment_score",
-                "summary", "source", "store__id", "store__name",
-            )[: TIMELINE_PAGE_SIZE + 1],
-            "trend": _sentiment_trend_rows(customer),
-        }
-    )  # fmt: skip
+    since = _trend_since()
+    if connection.vendor == "postgresql":
+        fetched = _profile_batch().run(customer_id=customer.pk, since=since)
+    else:
+        fetched = values_in_one_round_trip(_profile_sections(customer, since))
     timeline = fetched["timeline"]
     next_cursor = None
     if len(timeline) > TIMELINE_PAGE_SIZE:
@@ -440,6 +424,50 @@ def customer_profile_rows(*, user: User, customer_id: int) -> ProfileRows:
         sections=fetched,
         timeline_next_cursor=next_cursor,
     )
+
+
+# Stand-ins the profile batch is compiled with once per process (see PreparedBatch): values
+# no real customer id or date can take.
+_CUSTOMER_STAND_IN = -7_777_777_777
+_SINCE_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+
+
+@functools.cache
+def _profile_batch() -> PreparedBatch:
+    return PreparedBatch(
+        _profile_sections(Customer(pk=_CUSTOMER_STAND_IN), _SINCE_STAND_IN),
+        stand_ins={"customer_id": _CUSTOMER_STAND_IN, "since": _SINCE_STAND_IN},
+    )
+
+
+def _profile_sections(customer: Customer, since: datetime) -> dict[str, QuerySet]:
+    """The API's profile sections as values() querysets, in the page's order and limits."""
+    return {
+        "consents": Consent.objects.filter(customer=customer).values(*CONSENT_FIELDS),
+        "sizes": customer.sizes.order_by("category").values(
+            "category", "size", "updated_at", *_staff_ref("updated_by")
+        ),
+        "preferences": customer.preferences.order_by("kind", "value").values(
+            "id", "kind", "value", "updated_at", *_staff_ref("updated_by")
+        ),
+        "identities": _identity_rows(customer),
+        "orders": customer_orders(customer=customer).values(
+            "id", "number", "channel", "placed_at", "store__id", "store__name",
+            *_staff_ref("associate"), "currency", "total",
+            "item_count", "returned_count", "returned_value",
+        )[:ORDERS_SHOWN],
+        "wishlist": customer.wishlist.order_by("-added_at").values(
+            "id", "description", "source", "variant_id", "added_at", *_staff_ref("added_by")
+        ),
+        "notes": customer_notes(customer=customer).values(
+            "id", "body", "is_pinned", "created_at", "updated_at", *_staff_ref("author")
+        ),
+        "timeline": customer.interactions.order_by("-occurred_at", "-pk").values(
+            "id", "occurred_at", "channel", "kind", "sentiment", "sentiment_score",
+            "summary", "source", "store__id", "store__name",
+        )[: TIMELINE_PAGE_SIZE + 1],
+        "trend": _sentiment_trend_rows(customer, since),
+    }  # fmt: skip
 
 
 # --- Duplicates and merges ---------------------------------------------------------------

@@ -306,3 +306,16 @@ def test_orders_online_and_in_store_show_in_one_list_with_returns(
     assert by_number[online.number]["channel"] == "online"
     assert by_number[in_store.number]["store"]["name"] == "London"
     assert by_number[in_store.number]["returned_value"] == "40.00"
+
+
+def test_each_customer_gets_their_own_profile_from_the_compiled_once_batch(
+    associate_client, associate, store
+):
+    """The API's SQL is compiled once per process and re-run with each customer's id."""
+    first, second = CustomerFactory(preferred_store=store), CustomerFactory(preferred_store=store)
+    NoteFactory(customer=first, author=associate, body="About the first")
+    NoteFactory(customer=second, author=associate, body="About the second")
+    for customer, body in ((first, "About the first"), (second, "About the second")):
+        answer = associate_client.get(f"/api/customers/{customer.pk}/").json()
+        assert answer["customer"]["id"] == customer.pk
+        assert [note["body"] for note in answer["notes"]] == [body]

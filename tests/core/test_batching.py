@@ -1,0 +1,53 @@
+"""Several values() querysets in one round trip; compiled once when only values change."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection  # noqa: F401  (the skipif condition reads it)
+
+from frontline.core.batching import PreparedBatch, values_in_one_round_trip
+from frontline.staff.models import Store
+from tests.factories import StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'",
+    reason="PreparedBatch builds one PostgreSQL SELECT (json_agg); elsewhere querysets run alone",
+)
+
+
+def test_each_queryset_comes_back_under_its_name_in_its_order():
+    StoreFactory(code="b-store", name="B"), StoreFactory(code="a-store", name="A")
+    fetched = values_in_one_round_trip(
+        {
+            "by_code": Store.objects.order_by("code").values("code", "name"),
+            "none": Store.objects.filter(code="missing").values("code"),
+        }
+    )
+    assert fetched == {
+        "by_code": [{"code": "a-store", "name": "A"}, {"code": "b-store", "name": "B"}],
+        "none": [],
+    }
+
+
+@on_postgresql_only
+def test_a_prepared_batch_runs_with_the_values_it_is_given_each_time():
+    first, second = StoreFactory(name="First"), StoreFactory(name="Second")
+    stand_in = -7_000_000_001
+    batch = PreparedBatch(
+        {"store": Store.objects.filter(pk=stand_in).values("name")},
+        stand_ins={"store_id": stand_in},
+    )
+    assert batch.run(store_id=first.pk) == {"store": [{"name": "First"}]}
+    assert batch.run(store_id=second.pk) == {"store": [{"name": "Second"}]}
+    with pytest.raises(TypeError):
+        batch.run()
+
+
+@on_postgresql_only
+def test_a_stand_in_the_compiled_sql_does_not_carry_is_refused():
+    with pytest.raises(ValueError, match="not among the compiled parameters"):
+        PreparedBatch(
+            {"stores": Store.objects.values("name")}, stand_ins={"store_id": -7_000_000_001}
+        )
