@@ -7,6 +7,7 @@ under htmx the view answers with the fragment of the section that changed instea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
@@ -181,20 +182,35 @@ def _section_or_back(
     return redirect(reverse("customers:profile", args=[customer.pk]) + f"#{section}")
 
 
+def _edit_section(
+    request: StaffRequest, customer_id: int, section: str, edit: Callable[[Customer], object]
+) -> HttpResponse:
+    """The shape of every profile edit: the customer in scope, the service, the section back.
+
+    A refused edit (ValidationError) comes back as the section with its message.
+    """
+    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
+    try:
+        edit(customer)
+    except ValidationError as error:
+        return _section_or_back(request, customer, section, _error_text(error))
+    return _section_or_back(request, customer, section)
+
+
 @login_required
 @require_POST
 def note_add(request: StaffRequest, customer_id: int) -> HttpResponse:
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
-    try:
-        services.note_create(
+    return _edit_section(
+        request,
+        customer_id,
+        "notes",
+        lambda customer: services.note_create(
             customer=customer,
             author=request.user,
             body=request.POST.get("body", ""),
             pinned=request.POST.get("pinned") == "on",
-        )
-    except ValidationError as error:
-        return _section_or_back(request, customer, "notes", _error_text(error))
-    return _section_or_back(request, customer, "notes")
+        ),
+    )
 
 
 def _visible_note(request: StaffRequest, customer_id: int, note_id: int) -> CustomerNote:
@@ -249,66 +265,72 @@ def check_in(request: StaffRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def wishlist_add(request: StaffRequest, customer_id: int) -> HttpResponse:
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
-    try:
-        services.wishlist_item_add(
+    return _edit_section(
+        request,
+        customer_id,
+        "wishlist",
+        lambda customer: services.wishlist_item_add(
             customer=customer,
             description=request.POST.get("description", ""),
             added_by=request.user,
-        )
-    except ValidationError as error:
-        return _section_or_back(request, customer, "wishlist", _error_text(error))
-    return _section_or_back(request, customer, "wishlist")
+        ),
+    )
 
 
 @login_required
 @require_POST
 def wishlist_remove(request: StaffRequest, customer_id: int, item_id: int) -> HttpResponse:
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
-    services.wishlist_item_remove(customer=customer, item_id=item_id)
-    return _section_or_back(request, customer, "wishlist")
+    return _edit_section(
+        request,
+        customer_id,
+        "wishlist",
+        lambda customer: services.wishlist_item_remove(customer=customer, item_id=item_id),
+    )
 
 
 @login_required
 @require_POST
 def size_set(request: StaffRequest, customer_id: int) -> HttpResponse:
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
-    try:
-        services.customer_size_set(
+    return _edit_section(
+        request,
+        customer_id,
+        "fit",
+        lambda customer: services.customer_size_set(
             customer=customer,
             category=request.POST.get("category", ""),
             size=request.POST.get("size", ""),
             by=request.user,
-        )
-    except ValidationError as error:
-        return _section_or_back(request, customer, "fit", _error_text(error))
-    return _section_or_back(request, customer, "fit")
+        ),
+    )
 
 
 @login_required
 @require_POST
 def preference_add(request: StaffRequest, customer_id: int) -> HttpResponse:
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
-    try:
-        services.customer_preference_add(
+    return _edit_section(
+        request,
+        customer_id,
+        "fit",
+        lambda customer: services.customer_preference_add(
             customer=customer,
             kind=request.POST.get("kind", ""),
             value=request.POST.get("value", ""),
             by=request.user,
-        )
-    except ValidationError as error:
-        return _section_or_back(request, customer, "fit", _error_text(error))
-    return _section_or_back(request, customer, "fit")
+        ),
+    )
 
 
 @login_required
 @require_POST
 def preference_remove(request: StaffRequest, customer_id: int, preference_id: int) -> HttpResponse:
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
-    services.customer_preference_remove(
-        customer=customer, preference_id=preference_id, by=request.user
+    return _edit_section(
+        request,
+        customer_id,
+        "fit",
+        lambda customer: services.customer_preference_remove(
+            customer=customer, preference_id=preference_id, by=request.user
+        ),
     )
-    return _section_or_back(request, customer, "fit")
 
 
 def _optional_date(raw: str | None, name: str) -> date | None:
@@ -323,17 +345,17 @@ def _optional_date(raw: str | None, name: str) -> date | None:
 @login_required
 @require_POST
 def dates_set(request: StaffRequest, customer_id: int) -> HttpResponse:
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
-    try:
-        services.customer_important_dates_set(
+    return _edit_section(
+        request,
+        customer_id,
+        "fit",
+        lambda customer: services.customer_important_dates_set(
             customer=customer,
             birthday=_optional_date(request.POST.get("birthday"), "birthday"),
             anniversary=_optional_date(request.POST.get("anniversary"), "anniversary"),
             by=request.user,
-        )
-    except ValidationError as error:
-        return _section_or_back(request, customer, "fit", _error_text(error))
-    return _section_or_back(request, customer, "fit")
+        ),
+    )
 
 
 # --- Duplicates and merges (managers) ---------------------------------------------------------
