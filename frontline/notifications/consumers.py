@@ -38,7 +38,7 @@ from frontline.staff.models import User
 CLOSE_UNAUTHENTICATED = 4401
 
 # Channel-layer events that only forward a frame to the socket, without the database.
-PUSHED_EVENTS = frozenset([groups.CREATED, groups.READ])
+PUSHED_EVENTS = frozenset([groups.CREATED, groups.READ, groups.LIVE])
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):

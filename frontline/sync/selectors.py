@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from frontline.staff.models import StaffRole, StoreAssignment, User
+from frontline.staff.selectors import is_manager
 from frontline.sync.models import QuarantinedRecord, Run
 
 
 def may_see_sync(user: User) -> bool:
-    if user.is_superuser:
-        return True
-    return StoreAssignment.objects.filter(user=user, role=StaffRole.MANAGER).exists()
+    return is_manager(user)
 
 
 def sync_viewers() -> QuerySet[User]:
