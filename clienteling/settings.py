@@ -126,6 +126,13 @@ if default_database["ENGINE"] == "django.db.backends.postgresql":
         # a quick error (and a 503 on /healthz/) rather than requests piling up.
         "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
     }
+    # Statements sent with server-side binding (only the hottest reads, see
+    # frontline.core.batching) are prepared after a few runs on a connection, so PostgreSQL
+    # stops planning them per request. Django turns this off by default for the sake of
+    # transaction-mode poolers that cannot keep prepared statements (PgBouncer before 1.21):
+    # behind one of those, set DATABASE_PREPARED_STATEMENTS=0.
+    if env.get_bool("DATABASE_PREPARED_STATEMENTS", True):
+        default_database["OPTIONS"]["prepare_threshold"] = 5
 elif default_database["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; IMMEDIATE transactions take the
     # write lock up front instead of failing half-way with "database is locked".
@@ -360,7 +367,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "frontline.staff.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -13,13 +13,17 @@ arrive as ISO 8601 strings and decimals as numbers. Callers format those fields 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 
 Rows = list[dict[str, Any]]
+# A write that travels in the batch's statement: SQL with %s placeholders and its parameters.
+Statement = tuple[str, Sequence[Any]]
 
 
 def values_in_one_round_trip(querysets: Mapping[str, QuerySet[Any]]) -> dict[str, Rows]:
@@ -35,17 +39,31 @@ class PreparedBatch:
     them. For a batch whose querysets differ between calls only in a few values (a customer's
     id, a date), build it once with a stand-in for each value — an unlikely number or date
     that shows up among the compiled parameters — and ``run`` it with the real values, which
-    replace the stand-ins among the parameters. The SQL text itself never changes.
-    PostgreSQL only.
+    replace the stand-ins among the parameters. The SQL text itself never changes, so it is
+    sent with server-side binding: psycopg prepares it on each connection after a few runs
+    (its ``prepare_threshold``) and PostgreSQL stops planning it on every request.
+
+    ``writes`` are INSERT/UPDATE statements run by the same statement as data-modifying WITH
+    clauses (PostgreSQL runs each exactly once, whether or not the SELECT reads it): a read
+    and the record of that read then cost one round trip and commit together. Their
+    parameters may hold stand-ins too. PostgreSQL only.
     """
 
     def __init__(
-        self, querysets: Mapping[str, QuerySet[Any]], stand_ins: Mapping[str, Any] | None = None
+        self,
+        querysets: Mapping[str, QuerySet[Any]],
+        stand_ins: Mapping[str, Any] | None = None,
+        *,
+        writes: Sequence[Statement] = (),
     ) -> None:
         subqueries: list[str] = []
         params: list[Any] = []
+        clauses = []
+        for number, (write_sql, write_params) in enumerate(writes):
+            clauses.append(f"write_{number} AS ({write_sql})")
+            params.extend(write_params)
         for queryset in querysets.values():
-            sql, queryset_params, names = _compiled(queryset)
+            sql, queryset_params, names = compiled(queryset)
             columns = ", ".join(connection.ops.quote_name(name) for name in names)
             # The aggregate reads the sorted subquery in its order, which PostgreSQL documents
             # for aggregates fed by a sorted subquery; the column list renames the columns, so
@@ -55,7 +73,8 @@ class PreparedBatch:
             subqueries.append(f"(SELECT {aggregate} FROM ({sql}) AS section ({columns}))")  # noqa: S608
             params.extend(queryset_params)
         self.names = list(querysets)
-        self.sql = "SELECT " + ", ".join(subqueries)
+        with_clause = f"WITH {', '.join(clauses)} " if clauses else ""
+        self.sql = with_clause + "SELECT " + ", ".join(subqueries)
         self.params = params
         self.slots = {
             name: _slots(params, stand_in, name) for name, stand_in in (stand_ins or {}).items()
@@ -68,10 +87,26 @@ class PreparedBatch:
         for name, positions in self.slots.items():
             for position in positions:
                 params[position] = values[name]
-        with connection.cursor() as cursor:
+        with _server_binding_cursor() as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
         return dict(zip(self.names, row, strict=True))
+
+
+@contextmanager
+def _server_binding_cursor() -> Iterator[CursorWrapper]:
+    """A Django cursor whose parameters PostgreSQL binds itself, so psycopg can prepare.
+
+    Django's own cursors interpolate parameters client-side (its default), which rules out
+    prepared statements. This one is still wrapped by Django, so query logging and
+    ``assertNumQueries`` see it like any other.
+    """
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
+    with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]
+        yield cursor
 
 
 def _slots(params: list[Any], stand_in: Any, name: str) -> list[int]:
@@ -85,7 +120,7 @@ def _slots(params: list[Any], stand_in: Any, name: str) -> list[int]:
     return positions
 
 
-def _compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...], list[str]]:
+def compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...], list[str]]:
     """The queryset's SQL, its parameters and the names of its columns in select order."""
     query = queryset.query
     if not query.values_select and not query.annotation_select:

@@ -289,13 +289,13 @@ def _as_api_error(error: ValidationError) -> ApiValidationError:
 # running a serializer per row; ProfileSerializer still documents it, and the schemathesis
 # run checks every answer against that schema.
 
-MONEY_FIELDS = frozenset({"total", "returned_value"})
+MONEY_FIELDS = frozenset({"total", "returned_value", "lifetime_value"})
 
 
 def _profile_payload(profile: selectors.ProfileRows) -> dict:
     sections = {name: [_shaped(row) for row in rows] for name, rows in profile.sections.items()}
     return {
-        "customer": CustomerDetailSerializer(profile.customer).data,
+        "customer": _header(profile.customer),
         "consents": [
             {
                 "channel": cell.channel,
@@ -312,8 +312,25 @@ def _profile_payload(profile: selectors.ProfileRows) -> dict:
         "wishlist": sections["wishlist"],
         "notes": sections["notes"],
         "timeline": {"results": sections["timeline"], "next_cursor": profile.timeline_next_cursor},
-        "sentiment_trend": TrendMonthSerializer(profile.trend, many=True).data,
+        "sentiment_trend": [
+            {
+                "month": month.month,
+                "positive": month.positive,
+                "neutral": month.neutral,
+                "negative": month.negative,
+                "average_score": month.average_score,
+            }
+            for month in profile.trend
+        ],
     }
+
+
+def _header(row: dict) -> dict:
+    """The header row as CustomerDetailSerializer shows a customer."""
+    header = _shaped(row)
+    header["name"] = f"{row['first_name']} {row['last_name']}".strip()
+    header["customer_since"] = header.pop("created_at")
+    return header
 
 
 def _shaped(row: dict) -> dict:
@@ -396,13 +413,8 @@ class CustomerProfileApi(APIView):
         responses={200: ProfileSerializer, 404: NOT_FOUND},
     )
     def get(self, request: Request, customer_id: str) -> Response:
-        profile = selectors.customer_profile_rows(
-            user=_staff(request), customer_id=_identifier(customer_id)
-        )
-        personal_data_access_record(
-            staff_id=request.user.pk,
-            customer_id=profile.customer.pk,
-            action=AccessAction.PROFILE_READ_API,
+        profile = services.customer_profile_read(
+            by=_staff(request), customer_id=_identifier(customer_id)
         )
         return Response(_profile_payload(profile))
 

@@ -261,7 +261,10 @@ class Sentiment(models.TextChoices):
 class Interaction(models.Model):
     """Anything that happened between the brand and the customer, on any channel."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    # Indexed by interaction_timeline, which starts with the customer.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="interactions", db_index=False
+    )
     channel = models.CharField(max_length=10, choices=InteractionChannel.choices)
     kind = models.CharField(max_length=12, choices=InteractionKind.choices)
     sentiment = models.CharField(max_length=8, choices=Sentiment.choices, default=Sentiment.NEUTRAL)
@@ -283,7 +286,7 @@ class Interaction(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["customer", "-occurred_at"], name="interaction_timeline"),
+            models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -33,7 +31,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from frontline.core.batching import PreparedBatch, values_in_one_round_trip
+from frontline.core.batching import values_in_one_round_trip
 from frontline.customers.models import (
     CandidateStatus,
     Consent,
@@ -206,7 +204,7 @@ def customer_profile(*, user: User, customer_id: int) -> CustomerProfile:
         {
             "consents": Consent.objects.filter(customer=customer).values(*CONSENT_FIELDS),
             "identities": _identity_rows(customer),
-            "trend": _sentiment_trend_rows(customer, _trend_since()),
+            "trend": _sentiment_trend_rows(customer, trend_since()),
         }
     )
     return CustomerProfile(
@@ -330,7 +328,7 @@ def customer_timeline(
     return TimelinePage(rows, next_cursor, channel, kind)
 
 
-def _trend_since(months: int = TREND_MONTHS) -> datetime:
+def trend_since(months: int = TREND_MONTHS) -> datetime:
     return timezone.now() - timedelta(days=31 * months)
 
 
@@ -381,36 +379,50 @@ def _staff_ref(relation: str) -> list[str]:
     return [f"{relation}__{name}" for name in STAFF_REF_FIELDS]
 
 
+# The header as the API shows it (CustomerDetailSerializer's fields, as values() names).
+HEADER_FIELDS = (
+    "id", "number", "first_name", "last_name", "email", "phone", "tier",
+    "preferred_store__id", "preferred_store__name", *_staff_ref("preferred_associate"),
+    "postcode", "country", "birthday", "anniversary", "lifetime_value", "order_count",
+    "created_at", "first_purchase_at", "last_purchase_at", "last_visit_at",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ProfileRows:
-    """The profile's sections as plain rows, with the header as a model instance.
+    """The profile as plain rows: the header and the sections.
 
     Row keys are ``values()`` names (``store__name``); the API shapes them. Datetimes and
     decimals may be ISO text and numbers (see frontline.core.batching).
     """
 
-    customer: Customer
+    customer: dict[str, Any]
     consents: list[ConsentCell]
     sections: dict[str, list[dict[str, Any]]]
     timeline_next_cursor: str | None
     trend: list[TrendMonth]
 
 
-def customer_profile_rows(*, user: User, customer_id: int) -> ProfileRows:
-    """The same sections, order and limits as ``customer_profile``, in two round trips.
+def customer_in_scope(*, user: User, customer_id: int) -> QuerySet[Customer]:
+    """The customer, if the staff member may see them; else nothing."""
+    return customers_visible_to(user).filter(pk=customer_id)
 
-    The page renders model instances; the API answers many tablets at once, and there ten
-    queries and a few hundred model instances would cost several times what the data does.
-    Here every section is a ``values()`` queryset and all of them travel together; on
-    PostgreSQL their SQL is built and compiled once per process, then run with this
-    customer's id (``PreparedBatch``).
+
+def profile_querysets(*, user: User, customer_id: int, since: datetime) -> dict[str, QuerySet]:
+    """The API's profile as values() querysets: the header, empty when the customer is out of
+    the user's scope, and the sections in the page's order and limits.
+
+    The sections do not repeat the scope check: ``profile_rows`` answers "not found" from
+    the empty header, whatever they hold.
     """
-    customer = customer_get_visible(user=user, customer_id=customer_id)
-    since = _trend_since()
-    if connection.vendor == "postgresql":
-        fetched = _profile_batch().run(customer_id=customer.pk, since=since)
-    else:
-        fetched = values_in_one_round_trip(_profile_sections(customer, since))
+    header = customer_in_scope(user=user, customer_id=customer_id).values(*HEADER_FIELDS)
+    return {"customer": header, **_profile_sections(Customer(pk=customer_id), since)}
+
+
+def profile_rows(fetched: dict[str, list[dict[str, Any]]]) -> ProfileRows:
+    """The fetched ``profile_querysets`` as the API's rows; Http404 when there is no header."""
+    if not fetched["customer"]:
+        raise Http404("No such customer.")
     timeline = fetched["timeline"]
     next_cursor = None
     if len(timeline) > TIMELINE_PAGE_SIZE:
@@ -418,25 +430,11 @@ def customer_profile_rows(*, user: User, customer_id: int) -> ProfileRows:
         last = timeline[-1]
         next_cursor = TimelineCursor(_as_datetime(last["occurred_at"]), last["id"]).encode()
     return ProfileRows(
-        customer=customer,
+        customer=fetched.pop("customer")[0],
         consents=consent_grid(fetched.pop("consents")),
         trend=trend_months(fetched.pop("trend")),
         sections=fetched,
         timeline_next_cursor=next_cursor,
-    )
-
-
-# Stand-ins the profile batch is compiled with once per process (see PreparedBatch): values
-# no real customer id or date can take.
-_CUSTOMER_STAND_IN = -7_777_777_777
-_SINCE_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
-
-
-@functools.cache
-def _profile_batch() -> PreparedBatch:
-    return PreparedBatch(
-        _profile_sections(Customer(pk=_CUSTOMER_STAND_IN), _SINCE_STAND_IN),
-        stand_ins={"customer_id": _CUSTOMER_STAND_IN, "since": _SINCE_STAND_IN},
     )
 
 

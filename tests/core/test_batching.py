@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection  # noqa: F401  (the skipif condition reads it)
+from django.db import connection
 
 from frontline.core.batching import PreparedBatch, values_in_one_round_trip
 from frontline.staff.models import Store
@@ -51,3 +51,43 @@ def test_a_stand_in_the_compiled_sql_does_not_carry_is_refused():
         PreparedBatch(
             {"stores": Store.objects.values("name")}, stand_ins={"store_id": -7_000_000_001}
         )
+
+
+@on_postgresql_only
+def test_a_write_in_the_batch_runs_once_with_the_read_and_its_stand_ins_filled():
+    store = StoreFactory(name="Before")
+    stand_in = -7_000_000_002
+    rename = (
+        f"UPDATE {Store._meta.db_table} SET name = %s WHERE id = %s",  # noqa: S608
+        ("After", stand_in),
+    )
+    batch = PreparedBatch(
+        {"store": Store.objects.filter(pk=stand_in).values("name")},
+        stand_ins={"store_id": stand_in},
+        writes=[rename],
+    )
+    # The SELECT sees the table as the statement began (PostgreSQL's rule for WITH writes);
+    # the write has happened once it returns.
+    assert batch.run(store_id=store.pk) == {"store": [{"name": "Before"}]}
+    store.refresh_from_db()
+    assert store.name == "After"
+
+
+@on_postgresql_only
+def test_a_batch_run_often_on_a_connection_is_prepared_there_so_it_is_not_planned_again():
+    store = StoreFactory(name="Prepared")
+    stand_in = -7_000_000_003
+    batch = PreparedBatch(
+        {"store": Store.objects.filter(pk=stand_in).values("name")},
+        stand_ins={"store_id": stand_in},
+    )
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE from_sql = false")
+            return int(cursor.fetchone()[0])
+
+    before = prepared()
+    for _ in range(6):
+        assert batch.run(store_id=store.pk) == {"store": [{"name": "Prepared"}]}
+    assert prepared() == before + 1

@@ -192,8 +192,26 @@ def test_every_profile_read_is_recorded_for_the_privacy_audit(
 
 
 def test_a_refused_read_is_not_recorded_as_a_read(associate_client, stranger):
-    associate_client.get(reverse("customers:profile", args=[stranger.pk]))
+    assert associate_client.get(reverse("customers:profile", args=[stranger.pk])).status_code == 404
+    api = associate_client.get(f"/api/customers/{stranger.pk}/")
+    assert api.status_code == 404 and api.json()["detail"]
     assert not PersonalDataAccess.objects.filter(customer=stranger).exists()
+
+
+def test_the_api_answers_each_reader_for_their_own_scope_and_records_each_read(
+    client, associate, admin_user, customer, stranger
+):
+    """The statement is compiled once per process for staff and once for superusers; the
+    ids filled in each time decide who sees what and whose read is recorded."""
+    client.force_login(associate)
+    assert client.get(f"/api/customers/{customer.pk}/").json()["customer"]["id"] == customer.pk
+    assert client.get(f"/api/customers/{stranger.pk}/").status_code == 404
+    client.force_login(admin_user)
+    assert client.get(f"/api/customers/{stranger.pk}/").json()["customer"]["id"] == stranger.pk
+    reads = PersonalDataAccess.objects.filter(action=AccessAction.PROFILE_READ_API)
+    assert sorted(reads.values_list("staff_id", "customer_id")) == sorted(
+        [(associate.pk, customer.pk), (admin_user.pk, stranger.pk)]
+    )
 
 
 def test_the_timeline_pages_newest_first_without_gaps_or_repeats(associate_client, customer, store):
