@@ -6,6 +6,7 @@ Every response an endpoint can give is in the OpenAPI schema (drf-spectacular), 
 
 from __future__ import annotations
 
+import functools
 from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -293,7 +294,7 @@ MONEY_FIELDS = frozenset({"total", "returned_value", "lifetime_value"})
 
 
 def _profile_payload(profile: selectors.ProfileRows) -> dict:
-    sections = {name: [_shaped(row) for row in rows] for name, rows in profile.sections.items()}
+    sections = {name: _shaped(rows) for name, rows in profile.sections.items()}
     return {
         "customer": _header(profile.customer),
         "consents": [
@@ -327,27 +328,44 @@ def _profile_payload(profile: selectors.ProfileRows) -> dict:
 
 def _header(row: dict) -> dict:
     """The header row as CustomerDetailSerializer shows a customer."""
-    header = _shaped(row)
+    header = _shaped([row])[0]
     header["name"] = f"{row['first_name']} {row['last_name']}".strip()
     header["customer_since"] = header.pop("created_at")
     return header
 
 
-def _shaped(row: dict) -> dict:
-    """A values() row as the API shows it: ``store__name`` as ``store.name``, money as text."""
-    shaped: dict = {}
-    related: dict[str, dict] = {}
-    for key, value in row.items():
+def _shaped(rows: list[dict]) -> list[dict]:
+    """values() rows as the API shows them: ``store__name`` as ``store.name``, money as text.
+
+    A section's rows share their keys, so what to do with each key is worked out once.
+    """
+    if not rows:
+        return []
+    plain, money, related = _shape_of(tuple(rows[0]))
+    shaped_rows = []
+    for row in rows:
+        shaped = {key: row[key] for key in plain}
+        for key in money:
+            shaped[key] = None if row[key] is None else f"{row[key]:.2f}"
+        for relation, keys in related:
+            shaped[relation] = _reference({attribute: row[key] for attribute, key in keys})
+        shaped_rows.append(shaped)
+    return shaped_rows
+
+
+@functools.cache
+def _shape_of(
+    keys: tuple[str, ...],
+) -> tuple[list[str], list[str], list[tuple[str, list[tuple[str, str]]]]]:
+    """Which keys pass as they are, which are money, and which nest under a relation."""
+    related: dict[str, list[tuple[str, str]]] = {}
+    for key in keys:
         relation, _, attribute = key.partition("__")
         if attribute:
-            related.setdefault(relation, {})[attribute] = value
-        elif key in MONEY_FIELDS and value is not None:
-            shaped[key] = f"{value:.2f}"
-        else:
-            shaped[key] = value
-    for relation, values in related.items():
-        shaped[relation] = _reference(values)
-    return shaped
+            related.setdefault(relation, []).append((attribute, key))
+    plain = [key for key in keys if "__" not in key and key not in MONEY_FIELDS]
+    money = [key for key in keys if key in MONEY_FIELDS]
+    return plain, money, list(related.items())
 
 
 def _reference(values: dict) -> dict | None:

@@ -305,6 +305,40 @@ class Interaction(models.Model):
         return f"{self.kind} on {self.channel} at {self.occurred_at:%Y-%m-%d}"
 
 
+class SentimentMonth(models.Model):
+    """How a customer's interactions felt in one calendar month (UTC): the sentiment trend.
+
+    A rollup of ``Interaction``, so the profile reads a dozen rows for the trend however long
+    the customer's history. On PostgreSQL a trigger on the interactions table keeps it
+    (migration 0008): every writer, from the services to sync's set-wise SQL, merges moving
+    interactions between customers and the admin, keeps it right without knowing it exists.
+    Elsewhere (SQLite in development) the trend is computed from the interactions and this
+    table stays empty. Months whose interactions all went elsewhere stay as zero rows.
+    """
+
+    # Indexed by the unique constraint, which starts with the customer.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateTimeField(help_text="Midnight UTC on the first day of the month")
+    positive = models.IntegerField(default=0)
+    neutral = models.IntegerField(default=0)
+    negative = models.IntegerField(default=0)
+    # Exact, so that figures taken off (a merge, a deletion) leave no rounding drift behind.
+    score_sum = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+    scored = models.IntegerField(default=0, help_text="Interactions with a sentiment score")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "month"], name="sentiment_month_per_customer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m}"
+
+
 class CustomerNote(models.Model):
     """A note an associate wrote about the customer. Plain text, always rendered escaped."""
 

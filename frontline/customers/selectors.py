@@ -11,15 +11,17 @@ import base64
 import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
     DecimalField,
     F,
     Field,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -27,7 +29,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
@@ -45,6 +47,7 @@ from frontline.customers.models import (
     DuplicateCandidate,
     Interaction,
     Sentiment,
+    SentimentMonth,
     Source,
     WishlistItem,
 )
@@ -329,10 +332,28 @@ def customer_timeline(
 
 
 def trend_since(months: int = TREND_MONTHS) -> datetime:
-    return timezone.now() - timedelta(days=31 * months)
+    """The start of the first of the last ``months`` calendar months (UTC), this one included."""
+    this_month = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    year, month_index = divmod(this_month.year * 12 + this_month.month - months, 12)
+    return this_month.replace(year=year, month=month_index + 1)
 
 
 def _sentiment_trend_rows(customer: Customer, since: datetime) -> QuerySet:
+    """Per month since ``since``: the interactions by sentiment and their average score.
+
+    On PostgreSQL from the monthly rollup its triggers keep (``SentimentMonth``): a dozen
+    rows, whatever the length of the history. Elsewhere from the interactions themselves.
+    """
+    if connection.vendor == "postgresql":
+        return (
+            SentimentMonth.objects.filter(customer=customer, month__gte=since)
+            .exclude(positive=0, neutral=0, negative=0)
+            .annotate(
+                average_score=Cast(F("score_sum") / NullIf("scored", 0), FloatField()),
+            )
+            .order_by("month")
+            .values("month", "positive", "neutral", "negative", "average_score")
+        )
     return (
         customer.interactions.filter(occurred_at__gte=since)
         .annotate(month=TruncMonth("occurred_at"))
