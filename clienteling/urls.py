@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from frontline.actions.urls import api_urlpatterns as actions_api_urlpatterns
 from frontline.notifications import urls as notification_urls
-from frontline.staff.views import StaffLoginView, StaffTokenView
+from frontline.staff.views import StaffLoginView, StaffTokenView, sign_in_rate_limited
 
 admin.site.site_header = "Frontline back office"
 admin.site.site_title = "Frontline"
@@ -30,6 +30,8 @@ urlpatterns = [
     path("customers/", include("frontline.customers.urls")),
     path("accounts/login/", StaffLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The admin's own sign-in checks passwords too: the same limits as the app's.
+    path("admin/login/", sign_in_rate_limited(admin.site.login)),
     path("admin/", admin.site.urls),
     path("stock/", include("frontline.catalog.urls")),
     path("notifications/", include("frontline.notifications.urls")),

@@ -1,8 +1,12 @@
-"""Staff sign-in, rate-limited: the login page and the token endpoint are public."""
+"""Staff sign-in, rate-limited: the login pages (the app's and the admin's) and the token
+endpoint are public."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth import views as auth_views
+from django.http.response import HttpResponseBase
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -16,13 +20,18 @@ LOGIN_RATE_PER_IP = "30/m"
 LOGIN_RATE_PER_ACCOUNT = "10/m"
 
 
-@method_decorator(
-    ratelimit(key="ip", rate=LOGIN_RATE_PER_IP, method="POST", block=True), name="post"
-)
-@method_decorator(
-    ratelimit(key="post:username", rate=LOGIN_RATE_PER_ACCOUNT, method="POST", block=True),
-    name="post",
-)
+def sign_in_rate_limited(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """The sign-in limits on a view that checks a password: per address and per account."""
+    per_account = ratelimit(
+        key="post:username", rate=LOGIN_RATE_PER_ACCOUNT, method="POST", block=True
+    )
+    per_address = ratelimit(key="ip", rate=LOGIN_RATE_PER_IP, method="POST", block=True)
+    return per_address(per_account(view))
+
+
+@method_decorator(sign_in_rate_limited, name="post")
 class StaffLoginView(auth_views.LoginView):
     authentication_form = StaffLoginForm
     redirect_authenticated_user = True

@@ -77,3 +77,17 @@ def test_token_requests_are_throttled(client, associate):
     )
     assert response.status_code == 429
     assert "throttled" in response.json()["detail"].lower()
+
+
+def test_the_admin_sign_in_is_rate_limited_like_the_apps(client, associate):
+    statuses = []
+    for _ in range(21):  # two clock minutes at most, as above
+        response = client.post(
+            "/admin/login/", {"username": associate.username, "password": "guess"}
+        )
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            break
+    assert statuses[:10] == [200] * 10
+    assert response.status_code == 429
+    assert b"Too many attempts" in response.content
