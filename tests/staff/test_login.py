@@ -52,17 +52,25 @@ def test_a_token_request_with_bad_credentials_is_a_400_with_a_message(
     assert response.json()
 
 
-def test_repeated_wrong_passwords_for_one_account_are_paused_with_a_429(client, associate):
-    # The limit counts per clock minute: 21 attempts span at most two windows, so one of them
-    # sees an 11th attempt however the attempts fall across a minute boundary.
+def wrong_passwords_until_paused(client, url: str, username: str):
+    """Up to 21 wrong passwords, stopping at the first refusal: (statuses, last response).
+
+    The limit counts per clock minute: 21 attempts span at most two windows, so one of them
+    sees an 11th attempt however the attempts fall across a minute boundary.
+    """
     statuses = []
     for _ in range(21):
-        response = client.post(
-            "/accounts/login/", {"username": associate.username, "password": "guess"}
-        )
+        response = client.post(url, {"username": username, "password": "guess"})
         statuses.append(response.status_code)
         if response.status_code == 429:
             break
+    return statuses, response
+
+
+def test_repeated_wrong_passwords_for_one_account_are_paused_with_a_429(client, associate):
+    statuses, response = wrong_passwords_until_paused(
+        client, "/accounts/login/", associate.username
+    )
     assert statuses[:10] == [200] * 10
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
@@ -80,14 +88,7 @@ def test_token_requests_are_throttled(client, associate):
 
 
 def test_the_admin_sign_in_is_rate_limited_like_the_apps(client, associate):
-    statuses = []
-    for _ in range(21):  # two clock minutes at most, as above
-        response = client.post(
-            "/admin/login/", {"username": associate.username, "password": "guess"}
-        )
-        statuses.append(response.status_code)
-        if response.status_code == 429:
-            break
+    statuses, response = wrong_passwords_until_paused(client, "/admin/login/", associate.username)
     assert statuses[:10] == [200] * 10
     assert response.status_code == 429
     assert b"Too many attempts" in response.content

@@ -1,11 +1,6 @@
-"""The history index gains the id, the tie-break of the newest-first order, and replaces
-the plain index on the customer.
-
-The profile and the paged history sort by (date, id) descending. With the id in the index a
-page comes straight off it with the LIMIT; before, PostgreSQL expected a handful of rows per
-customer, chose the smaller customer-only index and sorted the whole history, which costs most
-for the customers with the longest histories. Lookups by customer alone (merges, deletes) use
-the new index's leading column, so the customer-only index was only a cost on every write.
+"""Orders get what interactions got in customers/0007: the history index ends with the id,
+so the newest page of orders comes off it with the LIMIT, and replaces the customer-only
+index.
 """
 
 import django.db.models.deletion
