@@ -35,7 +35,14 @@ from frontline.demo.load import (
     writer_for_connection,
 )
 from frontline.demo.parallel import EncodedBatch, write_customers_in_parallel
-from frontline.demo.tables import ALL_TABLES, CATALOGUE_TABLES, CUSTOMER_TABLES, STOCK_LEVEL, Table
+from frontline.demo.tables import (
+    ALL_TABLES,
+    CATALOGUE_TABLES,
+    CUSTOMER_TABLES,
+    DERIVED_TABLES,
+    STOCK_LEVEL,
+    Table,
+)
 from frontline.orders.models import Order
 from frontline.staff.models import StaffRole, Store, StoreAssignment, User
 
@@ -228,7 +235,7 @@ def demo_seed(
             seed=seed, today=today, stores=store_rows, warehouse=warehouse, users=users
         )
         loader = Loader(progress=progress, started=started)
-        with indexes_and_foreign_keys_built_once(ALL_TABLES, progress):
+        with indexes_and_foreign_keys_built_once(ALL_TABLES + DERIVED_TABLES, progress):
             catalogue = build_catalogue(world, products)
             for table in CATALOGUE_TABLES:
                 if table is STOCK_LEVEL:
@@ -241,7 +248,7 @@ def demo_seed(
             )
             progress("seed_demo: building the indexes and checking every reference once")
         reset_sequences(ALL_TABLES)
-    analyze(ALL_TABLES)
+    analyze(ALL_TABLES + DERIVED_TABLES)
     seconds = time.perf_counter() - started
     progress(
         f"seed_demo: done in {seconds:.1f} s, "

@@ -24,7 +24,7 @@ from frontline.customers.models import (
 )
 from frontline.customers.normalize import normalize_email, normalize_phone
 from frontline.demo.selectors import demo_checksum
-from frontline.demo.tables import ALL_TABLES
+from frontline.demo.tables import ALL_TABLES, DERIVED_TABLES
 from frontline.orders.models import Order, OrderLine
 from frontline.staff.models import Store, StoreAssignment, User
 from tests.factories import CustomerFactory
@@ -183,8 +183,8 @@ def test_every_constraint_holds_after_loading(seeded):
 
 
 def schema_of_the_loaded_tables() -> dict[str, set[tuple[str, str]]]:
-    """Every index and constraint of the tables the demo writes, by name and definition."""
-    names = [table.name for table in ALL_TABLES]
+    """Every index and constraint of the tables the demo fills, by name and definition."""
+    names = [table.name for table in ALL_TABLES + DERIVED_TABLES]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [names]
@@ -207,6 +207,17 @@ def test_loading_leaves_exactly_the_indexes_and_constraints_the_migrations_made(
     seed(seed=3)
 
     assert schema_of_the_loaded_tables() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL triggers keep it")
+def test_the_sentiment_rollup_counts_every_interaction_loaded(seeded):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM customers_interaction), "
+            "(SELECT sum(positive + neutral + negative) FROM customers_sentimentmonth)"
+        )
+        interactions, rolled_up = cursor.fetchone()
+    assert interactions > 0 and rolled_up == interactions
 
 
 # --- structure ------------------------------------------------------------------------
