@@ -17,9 +17,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
+from psycopg.types.json import JsonLoader
 
 Rows = list[dict[str, Any]]
 # A write that travels in the batch's statement: SQL with %s placeholders and its parameters.
@@ -93,6 +95,14 @@ class PreparedBatch:
         return dict(zip(self.names, row, strict=True))
 
 
+class _OrjsonLoader(JsonLoader):
+    """psycopg's loader of json columns, decoding with orjson: the sections arrive as JSON,
+    and orjson reads them several times faster than the standard library."""
+
+    # orjson.loads takes str or bytes like json.loads; its stub says otherwise.
+    _loads = orjson.loads  # type: ignore[assignment]
+
+
 @contextmanager
 def _server_binding_cursor() -> Iterator[CursorWrapper]:
     """A Django cursor whose parameters PostgreSQL binds itself, so psycopg can prepare.
@@ -105,6 +115,7 @@ def _server_binding_cursor() -> Iterator[CursorWrapper]:
 
     connection.ensure_connection()
     raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
+    raw.adapters.register_loader("json", _OrjsonLoader)  # type: ignore[attr-defined]
     with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]
         yield cursor
 
