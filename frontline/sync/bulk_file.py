@@ -751,7 +751,9 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             "ON COMMIT DROP"
         )
     loads = {Order._meta.db_table: accepted, OrderLine._meta.db_table: accepted_lines}
-    with bulk_load.rebuilt_after(loads), connection.cursor() as cursor:
+    # The landing updates the customers' figures too (and so locks their rows anyway).
+    writes = (Customer._meta.db_table,)
+    with bulk_load.rebuilt_after(loads, writes=writes), connection.cursor() as cursor:
         created, updated = _upsert_counts(
             cursor,
             """

@@ -21,15 +21,17 @@ Safe by construction:
   ``ON CONFLICT`` needs them, and they enforce rules while the rows go in); a foreign key comes
   back as it was (deferrable or not, validated or not).
 
-The price: the tables are locked (ACCESS EXCLUSIVE) until the landing commits, so readers of
-them wait for an initial load. That is why a small incremental run never comes here.
+The price: the tables rebuilt, and those their dropped foreign keys point at, are locked (ACCESS
+EXCLUSIVE) until the landing commits, so readers of them wait for an initial load. That is why
+a small incremental run never comes here, and why a foreign key pointing outside what the
+landing writes anyway is kept.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -80,9 +82,14 @@ def is_large(table: str, rows: int) -> bool:
 
 
 @contextmanager
-def rebuilt_after(loads: Mapping[str, int]) -> Iterator[list[str]]:
+def rebuilt_after(loads: Mapping[str, int], *, writes: Collection[str] = ()) -> Iterator[list[str]]:
     """Drop the secondary indexes and foreign keys of the tables whose load is large, run the
     body (the load), then rebuild them. Yields the names of the tables rebuilt.
+
+    Dropping a foreign key locks the table it points at too (ACCESS EXCLUSIVE, until commit),
+    so only keys pointing at a loaded table or at one of ``writes`` (other tables the landing
+    writes to anyway) are dropped; a key pointing anywhere else (staff, the catalog) is kept
+    and checked row by row, so that the rest of the application does not wait for the load.
 
     On an exception nothing is rebuilt here: the transaction that must enclose this is rolled
     back by the caller, and the drops with it.
@@ -93,10 +100,13 @@ def rebuilt_after(loads: Mapping[str, int]) -> Iterator[list[str]]:
         return
     if not connection.in_atomic_block:
         raise RuntimeError("a bulk rebuild must run inside the landing's transaction")
-    _check_pending_constraints(tables)
-    dropped = [_drop(table) for table in tables]
+    targets = [*loads, *writes]
+    _check_pending_constraints(tables, targets)
+    dropped = [_drop(table, targets) for table in tables]
     yield tables
     started = time.perf_counter()
+    # The foreign keys kept have checks queued by the load: run before the tables are altered.
+    _check_pending_constraints(tables, targets)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = %s", [MAINTENANCE_WORK_MEM])
     for table in dropped:
@@ -104,13 +114,14 @@ def rebuilt_after(loads: Mapping[str, int]) -> Iterator[list[str]]:
     logger.info("rebuilt %s in %.1f s", ", ".join(tables), time.perf_counter() - started)
 
 
-def _check_pending_constraints(tables: list[str]) -> None:
+def _check_pending_constraints(tables: list[str], targets: list[str]) -> None:
     """Run now the deferred checks already queued in this transaction on the tables the rebuild
-    alters (these and those their foreign keys point at), and leave them deferred again.
+    alters (these and those their dropped foreign keys point at), and leave them deferred again.
 
-    PostgreSQL refuses to ALTER a table with pending trigger events; in a landing's own
-    transaction there are none, but a caller may have written to these tables earlier in it.
-    The checks give the same answer now as at commit, as the load only adds rows.
+    PostgreSQL refuses to ALTER or index a table with pending trigger events: before the drop
+    there are some only if a caller wrote to these tables earlier in the transaction; before
+    the rebuild, the load queued a check per row for each foreign key kept. The checks give the
+    same answer now as at commit, as nothing written after them could change it.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -120,13 +131,14 @@ def _check_pending_constraints(tables: list[str]) -> None:
                 UNION
                 SELECT confrelid FROM pg_constraint
                 WHERE contype = 'f' AND conrelid = ANY(%(tables)s::regclass[])
+                  AND confrelid = ANY(%(targets)s::regclass[])
             )
             SELECT n.nspname, k.conname, k.condeferred
             FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
             WHERE k.condeferrable AND (k.conrelid IN (SELECT rel FROM altered)
                   OR (k.contype = 'f' AND k.confrelid IN (SELECT rel FROM altered)))
             """,
-            {"tables": tables},
+            {"tables": tables, "targets": targets},
         )
         constraints = cursor.fetchall()
         if not constraints:
@@ -139,7 +151,7 @@ def _check_pending_constraints(tables: list[str]) -> None:
             cursor.execute(sql.SQL("SET CONSTRAINTS {} DEFERRED").format(names(deferred)))
 
 
-def _drop(table: str) -> Dropped:
+def _drop(table: str, targets: list[str]) -> Dropped:
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -155,8 +167,9 @@ def _drop(table: str) -> Dropped:
         indexes = [(name, definition) for name, definition in cursor.fetchall()]
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-            [table],
+            "WHERE conrelid = %s::regclass AND contype = 'f' AND confrelid = ANY(%s::regclass[]) "
+            "ORDER BY conname",
+            [table, targets],
         )
         foreign_keys = [ForeignKey(*row) for row in cursor.fetchall()]
         if foreign_keys:

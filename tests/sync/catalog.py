@@ -44,3 +44,14 @@ def index_ids(table: str) -> set[int]:
             "SELECT indexrelid::bigint FROM pg_index WHERE indrelid = %s::regclass", [table]
         )
         return {row[0] for row in cursor.fetchall()}
+
+
+def foreign_key_ids(tables: tuple[str, ...] = LOADED_TABLES) -> dict[tuple[str, str], int]:
+    """(table, table pointed at) -> the foreign key's object id: a re-added key has a new one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text, oid::bigint "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+            [list(tables)],
+        )
+        return {(table, target): oid for table, target, oid in cursor.fetchall()}

@@ -11,7 +11,7 @@ from frontline.sync import bulk_load, engine
 from frontline.sync.connectors.file_drop import inbox_of
 from tests.factories import CustomerFactory
 from tests.sync import generate
-from tests.sync.catalog import LOADED_TABLES, index_ids, schema_of
+from tests.sync.catalog import LOADED_TABLES, foreign_key_ids, index_ids, schema_of
 
 pytestmark = [
     pytest.mark.django_db(transaction=False),
@@ -36,6 +36,7 @@ def test_a_large_load_into_empty_tables_rebuilds_exactly_the_indexes_and_keys_it
     settings.SYNC_BULK_REBUILD_MIN_ROWS = 100
     before = schema_of()
     ids_before = {table: index_ids(table) for table in LOADED_TABLES}
+    keys_before = foreign_key_ids()
     inbox = inbox_of(erp.name)
     inbox.mkdir(parents=True, exist_ok=True)
     generate.write_customers(inbox / "customers-1.csv", 300)
@@ -51,6 +52,16 @@ def test_a_large_load_into_empty_tables_rebuilds_exactly_the_indexes_and_keys_it
         # Rebuilt: every secondary index is a new one; primary keys and unique indexes stayed.
         replaced = ids_before[table] - index_ids(table)
         assert len(replaced) == secondary_indexes(before, table) > 0, table
+    # Foreign keys between the tables a landing writes were re-added; those pointing at staff
+    # and the catalog were kept (dropping them would lock those tables until commit).
+    keys_after = foreign_key_ids()
+    re_added = {key for key, oid in keys_before.items() if keys_after[key] != oid}
+    assert re_added == {
+        ("customers_customer", "customers_customer"),
+        ("customers_customeridentity", "customers_customer"),
+        ("orders_order", "customers_customer"),
+        ("orders_orderline", "orders_order"),
+    }
 
 
 def test_a_load_smaller_than_its_table_keeps_the_indexes_and_keys(
