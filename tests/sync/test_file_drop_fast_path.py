@@ -18,7 +18,7 @@ from django.db import connection
 
 from frontline.customers.models import Customer, CustomerIdentity
 from frontline.orders.models import Order, OrderLine
-from frontline.sync import bulk_file, engine
+from frontline.sync import bulk_file, bulk_load, engine
 from frontline.sync.connectors import connector_for
 from frontline.sync.connectors.file_drop import inbox_of
 from frontline.sync.models import (
@@ -279,8 +279,33 @@ def import_both_versions(source: Source, tmp_path: Path, capture) -> list[dict[s
     return snapshots
 
 
+@pytest.mark.parametrize(
+    ("rebuild_min_rows", "rebuilt"),
+    [
+        # Indexes and foreign keys kept and maintained row by row.
+        (10**12, []),
+        # Dropped and rebuilt whenever a load brings at least as many rows as the table holds,
+        # as all of the first version's loads into empty tables do.
+        (
+            0,
+            [
+                "customers_customer",
+                "customers_customeridentity",
+                "orders_order",
+                "orders_orderline",
+            ],
+        ),
+    ],
+    ids=["indexes-kept", "indexes-rebuilt"],
+)
 def test_the_fast_path_lands_what_the_page_by_page_path_lands(
-    erp, tmp_path, settings, django_capture_on_commit_callbacks, monkeypatch
+    erp,
+    tmp_path,
+    settings,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+    rebuild_min_rows,
+    rebuilt,
 ):
     StoreFactory(code="s1")
     VariantFactory(sku="SKU00001")
@@ -289,6 +314,14 @@ def test_the_fast_path_lands_what_the_page_by_page_path_lands(
     monkeypatch.setattr(
         bulk_file, "stage", lambda *args: fast_files.append(args[2].name) or real_stage(*args)
     )
+    rebuilds = []
+    real_restore = bulk_load._restore
+    monkeypatch.setattr(
+        bulk_load,
+        "_restore",
+        lambda dropped: rebuilds.append(dropped.table) or real_restore(dropped),
+    )
+    settings.SYNC_BULK_REBUILD_MIN_ROWS = rebuild_min_rows
 
     settings.SYNC_FAST_PATH_MIN_BYTES = 10**12
     page_by_page = import_both_versions(erp, tmp_path, django_capture_on_commit_callbacks)
@@ -298,6 +331,7 @@ def test_the_fast_path_lands_what_the_page_by_page_path_lands(
     fast = import_both_versions(erp, tmp_path, django_capture_on_commit_callbacks)
 
     assert fast_files == ["customers-0.csv", "orders-0.csv", "customers-1.csv", "orders-1.csv"]
+    assert rebuilds[: len(rebuilt)] == rebuilt
     for first_load, key in ((page_by_page[0], "first"), (page_by_page[1], "second")):
         assert first_load["runs"] and all(run[1] == "succeeded" for run in first_load["runs"]), key
     # The awkward rows took the paths they were written for.

@@ -1,0 +1,219 @@
+"""Loads large next to their table: indexes and foreign keys rebuilt once instead of maintained.
+
+PostgreSQL's own advice for bulk loading ("Populating a Database" in its manual): when a load
+brings more rows than the table already holds, building each secondary index once over the
+loaded table costs far less than inserting every row into every index, and one set-wise check
+of a foreign key (``ALTER TABLE … VALIDATE CONSTRAINT``) far less than a trigger per row. Here a
+fast-path landing names the tables it is about to fill and how many rows it brings; a table
+that holds no more rows than that, for a load of at least ``SYNC_BULK_REBUILD_MIN_ROWS``, loses
+its secondary indexes and its foreign keys before the load and gets them back after it.
+
+Safe by construction:
+
+- Everything runs inside the landing's transaction (refused outside one). PostgreSQL's DDL is
+  transactional: an error or a killed worker rolls the drops back together with the rows, and
+  the schema is exactly as before.
+- The definitions are read from the live catalog just before the drop (``pg_get_indexdef``,
+  ``pg_get_constraintdef``) and replayed as they are, so what comes back is what the migrations
+  made, never a hand-written copy that could drift from them.
+- Only what a rebuild gives back exactly is dropped: valid non-unique indexes that back no
+  constraint, in the default tablespace. Primary keys and unique indexes stay (the upserts'
+  ``ON CONFLICT`` needs them, and they enforce rules while the rows go in); a foreign key comes
+  back as it was (deferrable or not, validated or not).
+
+The price: the tables rebuilt, and those their dropped foreign keys point at, are locked (ACCESS
+EXCLUSIVE) until the landing commits, so readers of them wait for an initial load. That is why
+a small incremental run never comes here, and why a foreign key pointing outside what the
+landing writes anyway is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from psycopg import sql
+
+logger = logging.getLogger("frontline.sync")
+
+# Index builds sort in memory up to this much (for this transaction only); the default 64 MB
+# makes a million-row build spill to disk.
+MAINTENANCE_WORK_MEM = "512MB"
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str
+    definition: str  # as pg_get_constraintdef gives it: "FOREIGN KEY (…) REFERENCES …"
+    validated: bool
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """What was taken off one table, to be put back as it was."""
+
+    table: str
+    indexes: list[tuple[str, str]]  # (name, CREATE INDEX statement)
+    foreign_keys: list[ForeignKey]
+
+
+def is_large(table: str, rows: int) -> bool:
+    """Whether loading ``rows`` rows into ``table`` is worth rebuilding its indexes after.
+
+    The threshold: at least SYNC_BULK_REBUILD_MIN_ROWS rows, and no fewer than the table holds
+    (a rebuild costs in proportion to the whole table, the per-row upkeep to the load).
+    """
+    if rows <= 0 or rows < settings.SYNC_BULK_REBUILD_MIN_ROWS:
+        return False
+    with connection.cursor() as cursor:
+        # Counts no further than the load's size: cheap however big the table is.
+        cursor.execute(
+            sql.SQL("SELECT count(*) FROM (SELECT FROM {} LIMIT %s) existing").format(
+                sql.Identifier(table)
+            ),
+            [rows + 1],
+        )
+        return int(cursor.fetchone()[0]) <= rows
+
+
+@contextmanager
+def rebuilt_after(loads: Mapping[str, int], *, writes: Collection[str] = ()) -> Iterator[list[str]]:
+    """Drop the secondary indexes and foreign keys of the tables whose load is large, run the
+    body (the load), then rebuild them. Yields the names of the tables rebuilt.
+
+    Dropping a foreign key locks the table it points at too (ACCESS EXCLUSIVE, until commit),
+    so only keys pointing at a loaded table or at one of ``writes`` (other tables the landing
+    writes to anyway) are dropped; a key pointing anywhere else (staff, the catalog) is kept
+    and checked row by row, so that the rest of the application does not wait for the load.
+
+    On an exception nothing is rebuilt here: the transaction that must enclose this is rolled
+    back by the caller, and the drops with it.
+    """
+    tables = [table for table, rows in loads.items() if is_large(table, rows)]
+    if not tables:
+        yield []
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("a bulk rebuild must run inside the landing's transaction")
+    targets = [*loads, *writes]
+    _check_pending_constraints(tables, targets)
+    dropped = [_drop(table, targets) for table in tables]
+    yield tables
+    started = time.perf_counter()
+    # The foreign keys kept have checks queued by the load: run before the tables are altered.
+    _check_pending_constraints(tables, targets)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = %s", [MAINTENANCE_WORK_MEM])
+    for table in dropped:
+        _restore(table)
+    logger.info("rebuilt %s in %.1f s", ", ".join(tables), time.perf_counter() - started)
+
+
+def _check_pending_constraints(tables: list[str], targets: list[str]) -> None:
+    """Run now the deferred checks already queued in this transaction on the tables the rebuild
+    alters (these and those their dropped foreign keys point at), and leave them deferred again.
+
+    PostgreSQL refuses to ALTER or index a table with pending trigger events: before the drop
+    there are some only if a caller wrote to these tables earlier in the transaction; before
+    the rebuild, the load queued a check per row for each foreign key kept. The checks give the
+    same answer now as at commit, as nothing written after them could change it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH altered AS (
+                SELECT unnest(%(tables)s::regclass[]) AS rel
+                UNION
+                SELECT confrelid FROM pg_constraint
+                WHERE contype = 'f' AND conrelid = ANY(%(tables)s::regclass[])
+                  AND confrelid = ANY(%(targets)s::regclass[])
+            )
+            SELECT n.nspname, k.conname, k.condeferred
+            FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
+            WHERE k.condeferrable AND (k.conrelid IN (SELECT rel FROM altered)
+                  OR (k.contype = 'f' AND k.confrelid IN (SELECT rel FROM altered)))
+            """,
+            {"tables": tables, "targets": targets},
+        )
+        constraints = cursor.fetchall()
+        if not constraints:
+            return
+        names = lambda rows: sql.SQL(", ").join(sql.Identifier(s, n) for s, n, _ in rows)  # noqa: E731
+        cursor.execute(sql.SQL("SET CONSTRAINTS {} IMMEDIATE").format(names(constraints)))
+        # Those dropped below come back with their own initial mode; the others get theirs.
+        deferred = [row for row in constraints if row[2]]
+        if deferred:
+            cursor.execute(sql.SQL("SET CONSTRAINTS {} DEFERRED").format(names(deferred)))
+
+
+def _drop(table: str, targets: list[str]) -> Dropped:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary
+              AND i.indisvalid AND i.indisready AND c.reltablespace = 0
+              AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+            ORDER BY c.relname
+            """,
+            [table],
+        )
+        indexes = [(name, definition) for name, definition in cursor.fetchall()]
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' AND confrelid = ANY(%s::regclass[]) "
+            "ORDER BY conname",
+            [table, targets],
+        )
+        foreign_keys = [ForeignKey(*row) for row in cursor.fetchall()]
+        if foreign_keys:
+            cursor.execute(
+                sql.SQL("ALTER TABLE {} {}").format(
+                    sql.Identifier(table),
+                    sql.SQL(", ").join(
+                        sql.SQL("DROP CONSTRAINT {}").format(sql.Identifier(key.name))
+                        for key in foreign_keys
+                    ),
+                )
+            )
+        if indexes:
+            cursor.execute(
+                sql.SQL("DROP INDEX {}").format(
+                    sql.SQL(", ").join(sql.Identifier(name) for name, _ in indexes)
+                )
+            )
+    return Dropped(table=table, indexes=indexes, foreign_keys=foreign_keys)
+
+
+def _restore(dropped: Dropped) -> None:
+    table = sql.Identifier(dropped.table)
+    with connection.cursor() as cursor:
+        for _, definition in dropped.indexes:
+            cursor.execute(definition)
+        if not dropped.foreign_keys:
+            return
+        # NOT VALID first, then one VALIDATE per key: a single set-wise check of the rows.
+        cursor.execute(
+            sql.SQL("ALTER TABLE {} {}").format(
+                table,
+                sql.SQL(", ").join(
+                    sql.SQL("ADD CONSTRAINT {} {} NOT VALID").format(
+                        sql.Identifier(key.name), sql.SQL(key.definition)
+                    )
+                    for key in dropped.foreign_keys
+                ),
+            )
+        )
+        for key in dropped.foreign_keys:
+            if key.validated:
+                cursor.execute(
+                    sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
+                        table, sql.Identifier(key.name)
+                    )
+                )

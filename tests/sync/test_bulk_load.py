@@ -1,0 +1,111 @@
+"""Large loads drop secondary indexes and foreign keys and rebuild exactly what was there."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from frontline.customers.models import Customer
+from frontline.orders.models import OrderLine
+from frontline.sync import bulk_load, engine
+from frontline.sync.connectors.file_drop import inbox_of
+from tests.factories import CustomerFactory
+from tests.sync import generate
+from tests.sync.catalog import LOADED_TABLES, foreign_key_ids, index_ids, schema_of
+
+pytestmark = [
+    pytest.mark.django_db(transaction=False),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the fast path is PostgreSQL's own"
+    ),
+]
+
+
+def secondary_indexes(schema: dict, table: str) -> int:
+    return sum(
+        1
+        for _, definition, *_ in schema["indexes"]
+        if f" ON public.{table} " in definition and not definition.startswith("CREATE UNIQUE")
+    )
+
+
+def test_a_large_load_into_empty_tables_rebuilds_exactly_the_indexes_and_keys_it_dropped(
+    erp, settings, django_capture_on_commit_callbacks
+):
+    settings.SYNC_FAST_PATH_MIN_BYTES = 0
+    settings.SYNC_BULK_REBUILD_MIN_ROWS = 100
+    before = schema_of()
+    ids_before = {table: index_ids(table) for table in LOADED_TABLES}
+    keys_before = foreign_key_ids()
+    inbox = inbox_of(erp.name)
+    inbox.mkdir(parents=True, exist_ok=True)
+    generate.write_customers(inbox / "customers-1.csv", 300)
+    generate.write_orders(inbox / "orders-1.csv", 1500, customers=300)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for entity in ("customers", "orders"):
+            assert engine.run_sync(source=erp, entity=entity).status == "succeeded"
+
+    assert (Customer.objects.count(), OrderLine.objects.count()) == (300, 1500)
+    assert schema_of() == before
+    for table in LOADED_TABLES:
+        # Rebuilt: every secondary index is a new one; primary keys and unique indexes stayed.
+        replaced = ids_before[table] - index_ids(table)
+        assert len(replaced) == secondary_indexes(before, table) > 0, table
+    # Foreign keys between the tables a landing writes were re-added; those pointing at staff
+    # and the catalog were kept (dropping them would lock those tables until commit).
+    keys_after = foreign_key_ids()
+    re_added = {key for key, oid in keys_before.items() if keys_after[key] != oid}
+    assert re_added == {
+        ("customers_customer", "customers_customer"),
+        ("customers_customeridentity", "customers_customer"),
+        ("orders_order", "customers_customer"),
+        ("orders_orderline", "orders_order"),
+    }
+
+
+def test_a_load_smaller_than_its_table_keeps_the_indexes_and_keys(
+    erp, settings, django_capture_on_commit_callbacks
+):
+    settings.SYNC_FAST_PATH_MIN_BYTES = 0
+    settings.SYNC_BULK_REBUILD_MIN_ROWS = 0
+    CustomerFactory.create_batch(5)
+    inbox = inbox_of(erp.name)
+    inbox.mkdir(parents=True, exist_ok=True)
+    generate.write_customers(inbox / "customers-1.csv", 4)
+    ids_before = index_ids("customers_customer")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert engine.run_sync(source=erp, entity="customers").status == "succeeded"
+
+    assert Customer.objects.count() == 9
+    assert index_ids("customers_customer") == ids_before
+
+
+def test_the_threshold_is_a_minimum_size_and_no_fewer_rows_than_the_table_holds(settings):
+    settings.SYNC_BULK_REBUILD_MIN_ROWS = 100
+    assert not bulk_load.is_large("customers_customer", 99)
+    assert bulk_load.is_large("customers_customer", 100)
+    settings.SYNC_BULK_REBUILD_MIN_ROWS = 0
+    CustomerFactory.create_batch(3)
+    assert not bulk_load.is_large("customers_customer", 0)
+    assert not bulk_load.is_large("customers_customer", 2)
+    assert bulk_load.is_large("customers_customer", 3)
+
+
+def test_a_load_that_fails_after_the_drop_leaves_the_indexes_and_keys_as_they_were(settings):
+    settings.SYNC_BULK_REBUILD_MIN_ROWS = 0
+    before = schema_of()
+
+    loads = {"customers_customer": 10, "orders_orderline": 10}
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        bulk_load.rebuilt_after(loads),
+    ):
+        assert schema_of() != before
+        CustomerFactory(number="N1")
+        # The unique index stays during the load and refuses a second customer N1.
+        CustomerFactory(number="N1")
+
+    assert schema_of() == before
