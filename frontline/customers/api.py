@@ -260,6 +260,9 @@ def _staff(request: Request) -> User:
     return cast(User, request.user)
 
 
+LARGEST_ID = 2**63 - 1  # ids are 64-bit signed integers
+
+
 def _identifier(raw: str, what: str = "customer") -> int:
     """The id in the path; anything that is not a whole number is simply not found.
 
@@ -267,9 +270,12 @@ def _identifier(raw: str, what: str = "customer") -> int:
     rather than the HTML 404 of an unmatched URL.
     """
     try:
-        return int(raw)
+        identifier = int(raw)
     except (TypeError, ValueError):
         raise NotFound(f"No such {what}.") from None
+    if not 0 < identifier <= LARGEST_ID:  # no row has it, and a database may refuse it
+        raise NotFound(f"No such {what}.")
+    return identifier
 
 
 def _visible_customer(request: Request, customer_id: str) -> Customer:

@@ -103,3 +103,9 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, customer):
     response = client.get(reverse("customers:profile", args=[customer.pk]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.get(f"/api/customers/{customer.pk}/").status_code in {401, 403}
+
+
+@pytest.mark.parametrize("raw", ["abc", "0", "-4", str(2**63), "69737844868193347939071682412544"])
+def test_an_id_no_customer_can_have_is_a_json_404(associate_client, raw):
+    response = associate_client.get(f"/api/customers/{raw}/")
+    assert response.status_code == 404 and response.json()["detail"]
