@@ -107,9 +107,12 @@ class UncertainMatchAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["key", "source", "status", "attempts", "remote_id", "created_at", "sent_at"]
+    list_display = [
+        "key", "source", "status", "attempts", "last_error", "remote_id", "created_at", "sent_at",
+    ]  # fmt: skip
     list_filter = ["status", "source"]
     search_fields = ["key", "remote_id"]
+    raw_id_fields = ["customer"]  # a million customers make no drop-down
 
 
 @admin.register(InventoryItem)

@@ -228,6 +228,11 @@ class OutboxMessage(models.Model):
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="outbox")
     key = models.CharField(max_length=80)
+    # Whom the Task is about: while the CRM knows no contact for them, the message waits and
+    # the contact is looked up again at each delivery (see outbox_deliver).
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)

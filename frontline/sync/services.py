@@ -43,6 +43,7 @@ def quarantine_retry(*, record_ids: Iterable[int]) -> tuple[int, int]:
 # --- Write-back outbox ------------------------------------------------------------------
 
 OUTBOX_MAX_ATTEMPTS = 8
+CONTACT_WAIT = timedelta(hours=1)
 
 
 def _crm_source() -> Source | None:
@@ -69,11 +70,7 @@ def outbox_add(
     crm = _crm_source()
     if crm is None:
         return None
-    contact = (
-        CustomerIdentity.objects.filter(customer_id=customer_id, source=crm.record_source)
-        .values_list("external_id", flat=True)
-        .first()
-    )
+    contact = _crm_contact(crm, customer_id)
     payload = {
         "Subject": subject[:255],
         "Description": description[:32000],
@@ -83,7 +80,13 @@ def outbox_add(
         "WhoId": contact,
     }
     message, created = OutboxMessage.objects.get_or_create(
-        source=crm, key=key, defaults={"payload": payload, "next_attempt_at": timezone.now()}
+        source=crm,
+        key=key,
+        defaults={
+            "payload": payload,
+            "customer_id": customer_id,
+            "next_attempt_at": timezone.now(),
+        },
     )
     if not created and revise and message.payload != payload:
         # A new next_attempt_at also tells a delivery of the old text that is under way that
@@ -97,6 +100,15 @@ def outbox_add(
         return message
     _deliver_after_commit(message.pk)
     return message
+
+
+def _crm_contact(crm: Source, customer_id: int) -> str | None:
+    """The customer's contact id in the CRM (its WhoId), if the CRM knows them."""
+    return (
+        CustomerIdentity.objects.filter(customer_id=customer_id, source=crm.record_source)
+        .values_list("external_id", flat=True)
+        .first()
+    )
 
 
 def _deliver_after_commit(message_id: int) -> None:
@@ -173,6 +185,13 @@ def outbox_deliver(*, message_id: int) -> OutboxMessage | None:
     # What this delivery sends, and the row's state when it began: a revision (an edited note)
     # saved meanwhile changes next_attempt_at, and this delivery must not overwrite it.
     sent_payload, began_at = message.payload, message.next_attempt_at
+    if not sent_payload.get("WhoId"):
+        # A Task about nobody would be lost in the CRM: wait until the customer is a contact
+        # there (a customer signed up in a store, say, until the CRM sync brings them).
+        contact = message.customer_id and _crm_contact(message.source, message.customer_id)
+        if not contact:
+            return _wait_for_contact(message, began_at)
+        sent_payload = {**sent_payload, "WhoId": contact}
     message.attempts += 1
     try:
         message.remote_id = connector.task_upsert(key=message.key, fields=sent_payload)  # type: ignore[attr-defined]
@@ -189,6 +208,7 @@ def outbox_deliver(*, message_id: int) -> OutboxMessage | None:
     delivered = OutboxMessage.objects.filter(
         pk=message.pk, status=OutboxMessage.Status.PENDING, next_attempt_at=began_at
     ).update(
+        payload=sent_payload,
         attempts=message.attempts,
         remote_id=message.remote_id,
         last_error=message.last_error,
@@ -205,6 +225,29 @@ def outbox_deliver(*, message_id: int) -> OutboxMessage | None:
         )
         _deliver_after_commit(message.pk)
         message.refresh_from_db()
+    return message
+
+
+def _wait_for_contact(message: OutboxMessage, began_at: datetime | None) -> OutboxMessage:
+    """Look again in an hour; waiting is not a failed attempt, so it does not run out.
+
+    A message whose customer has since been erased from Frontline is given up instead.
+    """
+    changes: dict[str, object]
+    if message.customer_id is None:
+        changes = {
+            "status": OutboxMessage.Status.FAILED,
+            "last_error": "The customer is no longer in Frontline: there is nobody to name.",
+        }
+    else:
+        changes = {
+            "last_error": "Waiting: the customer has no contact in the CRM yet.",
+            "next_attempt_at": timezone.now() + CONTACT_WAIT,
+        }
+    OutboxMessage.objects.filter(
+        pk=message.pk, status=OutboxMessage.Status.PENDING, next_attempt_at=began_at
+    ).update(**changes)
+    message.refresh_from_db()
     return message
 
 

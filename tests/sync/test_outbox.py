@@ -222,3 +222,43 @@ def wait_until(condition, timeout: float = 5) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+# --- A customer the CRM does not know yet -----------------------------------------------
+
+
+def test_a_note_about_a_customer_the_crm_does_not_know_waits_for_their_contact(
+    crm, django_capture_on_commit_callbacks
+):
+    walk_in = InteractionFactory(kind="note", summary="Signed up in store today")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = writeback_note(interaction_id=walk_in.pk)
+
+    message.refresh_from_db()
+    assert crm.records["Task"] == []  # no Task about nobody
+    assert (message.status, message.attempts) == ("pending", 0)
+    assert "no contact in the CRM" in message.last_error
+    assert message.next_attempt_at > timezone.now() + timedelta(minutes=50)
+
+    # The CRM sync brings the customer's contact; the next sweep names them.
+    IdentityFactory(customer=walk_in.customer, source="crm", external_id="003000000000000077")
+    OutboxMessage.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert deliver_due_outbox_task() == 1
+
+    message.refresh_from_db()
+    [task] = crm.records["Task"]
+    assert (message.status, task["WhoId"]) == ("sent", "003000000000000077")
+    assert message.payload["WhoId"] == "003000000000000077"
+
+
+def test_a_waiting_note_whose_customer_was_erased_is_given_up(
+    crm, django_capture_on_commit_callbacks
+):
+    walk_in = InteractionFactory(kind="note", summary="Signed up in store today")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = writeback_note(interaction_id=walk_in.pk)
+    walk_in.customer.delete()
+
+    message = outbox_deliver(message_id=message.pk)
+    assert message.status == "failed" and "no longer in Frontline" in message.last_error
+    assert crm.records["Task"] == []
