@@ -163,7 +163,7 @@ def _check_in_body(customer: Customer, store: Store) -> str:
     return f"At {store.name}. Their associate: {associate.get_full_name() or associate.username}."
 
 
-# --- Profile edits -------------------------------------------------------------------------
+# --- Reading the profile (the API's read records itself) ------------------------------------
 
 
 def customer_profile_read(*, by: User, customer_id: int) -> selectors.ProfileRows:
@@ -215,6 +215,9 @@ def _profile_read_statement(*, superuser: bool) -> PreparedBatch:
             )
         ],
     )
+
+
+# --- Profile edits -------------------------------------------------------------------------
 
 
 def _record_edit(*, customer: Customer, field: str, old: object, new: object, by: User) -> None:
