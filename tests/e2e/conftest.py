@@ -36,6 +36,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=_is_browser_test)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def live_server_one_request_at_a_time_on_sqlite() -> Iterator[None]:
+    """On SQLite, Django's live server serves one request at a time.
+
+    Its request threads share the test's one in-memory SQLite connection, and two requests at
+    once (a page and its htmx panels) once left two threads stuck inside SQLite for good, the
+    whole run hanging. Serving them in turn avoids that; Django then closes each connection
+    after its response, so a browser is never left waiting on a kept-alive one. PostgreSQL
+    keeps the threaded server: each thread has its own connection there.
+    """
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+
+    class OneAtATimeWSGIServer(WSGIServer):
+        def __init__(self, *args: object, connections_override: object = None, **kwargs: object):
+            super().__init__(*args, **kwargs)  # the live server thread applies the override
+
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = OneAtATimeWSGIServer
+    yield
+    LiveServerThread.server_class = threaded
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     executable = chromium_path()
