@@ -190,12 +190,10 @@ class ProfileSerializer(serializers.Serializer):
     sentiment_trend = TrendMonthSerializer(many=True, source="trend")
 
 
-class CustomerCreateSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    postcode = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+class InOneOfMyStoresSerializer(serializers.Serializer):
+    """Input that names one of the staff member's stores (context["staff"]), or defaults to
+    their primary store."""
+
     store = serializers.IntegerField(
         required=False, help_text="One of your stores; your primary store when left out"
     )
@@ -205,6 +203,14 @@ class CustomerCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         return _with_primary_store(self.context["staff"], attrs)
+
+
+class CustomerCreateSerializer(InOneOfMyStoresSerializer):
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
 
 
 def _one_of_my_stores(staff: User, store_id: int) -> Store:
@@ -443,16 +449,8 @@ class CustomerProfileApi(APIView):
         return Response(_profile_payload(profile))
 
 
-class CheckInSerializer(serializers.Serializer):
-    store = serializers.IntegerField(
-        required=False, help_text="One of your stores; your primary store when left out"
-    )
-
-    def validate_store(self, value: int) -> Store:
-        return _one_of_my_stores(self.context["staff"], value)
-
-    def validate(self, attrs: dict) -> dict:
-        return _with_primary_store(self.context["staff"], attrs)
+class CheckInSerializer(InOneOfMyStoresSerializer):
+    """Where the customer checked in."""
 
 
 class CustomerCheckInApi(APIView):

@@ -5,17 +5,10 @@ from __future__ import annotations
 import pytest
 
 from frontline.actions.models import ActionOutcome
+from tests.e2e.helpers import sign_in
 from tests.factories import ActionSuggestionFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, live_server, user, password) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_an_associate_dismisses_an_action_and_the_panel_updates_in_place(
@@ -24,7 +17,7 @@ def test_an_associate_dismisses_an_action_and_the_panel_updates_in_place(
     store = associate.assignments.get().store
     customer = CustomerFactory(preferred_store=store, first_name="Ada")
     ActionSuggestionFactory(customer=customer, channel="")
-    sign_in(page, live_server, associate, password)
+    sign_in(page, live_server.url, associate, password)
     page.goto(f"{live_server.url}/actions/customer/{customer.pk}/panel/")
     page.get_by_text("Birthday in 3 days").wait_for()
     for name in ("Accept", "Snooze", "Dismiss"):
@@ -45,7 +38,7 @@ def test_accepting_works_without_javascript(browser, live_server, associate, pas
         store = associate.assignments.get().store
         customer = CustomerFactory(preferred_store=store, first_name="Ada")
         ActionSuggestionFactory(customer=customer, channel="")
-        sign_in(page, live_server, associate, password)
+        sign_in(page, live_server.url, associate, password)
         page.goto(f"{live_server.url}/actions/customer/{customer.pk}/panel/")
         page.get_by_role("button", name="Accept").click()
         page.get_by_text("Accepted.").wait_for()

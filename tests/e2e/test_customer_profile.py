@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from frontline.customers.models import Interaction
+from tests.e2e.helpers import sign_in
 from tests.factories import CustomerFactory, StoreAssignmentFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,11 +38,7 @@ def test_associate_finds_a_customer_as_they_type_and_adds_a_note(
     page, live_server, shop_floor, password
 ):
     associate, ada = shop_floor
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(associate.username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url, associate, password)
 
     search = page.get_by_label("Name, e-mail, phone or customer number")
     search.press_sequentially("lovel", delay=60)

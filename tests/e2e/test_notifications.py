@@ -11,16 +11,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.services import notification_create
 from tests.conftest import REPO, free_port, wait_for_port
 from tests.conftest import database_url_for_subprocesses as shared_test_database_url
+from tests.e2e.helpers import in_a_thread_of_its_own, sign_in
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -32,36 +31,15 @@ pytestmark = [
 
 
 def raise_in_another_thread(**fields) -> None:
-    """Raise a notification as a request or a task would: in a thread of its own.
-
-    (Playwright keeps an event loop running in this thread, where Django's sync code and the
-    channel layer's async_to_sync may not run.)
-    """
-    errors: list[BaseException] = []
-
-    def raise_it() -> None:
-        try:
-            notification_create(**fields)
-        except BaseException as error:  # reported in the test's thread below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=raise_it)
-    thread.start()
-    thread.join(timeout=30)
-    assert not errors, errors
+    """Raise a notification as a request or a task would."""
+    in_a_thread_of_its_own(lambda: notification_create(**fields))
 
 
 def test_a_notification_arrives_live_shows_in_the_centre_and_reading_it_clears_the_badge(
     page, start_asgi_server, associate, password
 ):
     base_url = start_asgi_server({"REDIS_URL": settings.REDIS_URL})
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(associate.username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/")
+    sign_in(page, base_url, associate, password)
     badge = page.locator("[data-unread-badge]")
     assert badge.is_hidden()
     page.locator("html[data-notifications='live']").wait_for(state="attached")
@@ -102,11 +80,7 @@ def test_after_the_server_restarts_the_tablet_reconnects_and_shows_what_it_misse
     base_url = f"http://127.0.0.1:{port}"
     server = start_server(port, tmp_path / "first.log")
     try:
-        page.goto(f"{base_url}/accounts/login/")
-        page.get_by_label("Username").fill(associate.username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{base_url}/")
+        sign_in(page, base_url, associate, password)
         live = page.locator("html[data-notifications='live']")
         live.wait_for(state="attached")
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.catalog.shop import build_shop
+from tests.e2e.helpers import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,18 +16,10 @@ def shop(transactional_db):
     return build_shop()
 
 
-def sign_in(page, live_server, user, password):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_an_associate_holds_a_size_for_a_customer_and_finds_it_on_the_holds_list(
     page, live_server, shop, password
 ):
-    sign_in(page, live_server, shop.associate, password)
+    sign_in(page, live_server.url, shop.associate, password)
     page.get_by_role("link", name="Stock").click()
 
     search = page.get_by_label("Name, SKU or barcode")
@@ -59,7 +52,7 @@ def test_an_associate_holds_a_size_for_a_customer_and_finds_it_on_the_holds_list
 
 
 def test_an_unknown_customer_number_is_explained_in_the_form(page, live_server, shop, password):
-    sign_in(page, live_server, shop.associate, password)
+    sign_in(page, live_server.url, shop.associate, password)
     page.goto(f"{live_server.url}/stock/variants/{shop.navy_m.pk}/")
     page.get_by_label("Customer number").fill("C-NOT-OURS")
     page.get_by_role("button", name="Hold it").click()

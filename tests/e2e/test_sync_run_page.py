@@ -6,16 +6,14 @@ database: PostgreSQL only, as in test_notifications.py.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from frontline.staff.models import StaffRole
 from frontline.sync import seams
 from frontline.sync.models import Run, Source
+from tests.e2e.helpers import in_a_thread_of_its_own, sign_in
 from tests.factories import StoreFactory, staff_at
 
 pytestmark = [
@@ -28,23 +26,13 @@ pytestmark = [
 
 
 def progress_in_another_thread(run_id: int, **figures) -> None:
-    """What the engine does after a page lands, from a thread of its own (Playwright keeps an
-    event loop running in this one)."""
-    errors: list[BaseException] = []
+    """What the engine does after a page lands."""
 
     def land() -> None:
-        try:
-            Run.objects.filter(pk=run_id).update(**figures)
-            seams.run_progressed(run=Run.objects.select_related("source").get(pk=run_id))
-        except BaseException as error:  # reported in the test's thread below
-            errors.append(error)
-        finally:
-            connection.close()
+        Run.objects.filter(pk=run_id).update(**figures)
+        seams.run_progressed(run=Run.objects.select_related("source").get(pk=run_id))
 
-    thread = threading.Thread(target=land)
-    thread.start()
-    thread.join(timeout=30)
-    assert not errors, errors
+    in_a_thread_of_its_own(land)
 
 
 @pytest.fixture
@@ -68,11 +56,7 @@ def test_the_run_page_follows_a_run_live_and_shows_it_finished(
             else None
         ),
     )
-    page.goto(f"{base_url}/accounts/login/?next=/sync/runs/{run.pk}/")
-    page.get_by_label("Username").fill(manager.username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/sync/runs/{run.pk}/")
+    sign_in(page, base_url, manager, password, then=f"/sync/runs/{run.pk}/")
     page.locator("html[data-notifications='live']").wait_for(state="attached")
     page.wait_for_load_state("networkidle")
     # Once live, the page read the run again: pushes sent before it listened are not replayed.
@@ -108,11 +92,7 @@ def test_the_run_list_updates_a_running_row_and_shows_a_run_that_started_since(
     manager = staff_at(StoreFactory(), StaffRole.MANAGER)
     running = Run.objects.create(source=source, entity="customers")
     base_url = start_asgi_server({"REDIS_URL": settings.REDIS_URL})
-    page.goto(f"{base_url}/accounts/login/?next=/sync/runs/")
-    page.get_by_label("Username").fill(manager.username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/sync/runs/")
+    sign_in(page, base_url, manager, password, then="/sync/runs/")
     page.locator("html[data-notifications='live']").wait_for(state="attached")
     page.evaluate("window.sameDocument = true")
 
