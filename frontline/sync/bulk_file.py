@@ -28,7 +28,7 @@ import csv
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +44,7 @@ from frontline.sync import bulk_load, seams
 from frontline.sync import mapping as m
 from frontline.sync.matching import NUMBER_PREFIX, resolve_customers
 from frontline.sync.models import Entity, QuarantinedRecord
-from frontline.sync.upsert import TableSpec, UpsertResult, on_conflict
+from frontline.sync.upsert import TableSpec, UpsertResult, on_conflict, returning_inserted
 from frontline.sync.writers import (
     CUSTOMER_FIELDS,
     LINE_COLUMNS,
@@ -299,12 +299,20 @@ def _landing(
 
 
 def _upsert_counts(
-    cursor: Any, insert: str, spec: TableSpec, params: Any, *, keep: tuple[str, ...] = ()
+    cursor: Any,
+    insert: str,
+    spec: TableSpec,
+    params: Any,
+    *,
+    keep: tuple[str, ...] = (),
+    rebuilt: Collection[str] = (),
 ) -> tuple[int, int]:
     """(created, updated) of ``insert`` (an ``INSERT … SELECT``) upserting as ``spec`` says,
     counted in the database: only what changed is written. With ``keep``, the rows written go
-    to the work table fd_written (inserted, *keep)."""
-    statement = f"{insert} {on_conflict(spec, keep).as_string(connection.connection)}"
+    to the work table fd_written (inserted, *keep). ``rebuilt``: the tables this landing's
+    bulk rebuild holds locked."""
+    tail = returning_inserted(keep) if _first_load(spec, rebuilt) else on_conflict(spec, keep)
+    statement = f"{insert} {tail.as_string(connection.connection)}"
     written = "written"
     if keep:
         cursor.execute(
@@ -321,6 +329,22 @@ def _upsert_counts(
     )
     created, updated = cursor.fetchone()
     return int(created), int(updated)
+
+
+def _first_load(spec: TableSpec, rebuilt: Collection[str]) -> bool:
+    """Whether the upsert's table is empty and stays so but for this landing, so that no row
+    of it can conflict (each landing's rows are distinct on the key by construction).
+
+    A table in ``rebuilt`` is locked by this transaction (ACCESS EXCLUSIVE, taken when its
+    indexes were dropped) until it commits: nobody else can add a row meanwhile.
+    """
+    if spec.table not in rebuilt:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(sql.Identifier(spec.table))
+        )
+        return bool(cursor.fetchone()[0])
 
 
 # Shape checks with translate() and substr(): PostgreSQL's regular expressions cost ~3 µs a
@@ -495,7 +519,7 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
         _match_contact_points(cursor, source.record_source)
         cursor.execute("ANALYZE fd_records")
     loads = {Customer._meta.db_table: records, CustomerIdentity._meta.db_table: records}
-    with bulk_load.rebuilt_after(loads), connection.cursor() as cursor:
+    with bulk_load.rebuilt_after(loads) as rebuilt, connection.cursor() as cursor:
         now = timezone.now()
         created, updated = _upsert_counts(
             cursor,
@@ -511,6 +535,7 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
             """,
             CUSTOMERS_SPEC,
             {"now": now},
+            rebuilt=rebuilt,
         )
         cursor.execute(
             """
@@ -531,6 +556,7 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
             """,
             IDENTITIES_SPEC,
             {"now": now, "source": source.record_source},
+            rebuilt=rebuilt,
         )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -753,7 +779,7 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
     loads = {Order._meta.db_table: accepted, OrderLine._meta.db_table: accepted_lines}
     # The landing updates the customers' figures too (and so locks their rows anyway).
     writes = (Customer._meta.db_table,)
-    with bulk_load.rebuilt_after(loads, writes=writes), connection.cursor() as cursor:
+    with bulk_load.rebuilt_after(loads, writes=writes) as rebuilt, connection.cursor() as cursor:
         created, updated = _upsert_counts(
             cursor,
             """
@@ -767,6 +793,7 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             ORDERS_SPEC,
             params,
             keep=("id", "external_id"),
+            rebuilt=rebuilt,
         )
         # A new order has no lines to compare with: its lines go straight in, in the order the
         # page-by-page path writes them.

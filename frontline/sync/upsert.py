@@ -101,6 +101,20 @@ def copy_into_staging(name: str, template_table: str, columns: list[str], rows: 
             cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
 
 
+def returning_inserted(returning: tuple[str, ...] = ()) -> sql.Composed:
+    """``RETURNING TRUE AS inserted, …``: the tail for a table known to hold none of the rows.
+
+    The same row shape as ``on_conflict``'s, for callers that have made sure nothing can
+    conflict (see ``bulk_file``): PostgreSQL then skips the speculative insertion that
+    ``ON CONFLICT`` costs on every row, about a quarter of a large load's insert time.
+    """
+    return sql.SQL("RETURNING TRUE AS inserted{returning}").format(returning=_returning(returning))
+
+
+def _returning(names: tuple[str, ...]) -> sql.Composable:
+    return sql.SQL("").join(sql.SQL(", ") + sql.Identifier(name) for name in names)
+
+
 def on_conflict(spec: TableSpec, returning: tuple[str, ...] = ()) -> sql.Composed:
     """``ON CONFLICT … DO UPDATE … WHERE (…) IS DISTINCT FROM (…) RETURNING (xmax = 0), …``.
 
@@ -113,7 +127,7 @@ def on_conflict(spec: TableSpec, returning: tuple[str, ...] = ()) -> sql.Compose
         "WHERE ({old}) IS DISTINCT FROM ({new}) "
         "RETURNING (xmax = 0) AS inserted{returning}"
     ).format(
-        returning=sql.SQL("").join(sql.SQL(", ") + sql.Identifier(name) for name in returning),
+        returning=_returning(returning),
         key=sql.SQL(", ").join(map(sql.Identifier, spec.key)),
         conflict_where=sql.SQL(f" WHERE {spec.conflict_where}" if spec.conflict_where else ""),
         assignments=sql.SQL(", ").join(

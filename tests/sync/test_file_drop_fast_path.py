@@ -321,6 +321,15 @@ def test_the_fast_path_lands_what_the_page_by_page_path_lands(
         "_restore",
         lambda dropped: rebuilds.append(dropped.table) or real_restore(dropped),
     )
+    first_loads = []
+    real_first_load = bulk_file._first_load
+    monkeypatch.setattr(
+        bulk_file,
+        "_first_load",
+        lambda spec, rebuilt: (
+            first_loads.append((spec.table, real_first_load(spec, rebuilt))) or first_loads[-1][1]
+        ),
+    )
     settings.SYNC_BULK_REBUILD_MIN_ROWS = rebuild_min_rows
 
     settings.SYNC_FAST_PATH_MIN_BYTES = 10**12
@@ -332,6 +341,11 @@ def test_the_fast_path_lands_what_the_page_by_page_path_lands(
 
     assert fast_files == ["customers-0.csv", "orders-0.csv", "customers-1.csv", "orders-1.csv"]
     assert rebuilds[: len(rebuilt)] == rebuilt
+    # Only a load into an empty table that its rebuild holds locked inserts without ON
+    # CONFLICT: not the customers (known_customers() are there), nor any second load.
+    upserted = ["customers_customer", "customers_customeridentity", "orders_order"]
+    first = [(upserted[0], False)] + [(table, bool(rebuilt)) for table in upserted[1:]]
+    assert first_loads == first + [(table, False) for table in upserted]
     for first_load, key in ((page_by_page[0], "first"), (page_by_page[1], "second")):
         assert first_load["runs"] and all(run[1] == "succeeded" for run in first_load["runs"]), key
     # The awkward rows took the paths they were written for.

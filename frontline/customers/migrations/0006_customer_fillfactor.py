@@ -8,19 +8,18 @@ PostgreSQL writes the new row version elsewhere and adds it to all thirteen inde
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import migrations
 
-
-def set_fillfactor(apps, schema_editor, value: int = 50) -> None:  # type: ignore[no-untyped-def]
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE customers_customer SET (fillfactor = {value})")
-
-
-def reset_fillfactor(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
-    set_fillfactor(apps, schema_editor, 100)
-
+from frontline.customers.migrations import _fillfactor
 
 class Migration(migrations.Migration):
     dependencies = [("customers", "0005_store_scoped_search_indexes")]
 
-    operations = [migrations.RunPython(set_fillfactor, reset_fillfactor)]
+    operations = [
+        migrations.RunPython(
+            partial(_fillfactor.set_fillfactor, value=50),
+            partial(_fillfactor.set_fillfactor, value=100),
+        )
+    ]
