@@ -335,15 +335,16 @@ def _first_load(spec: TableSpec, rebuilt: Collection[str]) -> bool:
     """Whether the upsert's table is empty and stays so but for this landing, so that no row
     of it can conflict (each landing's rows are distinct on the key by construction).
 
-    A table in ``rebuilt`` is locked by this transaction (ACCESS EXCLUSIVE, taken when its
-    indexes were dropped) until it commits: nobody else can add a row meanwhile.
+    Only a table in ``rebuilt``: its readers wait for the landing anyway (ACCESS EXCLUSIVE,
+    taken when its indexes were dropped). The lock taken here keeps other writers out until
+    commit even for a table that had nothing to drop; under the rebuild's lock it is a no-op.
     """
     if spec.table not in rebuilt:
         return False
+    table = sql.Identifier(spec.table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(sql.Identifier(spec.table))
-        )
+        cursor.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(table))
+        cursor.execute(sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(table))
         return bool(cursor.fetchone()[0])
 
 

@@ -101,23 +101,33 @@ def naive_rate(customers_file: Path, source: Source, sample: int) -> float:
     return len(rows) / (time.perf_counter() - started)
 
 
-def run(options: Any) -> Report:
-    customers, lines = SCALES[options.scale]
+def fresh_source() -> Source:
+    """The benchmark's file-drop source, with an empty sync root and empty tables."""
     settings.SYNC_ROOT = BENCH_VAR / "root"
     shutil.rmtree(settings.SYNC_ROOT, ignore_errors=True)
-    customers_file, orders_file = input_files(customers, lines)
     reset_tables()
     source, _ = Source.objects.get_or_create(
         name=SOURCE_NAME, defaults={"kind": "file_drop", "record_source": "erp"}
     )
+    return source
+
+
+def drop_into_inbox(files: list[Path]) -> None:
+    inbox = inbox_of(SOURCE_NAME)
+    inbox.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        os.link(path, inbox / path.name)  # the archive move then leaves the cached input alone
+
+
+def run(options: Any) -> Report:
+    customers, lines = SCALES[options.scale]
+    customers_file, orders_file = input_files(customers, lines)
+    source = fresh_source()
     naive_per_s = naive_rate(customers_file, source, NAIVE_SAMPLES[options.scale])
     reset_tables()
     floor_seconds = copy_floor([customers_file, orders_file])
 
-    inbox = inbox_of(SOURCE_NAME)
-    inbox.mkdir(parents=True, exist_ok=True)
-    for path in (customers_file, orders_file):
-        os.link(path, inbox / path.name)  # the archive move then leaves the cached input alone
+    drop_into_inbox([customers_file, orders_file])
     queue = unique_queue("sync-full")
     worker = start_worker(
         queue,

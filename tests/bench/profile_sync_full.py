@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import shutil
 import time
 
 from tests.bench.__main__ import prepare_django
@@ -33,25 +31,12 @@ def main() -> None:
     prepare_django()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-    from django.conf import settings
-
-    from frontline.sync.connectors.file_drop import inbox_of
     from frontline.sync.engine import run_sync
-    from frontline.sync.models import Source
-    from tests.bench.bench_sync_full import SCALES, SOURCE_NAME, input_files
-    from tests.bench.sync_support import BENCH_VAR, reset_tables
+    from tests.bench.bench_sync_full import SCALES, drop_into_inbox, fresh_source, input_files
 
-    settings.SYNC_ROOT = BENCH_VAR / "root"
-    shutil.rmtree(settings.SYNC_ROOT, ignore_errors=True)
     files = input_files(*SCALES[options.scale])
-    reset_tables()
-    source, _ = Source.objects.get_or_create(
-        name=SOURCE_NAME, defaults={"kind": "file_drop", "record_source": "erp"}
-    )
-    inbox = inbox_of(SOURCE_NAME)
-    inbox.mkdir(parents=True, exist_ok=True)
-    for path in files:
-        os.link(path, inbox / path.name)  # the archive move then leaves the cached input alone
+    source = fresh_source()
+    drop_into_inbox(list(files))
     for entity in options.entities:
         started = time.perf_counter()
         run = run_sync(source=source, entity=entity)

@@ -54,3 +54,20 @@ def archived(erp: Source) -> Callable[[], list[str]]:
 def httpserver_listen_address() -> tuple[str, int]:
     """IPv4 loopback: "localhost" would make every client try ::1 first."""
     return ("127.0.0.1", 0)
+
+
+@pytest.fixture
+def first_loads(monkeypatch) -> list[tuple[str, bool]]:
+    """(table, answer) of each fast-path upsert's "may this insert without ON CONFLICT?", as
+    the real check answered it."""
+    from frontline.sync import bulk_file
+
+    answers: list[tuple[str, bool]] = []
+    real = bulk_file._first_load
+
+    def recorded(spec, rebuilt):  # type: ignore[no-untyped-def]
+        answers.append((spec.table, real(spec, rebuilt)))
+        return answers[-1][1]
+
+    monkeypatch.setattr(bulk_file, "_first_load", recorded)
+    return answers

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from frontline.customers.models import Customer
-from frontline.orders.models import OrderLine
+from frontline.customers.models import Customer, CustomerIdentity
+from frontline.orders.models import Order, OrderLine
 from frontline.sync import bulk_load, engine
 from frontline.sync.connectors.file_drop import inbox_of
 from tests.factories import CustomerFactory
@@ -62,6 +62,32 @@ def test_a_large_load_into_empty_tables_rebuilds_exactly_the_indexes_and_keys_it
         ("orders_order", "customers_customer"),
         ("orders_orderline", "orders_order"),
     }
+
+
+def test_a_first_load_into_empty_tables_inserts_without_on_conflict_and_counts_every_row(
+    erp, settings, django_capture_on_commit_callbacks, first_loads
+):
+    settings.SYNC_FAST_PATH_MIN_BYTES = 0
+    settings.SYNC_BULK_REBUILD_MIN_ROWS = 100
+    inbox = inbox_of(erp.name)
+    inbox.mkdir(parents=True, exist_ok=True)
+    generate.write_customers(inbox / "customers-1.csv", 300)
+    generate.write_orders(inbox / "orders-1.csv", 1500, customers=300)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        runs = [engine.run_sync(source=erp, entity=entity) for entity in ("customers", "orders")]
+
+    assert first_loads == [
+        ("customers_customer", True),
+        ("customers_customeridentity", True),
+        ("orders_order", True),
+    ]
+    assert [(run.status, run.created, run.updated, run.unchanged) for run in runs] == [
+        ("succeeded", 300, 0, 0),
+        ("succeeded", Order.objects.count(), 0, 0),
+    ]
+    assert Customer.objects.count() == CustomerIdentity.objects.count() == 300
+    assert OrderLine.objects.count() == 1500
 
 
 def test_a_load_smaller_than_its_table_keeps_the_indexes_and_keys(

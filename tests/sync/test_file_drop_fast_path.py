@@ -304,6 +304,7 @@ def test_the_fast_path_lands_what_the_page_by_page_path_lands(
     settings,
     django_capture_on_commit_callbacks,
     monkeypatch,
+    first_loads,
     rebuild_min_rows,
     rebuilt,
 ):
@@ -320,15 +321,6 @@ def test_the_fast_path_lands_what_the_page_by_page_path_lands(
         bulk_load,
         "_restore",
         lambda dropped: rebuilds.append(dropped.table) or real_restore(dropped),
-    )
-    first_loads = []
-    real_first_load = bulk_file._first_load
-    monkeypatch.setattr(
-        bulk_file,
-        "_first_load",
-        lambda spec, rebuilt: (
-            first_loads.append((spec.table, real_first_load(spec, rebuilt))) or first_loads[-1][1]
-        ),
     )
     settings.SYNC_BULK_REBUILD_MIN_ROWS = rebuild_min_rows
 

@@ -14,6 +14,7 @@ from django.db import migrations
 
 from frontline.customers.migrations import _fillfactor
 
+
 class Migration(migrations.Migration):
     dependencies = [("customers", "0005_store_scoped_search_indexes")]
 
