@@ -380,3 +380,47 @@ def test_a_file_the_fast_path_cannot_read_as_the_generic_path_does_goes_page_by_
         run = engine.run_sync(source=erp, entity="orders")
 
     assert (run.status, run.pages, Order.objects.count()) == ("succeeded", 1, 2)
+
+
+def work_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", [bulk_file.WORK_SCHEMA]
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_staging_tables_belong_to_their_session_and_do_not_outlive_it(
+    erp, tmp_path, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.SYNC_FAST_PATH_MIN_BYTES = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        own = cursor.fetchone()[0]
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+        live = cursor.fetchone()[0]
+        # Left by a worker killed between staging a file and landing it (Linux pids stop at
+        # 2**22, so no backend has this one), and by a session that is still there.
+        for name in ("stage_99999999", "groups_99999999", f"stage_{live}"):
+            cursor.execute(f"CREATE UNLOGGED TABLE {bulk_file.WORK_SCHEMA}.{name} (x int)")
+    seen_while_landing = []
+    real_land = bulk_file.StagedFile.land
+    monkeypatch.setattr(
+        bulk_file.StagedFile,
+        "land",
+        lambda staged, run: seen_while_landing.append(work_tables()) or real_land(staged, run),
+    )
+    known_customers()
+    drop_files(erp, tmp_path, version=0)
+
+    for entity in ("customers", "orders"):
+        with django_capture_on_commit_callbacks(execute=True):
+            run = engine.run_sync(source=erp, entity=entity)
+        assert run.status == "succeeded", run.error
+
+    assert seen_while_landing == [
+        {f"stage_{live}", f"stage_{own}"},
+        {f"stage_{live}", f"stage_{own}", f"groups_{own}"},
+    ]
+    assert work_tables() == {f"stage_{live}"}
+    assert OrderLine.objects.count() > 0
