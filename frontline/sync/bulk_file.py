@@ -233,16 +233,20 @@ def _records(cursor: Any, entity: str, header: list[str], tables: SessionTables)
             """,  # noqa: S608 - our own names
             [WHITESPACE],
         )
+    cursor.execute(f"ANALYZE {tables.groups}")
+    # Raw ids are distinct (the grouping's key), so two trimmed ids can only be equal where one
+    # of them lost something to the trim: that side is the few rows that did, not all of them.
     cursor.execute(
         f"""
         SELECT count(*), count(*) FILTER (WHERE last_row - first_row + 1 <> lines),
-               count(DISTINCT external_id)
+               EXISTS (SELECT FROM {tables.groups} a JOIN {tables.groups} b
+                       ON b.external_id = a.external_id AND b.raw_id <> a.raw_id
+                       WHERE a.external_id <> a.raw_id)
         FROM {tables.groups}
-        """  # noqa: S608 - our own name
+        """  # noqa: S608 - our own names
     )
-    groups, scattered, distinct = cursor.fetchone()
-    cursor.execute(f"ANALYZE {tables.groups}")
-    if scattered or distinct != groups:
+    groups, scattered, shared_ids = cursor.fetchone()
+    if scattered or shared_ids:
         return None
     return int(groups)
 
@@ -374,13 +378,13 @@ def _upsert_counts(
     params: Any,
     *,
     keep: tuple[str, ...] = (),
-    rebuilt: Collection[str] = (),
+    first_load: bool = False,
 ) -> tuple[int, int]:
     """(created, updated) of ``insert`` (an ``INSERT … SELECT``) upserting as ``spec`` says,
     counted in the database: only what changed is written. With ``keep``, the rows written go
-    to the work table fd_written (inserted, *keep). ``rebuilt``: the tables this landing's
-    bulk rebuild holds locked."""
-    tail = returning_inserted(keep) if _first_load(spec, rebuilt) else on_conflict(spec, keep)
+    to the work table fd_written (inserted, *keep). ``first_load``: as _first_load says, a
+    plain insert (the table may have no unique constraint to be ON CONFLICT's arbiter)."""
+    tail = returning_inserted(keep) if first_load else on_conflict(spec, keep)
     statement = f"{insert} {tail.as_string(connection.connection)}"
     written = "written"
     if keep:
@@ -589,8 +593,12 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
         _match_contact_points(cursor, source.record_source)
         cursor.execute("ANALYZE fd_records")
     loads = {Customer._meta.db_table: records, CustomerIdentity._meta.db_table: records}
-    with bulk_load.rebuilt_after(loads) as rebuilt, connection.cursor() as cursor:
+    with (
+        bulk_load.rebuilt_after(loads, keys_of_empty_tables=True) as rebuilt,
+        connection.cursor() as cursor,
+    ):
         now = timezone.now()
+        first_load = _first_load(CUSTOMERS_SPEC, rebuilt)
         created, updated = _upsert_counts(
             cursor,
             """
@@ -605,15 +613,9 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
             """,
             CUSTOMERS_SPEC,
             {"now": now},
-            rebuilt=rebuilt,
+            first_load=first_load,
         )
-        cursor.execute(
-            """
-            SELECT count(DISTINCT coalesce(c.number, l.own_number))
-            FROM fd_records l LEFT JOIN customers_customer c ON c.id = l.customer_id
-            """
-        )
-        customers_unchanged = int(cursor.fetchone()[0]) - created - updated
+        customers_unchanged = 0 if first_load else _distinct_numbers(cursor) - created - updated
         linked_created, linked_updated = _upsert_counts(
             cursor,
             """
@@ -626,7 +628,7 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
             """,
             IDENTITIES_SPEC,
             {"now": now, "source": source.record_source},
-            rebuilt=rebuilt,
+            first_load=_first_load(IDENTITIES_SPEC, rebuilt),
         )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -650,6 +652,18 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
         also_written=max(0, linked),
         quarantined=quarantined,
     )
+
+
+def _distinct_numbers(cursor: Any) -> int:
+    """How many customers the file's records are (upserted or unchanged); on a first load,
+    simply as many as were inserted."""
+    cursor.execute(
+        """
+        SELECT count(DISTINCT coalesce(c.number, l.own_number))
+        FROM fd_records l LEFT JOIN customers_customer c ON c.id = l.customer_id
+        """
+    )
+    return int(cursor.fetchone()[0])
 
 
 def _map_unclean_customers(staged: StagedFile, run: Run, params: dict[str, Any]) -> int:
@@ -851,7 +865,11 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
     loads = {Order._meta.db_table: accepted, OrderLine._meta.db_table: accepted_lines}
     # The landing updates the customers' figures too (and so locks their rows anyway).
     writes = (Customer._meta.db_table,)
-    with bulk_load.rebuilt_after(loads, writes=writes) as rebuilt, connection.cursor() as cursor:
+    with (
+        bulk_load.rebuilt_after(loads, writes=writes, keys_of_empty_tables=True) as rebuilt,
+        connection.cursor() as cursor,
+    ):
+        first_load = _first_load(ORDERS_SPEC, rebuilt)
         created, updated = _upsert_counts(
             cursor,
             """
@@ -865,7 +883,7 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             ORDERS_SPEC,
             params,
             keep=("id", "external_id"),
-            rebuilt=rebuilt,
+            first_load=first_load,
         )
         # A new order has no lines to compare with: its lines go straight in, in the order the
         # page-by-page path writes them.
@@ -881,29 +899,9 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             ORDER BY w.id, l.line_no
             """  # noqa: S608 - only our own column names are interpolated
         )
-        # The orders that were there before: their lines are replaced where they differ.
-        cursor.execute(
-            """
-            CREATE TEMP TABLE fd_stage_lines ON COMMIT DROP AS
-            SELECT o.id AS order_id, l.line_no, v.id AS variant_id, l.sku, l.description,
-                   l.quantity, l.unit_price, l.returned_quantity
-            FROM fd_lines l
-            JOIN fd_accepted a ON a.first_row = l.first_row AND a.problem IS NULL
-            JOIN orders_order o ON o.source = %(source)s AND o.external_id = a.external_id
-            LEFT JOIN catalog_variant v ON v.sku = l.sku
-            WHERE NOT EXISTS (
-                SELECT FROM fd_written w WHERE w.external_id = a.external_id AND w.inserted
-            )
-            """,
-            params,
-        )
-        cursor.execute("ANALYZE fd_stage_lines")
-        cursor.execute(
-            replace_staged_lines_sql(
-                "fd_stage_lines", "SELECT count(DISTINCT order_id) FROM inserted"
-            )
-        )
-        changed_orders = created + int(cursor.fetchone()[0])
+        # The orders that were there before (none on a first load): their lines are replaced
+        # where they differ.
+        changed_orders = created if first_load else created + _replace_known_orders_lines(params)
     with connection.cursor() as cursor:
         cursor.execute(
             customer_figures_sql(
@@ -928,6 +926,34 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             while rows := cursor.fetchmany(settings.SYNC_PAGE_SIZE):
                 seams.customers_had_activity(customer_ids={row[0] for row in rows})
     return landing
+
+
+def _replace_known_orders_lines(params: dict[str, Any]) -> int:
+    """Replace the lines of the orders that were there before, where they differ; how many
+    orders' lines were."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE TEMP TABLE fd_stage_lines ON COMMIT DROP AS
+            SELECT o.id AS order_id, l.line_no, v.id AS variant_id, l.sku, l.description,
+                   l.quantity, l.unit_price, l.returned_quantity
+            FROM fd_lines l
+            JOIN fd_accepted a ON a.first_row = l.first_row AND a.problem IS NULL
+            JOIN orders_order o ON o.source = %(source)s AND o.external_id = a.external_id
+            LEFT JOIN catalog_variant v ON v.sku = l.sku
+            WHERE NOT EXISTS (
+                SELECT FROM fd_written w WHERE w.external_id = a.external_id AND w.inserted
+            )
+            """,
+            params,
+        )
+        cursor.execute("ANALYZE fd_stage_lines")
+        cursor.execute(
+            replace_staged_lines_sql(
+                "fd_stage_lines", "SELECT count(DISTINCT order_id) FROM inserted"
+            )
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _raw_orders(

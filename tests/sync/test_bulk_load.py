@@ -48,10 +48,11 @@ def test_a_large_load_into_empty_tables_rebuilds_exactly_the_indexes_and_keys_it
 
     assert (Customer.objects.count(), OrderLine.objects.count()) == (300, 1500)
     assert schema_of() == before
-    for table in LOADED_TABLES:
-        # Rebuilt: every secondary index is a new one; primary keys and unique indexes stayed.
-        replaced = ids_before[table] - index_ids(table)
-        assert len(replaced) == secondary_indexes(before, table) > 0, table
+    # Rebuilt: every index is a new one (the tables were empty, so their primary keys and
+    # unique constraints went too), but for the primary keys that foreign keys point at.
+    kept = set().union(*(ids_before[table] & index_ids(table) for table in LOADED_TABLES))
+    assert index_names(kept) == {"customers_customer_pkey", "orders_order_pkey"}
+    assert all(secondary_indexes(before, table) > 0 for table in LOADED_TABLES)
     # Foreign keys between the tables a landing writes were re-added; those pointing at staff
     # and the catalog were kept (dropping them would lock those tables until commit).
     keys_after = foreign_key_ids()
@@ -62,6 +63,12 @@ def test_a_large_load_into_empty_tables_rebuilds_exactly_the_indexes_and_keys_it
         ("orders_order", "customers_customer"),
         ("orders_orderline", "orders_order"),
     }
+
+
+def index_names(ids: set[int]) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE oid = ANY(%s::oid[])", [list(ids)])
+        return {name for (name,) in cursor.fetchall()}
 
 
 def test_a_first_load_into_empty_tables_inserts_without_on_conflict_and_counts_every_row(
@@ -135,3 +142,38 @@ def test_a_load_that_fails_after_the_drop_leaves_the_indexes_and_keys_as_they_we
         CustomerFactory(number="N1")
 
     assert schema_of() == before
+
+
+def test_keys_of_an_empty_table_are_dropped_for_its_load_and_still_refuse_a_duplicate(settings):
+    settings.SYNC_BULK_REBUILD_MIN_ROWS = 0
+    before = schema_of()
+    loads = {"customers_customeridentity": 10, "orders_orderline": 10}
+    customer = CustomerFactory()
+
+    with (
+        pytest.raises(IntegrityError, match="identity_per_source"),
+        transaction.atomic(),
+        bulk_load.rebuilt_after(loads, keys_of_empty_tables=True),
+    ):
+        # Nothing checks the rows while they go in: the primary key and the unique
+        # constraint of the empty table are gone.
+        assert index_names(index_ids("customers_customeridentity")) == set()
+        for _ in range(2):
+            CustomerIdentity.objects.create(customer=customer, source="erp", external_id="E1")
+        # The rebuild at the end of the load refuses the duplicate, and the landing with it.
+
+    assert schema_of() == before
+    assert CustomerIdentity.objects.count() == 0
+
+
+def test_a_table_with_rows_keeps_its_keys_even_when_empty_tables_lose_theirs(settings):
+    settings.SYNC_BULK_REBUILD_MIN_ROWS = 0
+    CustomerFactory()
+    customer_keys = index_names(index_ids("customers_customer"))
+    loads = {"customers_customer": 5, "customers_customeridentity": 5}
+
+    with transaction.atomic(), bulk_load.rebuilt_after(loads, keys_of_empty_tables=True):
+        during = index_names(index_ids("customers_customer"))
+
+    assert during == {"customers_customer_pkey", "customers_customer_number_key"}
+    assert index_names(index_ids("customers_customer")) == customer_keys
