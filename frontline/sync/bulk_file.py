@@ -81,6 +81,10 @@ WORK_TABLES = (
     "fd_stage_lines",
 )
 CHUNK = 5000
+# Staged row numbers drawn from their sequence this many at a time. They stay consecutive: only
+# the session that staged the file draws from its table's own sequence. One at a time, each
+# row updates the sequence (1 s of the 5 s that staging five million lines takes).
+ROW_NUMBERS_CACHED = 100_000
 # Sorts and hashes over a million rows stay in memory (set for the fast path's transactions
 # only).
 WORK_MEM = "256MB"
@@ -182,9 +186,10 @@ def stage(connector: Connector, entity: str, path: Path) -> StagedFile | None:
             cursor.execute(
                 sql.SQL(
                     "CREATE UNLOGGED TABLE {stage} "
-                    "(row_no bigint GENERATED ALWAYS AS IDENTITY, {columns})"
+                    "(row_no bigint GENERATED ALWAYS AS IDENTITY (CACHE {cache}), {columns})"
                 ).format(
                     stage=stage_table,
+                    cache=sql.Literal(ROW_NUMBERS_CACHED),
                     columns=sql.SQL(", ").join(
                         sql.SQL("{} text").format(sql.Identifier(name)) for name in header
                     ),
@@ -902,12 +907,14 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
         # The orders that were there before (none on a first load): their lines are replaced
         # where they differ.
         changed_orders = created if first_load else created + _replace_known_orders_lines(params)
+    # After a first load the table holds this landing's orders only: no need to look them up.
+    landed = (
+        "customer_id IS NOT NULL"
+        if first_load
+        else "customer_id IN (SELECT customer_id FROM fd_accepted WHERE problem IS NULL)"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            customer_figures_sql(
-                "customer_id IN (SELECT customer_id FROM fd_accepted WHERE problem IS NULL)"
-            )
-        )
+        cursor.execute(customer_figures_sql(landed))
     landing = _landing(
         created,
         accepted - created - updated,

@@ -17,7 +17,8 @@ LOADED_TABLES = (
 
 def schema_of(tables: tuple[str, ...] = LOADED_TABLES) -> dict[str, Any]:
     """Every index (name, definition, valid) and every constraint (name, definition,
-    deferrable, initially deferred, validated) on these tables or pointing at them."""
+    deferrable, initially deferred, validated) on these tables or pointing at them, and their
+    sequences' caches."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisvalid, i.indisready "
@@ -34,7 +35,20 @@ def schema_of(tables: tuple[str, ...] = LOADED_TABLES) -> dict[str, Any]:
             {"t": list(tables)},
         )
         constraints = cursor.fetchall()
-    return {"indexes": indexes, "constraints": constraints}
+    sequences = {table: sequence_caches(table) for table in tables}
+    return {"indexes": indexes, "constraints": constraints, "sequences": sequences}
+
+
+def sequence_caches(table: str) -> dict[str, int]:
+    """The table's own sequences (its identity column's) and how many values each caches."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.objid::regclass::text, q.seqcache FROM pg_depend d "
+            "JOIN pg_sequence q ON q.seqrelid = d.objid "
+            "WHERE d.refobjid = %s::regclass AND d.deptype IN ('a', 'i')",
+            [table],
+        )
+        return dict(cursor.fetchall())
 
 
 def index_ids(table: str) -> set[int]:

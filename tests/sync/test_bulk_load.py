@@ -11,7 +11,13 @@ from frontline.sync import bulk_load, engine
 from frontline.sync.connectors.file_drop import inbox_of
 from tests.factories import CustomerFactory
 from tests.sync import generate
-from tests.sync.catalog import LOADED_TABLES, foreign_key_ids, index_ids, schema_of
+from tests.sync.catalog import (
+    LOADED_TABLES,
+    foreign_key_ids,
+    index_ids,
+    schema_of,
+    sequence_caches,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=False),
@@ -156,8 +162,11 @@ def test_keys_of_an_empty_table_are_dropped_for_its_load_and_still_refuse_a_dupl
         bulk_load.rebuilt_after(loads, keys_of_empty_tables=True),
     ):
         # Nothing checks the rows while they go in: the primary key and the unique
-        # constraint of the empty table are gone.
+        # constraint of the empty table are gone. Its ids are drawn many at a time.
         assert index_names(index_ids("customers_customeridentity")) == set()
+        assert set(sequence_caches("customers_customeridentity").values()) == {
+            bulk_load.LOAD_SEQUENCE_CACHE
+        }
         for _ in range(2):
             CustomerIdentity.objects.create(customer=customer, source="erp", external_id="E1")
         # The rebuild at the end of the load refuses the duplicate, and the landing with it.
