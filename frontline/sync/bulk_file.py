@@ -265,15 +265,17 @@ def drop_stage(tables: SessionTables) -> None:
 
 def _drop_abandoned_stages() -> None:
     """Drop the staging tables of backends that are gone (a worker killed between staging a
-    file and landing it): unlike temporary tables, nothing else would."""
+    file and landing it): unlike temporary tables, nothing else would. In name order, so that
+    two sessions sweeping at once take the tables' locks in the same order."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT format('%%I.%%I', n.nspname, c.relname)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = %s AND c.relkind = 'r' AND NOT EXISTS (
-                SELECT FROM pg_stat_activity a
-                WHERE a.pid::text = substring(c.relname FROM '_([0-9]+)$'))
+            WHERE n.nspname = %s AND c.relkind = 'r' AND c.relname ~ '^(stage|groups)_[0-9]+$'
+              AND NOT EXISTS (SELECT FROM pg_stat_activity a
+                              WHERE a.pid::text = substring(c.relname FROM '_([0-9]+)$'))
+            ORDER BY 1
             """,
             [WORK_SCHEMA],
         )

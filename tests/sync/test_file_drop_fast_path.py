@@ -404,7 +404,8 @@ def test_staging_tables_belong_to_their_session_and_do_not_outlive_it(
         live = cursor.fetchone()[0]
         # Left by a worker killed between staging a file and landing it (Linux pids stop at
         # 2**22, so no backend has this one), and by a session that is still there.
-        for name in ("stage_99999999", "groups_99999999", f"stage_{live}"):
+        # A table of another name is none of the sweep's business.
+        for name in ("stage_99999999", "groups_99999999", f"stage_{live}", "notes"):
             cursor.execute(f"CREATE UNLOGGED TABLE {bulk_file.WORK_SCHEMA}.{name} (x int)")
     seen_while_landing = []
     real_land = bulk_file.StagedFile.land
@@ -422,9 +423,9 @@ def test_staging_tables_belong_to_their_session_and_do_not_outlive_it(
         assert run.status == "succeeded", run.error
 
     assert seen_while_landing == [
-        {f"stage_{live}", f"stage_{own}"},
-        {f"stage_{live}", f"stage_{own}", f"groups_{own}"},
+        {f"stage_{live}", "notes", f"stage_{own}"},
+        {f"stage_{live}", "notes", f"stage_{own}", f"groups_{own}"},
     ]
-    assert work_tables() == {f"stage_{live}"}
+    assert work_tables() == {f"stage_{live}", "notes"}
     # drop_files' generated and awkward lines but those of the orders quarantined.
     assert OrderLine.objects.count() == 1506
