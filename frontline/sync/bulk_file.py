@@ -176,12 +176,14 @@ def stage(connector: Connector, entity: str, path: Path) -> StagedFile | None:
     if not header or len(set(header)) != len(header):
         return None
     tables = SessionTables.of_this_session()
-    drop_stage(tables)
-    _drop_abandoned_stages()
     columns = sql.SQL(", ").join(map(sql.Identifier, header))
     stage_table = sql.SQL(tables.stage)
     try:
+        # Inside: a database that refuses any of it (say, a user who may not create tables in
+        # the work schema) declines the fast path, and the file goes page by page.
         with transaction.atomic(), connection.cursor() as cursor:
+            drop_stage(tables)
+            _drop_abandoned_stages()
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.execute(
                 sql.SQL(
@@ -207,8 +209,8 @@ def stage(connector: Connector, entity: str, path: Path) -> StagedFile | None:
             cursor.execute(sql.SQL("ANALYZE {}").format(stage_table))
             records = _records(cursor, entity, header, tables)
     except (DatabaseError, UnicodeDecodeError) as error:
+        # Nothing to drop: the rollback took back what this staging had made.
         logger.info("fast path declined %s: %s", path.name, str(error).splitlines()[0])
-        drop_stage(tables)
         return None
     if records is None:
         drop_stage(tables)
@@ -415,17 +417,11 @@ def _first_load(spec: TableSpec, rebuilt: Collection[str]) -> bool:
     """Whether the upsert's table is empty and stays so but for this landing, so that no row
     of it can conflict (each landing's rows are distinct on the key by construction).
 
-    Only a table in ``rebuilt``: its readers wait for the landing anyway (ACCESS EXCLUSIVE,
-    taken when its indexes were dropped). The lock taken here keeps other writers out until
-    commit even for a table that had nothing to drop; under the rebuild's lock it is a no-op.
+    Only a table in ``rebuilt``: the rebuild locked it (ACCESS EXCLUSIVE, until commit) before
+    it looked, so its answer and this one agree, and only on such a table does the rebuild
+    drop the unique constraints an ``ON CONFLICT`` would need.
     """
-    if spec.table not in rebuilt:
-        return False
-    table = sql.Identifier(spec.table)
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(table))
-        cursor.execute(sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(table))
-        return bool(cursor.fetchone()[0])
+    return spec.table in rebuilt and bulk_load.is_empty(spec.table)
 
 
 # Shape checks with translate() and substr(): PostgreSQL's regular expressions cost ~3 µs a

@@ -177,11 +177,12 @@ def _check_pending_constraints(tables: list[str], targets: list[str]) -> None:
 
 def _drop(table: str, targets: list[str], keys_of_empty_tables: bool) -> Dropped:
     with connection.cursor() as cursor:
-        # Taken by the drops below anyway; first, so that the table stays as empty as seen.
+        # First, so that the table stays as empty as seen, and held until commit even where
+        # nothing is dropped: bulk_file._first_load relies on it.
         cursor.execute(
             sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table))
         )
-        keys_too = keys_of_empty_tables and _is_empty(cursor, table)
+        keys_too = keys_of_empty_tables and is_empty(table)
         # An index a foreign key points at (the key's conindid) stays, as it must.
         cursor.execute(
             """
@@ -232,9 +233,10 @@ def _drop(table: str, targets: list[str], keys_of_empty_tables: bool) -> Dropped
     )
 
 
-def _is_empty(cursor: Any, table: str) -> bool:
-    cursor.execute(sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(sql.Identifier(table)))
-    return bool(cursor.fetchone()[0])
+def is_empty(table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(sql.Identifier(table)))
+        return bool(cursor.fetchone()[0])
 
 
 def _owned_sequences(cursor: Any, table: str) -> list[tuple[str, int]]:

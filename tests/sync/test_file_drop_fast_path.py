@@ -429,3 +429,21 @@ def test_staging_tables_belong_to_their_session_and_do_not_outlive_it(
     assert work_tables() == {f"stage_{live}", "notes"}
     # drop_files' generated and awkward lines but those of the orders quarantined.
     assert OrderLine.objects.count() == 1506
+
+
+def test_a_database_that_refuses_the_staging_tables_gets_the_file_page_by_page(
+    erp, settings, django_capture_on_commit_callbacks
+):
+    settings.SYNC_FAST_PATH_MIN_BYTES = 0
+    inbox = inbox_of(erp.name)
+    inbox.mkdir(parents=True, exist_ok=True)
+    generate.write_customers(inbox / "customers-1.csv", 40)
+    with connection.cursor() as cursor:
+        # As for a database user who may not create tables there (rolled back with the test).
+        cursor.execute(f"DROP SCHEMA {bulk_file.WORK_SCHEMA}")
+
+    assert bulk_file.stage(connector_for(erp), "customers", inbox / "customers-1.csv") is None
+    with django_capture_on_commit_callbacks(execute=True):
+        run = engine.run_sync(source=erp, entity="customers")
+
+    assert (run.status, run.created, Customer.objects.count()) == ("succeeded", 40, 40)
