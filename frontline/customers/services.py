@@ -37,6 +37,7 @@ from frontline.customers.models import (
     WishlistSource,
 )
 from frontline.customers.normalize import normalize_email, normalize_phone
+from frontline.customers.signals import note_saved
 from frontline.notifications.audiences import to_store_staff
 from frontline.notifications.services import notification_create
 from frontline.privacy.models import AccessAction
@@ -318,13 +319,8 @@ def _clean_note_body(body: str) -> str:
 
 
 def _note_write_back(note: CustomerNote) -> None:
-    """Queue the note for the CRM (as a Task) in the transaction that saves it.
-
-    Imported here: the sync domain reads the customers domain's models at import time.
-    """
-    from frontline.sync.services import writeback_customer_note
-
-    writeback_customer_note(note_id=note.pk)
+    """Tell listeners (the CRM write-back) in the transaction that saves the note."""
+    note_saved.send(sender=CustomerNote, note_id=note.pk)
 
 
 def note_create(

@@ -39,20 +39,21 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from frontline.core.upsert import (
+    TableSpec,
+    UpsertResult,
+    on_conflict,
+    per_record_counts,
+    returning_inserted,
+)
+from frontline.customers.identities import NUMBER_PREFIX, resolve_customers
+from frontline.customers.loading import CUSTOMER_FIELDS, customer_figures_sql
 from frontline.customers.models import Customer, CustomerIdentity, Tier
+from frontline.orders.loading import LINE_COLUMNS, replace_staged_lines_sql
 from frontline.orders.models import Order, OrderLine
 from frontline.sync import bulk_load, seams
 from frontline.sync import mapping as m
-from frontline.sync.matching import NUMBER_PREFIX, resolve_customers
 from frontline.sync.models import Entity, QuarantinedRecord
-from frontline.sync.upsert import TableSpec, UpsertResult, on_conflict, returning_inserted
-from frontline.sync.writers import (
-    CUSTOMER_FIELDS,
-    LINE_COLUMNS,
-    customer_figures_sql,
-    per_record_counts,
-    replace_staged_lines_sql,
-)
 
 if TYPE_CHECKING:
     from frontline.sync.connectors.base import Connector, Raw
@@ -579,7 +580,7 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
         # A number the mapping would hash (long external ids) comes from the matcher's function.
         cursor.execute("SELECT external_id FROM fd_records WHERE own_number IS NULL")
         for (external_id,) in cursor.fetchall():
-            from frontline.sync.matching import generated_number
+            from frontline.customers.identities import generated_number
 
             cursor.execute(
                 "UPDATE fd_records SET own_number = %s WHERE external_id = %s",
@@ -826,7 +827,7 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
         )
     quarantined = _map_unclean_orders(staged, run, params)
     with connection.cursor() as cursor:
-        # What the orders writer refuses (writers._order_problem), and order numbers the
+        # What the orders writer refuses (orders.loading._order_problem), and order numbers the
         # database would refuse as another order's.
         cursor.execute(
             """

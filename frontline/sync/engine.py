@@ -19,12 +19,12 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from frontline.core.upsert import WriteOutcome
 from frontline.sync import seams
 from frontline.sync.connectors import connector_for
 from frontline.sync.connectors.base import Connector, Page, Raw
 from frontline.sync.mapping import MappingError
 from frontline.sync.models import Cursor, Lease, QuarantinedRecord, Run, Source
-from frontline.sync.writers import WriteOutcome
 
 logger = logging.getLogger("frontline.sync")
 

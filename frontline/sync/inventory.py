@@ -13,9 +13,9 @@ from typing import Any
 
 from frontline.catalog.models import StockLevel, Variant
 from frontline.catalog.services import StockFigure, stock_levels_upsert
+from frontline.core.upsert import WriteOutcome
 from frontline.staff.models import Store
 from frontline.sync.models import InventoryItem, Source
-from frontline.sync.writers import WriteOutcome
 
 Record = dict[str, Any]
 

@@ -1,8 +1,9 @@
 """Where sync hands over to other domains: one function per hand-over.
 
-Uncertain identity matches go to the customers domain's duplicate review, stock that became
-available wakes the catalog's back-in-stock watches, customers with new purchases or
-interactions get their recommended actions refreshed, and a failed run tells the managers.
+Uncertain identity matches go to the customers domain's duplicate review, customers with new
+purchases or interactions get their recommended actions refreshed, and a failed run tells the
+managers. (Stock that became available wakes back-in-stock watches inside the catalog's own
+landing.)
 """
 
 from __future__ import annotations
@@ -40,17 +41,6 @@ def uncertain_match_record(
         # and reasons; nothing is merged without that review.
         # Robust: the record has landed either way; a broker outage must not fail the page.
         transaction.on_commit(lambda: detect_duplicates_task.delay(customer_id), robust=True)
-
-
-def stock_became_available(*, pairs: list[tuple[int, int]]) -> None:
-    """(variant_id, store_id) pairs whose available stock went from 0 to more than 0.
-
-    Called after the stock page's transaction commits.
-    """
-    from frontline.catalog.services import back_in_stock_announce
-
-    logger.info("stock became available", extra={"pairs": pairs[:50], "count": len(pairs)})
-    back_in_stock_announce(pairs=pairs)
 
 
 def customers_had_activity(*, customer_ids: Set[int]) -> None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from frontline.catalog import loading as catalog_loading
 from frontline.catalog.models import StockLevel, Variant
 from frontline.customers.models import Customer, CustomerIdentity
 from frontline.orders.models import Order, OrderLine
@@ -181,7 +182,8 @@ def product_row(sku: str, **changes: object) -> dict[str, object]:
 def test_products_stock_and_orders_land_and_stock_arrivals_are_announced(erp, drop, monkeypatch):
     store = StoreFactory(code="store-1")
     arrivals = []
-    monkeypatch.setattr(seams, "stock_became_available", lambda *, pairs: arrivals.extend(pairs))
+    announce = lambda *, pairs: arrivals.extend(pairs)  # noqa: E731
+    monkeypatch.setattr(catalog_loading, "back_in_stock_announce", announce)
     drop("products-1.csv", [product_row("COAT-S"), product_row("COAT-M")])
     drop("customers-1.csv", [customer_row(1)])
     drop(

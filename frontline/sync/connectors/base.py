@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from frontline.sync.models import Source
 
 if TYPE_CHECKING:
+    from frontline.core.upsert import WriteOutcome
     from frontline.sync.engine import Landing
     from frontline.sync.models import Run
-    from frontline.sync.writers import WriteOutcome
 
 Raw = dict[str, Any]
 Record = dict[str, Any]

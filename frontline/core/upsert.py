@@ -1,5 +1,8 @@
 """Bulk, idempotent upserts into any table, counting what was created, updated or left alone.
 
+The domains land what sync maps (``customers.loading``, ``catalog.loading``, ``orders.loading``)
+with these; they report back in a ``WriteOutcome``.
+
 PostgreSQL: the batch is COPYed into a temporary staging table, then one
 ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE (…) IS DISTINCT FROM (…)`` lands it, so an
 unchanged record costs no write at all (no new row version, no WAL). Other databases (SQLite in
@@ -47,11 +50,53 @@ class TableSpec:
 
 
 @dataclass
+class UncertainMatch:
+    """A source record that resembled existing customers without clearly being one of them."""
+
+    external_id: str
+    customer_id: int
+    candidate_ids: list[int]
+    reason: str
+
+
+@dataclass
+class WriteOutcome:
+    """What a domain's landing of one batch did, per record."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # Records the domain refused, by their index in the batch, with the reason.
+    rejected: dict[int, str] = field(default_factory=dict)
+    # Customers whose purchases or interactions this write changed (their actions go stale).
+    active_customer_ids: set[int] = field(default_factory=set)
+    # Identity doubts for a person to review (sync records them against its source).
+    uncertain: list[UncertainMatch] = field(default_factory=list)
+
+    def count(self, counts: WriteOutcome) -> None:
+        """Take the created/updated/unchanged figures of ``counts``."""
+        self.created, self.updated = counts.created, counts.updated
+        self.unchanged = counts.unchanged
+
+
+@dataclass
 class UpsertResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     ids: dict[Key, int] = field(default_factory=dict)
+
+
+def per_record_counts(
+    primary: UpsertResult, records: int, *, also_written: int = 0
+) -> WriteOutcome:
+    """Per-record counts: a record is updated when its row or a dependent row was written."""
+    unchanged = max(0, min(primary.unchanged, records - primary.created - also_written))
+    return WriteOutcome(
+        created=primary.created,
+        updated=records - primary.created - unchanged,
+        unchanged=unchanged,
+    )
 
 
 def dedupe(rows: Iterable[Row], key: tuple[str, ...]) -> list[Row]:
@@ -294,3 +339,8 @@ def rows_where_in(
     with connection.cursor() as cursor:
         cursor.execute(statement, [wanted, *equal.values()])
         return [tuple(row) for row in cursor.fetchall()]
+
+
+def ids_by_value(model: type[models.Model], column: str, values: Iterable[Any]) -> dict[Any, int]:
+    """The id of each row by the value of one of its unique columns (an SKU, a store code)."""
+    return dict(rows_where_in(model, column, values, (column, "id")))

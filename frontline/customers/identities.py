@@ -4,8 +4,7 @@ Order of evidence: the record's own identity ``(source, external_id)``; then the
 number; then exact normalised e-mail and phone. When the evidence disagrees (the e-mail belongs
 to one customer and the phone to another, several customers share the contact point, or the
 contact point matches but the name clearly does not), the record is not merged: it becomes a new
-customer and the doubt is recorded through ``seams.uncertain_match_record`` for a person to
-decide.
+customer and the doubt is reported back (``WriteOutcome.uncertain``) for a person to decide.
 """
 
 from __future__ import annotations
@@ -16,8 +15,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from frontline.core.upsert import rows_where_in
 from frontline.customers.models import Customer, CustomerIdentity
-from frontline.sync.upsert import rows_where_in
 
 # Below this token-sort similarity (0-100) two names are "clearly different" people.
 NAME_SIMILARITY_FLOOR = 60

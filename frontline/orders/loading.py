@@ -1,0 +1,208 @@
+"""Landing orders from the source systems, in bulk: orders, their lines, the customers' figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+
+from frontline.catalog.models import Variant
+from frontline.core.upsert import (
+    TableSpec,
+    WriteOutcome,
+    copy_into_staging,
+    ids_by_value,
+    per_record_counts,
+    upsert,
+)
+from frontline.customers.loading import customer_figures_refresh
+from frontline.customers.models import CustomerIdentity
+from frontline.orders.models import Order, OrderLine
+from frontline.staff.models import Store
+
+Record = dict[str, Any]
+
+# --- Orders and their lines -------------------------------------------------------------
+
+LINE_COLUMNS = ("variant_id", "sku", "description", "quantity", "unit_price", "returned_quantity")
+
+
+def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
+    """Land a source's orders with their lines, and keep the customers' figures in step."""
+    customer_ids = dict(
+        CustomerIdentity.objects.filter(
+            source=record_source,
+            external_id__in={
+                r["customer_external_id"] for r in records if r["customer_external_id"]
+            },
+        ).values_list("external_id", "customer_id")
+    )
+    store_ids = ids_by_value(Store, "code", {r["store"] for r in records if r["store"]})
+    outcome = WriteOutcome()
+    accepted: list[Record] = []
+    for index, record in enumerate(records):
+        reason = _order_problem(record, customer_ids, store_ids)
+        if reason:
+            outcome.rejected[index] = reason
+        else:
+            accepted.append(record)
+    if not accepted:
+        return outcome
+    orders = upsert(
+        TableSpec(
+            model=Order,
+            key=("source", "external_id"),
+            compare=(
+                "number",
+                "customer_id",
+                "channel",
+                "store_id",
+                "placed_at",
+                "currency",
+                "total",
+            ),
+        ),
+        [
+            {
+                "source": record_source,
+                "external_id": record["external_id"],
+                "number": record["number"],
+                "customer_id": customer_ids.get(record["customer_external_id"]),
+                "channel": record["channel"],
+                "store_id": store_ids.get(record["store"]),
+                "placed_at": record["placed_at"],
+                "currency": record["currency"],
+                "total": record["total"],
+            }
+            for record in accepted
+        ],
+        want_ids=True,
+    )
+    variant_ids = ids_by_value(
+        Variant, "sku", {line["sku"] for record in accepted for line in record["lines"]}
+    )
+    lines = [
+        {
+            "order_id": orders.ids[(record_source, record["external_id"])],
+            "line_no": number,
+            "variant_id": variant_ids.get(line["sku"]),
+            **{name: line[name] for name in LINE_COLUMNS if name != "variant_id"},
+        }
+        for record in accepted
+        for number, line in enumerate(record["lines"], start=1)
+    ]
+    changed_orders = replace_changed_lines(lines)
+    touched_customers = {
+        customer_ids[record["customer_external_id"]]
+        for record in accepted
+        if record["customer_external_id"]
+    }
+    customer_figures_refresh(touched_customers)
+    counts = per_record_counts(
+        orders, len(accepted), also_written=len(changed_orders) - orders.created
+    )
+    outcome.count(counts)
+    if counts.created or counts.updated:  # a replayed page changes nobody's actions
+        outcome.active_customer_ids = touched_customers
+    return outcome
+
+
+def _order_problem(record: Record, customers: dict[str, int], stores: dict[str, int]) -> str:
+    if record["customer_external_id"] and record["customer_external_id"] not in customers:
+        return f"unknown customer {record['customer_external_id']!r} (sync customers first)"
+    if record["store"] and record["store"] not in stores:
+        return f"unknown store {record['store']!r}"
+    if record["channel"] == Order.Channel.STORE and not record["store"]:
+        return "an in-store order needs a store"
+    if not record["lines"]:
+        return "an order needs at least one line"
+    return ""
+
+
+def replace_changed_lines(lines: list[Record]) -> set[int]:
+    """Replace the lines of every order whose lines differ from what is stored.
+
+    Lines have no key of their own, so an order's lines are compared as a list (by position);
+    an order whose lines are all the same costs no write.
+    """
+    if not lines:
+        return set()
+    if connection.vendor == "postgresql":
+        return _replace_changed_lines_postgresql(lines)
+    return _replace_changed_lines_portable(lines)
+
+
+def _replace_changed_lines_postgresql(lines: list[Record]) -> set[int]:
+    columns = ["order_id", *LINE_COLUMNS]
+    copy_into_staging("stage_lines", "orders_orderline", columns, [])
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE stage_lines ADD COLUMN line_no integer")
+        with cursor.copy(f"COPY stage_lines ({', '.join(columns)}, line_no) FROM STDIN") as copy:
+            for line in lines:
+                copy.write_row([*(line[name] for name in columns), line["line_no"]])
+        cursor.execute("ANALYZE stage_lines")
+        cursor.execute(
+            replace_staged_lines_sql("stage_lines", "SELECT DISTINCT order_id FROM inserted")
+        )
+        return {order_id for (order_id,) in cursor.fetchall()}
+
+
+def replace_staged_lines_sql(stage: str, final: str) -> str:
+    """Replace the lines of the orders in ``stage`` (order_id, line_no, LINE_COLUMNS) that differ.
+
+    ``final`` is the statement's last SELECT, reading ``inserted`` (the order_id of each line
+    written).
+    """
+    compared = ", ".join(LINE_COLUMNS)
+    return f"""
+        WITH existing AS (
+            SELECT order_id, {compared},
+                   row_number() OVER (PARTITION BY order_id ORDER BY id) AS line_no
+            FROM orders_orderline
+            WHERE order_id IN (SELECT DISTINCT order_id FROM {stage})
+        ),
+        changed AS (
+            SELECT DISTINCT coalesce(e.order_id, s.order_id) AS order_id
+            FROM existing e
+            FULL JOIN {stage} s ON s.order_id = e.order_id AND s.line_no = e.line_no
+            WHERE ({", ".join(f"e.{c}" for c in LINE_COLUMNS)})
+                  IS DISTINCT FROM ({", ".join(f"s.{c}" for c in LINE_COLUMNS)})
+        ),
+        removed AS (
+            DELETE FROM orders_orderline WHERE order_id IN (SELECT order_id FROM changed)
+        ),
+        inserted AS (
+            INSERT INTO orders_orderline (order_id, {compared})
+            SELECT s.order_id, {", ".join(f"s.{c}" for c in LINE_COLUMNS)}
+            FROM {stage} s
+            WHERE s.order_id IN (SELECT order_id FROM changed)
+            ORDER BY s.order_id, s.line_no
+            RETURNING order_id
+        )
+        {final}
+    """  # noqa: S608 - only our own table and column names are interpolated
+
+
+def _replace_changed_lines_portable(lines: list[Record]) -> set[int]:
+    incoming: dict[int, list[tuple[Any, ...]]] = {}
+    for line in sorted(lines, key=lambda line: (line["order_id"], line["line_no"])):
+        incoming.setdefault(line["order_id"], []).append(tuple(line[c] for c in LINE_COLUMNS))
+    stored: dict[int, list[tuple[Any, ...]]] = {}
+    for row in (
+        OrderLine.objects.filter(order_id__in=incoming)
+        .order_by("order_id", "id")
+        .values_list("order_id", *LINE_COLUMNS)
+    ):
+        stored.setdefault(row[0], []).append(tuple(row[1:]))
+    changed = {order for order, wanted in incoming.items() if stored.get(order) != wanted}
+    if changed:
+        OrderLine.objects.filter(order_id__in=changed).delete()
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(order_id=order, **dict(zip(LINE_COLUMNS, values, strict=True)))
+                for order in sorted(changed)
+                for values in incoming[order]
+            ],
+            batch_size=500,
+        )
+    return changed
