@@ -93,7 +93,9 @@ def _contact_points(customers: list[Customer]) -> dict[int, Contacts]:
 
 
 def _neighbours(customer: Customer, emails: set[str], phones: set[str]) -> list[Customer]:
-    live = Customer.objects.filter(merged_into__isnull=True).exclude(pk=customer.pk)
+    live = Customer.objects.filter(merged_into__isnull=True, deleted_at__isnull=True).exclude(
+        pk=customer.pk
+    )
     via_identities = set(
         CustomerIdentity.objects.filter(Q(email__in=emails) | Q(phone__in=phones))
         .exclude(customer=customer)

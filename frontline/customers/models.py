@@ -66,6 +66,15 @@ class Customer(models.Model):
         related_name="merged_customers",
         help_text="Set when this record was merged into another; it is then hidden.",
     )
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when every source system that knew this customer deleted its record; "
+        "the customer is then hidden from search and the profile.",
+    )
+    # Where each synced field's value came from: {"phone": {"source": "crm", "at": "<ISO>"}}.
+    # NULL for customers loaded in bulk, whose every field came from that one load.
+    field_sources = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # "first last" lower-cased, kept by the database itself: search compares against it and, on
@@ -121,6 +130,9 @@ class CustomerIdentity(models.Model):
     phone = models.CharField(max_length=20, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the source system said it deleted this record."
+    )
 
     class Meta:
         verbose_name_plural = "customer identities"

@@ -65,13 +65,14 @@ TREND_MONTHS = 12
 def customers_visible_to(user: User, *, resolve_stores: bool = False) -> QuerySet[Customer]:
     """Customers the staff member may see: those of their stores (all for superusers).
 
-    Records merged into another customer are hidden: the survivor stands for them.
+    Records merged into another customer are hidden: the survivor stands for them. So are
+    customers whose every source system deleted its record (``deleted_at``).
     With ``resolve_stores`` the stores are looked up first (one small query) and the customers
     filtered on their literal ids: PostgreSQL then plans with that store's statistics and can
     walk a (store, name) index in order, which search needs; elsewhere a subquery saves the
     round trip.
     """
-    customers = Customer.objects.filter(merged_into__isnull=True)
+    customers = Customer.objects.filter(merged_into__isnull=True, deleted_at__isnull=True)
     if user.is_superuser:
         return customers
     stores = stores_for(user).values_list("pk", flat=True)
@@ -502,7 +503,7 @@ def managed_store_ids(user: User) -> QuerySet:
 
 def customers_mergeable_by(user: User) -> QuerySet[Customer]:
     """Customers whose records the user may merge: those of the stores they manage."""
-    customers = Customer.objects.filter(merged_into__isnull=True)
+    customers = Customer.objects.filter(merged_into__isnull=True, deleted_at__isnull=True)
     if user.is_superuser:
         return customers
     return customers.filter(preferred_store__in=managed_store_ids(user))
