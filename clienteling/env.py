@@ -67,3 +67,18 @@ def get_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def get_priorities(name: str) -> dict[str, list[str]]:
+    """``field=source,source;field=source`` as ``{field: [source, …]}``, best source first."""
+    raw = os.environ.get(name, "").strip()
+    priorities: dict[str, list[str]] = {}
+    for part in filter(None, (chunk.strip() for chunk in raw.split(";"))):
+        field, equals, sources = part.partition("=")
+        ranked = [source.strip() for source in sources.split(",") if source.strip()]
+        if not equals or not field.strip() or not ranked:
+            raise ImproperlyConfigured(
+                f"{name}: {part!r} is not field=source,source (e.g. phone=pos,crm,ecommerce)."
+            )
+        priorities[field.strip()] = ranked
+    return priorities

@@ -289,6 +289,10 @@ SYNC_HTTP_BACKOFF = float(env.get_str("SYNC_HTTP_BACKOFF", default="1.0"))
 SYNC_HTTP_BACKOFF_CAP = env.get_int("SYNC_HTTP_BACKOFF_CAP", 60, minimum=1)
 # A run's live progress reaches the managers' run pages at most once per this many seconds.
 SYNC_PROGRESS_PUSH_SECONDS = float(env.get_str("SYNC_PROGRESS_PUSH_SECONDS", default="1.0"))
+# Which source's value of a customer field wins when sources disagree, best first, e.g.
+# "phone=pos,crm,ecommerce;email=crm,ecommerce". A field not named here (and a source not named
+# for it) takes the newest non-empty value; an empty value never erases one.
+CUSTOMER_FIELD_PRIORITY = env.get_priorities("CUSTOMER_FIELD_PRIORITY")
 
 # --- Sessions, security -----------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

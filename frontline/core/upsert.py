@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
@@ -139,11 +140,16 @@ def copy_into_staging(name: str, template_table: str, columns: list[str], rows: 
         )
         with cursor.copy(copy_statement) as copy:
             for row in rows:
-                copy.write_row([row[column] for column in columns])
+                copy.write_row([_copyable(row[column]) for column in columns])
         if rows:
             # Without statistics the planner guesses the temporary table's size and may join
             # it to a million-row table by scanning that table whole.
             cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
+
+
+def _copyable(value: Any) -> Any:
+    """A value COPY can send: dictionaries and lists go to json/jsonb columns as JSON."""
+    return Jsonb(value) if isinstance(value, dict | list) else value
 
 
 def returning_inserted(returning: tuple[str, ...] = ()) -> sql.Composed:

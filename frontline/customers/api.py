@@ -101,6 +101,9 @@ class IdentitySerializer(serializers.Serializer):
     source = serializers.CharField()  # type: ignore[assignment]  # the field is named "source"
     external_id = serializers.CharField()
     last_synced_at = serializers.DateTimeField(allow_null=True)
+    deleted_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the source system deleted its record, if it did."
+    )
 
 
 class OrderSerializer(serializers.Serializer):

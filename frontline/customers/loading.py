@@ -8,7 +8,8 @@ changed, and reports per record what happened. Records it cannot land come back 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -25,11 +26,18 @@ from frontline.core.upsert import (
     upsert,
 )
 from frontline.customers.identities import resolve_customers
-from frontline.customers.models import Customer, CustomerIdentity, Interaction
+from frontline.customers.models import Consent, Customer, CustomerIdentity, Interaction
+from frontline.customers.survivorship import (
+    SYNCED_FIELDS,
+    FieldPriority,
+    FieldValues,
+    empty_values,
+)
 from frontline.orders.models import Order
 
 Record = dict[str, Any]
 
+# The fields the bulk file path (sync.bulk_file) loads; the record path also takes birthdays.
 CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "postcode", "country", "tier")
 CUSTOMER_INSERT_DEFAULTS: dict[str, Callable[[], Any]] = {
     "postcode": str,
@@ -39,48 +47,103 @@ CUSTOMER_INSERT_DEFAULTS: dict[str, Callable[[], Any]] = {
     "order_count": int,
     "created_at": timezone.now,
 }
+IDENTITIES = TableSpec(
+    model=CustomerIdentity,
+    key=("source", "external_id"),
+    compare=("customer_id", "email", "phone", "deleted_at"),
+    insert_defaults={"first_seen_at": timezone.now},
+    stamps=("last_synced_at",),
+)
+CONSENTS = TableSpec(
+    model=Consent,
+    key=("customer_id", "channel", "purpose"),
+    compare=("granted", "source", "recorded_at"),
+)
 
 
 def customers_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
-    """Land a source's customer records: matched to known customers, then upserted."""
+    """Land a source's customer records: matched to known customers, then upserted.
+
+    A record with ``deleted`` says the source deleted it: only its identity is marked, and the
+    customer is hidden once no source knows them any more (``identities_mark_deleted``).
+    """
+    live, gone = _split_deletions(records)
+    outcome = _customers_upsert(record_source, [records[i] for i in live])
+    if gone:
+        marked = identities_mark_deleted(record_source=record_source, external_ids=gone)
+        outcome.updated += marked
+        outcome.unchanged += len(gone) - marked
+    return outcome
+
+
+def _split_deletions(records: list[Record]) -> tuple[list[int], list[str]]:
+    """The positions of the live records, and the external ids of those the source deleted."""
+    live = [index for index, record in enumerate(records) if not record.get("deleted")]
+    gone = [record["external_id"] for record in records if record.get("deleted")]
+    return live, gone
+
+
+def _customers_upsert(record_source: str, records: list[Record]) -> WriteOutcome:
+    if not records:
+        return WriteOutcome()
     resolution = resolve_customers(record_source, records)
     # Only the fields this source provides are compared and written: a CRM that knows no
     # loyalty tier must not reset the tier the ERP set.
-    provided = tuple(name for name in CUSTOMER_FIELDS if name in records[0])
-    spec = TableSpec(
+    provided = tuple(name for name in SYNCED_FIELDS if name in records[0])
+    customers_spec = TableSpec(
         model=Customer,
         key=("number",),
-        compare=provided,
+        compare=(*provided, "field_sources", "deleted_at"),
         insert_defaults={k: v for k, v in CUSTOMER_INSERT_DEFAULTS.items() if k not in provided},
         stamps=("updated_at",),
     )
-    matched_ids = {cid for cid in resolution.customer_ids.values() if cid is not None}
-    numbers_of = dict(rows_where_in(Customer, "id", matched_ids, ("id", "number")))
-    rows = []
-    for index, record in enumerate(records):
-        customer_id = resolution.customer_ids[index]
-        number = numbers_of[customer_id] if customer_id else resolution.numbers[index]
-        rows.append({"number": number, **{name: record[name] for name in provided}})
-    customers = upsert(spec, rows, want_ids=True)
-    identity_rows = [
-        {
-            "source": record_source,
-            "external_id": record["external_id"],
-            "customer_id": customers.ids[(row["number"],)],
-            "email": record["email"],
-            "phone": record["phone"],
-        }
-        for record, row in zip(records, rows, strict=True)
+    stored = _stored_fields(resolution.customer_ids.values(), provided)
+    numbers = [
+        stored[customer_id][0] if customer_id else resolution.numbers[index]
+        for index, customer_id in ((i, resolution.customer_ids[i]) for i in range(len(records)))
     ]
+    stored_by_number = dict(stored.values())
+    # Records of one batch apply in order, each onto what the ones before it left.
+    state: dict[str, FieldValues] = {}
+    at, priority = timezone.now().isoformat(), FieldPriority.configured()
+    for record, number in zip(records, numbers, strict=True):
+        before = state.get(number) or stored_by_number.get(number) or empty_values(provided)
+        incoming = {name: record[name] for name in provided}
+        state[number] = before.apply(incoming, source=record_source, at=at, priority=priority)
+    settled = {
+        number: fields.settled(stored_by_number.get(number) or empty_values(provided))
+        for number, fields in state.items()
+    }
+    customers = upsert(
+        customers_spec,
+        [
+            {"number": number, **fields.values, "field_sources": fields.sources, "deleted_at": None}
+            for number, fields in settled.items()
+        ],
+        want_ids=True,
+    )
+    ids = [customers.ids[(number,)] for number in numbers]
     identities = upsert(
-        TableSpec(
-            model=CustomerIdentity,
-            key=("source", "external_id"),
-            compare=("customer_id", "email", "phone"),
-            insert_defaults={"first_seen_at": timezone.now},
-            stamps=("last_synced_at",),
-        ),
-        identity_rows,
+        IDENTITIES,
+        [
+            {
+                "source": record_source,
+                "external_id": record["external_id"],
+                "customer_id": customer_id,
+                "email": record["email"],
+                "phone": record["phone"],
+                "deleted_at": None,
+            }
+            for record, customer_id in zip(records, ids, strict=True)
+        ],
+    )
+    consents_land(
+        record_source=record_source,
+        statements=[
+            (customer_id, statement)
+            for record, customer_id in zip(records, ids, strict=True)
+            for statement in record.get("consents") or ()
+        ],
     )
     # A new customer always brings a new identity; only identity writes beyond those (a record
     # newly linked to a known customer, a changed contact point) make more records "updated".
@@ -89,13 +152,85 @@ def customers_land(*, record_source: str, records: list[Record]) -> WriteOutcome
     outcome.uncertain = [
         UncertainMatch(
             external_id=records[index]["external_id"],
-            customer_id=customers.ids[(rows[index]["number"],)],
+            customer_id=ids[index],
             candidate_ids=candidates,
             reason=reason,
         )
         for index, (candidates, reason) in resolution.uncertain.items()
     ]
     return outcome
+
+
+def _stored_fields(
+    customer_ids: Iterable[int | None], fields: tuple[str, ...]
+) -> dict[int, tuple[str, FieldValues]]:
+    """Each matched customer's number and synced fields, as stored."""
+    wanted = {customer_id for customer_id in customer_ids if customer_id is not None}
+    rows = rows_where_in(Customer, "id", wanted, ("id", "number", "field_sources", *fields))
+    return {
+        row[0]: (row[1], FieldValues(dict(zip(fields, row[3:], strict=True)), _json(row[2])))
+        for row in rows
+    }
+
+
+def _json(value: Any) -> Any:
+    """A json column read with a raw cursor: Django has psycopg hand jsonb over as text."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def identities_mark_deleted(*, record_source: str, external_ids: list[str]) -> int:
+    """The source deleted these records: mark their identities; how many were live.
+
+    A customer is hidden (``deleted_at``) once none of their identities is live: a customer the
+    CRM deleted but the shop still knows stays. A later record from the source undeletes both.
+    """
+    now = timezone.now()
+    identities = CustomerIdentity.objects.filter(
+        source=record_source, external_id__in=external_ids, deleted_at__isnull=True
+    )
+    customer_ids = set(identities.values_list("customer_id", flat=True))
+    marked = identities.update(deleted_at=now)
+    Customer.objects.filter(pk__in=customer_ids, deleted_at__isnull=True).exclude(
+        identities__deleted_at__isnull=True
+    ).update(deleted_at=now)
+    return marked
+
+
+def consents_land(*, record_source: str, statements: list[tuple[int, Record]]) -> int:
+    """Consent statements from a source: the newest per customer, channel and purpose stands.
+
+    A statement older than the one stored never overrides it (an associate may have recorded a
+    newer opt-in in the store), and one that only repeats the stored answer writes nothing.
+    Returns how many consents were written.
+    """
+    newest: dict[tuple[int, str, str], Record] = {}
+    for customer_id, statement in statements:
+        key = (customer_id, statement["channel"], statement["purpose"])
+        if key not in newest or statement["recorded_at"] > newest[key]["recorded_at"]:
+            newest[key] = statement
+    if not newest:
+        return 0
+    stored = {
+        (customer_id, channel, purpose): (granted, recorded_at)
+        for customer_id, channel, purpose, granted, recorded_at in Consent.objects.filter(
+            customer_id__in={customer_id for customer_id, _, _ in newest}
+        ).values_list("customer_id", "channel", "purpose", "granted", "recorded_at")
+    }
+    changed = [
+        {
+            "customer_id": key[0],
+            "channel": key[1],
+            "purpose": key[2],
+            "granted": statement["granted"],
+            "source": record_source,
+            "recorded_at": statement["recorded_at"],
+        }
+        for key, statement in newest.items()
+        if key not in stored
+        or (stored[key][0] != statement["granted"] and stored[key][1] < statement["recorded_at"])
+    ]
+    result = upsert(CONSENTS, changed)
+    return result.created + result.updated
 
 
 def customer_ids_by_identity(record_source: str, external_ids: set[str]) -> dict[str, int]:
@@ -156,7 +291,26 @@ def customer_figures_refresh(customer_ids: set[int]) -> None:
 
 
 def interactions_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
-    """Land a source's activities (CRM tasks) on the timelines of the customers they are about."""
+    """Land a source's activities (CRM tasks) on the timelines of the customers they are about.
+
+    A record with ``deleted`` removes that activity: it was the source's, and the source
+    deleted it.
+    """
+    live, gone = _split_deletions(records)
+    outcome = _interactions_upsert(record_source, [records[i] for i in live])
+    outcome.rejected = {live[index]: reason for index, reason in outcome.rejected.items()}
+    if gone:
+        removed = Interaction.objects.filter(source=record_source, external_id__in=gone)
+        outcome.active_customer_ids |= set(removed.values_list("customer_id", flat=True))
+        deleted = removed.delete()[0]
+        outcome.updated += deleted
+        outcome.unchanged += len(gone) - deleted
+    return outcome
+
+
+def _interactions_upsert(record_source: str, records: list[Record]) -> WriteOutcome:
+    if not records:
+        return WriteOutcome()
     customer_ids = customer_ids_by_identity(
         record_source, {record["customer_external_id"] for record in records}
     )

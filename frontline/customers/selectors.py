@@ -197,6 +197,20 @@ class CustomerProfile:
     notes: list[CustomerNote]
     timeline: TimelinePage
     trend: list[TrendMonth] = field(default_factory=list)
+    # Where each synced value came from, by field: {"phone": {"label": "CRM", "at": datetime}}.
+    origins: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def value_origins(customer: Customer) -> dict[str, dict[str, Any]]:
+    """The source and time of each synced field's value, as the profile shows them."""
+    origins = {}
+    for name, origin in (customer.field_sources or {}).items():
+        try:
+            label, at = Source(origin["source"]).label, datetime.fromisoformat(origin["at"])
+        except (KeyError, TypeError, ValueError):
+            continue  # written by an older version or by hand: say nothing rather than guess
+        origins[name] = {"label": label, "at": at}
+    return origins
 
 
 def customer_profile(*, user: User, customer_id: int) -> CustomerProfile:
@@ -226,22 +240,24 @@ def customer_profile(*, user: User, customer_id: int) -> CustomerProfile:
         notes=list(customer_notes(customer=customer)),
         timeline=customer_timeline(customer=customer),
         trend=trend_months(fetched["trend"]),
+        origins=value_origins(customer),
     )
 
 
 def _identity_rows(customer: Customer) -> QuerySet:
     return customer.identities.order_by("source", "external_id").values(
-        "source", "external_id", "last_synced_at"
+        "source", "external_id", "last_synced_at", "deleted_at"
     )
 
 
 def _identity(row: dict[str, Any]) -> dict[str, Any]:
     """An identity row with its source's label, as the page shows it."""
-    synced = row["last_synced_at"]
+    synced, deleted = row["last_synced_at"], row["deleted_at"]
     return {
         **row,
         "source_label": Source(row["source"]).label,
         "last_synced_at": _as_datetime(synced) if synced else None,
+        "deleted_at": _as_datetime(deleted) if deleted else None,
     }
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import logging
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -49,6 +50,7 @@ from frontline.core.upsert import (
 from frontline.customers.identities import NUMBER_PREFIX, resolve_customers
 from frontline.customers.loading import CUSTOMER_FIELDS, customer_figures_sql
 from frontline.customers.models import Customer, CustomerIdentity, Tier
+from frontline.customers.survivorship import bulk_survivors_sql
 from frontline.orders.loading import LINE_COLUMNS, replace_staged_lines_sql
 from frontline.orders.models import Order, OrderLine
 from frontline.sync import bulk_load, seams
@@ -502,13 +504,19 @@ def _moment(text: str) -> str:
 
 CUSTOMER_COLUMNS = ("external_id", "number", *CUSTOMER_FIELDS)
 # How the fast path's statements upsert (the page-by-page writers' keys and comparisons).
+# The fields a file may leave empty without erasing the stored value (the tier always comes).
+CONTACT_FIELDS = tuple(name for name in CUSTOMER_FIELDS if name != "tier")
+SURVIVORS = ", ".join(bulk_survivors_sql(CONTACT_FIELDS, incoming="l", stored="c"))
 CUSTOMERS_SPEC = TableSpec(
-    Customer, key=("number",), compare=CUSTOMER_FIELDS, stamps=("updated_at",)
+    Customer,
+    key=("number",),
+    compare=(*CUSTOMER_FIELDS, "field_sources", "deleted_at"),
+    stamps=("updated_at",),
 )
 IDENTITIES_SPEC = TableSpec(
     CustomerIdentity,
     key=("source", "external_id"),
-    compare=("customer_id", "email", "phone"),
+    compare=("customer_id", "email", "phone", "deleted_at"),
     stamps=("last_synced_at",),
 )
 
@@ -605,18 +613,21 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
         first_load = _first_load(CUSTOMERS_SPEC, rebuilt)
         created, updated = _upsert_counts(
             cursor,
-            """
+            f"""
             INSERT INTO customers_customer AS target
-                (number, first_name, last_name, email, phone, postcode, country, tier,
+                (number, {", ".join(CONTACT_FIELDS)}, field_sources, tier, deleted_at,
                  lifetime_value, order_count, created_at, updated_at)
             SELECT DISTINCT ON (coalesce(c.number, l.own_number))
-                   coalesce(c.number, l.own_number), l.first_name, l.last_name, l.email, l.phone,
-                   l.postcode, l.country, l.tier, 0, 0, %(now)s, %(now)s
+                   coalesce(c.number, l.own_number), {SURVIVORS},
+                   l.tier, NULL, 0, 0, %(now)s, %(now)s
             FROM fd_records l LEFT JOIN customers_customer c ON c.id = l.customer_id
             ORDER BY coalesce(c.number, l.own_number), l.row_no DESC
-            """,
+            """,  # noqa: S608 - our own column names
             CUSTOMERS_SPEC,
-            {"now": now},
+            {
+                "now": now,
+                "origin": json.dumps({"source": source.record_source, "at": now.isoformat()}),
+            },
             first_load=first_load,
         )
         customers_unchanged = 0 if first_load else _distinct_numbers(cursor) - created - updated
@@ -624,9 +635,10 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
             cursor,
             """
             INSERT INTO customers_customeridentity AS target
-                (source, external_id, customer_id, email, phone, first_seen_at, last_synced_at)
+                (source, external_id, customer_id, email, phone, deleted_at, first_seen_at,
+                 last_synced_at)
             SELECT %(source)s, l.external_id, coalesce(l.customer_id, c.id), l.email, l.phone,
-                   %(now)s, %(now)s
+                   NULL, %(now)s, %(now)s
             FROM fd_records l
             LEFT JOIN customers_customer c ON l.customer_id IS NULL AND c.number = l.own_number
             """,

@@ -337,3 +337,20 @@ def test_each_customer_gets_their_own_profile_from_the_compiled_once_batch(
         answer = associate_client.get(f"/api/customers/{customer.pk}/").json()
         assert answer["customer"]["id"] == customer.pk
         assert [note["body"] for note in answer["notes"]] == [body]
+
+
+def test_the_profile_says_where_a_synced_value_came_from_and_which_source_deleted_its_record(
+    associate_client, customer
+):
+    customer.field_sources = {
+        "phone": {"source": "crm", "at": "2026-11-03T09:00:00+00:00"},
+        "email": {"source": "nowhere-known", "at": "not a time"},
+    }
+    customer.save(update_fields=["field_sources"])
+    IdentityFactory(customer=customer, source="crm", external_id="003A", deleted_at=timezone.now())
+
+    html = associate_client.get(reverse("customers:profile", args=[customer.pk])).content.decode()
+
+    assert "from CRM, 3 Nov 2026" in html
+    assert html.count('class="origin"') == 1  # an unreadable origin is not guessed at
+    assert "CRM 003A (deleted there" in html
