@@ -16,7 +16,8 @@ from frontline.sync.models import OutboxMessage, Source
 from frontline.sync.services import outbox_deliver, writeback_followup_outcome, writeback_note
 from frontline.sync.tasks import deliver_due_outbox_task
 from tests.factories import IdentityFactory, InteractionFactory, UserFactory
-from tests.sync.standins import Fault, SalesforceStandIn
+from tests.sync.salesforce_standin import SalesforceStandIn
+from tests.sync.standins import Fault
 
 pytestmark = pytest.mark.django_db
 
