@@ -265,15 +265,13 @@ class Parser:
     def _condition(self) -> Callable[[dict[str, Any]], bool]:
         left = self._conjunction()
         while self._accept("or"):
-            right, first = self._conjunction(), left
-            left = lambda row, a=first, b=right: a(row) or b(row)  # noqa: E731
+            left = _either(left, self._conjunction())
         return left
 
     def _conjunction(self) -> Callable[[dict[str, Any]], bool]:
         left = self._term()
         while self._accept("and"):
-            right, first = self._term(), left
-            left = lambda row, a=first, b=right: a(row) and b(row)  # noqa: E731
+            left = _both(left, self._term())
         return left
 
     def _term(self) -> Callable[[dict[str, Any]], bool]:
@@ -324,6 +322,21 @@ class Parser:
             raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{text}'")
         _check_type(spec, literal)
         return literal
+
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def _either(first: Predicate, second: Predicate) -> Predicate:
+    return lambda row: first(row) or second(row)
+
+
+def _both(first: Predicate, second: Predicate) -> Predicate:
+    return lambda row: first(row) and second(row)
+
+
+def _sort_key(name: str, spec: FieldSpec) -> Callable[[dict[str, Any]], Any]:
+    return lambda row: _comparable(spec, row[name])
 
 
 def _check_type(spec: FieldSpec, literal: Literal) -> None:
@@ -390,7 +403,7 @@ def _sorted(rows: list[dict[str, Any]], query: Query, fields: dict[str, FieldSpe
         spec = fields[name]
         present = [r for r in rows if r.get(name) is not None]
         absent = [r for r in rows if r.get(name) is None]
-        present.sort(key=lambda r, n=name, s=spec: _comparable(s, r[n]), reverse=descending)
+        present.sort(key=_sort_key(name, spec), reverse=descending)
         rows = present + absent if nulls_last else absent + present
     return rows
 
@@ -502,7 +515,9 @@ class SalesforceStandIn(StandIn):
     def _stored(self, sobject: str, row: dict[str, Any]) -> dict[str, Any]:
         """The record as the org holds it: unset checkboxes are false, a Task always has a
         Status ("Not Started" unless set) and IsClosed follows it."""
-        stored = {name: False for name, spec in self.org[sobject].items() if spec.type == "boolean"}
+        stored: dict[str, Any] = {
+            name: False for name, spec in self.org[sobject].items() if spec.type == "boolean"
+        }
         if sobject == "Task":
             stored["Status"] = "Not Started"
             stored["IsClosed"] = row.get("Status") == "Completed"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
+import httpx
 import pytest
 
 from frontline.customers.models import Consent, Customer, CustomerIdentity, Interaction
@@ -234,7 +236,7 @@ def test_a_run_killed_at_a_page_boundary_then_rerun_leaves_the_same_tables(
 
     real_land_records, pages = engine.land_records, []
 
-    def dies_at_the_chosen_page(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def dies_at_the_chosen_page(*args: Any, **kwargs: Any) -> Any:
         pages.append(1)
         if len(pages) == killed_at_page:
             raise RuntimeError("worker killed")
@@ -256,7 +258,7 @@ def test_an_expired_query_locator_is_asked_again_from_where_the_listing_stood(de
     dev_org.records["Contact"] = [dev_contact(n, stamp(n)) for n in range(1, 6)]
     real_land_records = engine.land_records
 
-    def land_slowly(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def land_slowly(*args: Any, **kwargs: Any) -> Any:
         landing = real_land_records(*args, **kwargs)
         dev_org.expire_locators()  # as if this page took more than 15 minutes to land
         return landing
@@ -271,6 +273,57 @@ def test_an_expired_query_locator_is_asked_again_from_where_the_listing_stood(de
     contact_queries = [soql for soql in dev_org.soql if "FROM Contact" in soql]
     assert len(contact_queries) == 4
     assert "SystemModstamp >= 2026-11-01T10:04:00Z" in contact_queries[-1]
+
+
+def test_a_cursor_written_before_keyset_reading_resumes_at_its_second(crm, source):
+    crm.records["Contact"] = [salesforce_contact(n, stamp(n)) for n in range(1, 4)]
+    Cursor.objects.create(
+        source=source, entity="customers", value={"Contact": "2026-11-01T10:02:00.000+0000"}
+    )
+
+    run = engine.run_sync(source=source, entity="customers")
+
+    # The record at the old stamp is read again (others may share that stamp).
+    assert (run.status, run.created) == ("succeeded", 2)
+    assert [row[0] for row in identities()] == ["003000000000000002", "003000000000000003"]
+
+
+def test_each_object_is_described_once_a_run(crm, source):
+    crm.records["Contact"] = [salesforce_contact(n, stamp(n)) for n in range(5)]
+    engine.run_sync(source=source, entity="customers")
+    describes = [hit for hit in crm.hits if hit.endswith("/describe")]
+    assert sorted(describes) == [
+        f"{crm.api}/sobjects/Account/describe",
+        f"{crm.api}/sobjects/Contact/describe",
+    ]
+
+
+def test_query_leaves_deleted_records_out_and_query_all_keeps_them(crm):
+    crm.records["Contact"] = [salesforce_contact(1), salesforce_contact(2)]
+    crm.delete("Contact", "003000000000000002", stamp(9))
+    crm.tokens.append("t")
+    soql = "SELECT Id, IsDeleted FROM Contact WHERE LastName = 'hopper' ORDER BY Id DESC"
+    answers = {
+        resource: httpx.get(
+            f"{crm.base_url}{crm.api}/{resource}",
+            params={"q": soql},
+            headers={"Authorization": "Bearer t"},
+        )
+        for resource in ("query", "queryAll")
+    }
+    assert [r["Id"] for r in answers["query"].json()["records"]] == ["003000000000000001"]
+    assert [(r["Id"], r["IsDeleted"]) for r in answers["queryAll"].json()["records"]] == [
+        ("003000000000000002", True),
+        ("003000000000000001", False),
+    ]
+    assert answers["query"].headers["Sforce-Limit-Info"].startswith("api-usage=")
+
+
+def test_api_usage_near_the_daily_limit_is_logged(crm, source, caplog):
+    crm.records["Contact"] = [salesforce_contact(1)]
+    crm.daily_limit = 4
+    engine.run_sync(source=source, entity="customers")
+    assert "Salesforce API requests used: 4 of 4" in caplog.text
 
 
 # --- Rate limits --------------------------------------------------------------------------
@@ -473,8 +526,6 @@ def test_write_back_to_an_org_without_the_field_fails_saying_what_it_needs(dev_o
 
 
 def test_the_org_answers_not_found_to_an_upsert_on_a_field_that_is_not_an_external_id(dev_org):
-    import httpx
-
     dev_org.tokens.append("t")
     response = httpx.patch(
         f"{dev_org.base_url}{dev_org.api}/sobjects/Task/Frontline_Key__c/note-1",

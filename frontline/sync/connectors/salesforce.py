@@ -198,6 +198,7 @@ class SalesforceConnector(Connector):
         self._client: httpx.Client | None = None
         self._fields: dict[str, set[str]] = {}
         self._external_id_fields: dict[str, set[str]] = {}
+        self._warned_no_external_id = False
 
     @property
     def external_id_field(self) -> str:
@@ -332,7 +333,8 @@ class SalesforceConnector(Connector):
         key = self.external_id_field
         if key in available:
             filters.append(f"{key} = null")  # our own write-backs are not read back in
-        else:
+        elif not self._warned_no_external_id:
+            self._warned_no_external_id = True
             logger.warning(
                 "the CRM's Task has no field %s: notes cannot be written back to it until the "
                 "field exists (a Text field marked External ID)",
@@ -361,7 +363,7 @@ class SalesforceConnector(Connector):
 
     def _read(
         self, sobject: str, position: Position | None
-    ) -> Iterator[tuple[list[Raw], Position]]:
+    ) -> Iterator[tuple[list[Raw], Position | None]]:
         """Batches of records after ``position``, each with the position it ends at.
 
         A locator expires (15 minutes without use, or when the user opens too many): the
