@@ -49,13 +49,22 @@ class FieldSpec:
     type: str
     nillable: bool = True
     external_id: bool = False
+    createable: bool = True
+    updateable: bool = True
 
 
 def _fields(**types: str) -> dict[str, FieldSpec]:
     return {name: FieldSpec(kind) for name, kind in types.items()}
 
 
-SYSTEM = _fields(Id="id", IsDeleted="boolean", SystemModstamp="datetime")
+def _system(**types: str) -> dict[str, FieldSpec]:
+    """Fields the org sets itself: readable, never written through the API."""
+    return {
+        name: FieldSpec(kind, createable=False, updateable=False) for name, kind in types.items()
+    }
+
+
+SYSTEM = _system(Id="id", IsDeleted="boolean", SystemModstamp="datetime")
 DEVELOPER_EDITION = {
     # No state and country picklists (so no *CountryCode), no person accounts, nothing custom.
     "Contact": {
@@ -80,11 +89,11 @@ DEVELOPER_EDITION = {
             Subject="combobox",
             Description="textarea",
             ActivityDate="date",
-            CompletedDateTime="datetime",
             Status="picklist",
-            IsClosed="boolean",
-            TaskSubtype="picklist",
         ),
+        **_system(CompletedDateTime="datetime", IsClosed="boolean"),
+        # Object Reference, Task: TaskSubtype is set when the Task is created, never updated.
+        "TaskSubtype": FieldSpec("picklist", updateable=False),
     },
 }
 
@@ -541,6 +550,8 @@ class SalesforceStandIn(StandIn):
                 "type": spec.type,
                 "nillable": spec.nillable,
                 "externalIdField": spec.external_id,
+                "createable": spec.createable,
+                "updateable": spec.updateable,
                 "idLookup": spec.external_id or name == "Id",
             }
             for name, spec in self.org[sobject].items()
@@ -599,17 +610,38 @@ class SalesforceStandIn(StandIn):
         now = salesforce_datetime(datetime.now(UTC))
         for record in self.records[sobject]:
             if record.get(field_name) == value and not record.get("IsDeleted"):
+                refused = self._not_writable(sobject, fields, "updateable")
+                if refused:
+                    return refused
                 record.update(fields, SystemModstamp=now)
                 if float(self.version) < 46:
                     return Response(status=204)
                 body = {"id": record["Id"], "success": True, "errors": [], "created": False}
                 return Response(json.dumps(body), 200, content_type="application/json")
+        refused = self._not_writable(sobject, fields, "createable")
+        if refused:
+            return refused
         record_id = f"00T{len(self.records[sobject]):015d}"
         self.records[sobject].append(
             {"Id": record_id, field_name: value, "SystemModstamp": now, **fields}
         )
         body = {"id": record_id, "success": True, "errors": [], "created": True}
         return Response(json.dumps(body), 201, content_type="application/json")
+
+    def _not_writable(self, sobject: str, fields: dict[str, Any], kind: str) -> Response | None:
+        names = [n for n in fields if not getattr(self.org[sobject][n], kind)]
+        if not names:
+            return None
+        body = [
+            {
+                "message": f"Unable to create/update fields: {', '.join(names)}. Please check "
+                "the security settings of this field and verify that it is read/write for "
+                "your profile or permission set.",
+                "errorCode": "INVALID_FIELD_FOR_INSERT_UPDATE",
+                "fields": names,
+            }
+        ]
+        return Response(json.dumps(body), 400, content_type="application/json")
 
 
 def salesforce_contact(

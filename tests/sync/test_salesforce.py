@@ -518,6 +518,17 @@ def test_write_back_upserts_on_the_configured_external_id_field(httpserver, cred
     assert (task["Clienteling_Id__c"], task["Subject"]) == ("note-7", "Edited")
 
 
+def test_an_update_leaves_out_what_salesforce_sets_only_on_creation(crm, source):
+    connector = SalesforceConnector(source)
+    fields = {"Subject": "Frontline note", "TaskSubtype": "Call", "Status": "Completed"}
+    connector.task_upsert(key="note-8", fields=fields)
+
+    connector.task_upsert(key="note-8", fields={**fields, "Subject": "Edited"})
+
+    [task] = crm.records["Task"]
+    assert (task["Subject"], task["TaskSubtype"]) == ("Edited", "Call")
+
+
 def test_write_back_to_an_org_without_the_field_fails_saying_what_it_needs(dev_org):
     connector = SalesforceConnector(source_for(dev_org))
     with pytest.raises(WriteBackUnavailable, match="Frontline_Key__c: write-back needs one"):

@@ -196,8 +196,7 @@ class SalesforceConnector(Connector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._client: httpx.Client | None = None
-        self._fields: dict[str, set[str]] = {}
-        self._external_id_fields: dict[str, set[str]] = {}
+        self._described: dict[str, dict[str, dict[str, Any]]] = {}
         self._warned_no_external_id = False
 
     @property
@@ -278,16 +277,15 @@ class SalesforceConnector(Connector):
 
     # --- Schema discovery ---------------------------------------------------------------
 
-    def _describe(self, sobject: str) -> set[str]:
-        """The names of the object's fields the integration user can see (once per run)."""
-        if sobject not in self._fields:
+    def _field_properties(self, sobject: str) -> dict[str, dict[str, Any]]:
+        """The object's fields the integration user can see, by name (described once a run)."""
+        if sobject not in self._described:
             answer = self._call("GET", f"{API}/sobjects/{sobject}/describe").json()
-            fields = answer.get("fields", [])
-            self._fields[sobject] = {str(f["name"]) for f in fields}
-            self._external_id_fields[sobject] = {
-                str(f["name"]) for f in fields if f.get("externalIdField")
-            }
-        return self._fields[sobject]
+            self._described[sobject] = {str(f["name"]): f for f in answer.get("fields", [])}
+        return self._described[sobject]
+
+    def _describe(self, sobject: str) -> set[str]:
+        return set(self._field_properties(sobject))
 
     def _has_person_accounts(self) -> bool:
         return "IsPersonAccount" in self._describe("Account")
@@ -431,14 +429,14 @@ class SalesforceConnector(Connector):
             raise ValueError(f"outbox key {key!r} may hold only letters, digits, '.', ':', '-'")
         field = self.external_id_field
         try:
-            self._describe("Task")
-            if field not in self._external_id_fields["Task"]:
+            properties = self._field_properties("Task")
+            if not (properties.get(field) or {}).get("externalIdField"):
                 raise WriteBackUnavailable(
                     f"the CRM's Task has no external-id field {field}: write-back needs one. "
                     "Create it (Text, marked External ID) or name an existing one in the "
                     "source's options as external_id_field."
                 )
-            response = self._call("PATCH", f"{API}/sobjects/Task/{field}/{key}", json=fields)
+            response = self._upsert_task(field, key, fields, properties)
             # 201 when created; an update answers 200 with the id (API 46.0 and later) or 204
             # without a body (earlier versions), when the id is looked up.
             if response.content:
@@ -451,6 +449,26 @@ class SalesforceConnector(Connector):
             return str(found[0]["Id"]) if found else ""
         finally:
             self.close()
+
+    def _upsert_task(
+        self, field: str, key: str, fields: dict[str, Any], properties: dict[str, dict[str, Any]]
+    ) -> httpx.Response:
+        """PATCH the Task; fields the integration user cannot set are left out.
+
+        Some fields can be set only when a record is created (describe says ``createable``
+        but not ``updateable``, e.g. a Task's subtype). An upsert that finds the Task updates
+        it, and Salesforce refuses the whole update naming such a field
+        (INVALID_FIELD_FOR_INSERT_UPDATE): then it is sent again without them.
+        """
+        url = f"{API}/sobjects/Task/{field}/{key}"
+        body = {k: v for k, v in fields.items() if (properties.get(k) or {}).get("createable")}
+        try:
+            return self._call("PATCH", url, json=body)
+        except httpx.HTTPStatusError as error:
+            if "INVALID_FIELD_FOR_INSERT_UPDATE" not in error_codes(error):
+                raise
+        updatable = {k: v for k, v in body.items() if properties[k].get("updateable")}
+        return self._call("PATCH", url, json=updatable)
 
     # --- Mappings -----------------------------------------------------------------------
 
