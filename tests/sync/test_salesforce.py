@@ -130,6 +130,7 @@ def test_contacts_and_person_accounts_become_customers_following_next_records_ur
         {
             "Id": "001000000000000001",
             "IsPersonAccount": True,
+            "PersonContactId": "003000000000000091",
             "FirstName": "Alan",
             "LastName": "Turing",
             "PersonEmail": "alan@example.com",
@@ -148,13 +149,36 @@ def test_contacts_and_person_accounts_become_customers_following_next_records_ur
         "Contact": {"SystemModstamp": "2026-11-01T10:02:00+00:00", "Id": "003000000000000002"},
         "Account": {"SystemModstamp": "2026-11-01T10:07:00+00:00", "Id": "001000000000000001"},
     }
-    alan = CustomerIdentity.objects.get(external_id="001000000000000001").customer
+    # Known by the person contact, which Tasks name as their WhoId.
+    alan = CustomerIdentity.objects.get(external_id="003000000000000091").customer
     assert (alan.email, alan.phone, alan.postcode) == (
         "alan@example.com",
         "+447700900123",
         "M1 1AA",
     )
     assert len(crm.tokens) == 1
+
+
+def test_a_person_accounts_tasks_land_on_it_and_a_webhook_can_name_it(crm, source):
+    crm.records["Account"] = [
+        {
+            "Id": "001000000000000001",
+            "IsPersonAccount": True,
+            "PersonContactId": "003000000000000091",
+            "FirstName": "Alan",
+            "LastName": "Turing",
+            "SystemModstamp": stamp(1),
+        }
+    ]
+    crm.records["Task"] = [completed_task(1, stamp(2), WhoId="003000000000000091")]
+    engine.run_sync(source=source, entity="customers")
+
+    run = engine.run_sync(source=source, entity="interactions")
+
+    assert (run.created, run.quarantined) == (1, 0)
+    assert Interaction.objects.get().customer.first_name == "Alan"
+    fetched = SalesforceConnector(source).fetch("customers", ["003000000000000091"])
+    assert [r["Id"] for r in fetched] == ["001000000000000001"]
 
 
 def test_a_person_accounts_contact_is_not_read_twice(crm, source):

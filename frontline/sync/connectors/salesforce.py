@@ -41,7 +41,15 @@ DEFAULT_EXTERNAL_ID_FIELD = "Frontline_Key__c"
 # Fields without which an object cannot be synced at all; every org has them.
 REQUIRED_FIELDS = {
     "Contact": ("Id", "FirstName", "LastName", "SystemModstamp", "IsDeleted"),
-    "Account": ("Id", "FirstName", "LastName", "SystemModstamp", "IsDeleted", "IsPersonAccount"),
+    "Account": (
+        "Id",
+        "FirstName",
+        "LastName",
+        "SystemModstamp",
+        "IsDeleted",
+        "IsPersonAccount",
+        "PersonContactId",
+    ),
     "Task": ("Id", "WhoId", "Subject", "SystemModstamp", "IsDeleted"),
 }
 # Fields mapped when the org has them (and the integration user may see them).
@@ -402,12 +410,12 @@ class SalesforceConnector(Connector):
         ids = [i for i in external_ids if SALESFORCE_ID.match(i)]
         if not ids:
             return []
-        named = f"Id IN ({', '.join(soql_string(i) for i in ids)})"
+        listed = ", ".join(soql_string(i) for i in ids)
         try:
             return [
                 record
                 for sobject in self._objects(entity)
-                for batch in self._batches(self._soql(sobject, [named]))
+                for batch in self._batches(self._soql(sobject, [_named(sobject, listed)]))
                 for record in batch
             ]
         finally:
@@ -473,14 +481,18 @@ class SalesforceConnector(Connector):
     # --- Mappings -----------------------------------------------------------------------
 
     def map_customers(self, raw: Raw) -> Record:
-        if raw.get("IsDeleted") is True:
-            return tombstone(raw)
         person = (raw.get("attributes") or {}).get("type") == "Account"
+        # A person account is known to the rest of the CRM by its person contact: Tasks name it
+        # as their WhoId, and a Task written back must name it too (WhoId takes a Contact or a
+        # Lead, never an Account).
+        key = "PersonContactId" if person and raw.get("PersonContactId") else "Id"
+        if raw.get("IsDeleted") is True:
+            return tombstone(raw, key)
         prefix = "Person" if person else ""
         country = _country(raw, f"{prefix}MailingCountryCode", f"{prefix}MailingCountry")
         mobile = raw.get(f"{prefix}MobilePhone")
         record: Record = {
-            "external_id": m.required(raw, "Id"),
+            "external_id": m.required(raw, key),
             "number": "",
             "first_name": m.required(raw, "FirstName")[:100],
             "last_name": m.text(raw, "LastName", limit=100),
@@ -516,9 +528,17 @@ class SalesforceConnector(Connector):
         }
 
 
-def tombstone(raw: Raw) -> Record:
+def _named(sobject: str, listed: str) -> str:
+    """The records with these ids; a person account also by its person contact's id, which is
+    how Frontline and the CRM's Tasks know it."""
+    if sobject == "Account":
+        return f"(Id IN ({listed}) OR PersonContactId IN ({listed}))"
+    return f"Id IN ({listed})"
+
+
+def tombstone(raw: Raw, key: str = "Id") -> Record:
     """A record deleted in the CRM: the landing hides what it had from this source."""
-    return {"external_id": m.required(raw, "Id"), "deleted": True}
+    return {"external_id": m.required(raw, key), "deleted": True}
 
 
 def _country(raw: Raw, code_field: str, text_field: str) -> str:
