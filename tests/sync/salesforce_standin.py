@@ -446,6 +446,10 @@ class SalesforceStandIn(StandIn):
         self.errors: list[tuple[int, str, str]] = []  # answered, in turn, to API calls
         self.api_usage = 0
         self.soql: list[str] = []
+        # A long-running transaction: when it started, and what it saves (invisible until
+        # commit_transaction, though stamped with the moment each record was saved).
+        self.transaction_started: str | None = None
+        self.uncommitted: dict[str, list[dict[str, Any]]] = {name: [] for name in self.org}
         self._locators: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         api = r"/services/data/v(?P<version>\d+\.\d)"
         server.expect_request("/services/oauth2/token", method="POST").respond_with_handler(
@@ -453,6 +457,7 @@ class SalesforceStandIn(StandIn):
         )
         routes: list[tuple[str, str, Callable[[Request], Response]]] = [
             (rf"{api}/sobjects/\w+/describe/?", "GET", self._describe),
+            (rf"{api}/sobjects/\w+/updated/?", "GET", self._updated),
             (rf"{api}/(query|queryAll)/?", "GET", self._query),
             (rf"{api}/(query|queryAll)/[\w-]+", "GET", self._more),
             (rf"{api}/sobjects/\w+/\w+/[^/]+", "PATCH", self._upsert),
@@ -482,6 +487,15 @@ class SalesforceStandIn(StandIn):
 
     def exceed_request_limit(self, times: int = 1) -> None:
         self.fail_next(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", times)
+
+    def begin_transaction(self, started: str) -> None:
+        self.transaction_started = started
+
+    def commit_transaction(self) -> None:
+        for sobject, rows in self.uncommitted.items():
+            self.records[sobject].extend(rows)
+            rows.clear()
+        self.transaction_started = None
 
     def delete(self, sobject: str, record_id: str, stamp: str) -> None:
         """Into the recycle bin: only queryAll sees it now, with IsDeleted true."""
@@ -558,6 +572,30 @@ class SalesforceStandIn(StandIn):
             for name, spec in self.org[sobject].items()
         ]
         body = {"name": sobject, "queryable": True, "fields": fields}
+        return Response(json.dumps(body), 200, content_type="application/json")
+
+    def _updated(self, request: Request) -> Response:
+        """sObject Get Updated: ids changed in [start, end) (seconds ignored) and
+        ``latestDateCovered``, held back to the start of a transaction still running."""
+        sobject = request.path.rstrip("/").split("/")[-2]
+        try:
+            start, end = (
+                datetime.fromisoformat(request.args[name]).replace(second=0, microsecond=0)
+                for name in ("start", "end")
+            )
+        except (KeyError, ValueError):
+            return _error(400, "INVALID_REPLICATION_DATE", "start and end are required")
+        if start >= end:
+            return _error(400, "INVALID_REPLICATION_DATE", "startDate must precede endDate")
+        covered = end
+        if self.transaction_started:
+            covered = min(end, parse_salesforce_datetime(self.transaction_started))
+        ids = [
+            r["Id"]
+            for r in self.records[sobject]
+            if start <= parse_salesforce_datetime(r["SystemModstamp"]) < end
+        ]
+        body = {"ids": ids, "latestDateCovered": salesforce_datetime(covered)}
         return Response(json.dumps(body), 200, content_type="application/json")
 
     def _query(self, request: Request) -> Response:

@@ -243,6 +243,23 @@ def test_records_sharing_a_system_modstamp_across_a_page_boundary_are_neither_lo
     assert [row[0] for row in identities()] == [f"003{n:015d}" for n in range(1, 6)]
 
 
+def test_a_record_committed_late_by_a_long_transaction_is_not_skipped(crm, source):
+    crm.records["Contact"] = [salesforce_contact(1, stamp(1))]
+    # A batch job saved contact 2 at 10:02 but has not committed; contact 3 (10:05) is
+    # visible already. Reading up to contact 3 would put the cursor past contact 2.
+    crm.begin_transaction(stamp(2))
+    crm.uncommitted["Contact"].append(salesforce_contact(2, stamp(2)))
+    crm.records["Contact"].append(salesforce_contact(3, stamp(5)))
+
+    first = engine.run_sync(source=source, entity="customers")
+    crm.commit_transaction()
+    second = engine.run_sync(source=source, entity="customers")
+
+    assert (first.created, second.created) == (1, 2)
+    assert [row[0] for row in identities()] == [f"003{n:015d}" for n in (1, 2, 3)]
+    assert "SystemModstamp < 2026-11-01T10:02:00Z" in crm.soql[0]
+
+
 @pytest.mark.parametrize("killed_at_page", [1, 2, 3])
 def test_a_run_killed_at_a_page_boundary_then_rerun_leaves_the_same_tables(
     dev_org, monkeypatch, killed_at_page

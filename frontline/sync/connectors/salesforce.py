@@ -20,11 +20,12 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from django.conf import settings
+from django.utils import timezone
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from frontline.customers.models import InteractionChannel, InteractionKind
@@ -377,8 +378,11 @@ class SalesforceConnector(Connector):
         from where the listing stood.
         """
         stalled = 0
+        covered = self._covered_until(sobject)
         while True:
             conditions = [position.condition()] if position else []
+            if covered is not None:
+                conditions.append(f"SystemModstamp < {soql_datetime(covered)}")
             try:
                 for batch in self._batches(self._soql(sobject, conditions)):
                     fresh = [r for r in batch if position is None or position.is_after(r)]
@@ -393,6 +397,37 @@ class SalesforceConnector(Connector):
                     raise
                 stalled += 1
                 logger.info("query locator of %s expired; asking again from %s", sobject, position)
+
+    def _covered_until(self, sobject: str) -> datetime | None:
+        """The moment before which every change to ``sobject`` is committed and visible.
+
+        A record's SystemModstamp is set when it is saved, but a long-running transaction
+        (a batch job, a mass update) makes it visible only when it commits, possibly after
+        records stamped later were read: a keyset read past them would skip it for ever.
+        Salesforce's replication resource ("sObject Get Updated") answers
+        ``latestDateCovered``, the start of the oldest transaction still running (else the end
+        asked for), so the listing stops before it; what is newer comes in the next run.
+        The window asked for is one minute, as only that date is wanted (and the resource
+        refuses windows with more than 600,000 changes).
+        """
+        end = timezone.now().astimezone(UTC).replace(second=0, microsecond=0)
+        try:
+            answer = self._call(
+                "GET",
+                f"{API}/sobjects/{sobject}/updated/",
+                params={
+                    "start": (end - timedelta(minutes=1)).isoformat(),
+                    "end": end.isoformat(),
+                },
+            ).json()
+        except httpx.HTTPStatusError as error:
+            if error.response.status_code not in {400, 404}:
+                raise
+            # An object that is not replicateable: read without the bound, and say so.
+            logger.warning("no latestDateCovered for %s: %s", sobject, error)
+            return None
+        covered = answer.get("latestDateCovered")
+        return parse_stamp(covered) if covered else end
 
     def pages(self, entity: str, cursor: dict[str, Any]) -> Iterator[Page]:
         state = dict(cursor)
