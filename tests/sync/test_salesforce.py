@@ -9,6 +9,7 @@ import pytest
 from frontline.customers.models import Consent, Customer, CustomerIdentity, Interaction
 from frontline.sync import engine
 from frontline.sync.connectors.salesforce import (
+    Position,
     SalesforceConnector,
     WriteBackUnavailable,
     soql_string,
@@ -146,8 +147,8 @@ def test_contacts_and_person_accounts_become_customers_following_next_records_ur
 
     assert (run.status, run.created, run.pages) == ("succeeded", 4, 3)
     assert Cursor.objects.get(source=source, entity="customers").value == {
-        "Contact": {"SystemModstamp": "2026-11-01T10:02:00+00:00", "Id": "003000000000000002"},
-        "Account": {"SystemModstamp": "2026-11-01T10:07:00+00:00", "Id": "001000000000000001"},
+        "Contact": {"SystemModstamp": "2026-11-01T10:02:00+00:00", "Ids": ["003000000000000002"]},
+        "Account": {"SystemModstamp": "2026-11-01T10:07:00+00:00", "Ids": ["001000000000000001"]},
     }
     # Known by the person contact, which Tasks name as their WhoId.
     alan = CustomerIdentity.objects.get(external_id="003000000000000091").customer
@@ -258,6 +259,20 @@ def test_a_record_committed_late_by_a_long_transaction_is_not_skipped(crm, sourc
     assert (first.created, second.created) == (1, 2)
     assert [row[0] for row in identities()] == [f"003{n:015d}" for n in (1, 2, 3)]
     assert "SystemModstamp < 2026-11-01T10:02:00Z" in crm.soql[0]
+
+
+def test_the_position_skips_what_landed_at_its_stamp_whatever_the_id_order():
+    at = stamp(5, 0, 100)
+    landed = Position.from_cursor({"SystemModstamp": at, "Ids": ["003000000000000b"]})
+    assert landed is not None
+    # "A" sorts before "b" in ASCII but after it ignoring case: neither order may lose it.
+    assert landed.is_after({"Id": "003000000000000A", "SystemModstamp": at})
+    assert not landed.is_after({"Id": "003000000000000b", "SystemModstamp": at})
+    assert not landed.is_after({"Id": "003000000000000z", "SystemModstamp": stamp(5)})
+    assert landed.after({"Id": "003000000000000A", "SystemModstamp": at}).ids == {
+        "003000000000000A",
+        "003000000000000b",
+    }
 
 
 @pytest.mark.parametrize("killed_at_page", [1, 2, 3])

@@ -6,9 +6,10 @@ interactions. Which fields are read is decided per run from ``describe``: an org
 no country picklists, no person accounts and none of our custom fields.
 
 Each object is read through ``queryAll`` (deleted records included, with ``IsDeleted``) ordered
-by ``SystemModstamp, Id``; the cursor per object is the last (SystemModstamp, Id) that landed, so
-a run stopped anywhere resumes exactly after the last record it wrote. Tasks that Frontline
-itself wrote back (they carry the external-id field) are not read back in.
+by ``SystemModstamp, Id``, up to the moment the org says every change is committed
+(``latestDateCovered``); the cursor per object is the last SystemModstamp that landed and the
+Ids landed at it, so a run stopped anywhere resumes exactly after the last record it wrote.
+Tasks that Frontline itself wrote back (they carry the external-id field) are not read back in.
 
 Credentials: ``<credentials_env>_CLIENT_ID`` and ``<credentials_env>_CLIENT_SECRET`` in the
 environment; the token is fetched at the start of a run and again once if it expires.
@@ -140,10 +141,11 @@ def parse_stamp(value: Any) -> datetime:
 
 @dataclass(frozen=True)
 class Position:
-    """The last (SystemModstamp, Id) of an object that landed; None before the first."""
+    """How far an object's listing has landed: the last SystemModstamp, and the Ids landed
+    at exactly that stamp."""
 
     stamp: datetime
-    record_id: str
+    ids: frozenset[str]
 
     @classmethod
     def from_cursor(cls, value: Any) -> Position | None:
@@ -152,28 +154,37 @@ class Position:
         if isinstance(value, str):
             # A cursor from before keyset reading held only a stamp: re-read that stamp whole
             # (landing is idempotent, so records at it are written again, never lost).
-            return cls(parse_stamp(value), "")
-        return cls(parse_stamp(value["SystemModstamp"]), str(value["Id"]))
+            return cls(parse_stamp(value), frozenset())
+        return cls(parse_stamp(value["SystemModstamp"]), frozenset(value["Ids"]))
 
-    def to_cursor(self) -> dict[str, str]:
-        return {"SystemModstamp": self.stamp.isoformat(), "Id": self.record_id}
+    def to_cursor(self) -> dict[str, Any]:
+        return {"SystemModstamp": self.stamp.isoformat(), "Ids": sorted(self.ids)}
 
     def is_after(self, raw: Raw) -> bool:
-        """Whether ``raw`` comes after this position in ``ORDER BY SystemModstamp, Id``.
+        """Whether ``raw`` has not landed yet: stamped later, or at the same stamp and not
+        among the Ids landed at it.
 
-        Ids compare as strings: an Id is base-62 in the digits 0-9, A-Z, a-z, which sort in
-        that order in ASCII too, and the REST API always answers with the 18-character form.
+        Remembering the Ids rather than the last one makes this independent of how the org
+        orders Ids that share a stamp (records saved in one transaction often do).
         """
-        return (parse_stamp(raw["SystemModstamp"]), str(raw["Id"])) > (
-            self.stamp,
-            self.record_id,
-        )
+        stamp = parse_stamp(raw["SystemModstamp"])
+        return stamp > self.stamp or (stamp == self.stamp and str(raw["Id"]) not in self.ids)
+
+    def after(self, raw: Raw) -> Position:
+        """The position once ``raw`` (read in SystemModstamp order) has landed too."""
+        stamp, record_id = parse_stamp(raw["SystemModstamp"]), str(raw["Id"])
+        if stamp == self.stamp:
+            return Position(stamp, self.ids | {record_id})
+        return Position(stamp, frozenset({record_id}))
 
     def condition(self) -> str:
         # SystemModstamp carries milliseconds but a dateTime literal only whole seconds, so the
         # query starts at the position's second and the client drops what it has already
         # landed within that second (is_after). ">" on the literal would skip the rest of it.
         return f"SystemModstamp >= {soql_datetime(self.stamp.replace(microsecond=0))}"
+
+
+START = Position(datetime.min.replace(tzinfo=UTC), frozenset())
 
 
 # --- Errors -----------------------------------------------------------------------------
@@ -385,11 +396,12 @@ class SalesforceConnector(Connector):
                 conditions.append(f"SystemModstamp < {soql_datetime(covered)}")
             try:
                 for batch in self._batches(self._soql(sobject, conditions)):
-                    fresh = [r for r in batch if position is None or position.is_after(r)]
+                    landed_from = position or START
+                    fresh = [r for r in batch if landed_from.is_after(r)]
+                    for record in fresh:
+                        landed_from = landed_from.after(record)
                     if fresh:
-                        last = fresh[-1]
-                        position = Position(parse_stamp(last["SystemModstamp"]), str(last["Id"]))
-                        stalled = 0
+                        position, stalled = landed_from, 0
                     yield fresh, position
                 return
             except httpx.HTTPStatusError as error:
