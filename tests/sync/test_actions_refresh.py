@@ -18,7 +18,7 @@ from frontline.sync.connectors import connector_for
 from frontline.sync.models import QuarantinedRecord, Source
 from frontline.sync.services import quarantine_retry
 from tests.factories import ConsentFactory, CustomerFactory, StoreFactory, VariantFactory
-from tests.sync.standins import SalesforceStandIn, salesforce_contact
+from tests.sync.salesforce_standin import SalesforceStandIn, salesforce_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +135,7 @@ def test_a_crm_activity_refreshes_the_contacts_actions(
             "Subject": "Call back",
             "ActivityDate": today.isoformat(),
             "TaskSubtype": "Call",
+            "Status": "Completed",
             "SystemModstamp": "2026-11-01T10:05:00.000+0000",
         }
     ]

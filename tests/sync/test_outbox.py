@@ -16,7 +16,8 @@ from frontline.sync.models import OutboxMessage, Source
 from frontline.sync.services import outbox_deliver, writeback_followup_outcome, writeback_note
 from frontline.sync.tasks import deliver_due_outbox_task
 from tests.factories import IdentityFactory, InteractionFactory, UserFactory
-from tests.sync.standins import Fault, SalesforceStandIn
+from tests.sync.salesforce_standin import SalesforceStandIn
+from tests.sync.standins import Fault
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +153,10 @@ def test_a_profile_note_becomes_one_crm_task_and_editing_it_updates_that_task(
     message = OutboxMessage.objects.get()
     assert (message.status, message.attempts) == ("sent", 1)
     patches = [hit for hit in crm.hits if f"Frontline_Key__c/customer-note-{note.pk}" in hit]
-    assert len(patches) == 2  # the note, then its edit; saving the same text again sends nothing
+    # The note; then its edit, which the CRM refuses once because a Task's subtype can be set
+    # only on creation, and which goes again without it. Saving the same text sends nothing.
+    assert len(patches) == 3
+    assert task["TaskSubtype"] == "Task"
 
 
 def test_a_note_saved_while_the_crm_is_down_is_sent_once_by_the_sweep(

@@ -10,12 +10,8 @@ from celery import current_app
 
 from frontline.customers.models import CustomerIdentity
 from frontline.sync.models import Run, Source
-from tests.sync.standins import (
-    SalesforceStandIn,
-    ShopifyStandIn,
-    salesforce_contact,
-    shopify_customer,
-)
+from tests.sync.salesforce_standin import SalesforceStandIn, salesforce_contact
+from tests.sync.standins import ShopifyStandIn, shopify_customer
 
 pytestmark = pytest.mark.django_db
 
