@@ -143,18 +143,30 @@ def test_a_size_back_in_stock_at_a_location_wakes_the_customers_watch(shop, sour
     assert watch.notified_store == stores[0]
 
 
-def test_a_listing_that_fails_part_way_is_read_again_from_the_start(shop, source, stores, settings):
+def test_a_stock_listing_that_fails_part_way_resumes_after_the_last_page_that_landed(
+    shop, source, stores, settings, monkeypatch
+):
     settings.SYNC_HTTP_ATTEMPTS = 2
+    # One location a request and one level a page: three parts, the first of two pages.
+    monkeypatch.setattr("frontline.sync.connectors.shopify.LOCATIONS_PER_REQUEST", 1)
+    monkeypatch.setattr("frontline.sync.connectors.shopify.PAGE_LIMIT", 1)
     shop.records["inventory_levels"] = [level(808, 501, 1), level(809, 501, 2), level(808, 502, 3)]
     sync(source, "products")
     shop.inject(Fault(lambda request: "page_info" in request.args, times=2))
 
     failed = sync(source)
 
-    assert (failed.status, failed.pages) == ("failed", 0)  # the held first page never landed
-    assert Cursor.objects.get(source=source, entity="stock").value == {}
+    assert (failed.status, failed.pages, failed.created) == ("failed", 1, 1)
+    position = Cursor.objects.get(source=source, entity="stock").value
+    assert position["updated_at_min"] == "" and position["listing"]["part"] == 0
     resumed = sync(source)
-    assert (resumed.status, resumed.created) == ("succeeded", 3)
+    assert (resumed.status, resumed.created, resumed.unchanged) == ("succeeded", 2, 0)
+    assert on_hand() == {("store-1", "LS-S"): 1, ("store-1", "LS-M"): 2, ("store-2", "LS-S"): 3}
+    listed = [hit for hit in shop.hits if "inventory_levels.json" in hit]
+    # Resumed with the stored link, then the parts for locations 502 and 503.
+    assert "page_info=" in listed[-3]
+    assert ["location_ids=502" in listed[-2], "location_ids=503" in listed[-1]] == [True, True]
+    assert set(Cursor.objects.get(source=source, entity="stock").value) == {"updated_at_min"}
 
 
 def test_without_mapped_locations_the_stock_run_fails_saying_so(shop, source):
