@@ -6,10 +6,13 @@ import re
 
 import pytest
 
-from frontline.catalog.models import BackInStockWatch, StockLevel
+from frontline.catalog.confirmation import StockConfirmationUnavailable
+from frontline.catalog.models import BackInStockWatch, StockLevel, Variant
+from frontline.catalog.services import NotEnoughStock, hold_create
 from frontline.sync import engine
+from frontline.sync.connectors.shopify import ShopifyStockConfirmer
 from frontline.sync.models import Cursor, InventoryItem, QuarantinedRecord
-from tests.factories import CustomerFactory, StoreFactory
+from tests.factories import CustomerFactory, StoreFactory, UserFactory
 from tests.sync.standins import Fault, ShopifyStandIn, shopify_product, shopify_source
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +180,78 @@ def test_without_mapped_locations_the_stock_run_fails_saying_so(shop, source):
     assert run.error == (
         "ImproperlyConfigured: source shop: options.locations maps no location to a store"
     )
+
+
+# --- The live stock check on hold ------------------------------------------------------------
+
+
+@pytest.fixture
+def synced_products(shop, source, stores):
+    assert sync(source, "products").status == "succeeded"
+    shop.hits.clear()
+
+
+def test_the_live_check_asks_the_shop_for_the_variants_level_at_the_stores_location(
+    shop, source, synced_products
+):
+    shop.records["inventory_levels"] = [level(808, 501, 4), level(808, 502, 9), level(809, 501, 1)]
+
+    confirmed = ShopifyStockConfirmer().confirm(sku="LS-S", store_code="store-1")
+
+    assert confirmed.on_hand == 4
+    assert [hit.split("?")[1] for hit in shop.hits] == ["inventory_item_ids=808&location_ids=501"]
+
+
+@pytest.mark.parametrize(
+    ("sku", "store_code", "levels", "reason"),
+    [
+        ("LS-S", "store-7", [], "no shop location is mapped to store store-7"),
+        ("NOPE", "store-1", [], "the shop has sent no inventory item for NOPE"),
+        ("LS-S", "store-1", [level(808, 501, None)], "LS-S is not tracked at location 501"),
+        ("LS-S", "store-1", [], "LS-S is not tracked at location 501"),
+    ],
+)
+def test_the_live_check_is_unavailable_when_the_shop_cannot_say(
+    shop, source, synced_products, sku, store_code, levels, reason
+):
+    shop.records["inventory_levels"] = levels
+    with pytest.raises(StockConfirmationUnavailable, match=re.escape(reason)):
+        ShopifyStockConfirmer().confirm(sku=sku, store_code=store_code)
+
+
+def test_a_shop_that_is_slow_or_down_makes_the_check_unavailable_after_one_try(
+    shop, source, synced_products
+):
+    shop.records["inventory_levels"] = [level(808, 501, 4)]
+    shop.inject(Fault(lambda request: True, delay=1.0))
+    with pytest.raises(StockConfirmationUnavailable, match="did not answer"):
+        ShopifyStockConfirmer(timeout=0.2).confirm(sku="LS-S", store_code="store-1")
+    shop.inject(Fault(lambda request: True, status=503))
+    with pytest.raises(StockConfirmationUnavailable, match="did not answer"):
+        ShopifyStockConfirmer().confirm(sku="LS-S", store_code="store-1")
+    assert len(shop.hits) == 2
+
+
+def test_a_hold_records_the_shops_live_figure_and_is_refused_when_the_shop_has_too_few(
+    shop, source, synced_products, stores
+):
+    variant = Variant.objects.get(sku="LS-S")
+    StockLevel.objects.create(store=stores[0], variant=variant, on_hand=3)
+    associate = UserFactory(is_superuser=True)
+    customer = CustomerFactory(preferred_store=stores[0])
+    shop.records["inventory_levels"] = [level(808, 501, 2)]
+
+    def hold(quantity: int):  # type: ignore[no-untyped-def]
+        return hold_create(
+            user=associate,
+            customer=customer,
+            variant=variant,
+            store=stores[0],
+            quantity=quantity,
+            confirmer=ShopifyStockConfirmer(),
+        )
+
+    placed = hold(1)
+    assert (placed.basis, placed.basis_detail) == ("live", "Live stock check confirmed 2 on hand")
+    with pytest.raises(NotEnoughStock, match="counts only 2"):
+        hold(2)  # one of the shop's two is already held

@@ -40,14 +40,16 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from frontline.catalog.confirmation import ConfirmedStock, StockConfirmationUnavailable
 from frontline.catalog.models import Product
 from frontline.sync import mapping as m
 from frontline.sync.connectors.base import Connector, Page, Raw, Record
 from frontline.sync.connectors.http import LeakyBucket, new_client, request, secret
-from frontline.sync.models import Entity, Source
+from frontline.sync.models import Entity, InventoryItem, Source
 
 if TYPE_CHECKING:
     from frontline.sync.writers import WriteOutcome
@@ -350,6 +352,64 @@ class ShopifyConnector(Connector):
             "price": m.decimal(raw.get("price"), "price"),
             "currency": str(self.source.options.get("currency", "GBP")).upper()[:3],
         }
+
+
+class ShopifyStockConfirmer:
+    """The live stock check before a hold, from the shop's inventory level.
+
+    Named in ``CATALOG_STOCK_CONFIRMER``. The store is a location of the active Shopify source
+    whose ``options.locations`` maps one to it, the variant is the inventory item the products
+    sync remembered for its SKU, and the shop is asked for that one level
+    (``inventory_levels.json?inventory_item_ids=…&location_ids=…``).
+    An associate is waiting, so there is one attempt within ``CATALOG_STOCK_CONFIRM_TIMEOUT``
+    and no pacing; whatever goes wrong makes the hold fall back on the synced figure.
+    """
+
+    def __init__(self, timeout: float | None = None) -> None:
+        self.timeout = settings.CATALOG_STOCK_CONFIRM_TIMEOUT if timeout is None else timeout
+
+    def confirm(self, *, sku: str, store_code: str) -> ConfirmedStock:
+        source, location = _location_of(store_code)
+        item = (
+            InventoryItem.objects.filter(source=source, sku=sku)
+            .values_list("item_id", flat=True)
+            .first()
+        )
+        if item is None:
+            raise StockConfirmationUnavailable(f"the shop has sent no inventory item for {sku}")
+        connector = ShopifyConnector(source)
+        params = {"inventory_item_ids": item, "location_ids": location}
+        try:
+            with connector.client() as client:
+                response = client.get(
+                    connector._path("inventory_levels"), params=params, timeout=self.timeout
+                )
+                response.raise_for_status()
+                levels = response.json()["inventory_levels"]
+        except (httpx.HTTPError, ImproperlyConfigured, ValueError, KeyError) as error:
+            raise StockConfirmationUnavailable(f"the shop did not answer: {error}") from error
+        available = next(
+            (
+                level.get("available")
+                for level in levels
+                if (str(level.get("inventory_item_id")), str(level.get("location_id")))
+                == (item, location)
+            ),
+            None,
+        )
+        if available is None:
+            raise StockConfirmationUnavailable(f"{sku} is not tracked at location {location}")
+        # Oversold units count below zero in Shopify; the store has none to hold then.
+        return ConfirmedStock(on_hand=max(0, int(available)), as_of=timezone.now())
+
+
+def _location_of(store_code: str) -> tuple[Source, str]:
+    """The active Shopify source and its location that stand for the store."""
+    for source in Source.objects.filter(kind=Source.Kind.SHOPIFY, is_active=True).order_by("pk"):
+        for location, store in (source.options.get("locations") or {}).items():
+            if str(store) == store_code:
+                return source, str(location)
+    raise StockConfirmationUnavailable(f"no shop location is mapped to store {store_code}")
 
 
 def marketing_consents(raw: Raw) -> list[Record]:
