@@ -94,15 +94,18 @@ def test_the_high_water_mark_moves_only_once_the_listing_is_complete_to_when_it_
 
     began = cursors[0]["listing"]["began"]
     assert MARK.fullmatch(began)
+    query = {"limit": 2}
     assert cursors[:2] == [
         {
             "updated_at_min": "",
-            "listing": {"began": began, "part": 0, "next": cursors[0]["listing"]["next"]},
-        },
-        {
-            "updated_at_min": "",
-            "listing": {"began": began, "part": 0, "next": cursors[1]["listing"]["next"]},
-        },
+            "listing": {
+                "began": began,
+                "part": 0,
+                "query": query,
+                "next": cursor["listing"]["next"],
+            },
+        }
+        for cursor in cursors[:2]
     ]
     assert "page_info=" in cursors[0]["listing"]["next"]
     assert cursors[2] == {"updated_at_min": began}

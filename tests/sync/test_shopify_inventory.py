@@ -172,6 +172,25 @@ def test_a_stock_listing_that_fails_part_way_resumes_after_the_last_page_that_la
     assert set(Cursor.objects.get(source=source, entity="stock").value) == {"updated_at_min"}
 
 
+def test_a_stock_listing_is_not_resumed_once_the_mapped_locations_have_changed(
+    shop, source, stores, settings, monkeypatch
+):
+    settings.SYNC_HTTP_ATTEMPTS = 1
+    monkeypatch.setattr("frontline.sync.connectors.shopify.PAGE_LIMIT", 1)
+    shop.records["inventory_levels"] = [level(808, 501, 1), level(809, 501, 2)]
+    sync(source, "products")
+    shop.inject(Fault(lambda request: "page_info" in request.args))
+    assert sync(source).status == "failed"
+    source.options = {"locations": {"501": "store-1", "502": "store-2"}}
+    source.save()
+
+    rerun = sync(source)
+
+    assert rerun.status == "succeeded"
+    listed = [hit for hit in shop.hits if "inventory_levels.json" in hit]
+    assert "page_info=" not in listed[-2] and "location_ids=501%2C502" in listed[-2]
+
+
 def test_without_mapped_locations_the_stock_run_fails_saying_so(shop, source):
     source.options = {}
     source.save()

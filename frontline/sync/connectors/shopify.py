@@ -98,6 +98,16 @@ class Listing:
     queries: tuple[dict[str, Any], ...]
 
 
+def _resumable(position: dict[str, Any], listing: Listing) -> bool:
+    """Whether a stored position still names a part of this listing, asked the same way."""
+    part = position.get("part")
+    return (
+        isinstance(part, int)
+        and 0 <= part < len(listing.queries)
+        and position.get("query") == listing.queries[part]
+    )
+
+
 class ShopifyConnector(Connector):
     entities = (Entity.CUSTOMERS, Entity.ORDERS, Entity.PRODUCTS, Entity.STOCK)
 
@@ -156,11 +166,15 @@ class ShopifyConnector(Connector):
         """Every page since the high-water mark, each with the cursor that resumes after it.
 
         The cursor is ``{"updated_at_min": mark}`` between listings and, while one is under
-        way, also ``"listing": {"began", "part", "next"}``: when it began by the shop's clock,
-        which part of it is being read, and that part's next page link (none: its first).
+        way, also ``"listing": {"began", "part", "query", "next"}``: when it began by the
+        shop's clock, which part of it is being read (and that part's query, so that a part
+        whose query has changed since, say mapped locations, is not resumed), and that part's
+        next page link (none: its first).
         """
         since = str(cursor.get("updated_at_min") or "")
         position: dict[str, Any] = dict(cursor.get("listing") or {})
+        if not _resumable(position, listing):
+            position = {}
         part, began = int(position.get("part", 0)), str(position.get("began", ""))
         stored_link: str | None = position.get("next")
         url = stored_link
@@ -191,7 +205,12 @@ class ShopifyConnector(Connector):
                 if part < len(listing.queries):
                     after = {
                         "updated_at_min": since,
-                        "listing": {"began": began, "part": part, "next": url},
+                        "listing": {
+                            "began": began,
+                            "part": part,
+                            "query": listing.queries[part],
+                            "next": url,
+                        },
                     }
                 else:
                     after = {"updated_at_min": began}
