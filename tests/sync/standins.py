@@ -1,8 +1,7 @@
 """Stand-in CRM and commerce servers (real HTTP, pytest-httpserver) with injectable faults.
 
-They follow the vendors' documentation, including what breaks naive clients: Shopify's
-cursor paging (``Link``/``page_info``, pages in id order), its leaky bucket and float
-``Retry-After``, refunds and consent on the records (see ``ShopifyStandIn``); Salesforce's OAuth
+They follow the documented shapes closely enough to exercise what the connectors rely on:
+Shopify's ``updated_at_min`` + ``Link`` paging + ``429 Retry-After``; Salesforce's OAuth
 client-credentials token, SOQL query with ``nextRecordsUrl`` and ``SystemModstamp``, and
 upsert of a Task by external id.
 """
