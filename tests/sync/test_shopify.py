@@ -205,7 +205,7 @@ def test_429_with_a_float_retry_after_is_waited_out_and_5xx_and_timeouts_are_ret
 ):
     settings.SYNC_HTTP_TIMEOUT = 0.5
     shop.records["customers"] = [shopify_customer(1)]
-    shop.fill_bucket(shop.bucket_size)  # full: the first request is answered 429, Retry-After 2.0
+    shop.inject(Fault(lambda request: True, status=429, headers={"Retry-After": "2.0"}))
     shop.inject(Fault(lambda request: True, status=503, times=2))
     shop.inject(Fault(lambda request: True, delay=1.0))
 
@@ -213,6 +213,24 @@ def test_429_with_a_float_retry_after_is_waited_out_and_5xx_and_timeouts_are_ret
 
     assert (run.status, run.created) == ("succeeded", 1)
     assert len(shop.hits) >= 5  # 429, 503, 503, the stalled one, then the answer
+
+
+def test_the_stand_in_answers_a_full_bucket_with_429_and_a_float_retry_after(shop):
+    import httpx
+
+    shop.bucket_size = 3
+    answers = [
+        httpx.get(
+            f"{shop.base_url}/admin/api/2024-10/customers.json",
+            headers={"X-Shopify-Access-Token": shop.token},
+        )
+        for _ in range(6)
+    ]
+
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert refused and all(answer.headers["Retry-After"] == "2.0" for answer in refused)
+    limits = [answer.headers["X-Shopify-Shop-Api-Call-Limit"] for answer in answers]
+    assert limits[0] == "1/3" and all(limit.endswith("/3") for limit in limits)
 
 
 def test_malformed_records_are_quarantined_and_the_rest_of_the_page_lands(shop, source):
