@@ -1,8 +1,10 @@
 """Live stock confirmation with the ERP, before a hold is placed.
 
 The sync domain's ERP connector implements :class:`StockConfirmer` and names its class in the
-``CATALOG_STOCK_CONFIRMER`` setting. Until then :class:`NoLiveConfirmation` answers that live
-figures are not available, and holds rely on the synced figure (and say so).
+``CATALOG_STOCK_CONFIRMER`` setting (Shopify's: ``frontline.sync.connectors.shopify.
+ShopifyStockConfirmer``). Without one, :class:`NoLiveConfirmation` stands in: holds rely on the
+synced figure and say nothing about a live check nobody could make; a configured live system
+that does not answer is reported on the hold.
 
 A confirmer must answer quickly or fail: it is asked while the associate waits, so it should
 give up after ``CATALOG_STOCK_CONFIRM_TIMEOUT`` seconds and raise
@@ -82,9 +84,14 @@ def configured_confirmer() -> StockConfirmer:
     return confirmer_class()
 
 
+def confirms_live(confirmer: StockConfirmer) -> bool:
+    """Whether a live system is asked at all (when none is, a hold has nothing to report)."""
+    return not isinstance(confirmer, NoLiveConfirmation)
+
+
 def confirm_stock(confirmer: StockConfirmer, *, sku: str, store_code: str) -> ConfirmedStock | None:
     """The live figure, or None when the live system cannot give one (the caller falls back)."""
-    if isinstance(confirmer, NoLiveConfirmation):
+    if not confirms_live(confirmer):
         return None  # nothing to ask, nothing worth logging on every hold
     try:
         return confirmer.confirm(sku=sku, store_code=store_code)

@@ -20,9 +20,11 @@ from django.utils import timezone
 
 from frontline.catalog import events
 from frontline.catalog.confirmation import (
+    ConfirmedStock,
     StockConfirmer,
     configured_confirmer,
     confirm_stock,
+    confirms_live,
 )
 from frontline.catalog.models import (
     BackInStockWatch,
@@ -164,13 +166,12 @@ def hold_create(
         raise NotEnoughStock(
             f"Only {max(stock.available, 0)} of {variant.sku} available at {store.name}."
         )
-    # Asked before the transaction: an ERP round trip must never hold a row lock.
-    live = confirm_stock(
-        confirmer or configured_confirmer(), sku=variant.sku, store_code=store.code
-    )
+    # Asked before the transaction: a live round trip must never hold a row lock.
+    confirmer = confirmer or configured_confirmer()
+    live = confirm_stock(confirmer, sku=variant.sku, store_code=store.code)
     if live is not None and live.on_hand - stock.reserved < quantity:
         raise NotEnoughStock(
-            f"The ERP counts only {live.on_hand} of {variant.sku} at {store.name} "
+            f"The live stock check counts only {live.on_hand} of {variant.sku} at {store.name} "
             f"(with {stock.reserved} already held)."
         )
     is_other_store = own_stores is not None and store.pk not in own_stores
@@ -187,17 +188,22 @@ def hold_create(
             pickup_note=pickup_note.strip()[:300],
             basis=Hold.Basis.LIVE if live else Hold.Basis.SYNCED,
             basis_as_of=live.as_of if live else stock.synced_at,
-            basis_detail=(
-                f"ERP confirmed {live.on_hand} on hand"
-                if live
-                else "The ERP did not confirm live; based on the synced figure"
-            ),
+            basis_detail=_basis_detail(live, asked=confirms_live(confirmer)),
             created_by=user,
         )
         if is_other_store:
             HoldRequest.objects.create(hold=hold)
         events.hold_placed(hold)
     return hold
+
+
+def _basis_detail(live: ConfirmedStock | None, *, asked: bool) -> str:
+    """What the hold says about its stock figure; nothing when no live system is configured."""
+    if live is not None:
+        return f"Live stock check confirmed {live.on_hand} on hand"
+    if asked:
+        return "The live stock check did not answer; based on the synced figure"
+    return ""
 
 
 def hold_extend(*, user: User, hold: Hold, hours: int) -> Hold:

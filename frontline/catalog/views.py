@@ -186,9 +186,10 @@ def _hold_placed_message(hold: services.Hold) -> str:
     )
     if hold.requested_from_id:
         text += f" {where} has been asked to put it aside."
-    if hold.basis == "synced":
+    # Only a live check that was asked and did not answer is worth a word (basis_detail says).
+    if hold.basis == "synced" and hold.basis_detail:
         as_of = f"{hold.basis_as_of:%d %b %H:%M} UTC" if hold.basis_as_of else "an unknown time"
-        text += f" Based on the synced figure as of {as_of}: the ERP did not confirm live."
+        text += f" Based on the synced figure as of {as_of}: the live stock check did not answer."
     return text
 
 

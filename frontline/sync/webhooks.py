@@ -2,6 +2,9 @@
 
 Shopify signs the raw body with HMAC-SHA256 and sends it base64 in ``X-Shopify-Hmac-Sha256``,
 with the record kind in ``X-Shopify-Topic`` (``customers/update``) and the record in the body.
+Every topic of a synced resource, ``customers/delete`` included (its body is little more than
+the id), enqueues a fetch of that record: the shop's current answer is what lands, and a
+customer it answers 404 for becomes a tombstone that the landing soft-deletes.
 The CRM relay (Salesforce has no signed webhooks of its own; a Platform Event or Flow relay
 posts here) sends ``{"sobject": "Contact", "ids": [...]}`` signed hex in ``X-Signature``.
 A bad signature is answered 401 and logged; nothing is enqueued.

@@ -35,14 +35,14 @@ def test_a_live_figure_from_the_erp_is_recorded_on_the_hold(shop, httpserver):
     placed = hold_with(shop, HttpStockConfirmer(httpserver.url_for("/")))
     assert placed.basis == Hold.Basis.LIVE
     assert placed.basis_as_of.isoformat() == "2026-11-29T10:00:00+00:00"
-    assert "ERP confirmed 2" in placed.basis_detail
+    assert "confirmed 2 on hand" in placed.basis_detail
 
 
 def test_the_erp_counting_fewer_than_synced_refuses_the_hold_and_nothing_changes(shop, httpserver):
     httpserver.expect_request("/stock/london-soho/MC-NAVY-M").respond_with_json(
         {"on_hand": 0, "as_of": "2026-11-29T10:00:00Z"}
     )
-    with pytest.raises(services.NotEnoughStock, match="The ERP counts only 0"):
+    with pytest.raises(services.NotEnoughStock, match="The live stock check counts only 0"):
         hold_with(shop, HttpStockConfirmer(httpserver.url_for("/")))
     assert shop.stock(shop.navy_m, shop.here).reserved == 0
 
@@ -69,6 +69,7 @@ def test_an_erp_error_falls_back_to_the_synced_figure(shop, httpserver):
     assert placed.basis == Hold.Basis.SYNCED
 
 
-def test_without_a_connector_holds_rely_on_the_synced_figure(shop):
+def test_without_a_connector_holds_rely_on_the_synced_figure_and_say_nothing_of_a_check(shop):
     placed = hold_with(shop, None)
     assert placed.basis == Hold.Basis.SYNCED
+    assert placed.basis_detail == ""

@@ -6,10 +6,13 @@ import re
 
 import pytest
 
-from frontline.catalog.models import BackInStockWatch, StockLevel
+from frontline.catalog.confirmation import StockConfirmationUnavailable
+from frontline.catalog.models import BackInStockWatch, StockLevel, Variant
+from frontline.catalog.services import NotEnoughStock, hold_create
 from frontline.sync import engine
+from frontline.sync.connectors.shopify import ShopifyStockConfirmer
 from frontline.sync.models import Cursor, InventoryItem, QuarantinedRecord
-from tests.factories import CustomerFactory, StoreFactory
+from tests.factories import CustomerFactory, StoreFactory, UserFactory
 from tests.sync.standins import Fault, ShopifyStandIn, shopify_product, shopify_source
 
 pytestmark = pytest.mark.django_db
@@ -143,18 +146,49 @@ def test_a_size_back_in_stock_at_a_location_wakes_the_customers_watch(shop, sour
     assert watch.notified_store == stores[0]
 
 
-def test_a_listing_that_fails_part_way_is_read_again_from_the_start(shop, source, stores, settings):
+def test_a_stock_listing_that_fails_part_way_resumes_after_the_last_page_that_landed(
+    shop, source, stores, settings, monkeypatch
+):
     settings.SYNC_HTTP_ATTEMPTS = 2
+    # One location a request and one level a page: three parts, the first of two pages.
+    monkeypatch.setattr("frontline.sync.connectors.shopify.LOCATIONS_PER_REQUEST", 1)
+    monkeypatch.setattr("frontline.sync.connectors.shopify.PAGE_LIMIT", 1)
     shop.records["inventory_levels"] = [level(808, 501, 1), level(809, 501, 2), level(808, 502, 3)]
     sync(source, "products")
     shop.inject(Fault(lambda request: "page_info" in request.args, times=2))
 
     failed = sync(source)
 
-    assert (failed.status, failed.pages) == ("failed", 0)  # the held first page never landed
-    assert Cursor.objects.get(source=source, entity="stock").value == {}
+    assert (failed.status, failed.pages, failed.created) == ("failed", 1, 1)
+    position = Cursor.objects.get(source=source, entity="stock").value
+    assert position["updated_at_min"] == "" and position["listing"]["part"] == 0
     resumed = sync(source)
-    assert (resumed.status, resumed.created) == ("succeeded", 3)
+    assert (resumed.status, resumed.created, resumed.unchanged) == ("succeeded", 2, 0)
+    assert on_hand() == {("store-1", "LS-S"): 1, ("store-1", "LS-M"): 2, ("store-2", "LS-S"): 3}
+    listed = [hit for hit in shop.hits if "inventory_levels.json" in hit]
+    # Resumed with the stored link, then the parts for locations 502 and 503.
+    assert "page_info=" in listed[-3]
+    assert ["location_ids=502" in listed[-2], "location_ids=503" in listed[-1]] == [True, True]
+    assert set(Cursor.objects.get(source=source, entity="stock").value) == {"updated_at_min"}
+
+
+def test_a_stock_listing_is_not_resumed_once_the_mapped_locations_have_changed(
+    shop, source, stores, settings, monkeypatch
+):
+    settings.SYNC_HTTP_ATTEMPTS = 1
+    monkeypatch.setattr("frontline.sync.connectors.shopify.PAGE_LIMIT", 1)
+    shop.records["inventory_levels"] = [level(808, 501, 1), level(809, 501, 2)]
+    sync(source, "products")
+    shop.inject(Fault(lambda request: "page_info" in request.args))
+    assert sync(source).status == "failed"
+    source.options = {"locations": {"501": "store-1", "502": "store-2"}}
+    source.save()
+
+    rerun = sync(source)
+
+    assert rerun.status == "succeeded"
+    listed = [hit for hit in shop.hits if "inventory_levels.json" in hit]
+    assert "page_info=" not in listed[-2] and "location_ids=501%2C502" in listed[-2]
 
 
 def test_without_mapped_locations_the_stock_run_fails_saying_so(shop, source):
@@ -165,3 +199,78 @@ def test_without_mapped_locations_the_stock_run_fails_saying_so(shop, source):
     assert run.error == (
         "ImproperlyConfigured: source shop: options.locations maps no location to a store"
     )
+
+
+# --- The live stock check on hold ------------------------------------------------------------
+
+
+@pytest.fixture
+def synced_products(shop, source, stores):
+    assert sync(source, "products").status == "succeeded"
+    shop.hits.clear()
+
+
+def test_the_live_check_asks_the_shop_for_the_variants_level_at_the_stores_location(
+    shop, source, synced_products
+):
+    shop.records["inventory_levels"] = [level(808, 501, 4), level(808, 502, 9), level(809, 501, 1)]
+
+    confirmed = ShopifyStockConfirmer().confirm(sku="LS-S", store_code="store-1")
+
+    assert confirmed.on_hand == 4
+    assert [hit.split("?")[1] for hit in shop.hits] == ["inventory_item_ids=808&location_ids=501"]
+
+
+@pytest.mark.parametrize(
+    ("sku", "store_code", "levels", "reason"),
+    [
+        ("LS-S", "store-7", [], "no shop location is mapped to store store-7"),
+        ("NOPE", "store-1", [], "the shop has sent no inventory item for NOPE"),
+        ("LS-S", "store-1", [level(808, 501, None)], "LS-S is not tracked at location 501"),
+        ("LS-S", "store-1", [], "LS-S is not tracked at location 501"),
+    ],
+)
+def test_the_live_check_is_unavailable_when_the_shop_cannot_say(
+    shop, source, synced_products, sku, store_code, levels, reason
+):
+    shop.records["inventory_levels"] = levels
+    with pytest.raises(StockConfirmationUnavailable, match=re.escape(reason)):
+        ShopifyStockConfirmer().confirm(sku=sku, store_code=store_code)
+
+
+def test_a_shop_that_is_slow_or_down_makes_the_check_unavailable_after_one_try(
+    shop, source, synced_products
+):
+    shop.records["inventory_levels"] = [level(808, 501, 4)]
+    shop.inject(Fault(lambda request: True, delay=1.0))
+    with pytest.raises(StockConfirmationUnavailable, match="did not answer"):
+        ShopifyStockConfirmer(timeout=0.2).confirm(sku="LS-S", store_code="store-1")
+    shop.inject(Fault(lambda request: True, status=503))
+    with pytest.raises(StockConfirmationUnavailable, match="did not answer"):
+        ShopifyStockConfirmer().confirm(sku="LS-S", store_code="store-1")
+    assert len(shop.hits) == 2
+
+
+def test_a_hold_records_the_shops_live_figure_and_is_refused_when_the_shop_has_too_few(
+    shop, source, synced_products, stores
+):
+    variant = Variant.objects.get(sku="LS-S")
+    StockLevel.objects.create(store=stores[0], variant=variant, on_hand=3)
+    associate = UserFactory(is_superuser=True)
+    customer = CustomerFactory(preferred_store=stores[0])
+    shop.records["inventory_levels"] = [level(808, 501, 2)]
+
+    def hold(quantity: int):  # type: ignore[no-untyped-def]
+        return hold_create(
+            user=associate,
+            customer=customer,
+            variant=variant,
+            store=stores[0],
+            quantity=quantity,
+            confirmer=ShopifyStockConfirmer(),
+        )
+
+    placed = hold(1)
+    assert (placed.basis, placed.basis_detail) == ("live", "Live stock check confirmed 2 on hand")
+    with pytest.raises(NotEnoughStock, match="counts only 2"):
+        hold(2)  # one of the shop's two is already held

@@ -9,7 +9,10 @@ import pytest
 from celery import current_app
 
 from frontline.customers.models import CustomerIdentity
+from frontline.customers.selectors import customers_visible_to
+from frontline.sync.connectors import connector_for
 from frontline.sync.models import Run, Source
+from tests.factories import UserFactory
 from tests.sync.salesforce_standin import SalesforceStandIn, salesforce_contact
 from tests.sync.standins import ShopifyStandIn, shopify_customer
 
@@ -136,3 +139,40 @@ def test_webhooks_for_unknown_or_file_sources_are_404(client):
         client.post("/sync/webhooks/nope/", b"{}", content_type="application/json").status_code
         == 404
     )
+
+
+def test_a_customer_the_shop_answers_404_for_comes_back_as_a_tombstone(shop, source):
+    shop.records["customers"] = [shopify_customer(1)]
+    connector = connector_for(source)
+
+    raws = connector.fetch("customers", ["7001", "7002"])
+
+    assert raws[1] == {"id": "7002", "deleted": True}
+    assert connector.map("customers", raws[1]) == {"external_id": "7002", "deleted": True}
+    assert connector.map("customers", raws[0])["email"] == "shopper1@example.com"
+    assert shop.hits == [
+        "/admin/api/2024-10/customers/7001.json",
+        "/admin/api/2024-10/customers/7002.json",
+    ]
+
+
+def test_orders_and_products_that_are_gone_are_skipped(shop, source):
+    assert connector_for(source).fetch("orders", ["9001"]) == []
+
+
+def test_a_customers_delete_webhook_hides_the_customer(
+    client, shop, source, django_capture_on_commit_callbacks
+):
+    shop.records["customers"] = [shopify_customer(1), shopify_customer(2)]
+    with django_capture_on_commit_callbacks(execute=True):
+        shopify_post(client, {"id": 7002})
+    shop.delete("customers", 7002)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = shopify_post(client, {"id": 7002}, topic="customers/delete")
+
+    assert response.status_code == 202
+    assert Run.objects.latest("pk").status == "succeeded"
+    deleted = CustomerIdentity.objects.get(external_id="7002").customer
+    admin = UserFactory(is_superuser=True)
+    assert not customers_visible_to(admin).filter(pk=deleted.pk).exists()
