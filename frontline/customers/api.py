@@ -104,6 +104,11 @@ class IdentitySerializer(serializers.Serializer):
     deleted_at = serializers.DateTimeField(
         allow_null=True, help_text="When the source system deleted its record, if it did."
     )
+    tags = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="The source's own tags on its record; null when the source sends none.",
+    )
 
 
 class OrderSerializer(serializers.Serializer):

@@ -47,13 +47,7 @@ CUSTOMER_INSERT_DEFAULTS: dict[str, Callable[[], Any]] = {
     "order_count": int,
     "created_at": timezone.now,
 }
-IDENTITIES = TableSpec(
-    model=CustomerIdentity,
-    key=("source", "external_id"),
-    compare=("customer_id", "email", "phone", "deleted_at"),
-    insert_defaults={"first_seen_at": timezone.now},
-    stamps=("last_synced_at",),
-)
+IDENTITY_FIELDS = ("customer_id", "email", "phone", "deleted_at")
 CONSENTS = TableSpec(
     model=Consent,
     key=("customer_id", "channel", "purpose"),
@@ -123,8 +117,16 @@ def _customers_upsert(record_source: str, records: list[Record]) -> WriteOutcome
         want_ids=True,
     )
     ids = [customers.ids[(number,)] for number in numbers]
+    # A source that sends tags (the shop) keeps them on its own record of the customer.
+    tagged = ("tags",) if "tags" in records[0] else ()
     identities = upsert(
-        IDENTITIES,
+        TableSpec(
+            model=CustomerIdentity,
+            key=("source", "external_id"),
+            compare=(*IDENTITY_FIELDS, *tagged),
+            insert_defaults={"first_seen_at": timezone.now},
+            stamps=("last_synced_at",),
+        ),
         [
             {
                 "source": record_source,
@@ -133,6 +135,7 @@ def _customers_upsert(record_source: str, records: list[Record]) -> WriteOutcome
                 "email": record["email"],
                 "phone": record["phone"],
                 "deleted_at": None,
+                **{name: record[name] for name in tagged},
             }
             for record, customer_id in zip(records, ids, strict=True)
         ],

@@ -133,6 +133,9 @@ class CustomerIdentity(models.Model):
     deleted_at = models.DateTimeField(
         null=True, blank=True, help_text="When the source system said it deleted this record."
     )
+    # The source's own tags on its record ("VIP", "wholesale"), as it last sent them; NULL when
+    # the source has no tags to send.
+    tags = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "customer identities"

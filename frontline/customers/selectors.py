@@ -246,7 +246,7 @@ def customer_profile(*, user: User, customer_id: int) -> CustomerProfile:
 
 def _identity_rows(customer: Customer) -> QuerySet:
     return customer.identities.order_by("source", "external_id").values(
-        "source", "external_id", "last_synced_at", "deleted_at"
+        "source", "external_id", "last_synced_at", "deleted_at", "tags"
     )
 
 

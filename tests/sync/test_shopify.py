@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from frontline.customers.models import Consent, Customer, CustomerIdentity
 from frontline.orders.models import Order, OrderLine
@@ -379,3 +380,20 @@ def test_a_missing_token_fails_the_run_with_a_clear_error(shop, source, monkeypa
     run = sync(source)
     assert run.status == "failed"
     assert run.error == "ImproperlyConfigured: environment variable SHOP_TEST_TOKEN is not set"
+
+
+def test_the_shops_tags_are_kept_on_its_record_of_the_customer_and_replaced_as_a_whole(
+    shop, source
+):
+    shop.records["customers"] = [shopify_customer(1, tags="VIP, wholesale,vip , ")]
+    sync(source)
+    identity = CustomerIdentity.objects.get(external_id="7001")
+    assert identity.tags == ["VIP", "wholesale"]  # Shopify's tags ignore case
+
+    # Changed after the first listing began, so that the next one reads it again.
+    later = (timezone.now() + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    shop.records["customers"] = [shopify_customer(1, updated_at=later, tags="")]
+    run = sync(source)
+
+    identity.refresh_from_db()
+    assert (run.updated, identity.tags) == (1, [])

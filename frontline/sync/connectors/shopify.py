@@ -287,9 +287,7 @@ class ShopifyConnector(Connector):
         first_name = (raw.get("first_name") or "").strip() or email.split("@")[0]
         if not first_name:
             raise m.MappingError("neither a first name nor an e-mail")
-        # Shopify's Customer has no birthday (shops keep one in metafields, if at all). Its
-        # ``tags`` have no place in Frontline yet (TODO: a customer tag model, or a mapping of
-        # chosen tags to the tier, decided by the customers domain): they are not sent.
+        # Shopify's Customer has no birthday (shops keep one in metafields, if at all).
         return {
             "external_id": m.required(raw, "id"),
             "number": "",
@@ -298,6 +296,7 @@ class ShopifyConnector(Connector):
             "email": email,
             "phone": m.phone(raw.get("phone"), country),
             "postcode": m.text(address, "zip", limit=16),
+            "tags": shop_tags(raw.get("tags")),
             "country": country,
             "consents": marketing_consents(raw),
         }
@@ -477,3 +476,14 @@ def _listing_start(response: httpx.Response) -> str:
     except (TypeError, ValueError):
         began = timezone.now()
     return (began - CLOCK_MARGIN).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def shop_tags(value: Any) -> list[str] | None:
+    """Shopify's ``tags`` (one comma-separated string) as a list; None when not sent."""
+    if value is None:
+        return None
+    seen: dict[str, str] = {}
+    for tag in str(value).split(","):
+        tag = tag.strip()
+        seen.setdefault(tag.casefold(), tag)  # Shopify treats tags case-insensitively
+    return [tag for key, tag in seen.items() if key]
