@@ -359,4 +359,4 @@ def test_the_profile_says_where_a_synced_value_came_from_and_which_source_delete
 def test_each_sources_tags_show_beside_its_record(associate_client, customer):
     IdentityFactory(customer=customer, source="ecommerce", external_id="7001", tags=["VIP"])
     html = associate_client.get(reverse("customers:profile", args=[customer.pk])).content.decode()
-    assert '<span class="badge tag">VIP</span>' in html
+    assert '<span class="chip chip-tag">VIP</span>' in html
