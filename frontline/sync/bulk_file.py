@@ -82,6 +82,8 @@ WORK_TABLES = (
     "fd_stage_lines",
 )
 CHUNK = 5000
+# What _column gives for a column the file does not have: an empty value, as csv reads it.
+ABSENT = "''"
 # Staged row numbers drawn from their sequence this many at a time. They stay consecutive: only
 # the session that staged the file draws from its table's own sequence. One at a time, each
 # row updates the sequence (1 s of the 5 s that staging five million lines takes).
@@ -311,7 +313,7 @@ def _parallel_plans(cursor: Any) -> Iterator[None]:
 def _column(header: list[str], name: str) -> str:
     """The staged column (table alias ``s``) as SQL text ('' when the file has no such column)."""
     identifier = sql.Identifier(name).as_string(connection.connection)
-    return f"s.{identifier}" if name in header else "''"
+    return f"s.{identifier}" if name in header else ABSENT
 
 
 def _trimmed(header: list[str], name: str) -> str:
@@ -435,6 +437,9 @@ def _only_digits(text: str) -> str:
 
 def _whole(text: str) -> str:
     """int from a plain whole number of at most 9 digits, else NULL."""
+    if text == ABSENT:
+        # A column the file lacks: PostgreSQL would fold ('')::int while planning, and fail.
+        return "NULL::int"
     shaped = f"{text} <> '' AND length({text}) <= 9 AND {_only_digits(text)}"
     return f"CASE WHEN {shaped} THEN ({text})::int END"
 
@@ -443,6 +448,8 @@ def _decimal(text: str, digits: int, places: int = 2) -> str:
     """numeric from a plain decimal (at most ``digits`` digits before the point, 1 to
     ``places`` after it), else NULL; typed as the column keeps it, numeric(digits + places,
     places), so that a value the mapping puts beside it keeps its decimals too."""
+    if text == ABSENT:
+        return f"NULL::numeric({digits + places}, {places})"
     dot = f"strpos({text}, '.')"
     shaped = (
         f"CASE translate({text}, '{DIGITS}', '') "
