@@ -61,7 +61,8 @@ class StaleStatistics:
     written: dict[str, int] = field(default_factory=dict)
 
     def note(self, landing: Landing) -> None:
-        for table in WRITTEN_TABLES[self.entity]:
+        # An entity this table does not know (yet) leaves its tables to autovacuum.
+        for table in WRITTEN_TABLES.get(self.entity, ()):
             if table in landing.analysed:
                 self.written[table] = 0
             else:
