@@ -64,6 +64,25 @@ def test_more_cannot_be_returned_than_was_bought():
     assert_refused(line.save)
 
 
+def test_a_sale_never_takes_money_back_and_a_return_never_charges():
+    assert_refused(lambda: OrderFactory(kind=Order.Kind.SALE, total="-1.00"))
+    assert_refused(lambda: OrderFactory(kind=Order.Kind.RETURN, total="1.00"))
+    assert OrderFactory(kind=Order.Kind.RETURN, total="-1.00").pk
+
+
+def test_only_a_return_names_an_original_sale():
+    sale = OrderFactory()
+    assert_refused(lambda: OrderFactory(original=sale))
+    assert OrderFactory(kind=Order.Kind.RETURN, total="-1.00", original=sale).pk
+
+
+def test_units_are_returned_against_a_sold_line_only():
+    returned = OrderLineFactory(order=OrderFactory(kind=Order.Kind.RETURN, total="-1.00"))
+    returned.quantity, returned.returned_quantity = -1, 1
+    assert_refused(returned.save)
+    assert_refused(lambda: OrderLineFactory(quantity=0))
+
+
 def test_a_sku_is_unique():
     VariantFactory(sku="SKU-1")
     assert_refused(lambda: VariantFactory(sku="SKU-1"))

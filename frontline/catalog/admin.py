@@ -23,8 +23,16 @@ class BrandAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["style_code", "name", "brand", "category", "season", "is_active"]
-    list_filter = ["category", "season", "brand", "is_active"]
+    list_display = [
+        "style_code",
+        "name",
+        "name_is_code",
+        "brand",
+        "category",
+        "season",
+        "is_active",
+    ]
+    list_filter = ["name_is_code", "category", "season", "brand", "is_active"]
     search_fields = ["=style_code", "name"]
     inlines = [VariantInline]
 

@@ -34,13 +34,15 @@ def products_land(*, records: list[Record]) -> WriteOutcome:
         TableSpec(
             model=Product,
             key=("style_code",),
-            compare=("name", "brand_id", "category", "season", "is_active"),
+            compare=("name", "name_is_code", "brand_id", "category", "season", "is_active"),
             insert_defaults={"style": str, "description": str},
         ),
         [
             {
                 "style_code": record["style_code"],
                 "name": record["name"],
+                # A source that sends no name gets the code as name, flagged for a person.
+                "name_is_code": record.get("name_is_code", False),
                 "brand_id": brands.ids[(record["brand"],)],
                 "category": record["category"],
                 "season": record["season"],

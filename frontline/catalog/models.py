@@ -39,6 +39,11 @@ class Product(models.Model):
     description = models.TextField(blank=True)
     launched_on = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # Data quality: the source sent the product without a name, so its style code stands in
+    # for one (the product lands, its order lines point at it, and someone can fix the name).
+    name_is_code = models.BooleanField(
+        db_default=False, help_text="The source sent no name: the style code stands in for it."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["brand", "category"], name="product_brand_category")]

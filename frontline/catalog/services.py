@@ -514,24 +514,45 @@ def stock_arrived(
 
 
 def _wake_watches(stock_rows: list[StockLevel]) -> None:
-    """Tell the owners of waiting watches whose product and size just became available."""
+    """Tell the owners of waiting watches whose product and size just became available.
+
+    Set-wise, whatever the number of rows: the variants, the stores and the waiting watches
+    are read in one query each, the watches claimed in one more; only the telling (timeline
+    entry, notification) is per watch woken. A watch is claimed under its row lock, and
+    watches another waker holds are skipped (that waker tells them), so each is woken once.
+    """
     if not stock_rows:
         return
     variants = Variant.objects.in_bulk({row.variant_id for row in stock_rows})
     stores = Store.objects.in_bulk({row.store_id for row in stock_rows})
-    now = timezone.now()
+    # The first row (store) to satisfy each product and size is the one the watch is told of.
+    arrivals: dict[tuple[int, str], StockLevel] = {}
     for row in stock_rows:
         variant = variants[row.variant_id]
         row.variant, row.store = variant, stores[row.store_id]
-        waiting = BackInStockWatch.objects.filter(
-            product_id=variant.product_id, size=variant.size, notified_at__isnull=True
-        ).select_related("customer", "product", "owner")
-        for watch in waiting:
-            claimed = BackInStockWatch.objects.filter(pk=watch.pk, notified_at__isnull=True).update(
-                notified_at=now, notified_store=row.store
+        arrivals.setdefault((variant.product_id, variant.size), row)
+    with transaction.atomic():
+        waiting = [
+            watch
+            for watch in BackInStockWatch.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(
+                product_id__in={product for product, _ in arrivals},
+                size__in={size for _, size in arrivals},
+                notified_at__isnull=True,
             )
-            if claimed:
-                events.back_in_stock(watch=watch, stock=row)
+            .select_related("customer", "product", "owner")
+            .order_by("pk")
+            if (watch.product_id, watch.size) in arrivals
+        ]
+        if not waiting:
+            return
+        now = timezone.now()
+        for watch in waiting:
+            watch.notified_at = now
+            watch.notified_store = arrivals[(watch.product_id, watch.size)].store
+        BackInStockWatch.objects.bulk_update(waiting, ["notified_at", "notified_store"])
+        for watch in waiting:
+            events.back_in_stock(watch=watch, stock=arrivals[(watch.product_id, watch.size)])
 
 
 def back_in_stock_announce(*, pairs: Iterable[tuple[int, int]]) -> None:

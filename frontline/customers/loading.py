@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from frontline.core.upsert import (
@@ -33,7 +33,7 @@ from frontline.customers.survivorship import (
     FieldValues,
     empty_values,
 )
-from frontline.orders.models import Order
+from frontline.orders.models import Order, OrderLine
 
 Record = dict[str, Any]
 
@@ -250,40 +250,75 @@ def customer_ids_by_identity(record_source: str, external_ids: set[str]) -> dict
 
 
 def customer_figures_sql(customers: str) -> str:
-    """UPDATE the figures of the customers whose orders match ``customers`` (a condition)."""
+    """UPDATE the figures of the customers whose orders match ``customers`` (a condition on
+    orders_order's own columns).
+
+    Net of returns: a return document's total is negative already, and units returned
+    against sold lines are taken off at their unit price (through the partial index
+    orderline_with_returns, so a load without any costs nothing). Sales alone make the order
+    count and the purchase dates. The sum is rounded once, to the currency's minor unit the
+    column keeps, since unit prices carry four decimals.
+    """
     return f"""
+        WITH returned AS (
+            SELECT o.customer_id, sum(l.returned_quantity * l.unit_price) AS value
+            FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id
+            WHERE l.returned_quantity > 0 AND {customers}
+            GROUP BY o.customer_id
+        )
         UPDATE customers_customer c
-        SET lifetime_value = a.total, order_count = a.orders,
+        SET lifetime_value = a.net, order_count = a.orders,
             first_purchase_at = a.first_at, last_purchase_at = a.last_at
         FROM (
-            SELECT customer_id, sum(total) AS total, count(*) AS orders,
-                   min(placed_at) AS first_at, max(placed_at) AS last_at
-            FROM orders_order WHERE {customers} GROUP BY customer_id
+            SELECT d.customer_id, round(d.total - coalesce(r.value, 0), 2) AS net,
+                   d.orders, d.first_at, d.last_at
+            FROM (
+                SELECT customer_id, sum(total) AS total,
+                       count(*) FILTER (WHERE kind = 'sale') AS orders,
+                       min(placed_at) FILTER (WHERE kind = 'sale') AS first_at,
+                       max(placed_at) FILTER (WHERE kind = 'sale') AS last_at
+                FROM orders_order WHERE {customers} GROUP BY customer_id
+            ) d
+            LEFT JOIN returned r ON r.customer_id = d.customer_id
         ) a
         WHERE c.id = a.customer_id
           AND (c.lifetime_value, c.order_count, c.first_purchase_at, c.last_purchase_at)
-              IS DISTINCT FROM (a.total, a.orders, a.first_at, a.last_at)
+              IS DISTINCT FROM (a.net, a.orders, a.first_at, a.last_at)
     """  # noqa: S608 - the condition is our own
 
 
 def customer_figures_refresh(customer_ids: set[int]) -> None:
-    """Keep each customer's lifetime value, order count and purchase dates in step with orders."""
+    """Keep each customer's lifetime value (net of returns), order count and purchase dates in
+    step with their orders and returns."""
     if not customer_ids:
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(customer_figures_sql("customer_id = ANY(%s)"), [list(customer_ids)])
+            cursor.execute(
+                customer_figures_sql("customer_id = ANY(%(ids)s)"), {"ids": list(customer_ids)}
+            )
         return
+    sales = Q(kind=Order.Kind.SALE)
     figures = (
         Order.objects.filter(customer_id__in=customer_ids)
         .values("customer_id")
         .annotate(
-            total=Sum("total"), orders=Count("id"), first=Min("placed_at"), last=Max("placed_at")
+            total=Sum("total"),
+            orders=Count("id", filter=sales),
+            first=Min("placed_at", filter=sales),
+            last=Max("placed_at", filter=sales),
         )
     )
+    returned = dict(
+        OrderLine.objects.filter(order__customer_id__in=customer_ids, returned_quantity__gt=0)
+        .values("order__customer_id")
+        .annotate(value=Sum(F("returned_quantity") * F("unit_price")))
+        .values_list("order__customer_id", "value")
+    )
     for row in figures:
+        net = row["total"] - (returned.get(row["customer_id"]) or 0)
         Customer.objects.filter(id=row["customer_id"]).update(
-            lifetime_value=row["total"],
+            lifetime_value=net.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
             order_count=row["orders"],
             first_purchase_at=row["first"],
             last_purchase_at=row["last"],

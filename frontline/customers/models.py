@@ -52,7 +52,10 @@ class Customer(models.Model):
     birthday = models.DateField(null=True, blank=True)
     anniversary = models.DateField(null=True, blank=True)
     # Figures kept up to date by the orders services so that lists and the actions engine
-    # never aggregate a customer's whole history on read.
+    # never aggregate a customer's whole history on read. The lifetime value is net of returns
+    # (credit notes and units returned against sales), so it is negative for a customer who
+    # returned more than they bought in the period the sources cover; the order count counts
+    # sales only.
     lifetime_value = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     order_count = models.PositiveIntegerField(default=0)
     first_purchase_at = models.DateTimeField(null=True, blank=True)
@@ -99,9 +102,6 @@ class Customer(models.Model):
             models.Index(fields=["preferred_store", "tier"], name="customer_store_tier"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(lifetime_value__gte=0), name="customer_ltv_not_negative"
-            ),
             models.CheckConstraint(
                 condition=~models.Q(merged_into=models.F("id")),
                 name="customer_not_merged_into_itself",

@@ -12,6 +12,7 @@ import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -186,6 +187,42 @@ class TrendMonth:
 
 
 @dataclass(frozen=True)
+class CustomerReturns:
+    """What the customer gave back, credit notes and units returned against sales alike.
+
+    Worked out as what they bought (their sales' totals) less their net spend
+    (``Customer.lifetime_value``, net of both kinds of return), so that the profile's three
+    figures always add up, with one aggregate over the customer's orders.
+    """
+
+    value: Decimal = Decimal("0")
+    credit_notes: int = 0
+
+
+def customer_returns(customer: Customer, rows: list[dict[str, Any]]) -> CustomerReturns:
+    """From the rows of _returns_queryset."""
+    if not rows:
+        return CustomerReturns()
+    # Decimal(str()): the PostgreSQL batch hands numbers over as JSON numbers (floats), whose
+    # shortest form is the column's decimal for any amount it can hold.
+    bought = Decimal(str(rows[0]["bought"] or 0))
+    return CustomerReturns(
+        value=bought - customer.lifetime_value, credit_notes=rows[0]["credit_notes"]
+    )
+
+
+def _returns_queryset(customer: Customer) -> QuerySet:
+    return (
+        Order.objects.filter(customer=customer)
+        .values("customer_id")
+        .annotate(
+            bought=Sum("total", filter=Q(kind=Order.Kind.SALE)),
+            credit_notes=Count("id", filter=Q(kind=Order.Kind.RETURN)),
+        )
+    )
+
+
+@dataclass(frozen=True)
 class CustomerProfile:
     customer: Customer
     consents: list[ConsentCell]
@@ -197,6 +234,7 @@ class CustomerProfile:
     notes: list[CustomerNote]
     timeline: TimelinePage
     trend: list[TrendMonth] = field(default_factory=list)
+    returns: CustomerReturns = field(default_factory=CustomerReturns)
     # Where each synced value came from, by field: {"phone": {"label": "CRM", "at": datetime}}.
     origins: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -223,6 +261,7 @@ def customer_profile(*, user: User, customer_id: int) -> CustomerProfile:
             "consents": Consent.objects.filter(customer=customer).values(*CONSENT_FIELDS),
             "identities": _identity_rows(customer),
             "trend": _sentiment_trend_rows(customer, trend_since()),
+            "returns": _returns_queryset(customer),
         }
     )
     return CustomerProfile(
@@ -241,6 +280,7 @@ def customer_profile(*, user: User, customer_id: int) -> CustomerProfile:
         timeline=customer_timeline(customer=customer),
         trend=trend_months(fetched["trend"]),
         origins=value_origins(customer),
+        returns=customer_returns(customer, fetched["returns"]),
     )
 
 
@@ -295,7 +335,7 @@ def customer_orders(*, customer: Customer) -> QuerySet[Order]:
     """
     return (
         Order.objects.filter(customer=customer)
-        .select_related("store", "associate")
+        .select_related("store", "associate", "original")
         .annotate(
             item_count=_line_total(F("quantity")),
             returned_count=_line_total(F("returned_quantity")),

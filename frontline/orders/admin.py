@@ -11,10 +11,10 @@ class OrderLineInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "customer", "channel", "store", "placed_at", "total"]
-    list_filter = ["channel", "store", "source"]
+    list_display = ["number", "kind", "customer", "channel", "store", "placed_at", "total"]
+    list_filter = ["kind", "channel", "store", "source"]
     search_fields = ["=number"]
-    raw_id_fields = ["customer", "associate"]
+    raw_id_fields = ["customer", "associate", "original"]
     date_hierarchy = "placed_at"
     show_full_result_count = False
     inlines = [OrderLineInline]

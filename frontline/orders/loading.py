@@ -25,10 +25,28 @@ Record = dict[str, Any]
 # --- Orders and their lines -------------------------------------------------------------
 
 LINE_COLUMNS = ("variant_id", "sku", "description", "quantity", "unit_price", "returned_quantity")
+# What an order's upsert compares (and writes when it differs); the fast path's too.
+ORDER_COMPARE = (
+    "number",
+    "customer_id",
+    "channel",
+    "kind",
+    "original_id",
+    "store_id",
+    "placed_at",
+    "currency",
+    "total",
+)
 
 
 def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
-    """Land a source's orders with their lines, and keep the customers' figures in step."""
+    """Land a source's orders and returns with their lines, and keep the customers' figures
+    in step.
+
+    A record may name ``kind`` (sale, the default, or return) and, for a return,
+    ``original_external_id``: the sale it returns, which must have landed before or be in the
+    same batch.
+    """
     customer_ids = dict(
         CustomerIdentity.objects.filter(
             source=record_source,
@@ -38,10 +56,11 @@ def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
         ).values_list("external_id", "customer_id")
     )
     store_ids = ids_by_value(Store, "code", {r["store"] for r in records if r["store"]})
+    known_sales = _known_sales(record_source, records)
     outcome = WriteOutcome()
     accepted: list[Record] = []
     for index, record in enumerate(records):
-        reason = _order_problem(record, customer_ids, store_ids)
+        reason = _order_problem(record, customer_ids, store_ids, known_sales)
         if reason:
             outcome.rejected[index] = reason
         else:
@@ -49,19 +68,7 @@ def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
     if not accepted:
         return outcome
     orders = upsert(
-        TableSpec(
-            model=Order,
-            key=("source", "external_id"),
-            compare=(
-                "number",
-                "customer_id",
-                "channel",
-                "store_id",
-                "placed_at",
-                "currency",
-                "total",
-            ),
-        ),
+        TableSpec(model=Order, key=("source", "external_id"), compare=ORDER_COMPARE),
         [
             {
                 "source": record_source,
@@ -69,6 +76,9 @@ def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
                 "number": record["number"],
                 "customer_id": customer_ids.get(record["customer_external_id"]),
                 "channel": record["channel"],
+                "kind": record.get("kind", Order.Kind.SALE),
+                # A sale of this batch has no id yet: linked just below.
+                "original_id": known_sales.get(_original_of(record) or ""),
                 "store_id": store_ids.get(record["store"]),
                 "placed_at": record["placed_at"],
                 "currency": record["currency"],
@@ -78,6 +88,7 @@ def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
         ],
         want_ids=True,
     )
+    _link_returns_to_sales_of_the_batch(record_source, accepted, orders.ids, known_sales)
     variant_ids = ids_by_value(
         Variant, "sku", {line["sku"] for record in accepted for line in record["lines"]}
     )
@@ -107,7 +118,52 @@ def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
     return outcome
 
 
-def _order_problem(record: Record, customers: dict[str, int], stores: dict[str, int]) -> str:
+def _original_of(record: Record) -> str:
+    return str(record.get("original_external_id") or "")
+
+
+def _known_sales(record_source: str, records: list[Record]) -> dict[str, int | None]:
+    """The sales the batch's returns name: id by external id (None: a sale of this batch)."""
+    named = {_original_of(record) for record in records} - {""}
+    if not named:
+        return {}
+    known: dict[str, int | None] = {
+        record["external_id"]: None
+        for record in records
+        if record["external_id"] in named and record.get("kind", Order.Kind.SALE) == "sale"
+    }
+    known.update(
+        Order.objects.filter(
+            source=record_source, kind=Order.Kind.SALE, external_id__in=named
+        ).values_list("external_id", "id")
+    )
+    return known
+
+
+def _link_returns_to_sales_of_the_batch(
+    record_source: str,
+    accepted: list[Record],
+    order_ids: dict[tuple[Any, ...], int],
+    known_sales: dict[str, int | None],
+) -> None:
+    """Returns whose sale landed in the same batch: linked now that the sale has an id."""
+    links = [
+        Order(
+            pk=order_ids[(record_source, record["external_id"])],
+            original_id=order_ids.get((record_source, _original_of(record))),
+        )
+        for record in accepted
+        if _original_of(record) and known_sales.get(_original_of(record)) is None
+    ]
+    Order.objects.bulk_update(links, ["original_id"], batch_size=500)
+
+
+def _order_problem(
+    record: Record,
+    customers: dict[str, int],
+    stores: dict[str, int],
+    known_sales: dict[str, int | None],
+) -> str:
     if record["customer_external_id"] and record["customer_external_id"] not in customers:
         return f"unknown customer {record['customer_external_id']!r} (sync customers first)"
     if record["store"] and record["store"] not in stores:
@@ -116,6 +172,9 @@ def _order_problem(record: Record, customers: dict[str, int], stores: dict[str, 
         return "an in-store order needs a store"
     if not record["lines"]:
         return "an order needs at least one line"
+    original = _original_of(record)
+    if original and original not in known_sales:
+        return f"unknown original sale {original!r} (sync the sale first)"
     return ""
 
 

@@ -1,4 +1,13 @@
-"""Orders placed online and in store, with their lines and returns."""
+"""Orders placed online and in store, with their lines and returns.
+
+Money is signed, as the sources' books keep it. A sale has a total of zero or more and lines of
+positive quantities; a return document (a credit note, a cancellation invoice, a refund receipt)
+is a document of its own with a total of zero or less and lines of negative quantities, linked
+to the sale it returns when the source says which one. So the sum of a customer's documents is
+what they spent net of credit notes, with no sign to remember per kind. Units returned against
+a sale line without a document of their own (a shop's refund of that line) are the line's
+``returned_quantity``; ``net_value_of_returns_sql`` and the customers' figures subtract them.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +24,10 @@ class Order(models.Model):
         STORE = "store", "In store"
         ONLINE = "online", "Online"
 
+    class Kind(models.TextChoices):
+        SALE = "sale", "Sale"
+        RETURN = "return", "Return"
+
     number = models.CharField(max_length=30, unique=True)
     # Indexed by order_history, which starts with the customer.
     customer = models.ForeignKey(
@@ -26,6 +39,18 @@ class Order(models.Model):
         db_index=False,
     )
     channel = models.CharField(max_length=6, choices=Channel.choices)
+    # A database default: bulk loaders that COPY orders (the demo) need not name it.
+    kind = models.CharField(max_length=6, choices=Kind.choices, db_default=Kind.SALE)
+    original = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="returns",
+        # Indexed below where set: most orders are sales, whose index entries would be NULLs.
+        db_index=False,
+        help_text="For a return: the sale it returns, when the source says which one.",
+    )
     store = models.ForeignKey(
         "staff.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )
@@ -39,11 +64,26 @@ class Order(models.Model):
     external_id = models.CharField(max_length=100)
 
     class Meta:
-        indexes = [models.Index(fields=["customer", "-placed_at", "-id"], name="order_history")]
+        indexes = [
+            models.Index(fields=["customer", "-placed_at", "-id"], name="order_history"),
+            models.Index(
+                fields=["original"],
+                condition=models.Q(original__isnull=False),
+                name="order_returns_of_sale",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="order_per_source"),
+            # A sale never takes money back and a return never charges: the sign of the total
+            # is the kind's.
             models.CheckConstraint(
-                condition=models.Q(total__gte=0), name="order_total_not_negative"
+                condition=models.Q(kind="sale", total__gte=0)
+                | models.Q(kind="return", total__lte=0),
+                name="order_total_signed_by_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(original__isnull=True) | models.Q(kind="return"),
+                name="only_returns_have_an_original",
             ),
             models.CheckConstraint(
                 condition=models.Q(channel="online") | models.Q(store__isnull=False),
@@ -62,18 +102,30 @@ class OrderLine(models.Model):
     )
     sku = models.CharField(max_length=40, help_text="As sold, kept if the variant is deleted")
     description = models.CharField(max_length=200, blank=True)
-    quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    # Negative on a return document (see the module's docstring).
+    quantity = models.IntegerField()
+    # Unit prices keep the source's precision (wholesale prices of 0.001 exist); totals are
+    # in the currency's minor unit.
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
     returned_quantity = models.PositiveIntegerField(default=0)
     returned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(quantity__gt=0), name="line_quantity_positive"
+        indexes = [
+            # The customers' figures subtract units returned against sold lines: few lines
+            # have any, and this keeps finding them from reading every line.
+            models.Index(
+                fields=["order"],
+                condition=models.Q(returned_quantity__gt=0),
+                name="orderline_with_returns",
             ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(quantity=0), name="line_quantity_not_zero"),
+            # Units are returned against a sold line; a returned line is returned already.
             models.CheckConstraint(
-                condition=models.Q(returned_quantity__lte=models.F("quantity")),
+                condition=models.Q(returned_quantity=0)
+                | models.Q(quantity__gt=0, returned_quantity__lte=models.F("quantity")),
                 name="returned_within_quantity",
             ),
             models.CheckConstraint(

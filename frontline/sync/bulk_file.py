@@ -51,7 +51,7 @@ from frontline.customers.identities import NUMBER_PREFIX, resolve_customers
 from frontline.customers.loading import CUSTOMER_FIELDS, customer_figures_sql
 from frontline.customers.models import Customer, CustomerIdentity, Tier
 from frontline.customers.survivorship import bulk_survivors_sql
-from frontline.orders.loading import LINE_COLUMNS, replace_staged_lines_sql
+from frontline.orders.loading import LINE_COLUMNS, ORDER_COMPARE, replace_staged_lines_sql
 from frontline.orders.models import Order, OrderLine
 from frontline.sync import bulk_load, seams
 from frontline.sync import mapping as m
@@ -84,6 +84,8 @@ WORK_TABLES = (
     "fd_stage_lines",
 )
 CHUNK = 5000
+# What _column gives for a column the file does not have: an empty value, as csv reads it.
+ABSENT = "''"
 # Staged row numbers drawn from their sequence this many at a time. They stay consecutive: only
 # the session that staged the file draws from its table's own sequence. One at a time, each
 # row updates the sequence (1 s of the 5 s that staging five million lines takes).
@@ -313,7 +315,7 @@ def _parallel_plans(cursor: Any) -> Iterator[None]:
 def _column(header: list[str], name: str) -> str:
     """The staged column (table alias ``s``) as SQL text ('' when the file has no such column)."""
     identifier = sql.Identifier(name).as_string(connection.connection)
-    return f"s.{identifier}" if name in header else "''"
+    return f"s.{identifier}" if name in header else ABSENT
 
 
 def _trimmed(header: list[str], name: str) -> str:
@@ -437,21 +439,28 @@ def _only_digits(text: str) -> str:
 
 def _whole(text: str) -> str:
     """int from a plain whole number of at most 9 digits, else NULL."""
+    if text == ABSENT:
+        # A column the file lacks: PostgreSQL would fold ('')::int while planning, and fail.
+        return "NULL::int"
     shaped = f"{text} <> '' AND length({text}) <= 9 AND {_only_digits(text)}"
     return f"CASE WHEN {shaped} THEN ({text})::int END"
 
 
-def _decimal(text: str, digits: int) -> str:
-    """numeric from a plain decimal (at most ``digits`` digits, two decimals), else NULL."""
+def _decimal(text: str, digits: int, places: int = 2) -> str:
+    """numeric from a plain decimal (at most ``digits`` digits before the point, 1 to
+    ``places`` after it), else NULL; typed as the column keeps it, numeric(digits + places,
+    places), so that a value the mapping puts beside it keeps its decimals too."""
+    if text == ABSENT:
+        return f"NULL::numeric({digits + places}, {places})"
     dot = f"strpos({text}, '.')"
     shaped = (
         f"CASE translate({text}, '{DIGITS}', '') "
         f"WHEN '' THEN length({text}) BETWEEN 1 AND {digits} "
         f"WHEN '.' THEN {dot} BETWEEN 2 AND {digits + 1} "
-        f"AND length({text}) - {dot} BETWEEN 1 AND 2 "
+        f"AND length({text}) - {dot} BETWEEN 1 AND {places} "
         "ELSE false END"
     )
-    return f"CASE WHEN {shaped} THEN ({text})::numeric({digits + 2}, 2) END"
+    return f"CASE WHEN {shaped} THEN ({text})::numeric({digits + places}, {places}) END"
 
 
 def _email_shaped(text: str) -> str:
@@ -661,13 +670,15 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
                 reason=doubt,
             )
     linked = linked_created + linked_updated - created
-    return _landing(
+    landing = _landing(
         created,
         customers_unchanged,
         records=records,
         also_written=max(0, linked),
         quarantined=quarantined,
     )
+    landing.analysed = set(rebuilt)
+    return landing
 
 
 def _distinct_numbers(cursor: Any) -> int:
@@ -760,13 +771,11 @@ ORDER_FIELDS = (
     "placed_at",
     "currency",
     "total",
+    "kind",
+    "original_external_id",
 )
 LINE_FIELDS = ("sku", "description", "quantity", "unit_price", "returned_quantity")
-ORDERS_SPEC = TableSpec(
-    Order,
-    key=("source", "external_id"),
-    compare=("number", "customer_id", "channel", "store_id", "placed_at", "currency", "total"),
-)
+ORDERS_SPEC = TableSpec(Order, key=("source", "external_id"), compare=ORDER_COMPARE)
 
 
 def land_orders(staged: StagedFile, run: Run) -> Landing:
@@ -792,7 +801,8 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
                    customer_external_id, channel, store, placed_at, currency, total,
                    external_id <> '' AND number <> '' AND channel = ANY(%(channels)s)
                    AND {_letters("currency", 3)} AND placed_at IS NOT NULL
-                   AND total IS NOT NULL AS clean
+                   AND total IS NOT NULL AND plain_sale AS clean,
+                   'sale'::text AS kind, ''::text AS original_external_id
             FROM (
                 SELECT g.first_row, g.last_row, g.raw_id, g.external_id, {t("number")} AS number,
                        left({t("customer_id")}, 100) AS customer_external_id,
@@ -800,7 +810,9 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
                        {_moment(col("placed_at"))} AS placed_at,
                        CASE WHEN {col("currency")} = '' THEN 'GBP'
                             ELSE {col("currency")} END AS currency,
-                       {_decimal(col("total"), 10)} AS total
+                       {_decimal(col("total"), 10)} AS total,
+                       {col("kind")} IN ('', 'sale') AND {col("original_order_id")} = ''
+                           AS plain_sale
                 FROM {staged.tables.groups} g JOIN {staged.tables.stage} s
                      ON s.row_no = g.first_row
                 OFFSET 0
@@ -819,7 +831,7 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
                        left({t("sku")}, 40) AS sku,
                        left({t("description")}, 200) AS description,
                        {_whole(col("quantity"))} AS quantity,
-                       {_decimal(col("unit_price"), 8)} AS unit_price,
+                       {_decimal(col("unit_price"), 10, places=4)} AS unit_price,
                        CASE WHEN {returned} = '' THEN 0 ELSE {_whole(returned)} END
                            AS returned_quantity
                 FROM {staged.tables.stage} s
@@ -837,14 +849,14 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             "UPDATE fd_orders SET clean = false WHERE clean AND first_row IN "
             "(SELECT first_row FROM fd_lines WHERE clean IS NOT TRUE)"
         )
-    quarantined = _map_unclean_orders(staged, run, params)
+    quarantined, returns_name_sales = _map_unclean_orders(staged, run, params)
     with connection.cursor() as cursor:
         # What the orders writer refuses (orders.loading._order_problem), and order numbers the
         # database would refuse as another order's.
         cursor.execute(
             """
             CREATE TEMP TABLE fd_accepted ON COMMIT DROP AS
-            SELECT o.*, i.customer_id, st.id AS store_id,
+            SELECT o.*, i.customer_id, st.id AS store_id, NULL::bigint AS original_id,
                    CASE WHEN o.customer_external_id <> '' AND i.customer_id IS NULL THEN 'customer'
                         WHEN o.store <> '' AND st.id IS NULL THEN 'store'
                         WHEN o.channel = 'store' AND o.store = '' THEN 'needs_store'
@@ -867,6 +879,8 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             WHERE a.first_row = d.first_row AND d.n > 1
             """
         )
+        if returns_name_sales:
+            _find_original_sales(cursor, params)
         quarantined += _quarantine_refused_orders(staged, run, params)
         cursor.execute("ANALYZE fd_accepted")
         cursor.execute(
@@ -890,10 +904,10 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             cursor,
             """
             INSERT INTO orders_order AS target
-                (source, external_id, number, customer_id, channel, store_id, placed_at,
-                 currency, total)
-            SELECT %(source)s, external_id, number, customer_id, channel, store_id, placed_at,
-                   currency, total
+                (source, external_id, number, customer_id, channel, kind, original_id,
+                 store_id, placed_at, currency, total)
+            SELECT %(source)s, external_id, number, customer_id, channel, kind, original_id,
+                   store_id, placed_at, currency, total
             FROM fd_accepted WHERE problem IS NULL ORDER BY first_row
             """,
             ORDERS_SPEC,
@@ -925,6 +939,8 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
         else "customer_id IN (SELECT customer_id FROM fd_accepted WHERE problem IS NULL)"
     )
     with connection.cursor() as cursor:
+        if returns_name_sales:
+            _link_returns_to_sales_of_the_file(cursor, params)
         cursor.execute(customer_figures_sql(landed))
     landing = _landing(
         created,
@@ -933,6 +949,7 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
         also_written=changed_orders - created,
         quarantined=quarantined,
     )
+    landing.analysed = set(rebuilt)
     if landing.created or landing.updated:  # as the orders writer: a replay changes no actions
         # In page-sized sets, as the page-by-page path hands them over: a million customers'
         # ids in one task message would be the worker's biggest allocation.
@@ -989,10 +1006,13 @@ def _raw_orders(
         yield lines[0][0], next(group_order_lines(dicts))
 
 
-def _map_unclean_orders(staged: StagedFile, run: Run, params: dict[str, Any]) -> int:
-    """Orders SQL could not map: the connector's mapping normalises them or says why not."""
+def _map_unclean_orders(staged: StagedFile, run: Run, params: dict[str, Any]) -> tuple[int, bool]:
+    """Orders SQL could not map (returns among them): the connector's mapping normalises them
+    or says why not. Returns how many were quarantined and whether a return names its sale
+    (only a mapped order can: SQL maps plain sales)."""
     connector = staged.connector
     quarantined = 0
+    names_sales = False
     for chunk in _chunks(_raw_orders(staged, "fd_orders WHERE NOT clean", params)):
         orders: list[list[Any]] = []
         lines: list[list[Any]] = []
@@ -1004,6 +1024,7 @@ def _map_unclean_orders(staged: StagedFile, run: Run, params: dict[str, Any]) ->
                 failures.append((raw, str(error)))
                 continue
             last_row = first_row + len(record["lines"]) - 1
+            names_sales = names_sales or bool(record["original_external_id"])
             orders.append(
                 [first_row, last_row, raw["order_id"], *(record[f] for f in ORDER_FIELDS), True]
             )
@@ -1018,7 +1039,44 @@ def _map_unclean_orders(staged: StagedFile, run: Run, params: dict[str, Any]) ->
             cursor.execute("DELETE FROM fd_lines WHERE first_row = ANY(%s)", [first_rows])
         _copy_rows("fd_orders", ["first_row", "last_row", "raw_id", *ORDER_FIELDS, "clean"], orders)
         _copy_rows("fd_lines", ["first_row", "line_no", *LINE_FIELDS, "clean"], lines)
-    return quarantined
+    return quarantined, names_sales
+
+
+def _find_original_sales(cursor: Any, params: dict[str, Any]) -> None:
+    """The sales the file's returns name: known already (linked on insert), in the file
+    (linked after it, _link_returns_to_sales_of_the_file), or neither (refused, as the orders
+    writer refuses them)."""
+    cursor.execute(
+        """
+        UPDATE fd_accepted a SET original_id = x.id
+        FROM orders_order x
+        WHERE a.original_external_id <> '' AND x.source = %(source)s
+          AND x.external_id = a.original_external_id AND x.kind = 'sale'
+        """,
+        params,
+    )
+    cursor.execute(
+        """
+        UPDATE fd_accepted a SET problem = 'original'
+        WHERE a.problem IS NULL AND a.original_external_id <> '' AND a.original_id IS NULL
+          AND NOT EXISTS (SELECT FROM fd_orders f
+                          WHERE f.external_id = a.original_external_id AND f.kind = 'sale')
+        """
+    )
+
+
+def _link_returns_to_sales_of_the_file(cursor: Any, params: dict[str, Any]) -> None:
+    cursor.execute(
+        """
+        UPDATE orders_order o SET original_id = x.id
+        FROM fd_accepted a, orders_order x
+        WHERE a.problem IS NULL AND a.original_external_id <> '' AND a.original_id IS NULL
+          AND o.source = %(source)s AND o.external_id = a.external_id
+          AND x.source = %(source)s AND x.external_id = a.original_external_id
+          AND x.kind = 'sale' AND o.original_id IS DISTINCT FROM x.id
+        """,
+        params,
+    )
 
 
 REFUSALS = {
@@ -1027,6 +1085,7 @@ REFUSALS = {
     "needs_store": "an in-store order needs a store",
     # What PostgreSQL answers the generic path when it inserts a second order with a number.
     "number": 'refused: duplicate key value violates unique constraint "orders_order_number_key"',
+    "original": "unknown original sale {original!r} (sync the sale first)",
 }
 
 
@@ -1037,15 +1096,17 @@ def _quarantine_refused_orders(staged: StagedFile, run: Run, params: dict[str, A
     for chunk in _chunks(_raw_orders(staged, refused, params)):
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT first_row, problem, customer_external_id, store FROM fd_accepted "
+                "SELECT first_row, problem, customer_external_id, store, original_external_id "
+                "FROM fd_accepted "
                 "WHERE first_row = ANY(%s)",
                 [[first_row for first_row, _ in chunk]],
             )
             problems = {row[0]: row[1:] for row in cursor.fetchall()}
         failures = []
         for first_row, raw in chunk:
-            problem, customer, store = problems[first_row]
-            failures.append((raw, REFUSALS[problem].format(customer=customer, store=store)))
+            problem, customer, store, original = problems[first_row]
+            reason = REFUSALS[problem].format(customer=customer, store=store, original=original)
+            failures.append((raw, reason))
         quarantined += _quarantine(staged.connector, Entity.ORDERS, run, failures)
     return quarantined
 

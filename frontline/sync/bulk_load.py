@@ -135,7 +135,15 @@ def rebuilt_after(
         cursor.execute("SET LOCAL maintenance_work_mem = %s", [MAINTENANCE_WORK_MEM])
     for table in dropped:
         _restore(table)
-    logger.info("rebuilt %s in %.1f s", ", ".join(tables), time.perf_counter() - started)
+        # A table loaded large has changed materially: the landing's next statements (the
+        # customers' figures read the lines through a partial index) and everything after it
+        # need its real statistics, not those of the table before the load. The engine does
+        # not analyse it again (Landing.analysed).
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table.table)))
+    logger.info(
+        "rebuilt and analysed %s in %.1f s", ", ".join(tables), time.perf_counter() - started
+    )
 
 
 def _check_pending_constraints(tables: list[str], targets: list[str]) -> None:

@@ -29,7 +29,7 @@ from frontline.sync.models import Cursor, Lease, QuarantinedRecord, Run, Source
 logger = logging.getLogger("frontline.sync")
 
 
-# Tables each entity writes, and how many new rows make their planner statistics stale.
+# Tables each entity writes, whose planner statistics a run can make stale.
 WRITTEN_TABLES = {
     "customers": ("customers_customer", "customers_customeridentity"),
     "orders": ("orders_order", "orders_orderline", "customers_customer"),
@@ -37,20 +37,81 @@ WRITTEN_TABLES = {
     "stock": ("catalog_stocklevel",),
     "interactions": ("customers_interaction",),
 }
+# When a run has changed a table materially, it is analysed as the run ends: when the rows the
+# run wrote exceed ANALYZE_BASE_ROWS plus ANALYZE_SHARE of the rows the table held. That is
+# PostgreSQL's own autovacuum rule (autovacuum_analyze_threshold 50, scale factor 0.1),
+# applied at once rather than whenever autovacuum next comes round: a table that grew from
+# nothing keeps the statistics of an empty table until then, and the planner answers a lookup
+# of a few thousand keys by scanning a million rows (seen here: 0.02 s became 1 s a page).
+ANALYZE_BASE_ROWS = 50
+ANALYZE_SHARE = 0.1
+# A long run also analyses in its course, every this many rows written to a table.
 STATISTICS_EVERY = 50_000
 
 
-def refresh_statistics(entity: str) -> None:
-    """ANALYZE what a big load wrote.
+@dataclass
+class StaleStatistics:
+    """Rows a run wrote to each of its entity's tables since the table was last analysed.
 
-    A table that grew from nothing still has the statistics of an empty table until autovacuum
-    comes round, and the planner then answers a per-page lookup of a few thousand keys by
-    scanning a million rows (seen here: 0.02 s became 1 s a page).
+    Rows are counted as records landed (created or updated): an order's lines and its
+    customer's figures move with it.
     """
+
+    entity: str
+    written: dict[str, int] = field(default_factory=dict)
+
+    def note(self, landing: Landing) -> None:
+        # An entity this table does not know (yet) leaves its tables to autovacuum.
+        for table in WRITTEN_TABLES.get(self.entity, ()):
+            if table in landing.analysed:
+                self.written[table] = 0
+            else:
+                rows = landing.created + landing.updated
+                self.written[table] = self.written.get(table, 0) + rows
+
+    def refresh_large(self) -> list[str]:
+        """In the course of a run: analyse the tables that took STATISTICS_EVERY rows."""
+        return self._analyse([t for t, rows in self.written.items() if rows >= STATISTICS_EVERY])
+
+    def refresh_changed(self) -> list[str]:
+        """As the run ends: analyse the tables it changed materially (see ANALYZE_SHARE)."""
+        written = {table: rows for table, rows in self.written.items() if rows > 0}
+        held = estimated_rows(list(written))
+        return self._analyse(
+            [
+                table
+                for table, rows in written.items()
+                if rows > ANALYZE_BASE_ROWS + ANALYZE_SHARE * held.get(table, 0)
+            ]
+        )
+
+    def _analyse(self, tables: list[str]) -> list[str]:
+        tables = sorted(tables)
+        if tables:
+            analyse_tables(tables)
+        for table in tables:
+            self.written[table] = 0
+        return tables
+
+
+def estimated_rows(tables: list[str]) -> dict[str, float]:
+    """The planner's own estimate of each table's rows (none for a table never analysed)."""
+    if not tables or connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class "
+            "WHERE oid = ANY(%s::regclass[]) AND reltuples > 0",
+            [tables],
+        )
+        return dict(cursor.fetchall())
+
+
+def analyse_tables(tables: list[str]) -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for table in WRITTEN_TABLES[entity]:
+        for table in tables:
             cursor.execute(f"ANALYZE {table}")
 
 
@@ -107,6 +168,8 @@ class Landing:
     active_customer_ids: set[int] = field(default_factory=set)
     # Failures the landing quarantined itself (a bulk path that never holds them in memory).
     stored: int = 0
+    # Tables the landing analysed itself (a bulk load rebuilds and analyses what it filled).
+    analysed: set[str] = field(default_factory=set)
 
     def add(self, outcome: WriteOutcome) -> None:
         self.created += outcome.created
@@ -202,19 +265,23 @@ def run_sync(
         status=Run.Status.FAILED, error="worker lost", finished_at=timezone.now()
     )
     run = Run.objects.create(source=source, entity=entity, trigger=trigger)
+    statistics = StaleStatistics(entity)
     try:
         connector = connector_for(source)
         if external_ids is None:
             cursor, _ = Cursor.objects.get_or_create(source=source, entity=entity)
-            analysed_at = 0
             for page in connector.pages(entity, dict(cursor.value)):
-                _land_page(run, connector, entity, page, cursor=cursor, holder=holder)
-                if run.created - analysed_at >= STATISTICS_EVERY:
-                    refresh_statistics(entity)
-                    analysed_at = run.created
+                statistics.note(
+                    _land_page(run, connector, entity, page, cursor=cursor, holder=holder)
+                )
+                statistics.refresh_large()
         else:
             raws = connector.fetch(entity, external_ids)
-            _land_page(run, connector, entity, Page(raws, {}), cursor=None, holder=holder)
+            statistics.note(
+                _land_page(run, connector, entity, Page(raws, {}), cursor=None, holder=holder)
+            )
+        # Before the run is reported finished, so that what runs next plans on fresh figures.
+        statistics.refresh_changed()
     except Exception as error:
         logger.exception("sync run %s failed", run.pk)
         _finish(run, Run.Status.FAILED, error=f"{type(error).__name__}: {error}")
@@ -237,7 +304,7 @@ def _must_propagate(error: BaseException) -> bool:
 
 def _land_page(
     run: Run, connector: Connector, entity: str, page: Page, *, cursor: Cursor | None, holder: str
-) -> None:
+) -> Landing:
     with transaction.atomic():
         lease_renew(source=run.source, entity=entity, holder=holder)
         if page.land is not None:
@@ -261,6 +328,7 @@ def _land_page(
             transaction.on_commit(page.after_commit)
     run.refresh_from_db()
     seams.run_progressed(run=run)
+    return landing
 
 
 def _finish(run: Run, status: str, *, error: str = "") -> None:

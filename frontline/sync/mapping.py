@@ -56,22 +56,36 @@ def phone(value: Any, region: str | None = None) -> str:
         raise MappingError(f"phone {value!r} is not valid") from None
 
 
-def decimal(value: Any, name: str) -> Decimal:
+def decimal(value: Any, name: str, *, places: int = 2, signed: bool = False) -> Decimal:
+    """A number with at most ``places`` decimals, kept exactly as the source sent it.
+
+    A value with more decimals than the column keeps is refused with the reason, never
+    rounded: 0.001 stored as 0.00 is a price nobody asked for.
+    """
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, AttributeError):
         raise MappingError(f"{name} {value!r} is not a number") from None
-    if not number.is_finite() or number < 0:
+    if not number.is_finite():
+        raise MappingError(f"{name} {value!r} is not a number")
+    if number < 0 and not signed:
         raise MappingError(f"{name} {value!r} must be zero or more")
-    return number.quantize(Decimal("0.01"))
+    try:
+        exact = number.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        raise MappingError(f"{name} {value!r} is too large") from None
+    if exact != number:
+        raise MappingError(f"{name} {value!r} has more than {places} decimals")
+    return exact
 
 
-def whole_number(value: Any, name: str, *, minimum: int = 0) -> int:
+def whole_number(value: Any, name: str, *, minimum: int | None = 0) -> int:
+    """An int; ``minimum=None`` takes negative numbers too."""
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
         raise MappingError(f"{name} {value!r} is not a whole number") from None
-    if number < minimum:
+    if minimum is not None and number < minimum:
         raise MappingError(f"{name} {value!r} must be at least {minimum}")
     return number
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from frontline.catalog import services
 from frontline.catalog.models import BackInStockWatch
 from frontline.customers.models import Interaction
+from tests.factories import StockLevelFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +133,32 @@ def test_stock_in_another_size_does_not_wake_the_watch(shop, hooks):
     assert watch.notified_at is None
     assert BackInStockWatch.objects.filter(notified_at__isnull=True).count() == 1
     assert hooks == []
+
+
+def arrivals_with_one_watch(shop, count: int, colour: str) -> list[tuple[int, int]]:
+    """``count`` sizes of a product in a colour arriving in stock at once, one of them watched."""
+    sizes = [f"{colour[0]}{n}" for n in range(count)]
+    variants = [
+        VariantFactory(product=shop.black_m.product, size=size, colour=colour) for size in sizes
+    ]
+    for variant in variants:
+        StockLevelFactory(store=shop.here, variant=variant, on_hand=3)
+    BackInStockWatch.objects.create(
+        customer=shop.customer, product=shop.black_m.product, size=sizes[0], owner=shop.associate
+    )
+    return [(variant.pk, shop.here.pk) for variant in variants]
+
+
+def test_back_in_stock_wakes_with_a_constant_number_of_queries_however_many_rows_arrive(
+    shop, hooks, django_assert_max_num_queries
+):
+    few = arrivals_with_one_watch(shop, 2, "Red")
+    with CaptureQueriesContext(connection) as for_few:
+        services.back_in_stock_announce(pairs=few)
+    many = arrivals_with_one_watch(shop, 40, "Grey")
+
+    with django_assert_max_num_queries(len(for_few)):
+        services.back_in_stock_announce(pairs=many)
+
+    assert len(hooks) == 2, "each arrival's one watch woken once"
+    assert set(BackInStockWatch.objects.values_list("notified_store", flat=True)) == {shop.here.pk}

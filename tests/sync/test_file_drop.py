@@ -359,12 +359,27 @@ def test_runs_of_the_same_source_and_entity_never_overlap_but_an_expired_lease_i
 def test_a_big_load_refreshes_the_planner_statistics_as_it_goes(erp, drop, settings, monkeypatch):
     settings.SYNC_PAGE_SIZE = 2
     monkeypatch.setattr(engine, "STATISTICS_EVERY", 2)
-    analysed = []
-    real_refresh = engine.refresh_statistics
-    monkeypatch.setattr(
-        engine, "refresh_statistics", lambda entity: analysed.append(entity) or real_refresh(entity)
-    )
+    monkeypatch.setattr(engine, "ANALYZE_BASE_ROWS", 100)
+    analysed: list[list[str]] = []
+    monkeypatch.setattr(engine, "analyse_tables", analysed.append)
     drop("customers-1.csv", [customer_row(n) for n in range(5)])
 
     assert sync(erp, "customers").status == "succeeded"
-    assert analysed == ["customers", "customers"]
+    # Pages of 2, 2 and 1: analysed after each of the first two; the last row is not material.
+    tables = ["customers_customer", "customers_customeridentity"]
+    assert analysed == [tables, tables]
+
+
+def test_a_small_import_that_changes_a_table_materially_is_analysed_as_the_run_ends(
+    erp, drop, monkeypatch
+):
+    analysed: list[list[str]] = []
+    monkeypatch.setattr(engine, "analyse_tables", analysed.append)
+    drop("customers-1.csv", [customer_row(n) for n in range(60)])
+
+    assert sync(erp, "customers").status == "succeeded"
+    assert analysed == [["customers_customer", "customers_customeridentity"]]
+
+    drop("customers-2.csv", [customer_row(n) for n in range(100, 103)])
+    assert sync(erp, "customers").status == "succeeded"
+    assert analysed == [["customers_customer", "customers_customeridentity"]], "3 new: not material"

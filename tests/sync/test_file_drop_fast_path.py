@@ -107,7 +107,7 @@ def awkward_orders() -> list[list[str]]:
     return [
         # Normalised by the mapping.
         *order("Y1", line, line, placed_at="2026-10-02 09:30:00", channel=" Store ", store="s1"),
-        *order("Y2", line, total="20.005", currency="gbp"),
+        *order("Y2", line, total="20.00", currency="gbp"),
         *order(
             "Y3",
             [" SKU00002 ", " Padded ", " 2 ", "5.5", ""],
@@ -119,6 +119,8 @@ def awkward_orders() -> list[list[str]]:
         *order("Y6", line, ["SKU00001", "Item", "1", "10.00", "2"]),
         *order("Y7", line, total="-1"),
         *order("Y8", line, channel="phone"),
+        # More decimals than the column keeps: refused, never rounded.
+        *order("Y15", line, total="20.005"),
         *order("", line),
         # Refused by the orders writer.
         *order("Y9", line, customer_id="GHOST"),

@@ -47,8 +47,9 @@ def kill_after(monkeypatch, pages: int) -> None:
         nonlocal landed
         if landed == pages:
             raise WorkerKilled
-        land_page(*args, **kwargs)
+        landing = land_page(*args, **kwargs)
         landed += 1
+        return landing
 
     monkeypatch.setattr(engine, "_land_page", land_or_die)
 

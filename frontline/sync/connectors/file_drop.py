@@ -9,11 +9,17 @@ resumes after the records that already landed. Finished files move to ``archive/
 Columns (CSV header, or JSON keys):
 - customers: external_id, number, first_name, last_name, email, phone, postcode, country, tier
 - products (one row per variant): style_code, name, brand, category, season, sku, barcode, size,
-  colour, price, currency
+  colour, price, currency. A product without a name lands with its style code as the name and
+  the data-quality flag ``name_is_code``.
 - stock: sku, store, on_hand
 - orders: CSV one row per line with order_id, number, customer_id, channel, store, placed_at,
   currency, total, sku, description, quantity, unit_price, returned_quantity (consecutive rows
   of one order_id form the order); JSON Lines one order per line with a ``lines`` list.
+  Optional: kind (sale or return) and original_order_id (the sale a return returns). A return
+  (a credit note) is a document of its own: negative quantities and a total of zero or less,
+  as accounting exports write them; one named ``kind=return`` with positive quantities and
+  total is read as the same return. Without ``kind``, negative quantities make a return.
+  Unit prices keep up to four decimals, totals two; more is refused, never rounded.
 """
 
 from __future__ import annotations
@@ -46,6 +52,11 @@ TIERS = frozenset(Tier.values)
 CATEGORIES = frozenset(Product.Category.values)
 SEASONS = frozenset(Product.Season.values)
 CHANNELS = frozenset(Order.Channel.values)
+KINDS = frozenset(Order.Kind.values)
+LINE_KEYS = ("sku", "description", "quantity", "unit_price", "returned_quantity")
+# Decimals the order columns keep: unit prices as precise as wholesale price lists, totals in
+# the currency's minor unit.
+UNIT_PRICE_PLACES = 4
 
 
 def inbox_of(source_name: str) -> Path:
@@ -85,13 +96,7 @@ def group_order_lines(rows: Iterator[Raw]) -> Iterator[Raw]:
     for order_id, group in itertools.groupby(rows, key=lambda row: row.get("order_id")):
         lines = list(group)
         header = dict(lines[0])
-        header["lines"] = [
-            {
-                key: line.get(key)
-                for key in ("sku", "description", "quantity", "unit_price", "returned_quantity")
-            }
-            for line in lines
-        ]
+        header["lines"] = [{key: line.get(key) for key in LINE_KEYS} for line in lines]
         header["order_id"] = order_id
         yield header
 
@@ -206,9 +211,12 @@ class FileDropConnector(Connector):
         season = (raw.get("season") or Product.Season.ALL_YEAR).strip().lower()
         if season not in SEASONS:
             raise m.MappingError(f"season {season!r} is not known")
+        style_code = m.required(raw, "style_code")[:30]
+        name = m.text(raw, "name", limit=200)
         return {
-            "style_code": m.required(raw, "style_code")[:30],
-            "name": m.required(raw, "name")[:200],
+            "style_code": style_code,
+            "name": name or style_code,
+            "name_is_code": not name,
             "brand": m.required(raw, "brand")[:80],
             "category": category,
             "season": season,
@@ -237,6 +245,19 @@ class FileDropConnector(Connector):
         lines = raw.get("lines") or []
         if not isinstance(lines, list):
             raise m.MappingError("lines must be a list")
+        mapped_lines = [self._line(line) for line in lines]
+        kind = self._kind(raw, mapped_lines)
+        total = m.decimal(raw.get("total"), "total", signed=True)
+        if kind == Order.Kind.RETURN:
+            # A return named as such may count its units and money as positive: stored signed.
+            total = -abs(total)
+            for line in mapped_lines:
+                line["quantity"] = -abs(line["quantity"])
+        elif total < 0:
+            raise m.MappingError(f"total {raw.get('total')!r} of a sale must be zero or more")
+        original = m.text(raw, "original_order_id", limit=100)
+        if original and kind != Order.Kind.RETURN:
+            raise m.MappingError("only a return names an original order")
         return {
             "external_id": m.required(raw, "order_id")[:100],
             "number": m.required(raw, "number")[:30],
@@ -245,22 +266,45 @@ class FileDropConnector(Connector):
             "store": m.text(raw, "store", limit=20),
             "placed_at": m.moment(raw.get("placed_at"), "placed_at"),
             "currency": (m.text(raw, "currency", limit=3) or "GBP").upper(),
-            "total": m.decimal(raw.get("total"), "total"),
-            "lines": [self._line(line) for line in lines],
+            "total": total,
+            "kind": kind,
+            "original_external_id": original,
+            "lines": mapped_lines,
         }
+
+    @staticmethod
+    def _kind(raw: Raw, lines: list[Record]) -> str:
+        """Sale or return: as the file says, or from the sign of its quantities."""
+        named = m.text(raw, "kind", limit=10).lower()
+        if named and named not in KINDS:
+            raise m.MappingError(f"kind {named!r} is not sale or return")
+        signs = {line["quantity"] > 0 for line in lines}
+        if signs == {True, False}:
+            raise m.MappingError(
+                "an order mixes sold and returned lines: send the return as a document of its own"
+            )
+        if named == Order.Kind.SALE and signs == {False}:
+            raise m.MappingError("a sale's quantities must be positive")
+        if named:
+            return named
+        return Order.Kind.RETURN if signs == {False} else Order.Kind.SALE
 
     @staticmethod
     def _line(line: Any) -> Record:
         if not isinstance(line, dict):
             raise m.MappingError("an order line must be an object")
-        quantity = m.whole_number(line.get("quantity"), "quantity", minimum=1)
+        quantity = m.whole_number(line.get("quantity"), "quantity", minimum=None)
+        if quantity == 0:
+            raise m.MappingError("quantity must not be zero")
         returned = m.whole_number(line.get("returned_quantity") or 0, "returned_quantity")
-        if returned > quantity:
+        if returned and quantity < 0:
+            raise m.MappingError("units are returned against a sold line, not a returned one")
+        if returned > quantity > 0:
             raise m.MappingError(f"returned quantity {returned} is above quantity {quantity}")
         return {
             "sku": m.required(line, "sku")[:40],
             "description": m.text(line, "description", limit=200),
             "quantity": quantity,
-            "unit_price": m.decimal(line.get("unit_price"), "unit_price"),
+            "unit_price": m.decimal(line.get("unit_price"), "unit_price", places=UNIT_PRICE_PLACES),
             "returned_quantity": returned,
         }
