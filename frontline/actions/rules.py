@@ -10,8 +10,8 @@ from decimal import Decimal
 from functools import reduce
 from operator import or_
 
-from django.db.models import F, Max, Q
-from django.db.models.functions import Lower
+from django.db.models import DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Lower
 
 from frontline.actions.registry import (
     OFFERED_VARIANT_KEY,
@@ -179,6 +179,34 @@ class LapsingHighValue(Rule):
 # --- Thank-you after a significant purchase -----------------------------------------------
 
 
+def kept_of_sale() -> Coalesce:
+    """A sale's total less what came back of it: the credit notes linked to it (negative
+    totals) and the units returned against its lines."""
+    money = DecimalField(max_digits=18, decimal_places=4)
+    credited = (
+        Order.objects.filter(original=OuterRef("pk"))
+        .order_by()
+        .values("original")
+        .annotate(total=Sum("total"))
+        .values("total")
+    )
+    returned = (
+        OrderLine.objects.filter(order=OuterRef("pk"), returned_quantity__gt=0)
+        .order_by()
+        .values("order")
+        .annotate(value=Sum(F("returned_quantity") * F("unit_price"), output_field=money))
+        .values("value")
+    )
+    zero = Value(Decimal("0"), output_field=money)
+    return Coalesce(
+        F("total")
+        + Coalesce(Subquery(credited, output_field=money), zero)
+        - Coalesce(Subquery(returned, output_field=money), zero),
+        zero,
+        output_field=money,
+    )
+
+
 @registry.register
 class ThankYouAfterPurchase(Rule):
     name = "thank_you_purchase"
@@ -189,15 +217,20 @@ class ThankYouAfterPurchase(Rule):
     def eligible(self, chunk: Chunk) -> Iterable[Finding]:
         config = chunk.config
         since = chunk.now - timedelta(days=config.thank_you_within_days)
+        # What the customer kept of each sale: a purchase returned the same day earns no
+        # thank-you. Only sales as big as the threshold can keep that much.
         orders = (
             Order.objects.filter(
                 **chunk.by_customer(),
+                kind=Order.Kind.SALE,
                 placed_at__gte=since,
                 placed_at__lte=chunk.now,
                 total__gte=config.thank_you_min_order_total,
             )
-            .order_by("customer_id", "-total", "-placed_at")
-            .values_list("customer_id", "number", "total", "currency", "placed_at")
+            .annotate(kept=kept_of_sale())
+            .filter(kept__gte=config.thank_you_min_order_total)
+            .order_by("customer_id", "-kept", "-placed_at")
+            .values_list("customer_id", "number", "kept", "currency", "placed_at")
         )
         seen: set[int] = set()
         for customer_id, number, total, currency, placed_at in orders:
@@ -206,7 +239,7 @@ class ThankYouAfterPurchase(Rule):
             seen.add(customer_id)
             facts: Facts = {
                 "order_number": number,
-                "total": str(total),
+                "total": str(Decimal(total).quantize(Decimal("0.01"))),
                 "currency": currency,
                 "placed_on": placed_at.date().isoformat(),
                 "days_ago": (chunk.now - placed_at).days,

@@ -25,6 +25,7 @@ from tests.factories import (
     CustomerSizeFactory,
     InteractionFactory,
     OrderFactory,
+    OrderLineFactory,
     ProductFactory,
     StockLevelFactory,
     VariantFactory,
@@ -165,6 +166,25 @@ def test_a_significant_recent_order_earns_a_thank_you_for_the_largest_one():
     assert ThankYouAfterPurchase().reason(facts[customer.pk]) == (
         "Spent £1,200 on 21 Nov (order BIG1): say thank you."
     )
+
+
+def test_a_purchase_returned_since_earns_a_thank_you_only_for_what_was_kept():
+    customer = CustomerFactory()
+    cancelled = OrderFactory(
+        customer=customer, number="GONE", total=Decimal("1200"), placed_at=NOW - timedelta(days=3)
+    )
+    OrderFactory(
+        customer=customer,
+        kind="return",
+        original=cancelled,
+        total=Decimal("-1200"),
+        placed_at=NOW - timedelta(days=3),
+    )
+    kept_most = OrderFactory(total=Decimal("900"), placed_at=NOW - timedelta(days=2))
+    OrderLineFactory(order=kept_most, quantity=3, returned_quantity=1, unit_price=Decimal("300"))
+    facts = findings(ThankYouAfterPurchase(), chunk_for(customer, kept_most.customer))
+    assert set(facts) == {kept_most.customer_id}
+    assert facts[kept_most.customer_id]["total"] == "600.00"
 
 
 # --- Complaints ---------------------------------------------------------------------------
