@@ -1,0 +1,413 @@
+"""A Shopify customers listing killed half way by SIGKILL and resumed by a new worker.
+
+The stand-in shop holds the customers (1M at full scale) and lists them 250 a page, by id, with
+opaque ``page_info`` links, metered as a Shopify Plus shop (a bucket of 400 requests leaking 20
+a second, as Shopify documents its REST Admin API limits; the source is told the same leak).
+A real Celery worker process lists them into empty tables and is killed with SIGKILL once half
+of the pages have landed (watched on its Run row); a new worker then runs the listing again,
+which resumes from the page link the cursor kept. In the same bench run, the same listing runs
+uninterrupted into freshly emptied tables: the baseline.
+
+- ``seconds``: the interrupted run (from its start to the kill, work thrown away included) plus
+  the resumed run (start to finish). Neither counts the wait for a worker to start, nor the
+  lease the killed worker left: the bench expires it, as ``SYNC_LEASE_SECONDS`` would later.
+- ``uninterrupted_seconds``, ``ratio``: the baseline run, start to finish, and seconds over it.
+- ``lost``, ``doubled``, ``mismatched``: the customers and identity tables against the shop's
+  records (copied into a temporary table): a record with no identity or customer, a row more
+  than one per record (or of no record), a customer whose e-mail or name is not the record's.
+
+The interrupted run goes first and the baseline last, so that a warmer database favours the
+baseline, never the ratio. The shop's records are generated on demand from their position
+(deterministic, as the other sync benches' files are), so that the bench process stays small.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, overload
+
+import psutil
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from frontline.sync.models import Cursor, Lease, QuarantinedRecord, Run, Source
+from frontline.sync.tasks import run_sync_task
+from tests.bench.bench_sync_incremental import (
+    PLUS_BUCKET_SIZE,
+    PLUS_LEAK_PER_SECOND,
+    SHOP_ID_BASE,
+    shop_id,
+)
+from tests.bench.harness import Report, peak_rss_mb
+from tests.bench.sync_support import BENCH_VAR, reset_tables, start_worker, unique_queue, wait_until
+from tests.sync import generate
+from tests.sync.standins import ShopifyStandIn, _json
+
+SCALES = {"full": 1_000_000, "small": 20_000}
+PAGE_LIMIT = 250  # the connector's, and Shopify's largest page
+SOURCE_NAME = "bench-shop-resume"
+TOKEN_ENV = "BENCH_RESUME_SHOP"  # the worker reads BENCH_RESUME_SHOP_TOKEN
+# Every record was last changed before the listing: a full first listing reads them all.
+UPDATED_AT = "2026-11-01T10:00:00-05:00"
+RUN_TIMEOUT = {"full": 3 * 3600, "small": 600}
+
+
+class ShopCustomers(Sequence[dict[str, Any]]):
+    """The shop's customers in id order, each built from its position when asked for."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._record(n) for n in range(*index.indices(self.count))]
+        if not -self.count <= index < self.count:
+            raise IndexError(index)
+        return self._record(index % self.count)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self._record(n) for n in range(self.count))
+
+    def position_after(self, record_id: int) -> int:
+        """The index of the first customer whose id is above ``record_id``."""
+        return min(self.count, max(0, record_id - SHOP_ID_BASE + 1))
+
+    @staticmethod
+    def _record(n: int) -> dict[str, Any]:
+        row = dict(zip(generate.CUSTOMER_COLUMNS, generate.customer_row(n), strict=True))
+        return {
+            "id": shop_id(n),
+            "email": row["email"],
+            "first_name": row["first_name"],
+            "last_name": row["last_name"],
+            "phone": row["phone"],
+            "state": "enabled",
+            "created_at": UPDATED_AT,
+            "updated_at": UPDATED_AT,
+            "default_address": {"zip": row["postcode"], "country_code": row["country"]},
+        }
+
+
+class LargeShop(ShopifyStandIn):
+    """ShopifyStandIn whose customers list answers a page without sorting a million records.
+
+    The parent sorts and filters the whole list on every request, which is right for a test's
+    dozen records and would make a million-record listing measure the stand-in. Here the
+    customers are a :class:`ShopCustomers` (in id order, all changed at ``UPDATED_AT``), so a
+    page is a slice; the rules are the parent's: opaque ``page_info`` carrying the query, only
+    ``limit``/``fields`` beside it (else 400), ``updated_at_min`` inclusive, ``Link`` next and
+    previous, the same call-limit bucket (the parent's ``_answer`` meters this handler too).
+    """
+
+    def _lister(self, resource: str) -> Callable[[Request], Response]:
+        if resource != "customers":
+            return super()._lister(resource)
+        return self._list_customers
+
+    def _list_customers(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return _json({"errors": "[API] Invalid API key or access token"}, 401)
+        args = request.args
+        if "page_info" in args:
+            state = self._read_page_info(args["page_info"])
+            if (
+                state is None
+                or set(args) - {"page_info", "limit", "fields"}
+                or state["d"] != "next"
+            ):
+                return _json({"errors": {"page_info": "Invalid value."}}, 400)
+            query, after = state["q"], state["p"]
+        else:
+            query = {k: v for k, v in args.items() if k not in ("limit", "fields")}
+            after = []
+        customers = self.records["customers"]
+        assert isinstance(customers, ShopCustomers)
+        since = query.get("updated_at_min")
+        everything = not since or instant_of(UPDATED_AT) >= instant_of(since)
+        limit = min(int(args.get("limit", 50)), 250)
+        start = customers.position_after(after[0]) if after else 0
+        end = min(len(customers), start + limit) if everything else start
+        page = customers[start:end]
+        links = []
+        if page and start > 0:
+            links.append(self._link(request, limit, query, "previous", [page[0]["id"]]))
+        if page and end < len(customers):
+            links.append(self._link(request, limit, query, "next", [page[-1]["id"]]))
+        headers = {"Link": ", ".join(links)} if links else {}
+        return _json({"customers": page}, 200, headers)
+
+
+def instant_of(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@dataclass
+class Phase:
+    """What one worker did: its run, how long it counted, and the worker's peak memory."""
+
+    run: Run
+    seconds: float
+    worker_peak_rss_mb: float
+
+
+def fresh_source(shop: ShopifyStandIn) -> Source:
+    """Empty tables and a new source (no cursor): the listing starts from nothing."""
+    reset_tables()
+    Source.objects.filter(name=SOURCE_NAME).delete()
+    return Source.objects.create(
+        name=SOURCE_NAME,
+        kind="shopify",
+        record_source="ecommerce",
+        base_url=shop.base_url,
+        credentials_env=TOKEN_ENV,
+        options={"api_leak_per_second": PLUS_LEAK_PER_SECOND},
+    )
+
+
+def worker_for(queue: str, label: str) -> subprocess.Popen[bytes]:
+    return start_worker(queue, BENCH_VAR / f"worker-resume-{label}.log")
+
+
+def stop(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def finished_run(source: Source, timeout: float) -> Run:
+    """The source's run once it has finished (the only one that is not marked failed by us)."""
+
+    def finished() -> bool:
+        return (
+            Run.objects.filter(source=source, status__in=[Run.Status.SUCCEEDED, Run.Status.FAILED])
+            .exclude(error="worker lost")
+            .exists()
+        )
+
+    wait_until(finished, timeout=timeout)
+    run = (
+        Run.objects.filter(source=source)
+        .exclude(error="worker lost")
+        .order_by("-started_at")
+        .first()
+    )
+    assert run is not None
+    if run.status != Run.Status.SUCCEEDED:
+        raise RuntimeError(f"run {run.pk} failed: {run.error}")
+    return run
+
+
+def run_seconds(run: Run) -> float:
+    assert run.finished_at is not None
+    return (run.finished_at - run.started_at).total_seconds()
+
+
+def uninterrupted(shop: ShopifyStandIn, timeout: float) -> Phase:
+    source = fresh_source(shop)
+    queue = unique_queue("sync-resume-baseline")
+    worker = worker_for(queue, "baseline")
+    try:
+        run_sync_task.apply_async((source.pk, "customers"), queue=queue)
+        run = finished_run(source, timeout)
+        rss = peak_rss_mb(psutil.Process(worker.pid))
+    finally:
+        stop(worker)
+    return Phase(run, run_seconds(run), rss)
+
+
+def killed_half_way(source: Source, pages: int, timeout: float) -> tuple[Phase, int]:
+    """Start the listing and SIGKILL its worker once half the pages have landed.
+
+    Returns the phase (counted from the run's start to the kill) and the pages that had landed.
+    """
+    queue = unique_queue("sync-resume-killed")
+    worker = worker_for(queue, "killed")
+    half = pages // 2
+    try:
+        run_sync_task.apply_async((source.pk, "customers"), queue=queue)
+        deadline = time.monotonic() + timeout
+        while True:
+            # Polled often: the kill should land close to the half-way page, not pages later.
+            landed = Run.objects.filter(source=source).values_list("pages", flat=True).first()
+            if landed is not None and landed >= half:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("the listing did not reach half way")
+            time.sleep(0.02)
+        rss = peak_rss_mb(psutil.Process(worker.pid))
+        os.kill(worker.pid, signal.SIGKILL)
+        killed_at = timezone.now()
+        worker.wait(timeout=30)
+    finally:
+        stop(worker)
+    run = Run.objects.get(source=source)
+    if run.status != Run.Status.RUNNING:
+        raise RuntimeError(f"the listing ended before the kill: {run.status} {run.error}")
+    return Phase(run, (killed_at - run.started_at).total_seconds(), rss), run.pages
+
+
+def resumed(source: Source, timeout: float) -> Phase:
+    """A new worker runs the listing again once the killed worker's lease has run out."""
+    position = Cursor.objects.get(source=source, entity="customers").value
+    if "page_info=" not in str(position.get("listing", {}).get("next")):
+        raise RuntimeError(f"the killed run left no page link to resume from: {position}")
+    # Instead of waiting SYNC_LEASE_SECONDS (15 min) for the dead worker's lease to lapse.
+    Lease.objects.filter(source=source).update(expires_at=timezone.now())
+    queue = unique_queue("sync-resume-resumed")
+    worker = worker_for(queue, "resumed")
+    try:
+        # As the next scheduled run would be; the killed task's message comes back only after
+        # the broker's visibility timeout (2 h).
+        run_sync_task.apply_async((source.pk, "customers"), queue=queue)
+        run = finished_run(source, timeout)
+        rss = peak_rss_mb(psutil.Process(worker.pid))
+    finally:
+        stop(worker)
+    cursor = Cursor.objects.get(source=source, entity="customers").value
+    if set(cursor) != {"updated_at_min"}:
+        raise RuntimeError(f"the listing did not complete its high-water mark: {cursor}")
+    return Phase(run, run_seconds(run), rss)
+
+
+def compare_with_shop(customers: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Lost, doubled and mismatched records: the tables against the shop's records."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE bench_shop_customer "
+            "(external_id text PRIMARY KEY, email text, first_name text, last_name text)"
+        )
+        with cursor.copy("COPY bench_shop_customer FROM STDIN") as copy:
+            for record in customers:
+                copy.write_row(
+                    (str(record["id"]), record["email"], record["first_name"], record["last_name"])
+                )
+        cursor.execute("ANALYZE bench_shop_customer")
+        cursor.execute(COMPARISON)
+        lost, doubled_identities, extra_identities, extra_customers, mismatched = cursor.fetchone()
+        cursor.execute("DROP TABLE bench_shop_customer")
+    return {
+        "lost": lost,
+        "doubled": doubled_identities + extra_identities + extra_customers,
+        "mismatched": mismatched,
+    }
+
+
+# One pass over each table. ``doubled`` counts every row beyond one per shop record: an
+# identity repeated or of no record, and a customer that no identity of the shop holds or
+# that holds more than one.
+COMPARISON = """
+WITH identity AS (
+    SELECT external_id, customer_id FROM customers_customeridentity WHERE source = 'ecommerce'
+), per_customer AS (
+    SELECT c.id, count(i.customer_id) AS identities
+    FROM customers_customer c LEFT JOIN identity i ON i.customer_id = c.id
+    GROUP BY c.id
+)
+SELECT
+    (SELECT count(*) FROM bench_shop_customer s
+      WHERE NOT EXISTS (SELECT 1 FROM identity i JOIN customers_customer c ON c.id = i.customer_id
+                        WHERE i.external_id = s.external_id)),
+    (SELECT count(*) - count(DISTINCT external_id) FROM identity),
+    (SELECT count(*) FROM identity i
+      WHERE NOT EXISTS (SELECT 1 FROM bench_shop_customer s WHERE s.external_id = i.external_id)),
+    (SELECT coalesce(sum(CASE WHEN identities = 0 THEN 1 ELSE identities - 1 END), 0)::bigint
+       FROM per_customer WHERE identities <> 1),
+    (SELECT count(*) FROM bench_shop_customer s
+       JOIN identity i ON i.external_id = s.external_id
+       JOIN customers_customer c ON c.id = i.customer_id
+      WHERE (c.email, c.first_name, c.last_name) <> (s.email, s.first_name, s.last_name))
+"""
+
+
+def serve_shop(server: HTTPServer, customers: int) -> LargeShop:
+    shop = LargeShop(server, token="bench-resume-token")
+    shop.bucket_size, shop.leak_per_second = PLUS_BUCKET_SIZE, PLUS_LEAK_PER_SECOND
+    shop.records["customers"] = ShopCustomers(customers)  # type: ignore[assignment]
+    os.environ[f"{TOKEN_ENV}_TOKEN"] = shop.token
+    return shop
+
+
+def run(options: Any) -> Report:
+    customers = SCALES[options.scale]
+    pages = -(-customers // PAGE_LIMIT)
+    timeout = RUN_TIMEOUT[options.scale]
+    settings.SYNC_ROOT = BENCH_VAR / "root-resume"
+    BENCH_VAR.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        shop = serve_shop(server, customers)
+        source = fresh_source(shop)
+        killed, landed_at_kill = killed_half_way(source, pages, timeout)
+        resumed_phase = resumed(source, timeout)
+        checked = compare_with_shop(shop.records["customers"])
+        quarantined = QuarantinedRecord.objects.count()
+        baseline = uninterrupted(shop, timeout)
+        baseline_checked = compare_with_shop(shop.records["customers"])
+        requests = len(shop.hits)
+    finally:
+        server.stop()
+    seconds = killed.seconds + resumed_phase.seconds
+    return Report(
+        name="sync_resume",
+        params={
+            "customers": customers,
+            "pages": pages,
+            "page_size": PAGE_LIMIT,
+            "shop_plan": f"Plus: bucket {PLUS_BUCKET_SIZE}, leak {PLUS_LEAK_PER_SECOND:g}/s",
+            "scale": options.scale,
+            "load_average_before": [round(load, 2) for load in load_before],
+        },
+        results={
+            "seconds": round(seconds, 1),
+            "killed_run_seconds": round(killed.seconds, 1),
+            "resumed_run_seconds": round(resumed_phase.seconds, 1),
+            "uninterrupted_seconds": round(baseline.seconds, 1),
+            "ratio": round(seconds / baseline.seconds, 3),
+            "pages_landed_at_kill": landed_at_kill,
+            "resumed_run_pages": resumed_phase.run.pages,
+            "resumed_run_created": resumed_phase.run.created,
+            "lost": checked["lost"],
+            "doubled": checked["doubled"],
+            "mismatched": checked["mismatched"],
+            "quarantined": quarantined,
+            "baseline_lost": baseline_checked["lost"],
+            "baseline_doubled": baseline_checked["doubled"],
+            "records_per_s": round(customers / baseline.seconds),
+            "shop_requests": requests,
+            "peak_rss_mb": peak_rss_mb(),
+            "worker_peak_rss_mb": max(
+                killed.worker_peak_rss_mb,
+                resumed_phase.worker_peak_rss_mb,
+                baseline.worker_peak_rss_mb,
+            ),
+            "load_average_1min_after": round(os.getloadavg()[0], 2),
+        },
+        baseline={
+            "label": "the same listing, uninterrupted, into emptied tables",
+            "seconds": round(baseline.seconds, 1),
+        },
+        budget={"ratio": {"max": 1.3}, "lost": {"max": 0}, "doubled": {"max": 0}},
+        notes=(
+            "seconds = killed run (start to SIGKILL) + resumed run (start to finish); "
+            "peak_rss_mb is the bench process (stand-in shop included), worker_peak_rss_mb "
+            "the largest of the three workers."
+        ),
+    )
