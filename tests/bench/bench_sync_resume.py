@@ -23,6 +23,8 @@ baseline, never the ratio. The shop's records are generated on demand from their
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import signal
 import subprocess
@@ -59,6 +61,9 @@ TOKEN_ENV = "BENCH_RESUME_SHOP"  # the worker reads BENCH_RESUME_SHOP_TOKEN
 # Every record was last changed before the listing: a full first listing reads them all.
 UPDATED_AT = "2026-11-01T10:00:00-05:00"
 RUN_TIMEOUT = {"full": 3 * 3600, "small": 600}
+# Each phase's figures as soon as it is done: a full run takes long, and what was measured
+# before an interruption should not be lost with it.
+PROGRESS = BENCH_VAR / "sync-resume-progress.json"
 
 
 class ShopCustomers(Sequence[dict[str, Any]]):
@@ -335,7 +340,16 @@ SELECT
 """
 
 
+def note_progress(**figures: Any) -> None:
+    known = json.loads(PROGRESS.read_text()) if PROGRESS.exists() else {}
+    known.update(figures, at=timezone.now().isoformat(timespec="seconds"))
+    known["load_average"] = [round(load, 2) for load in os.getloadavg()]
+    PROGRESS.write_text(json.dumps(known, indent=2, default=str) + "\n")
+
+
 def serve_shop(server: HTTPServer, customers: int) -> LargeShop:
+    # A log line per request would cost the bench process more than the answer does.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     shop = LargeShop(server, token="bench-resume-token")
     shop.bucket_size, shop.leak_per_second = PLUS_BUCKET_SIZE, PLUS_LEAK_PER_SECOND
     shop.records["customers"] = ShopCustomers(customers)  # type: ignore[assignment]
@@ -350,16 +364,22 @@ def run(options: Any) -> Report:
     settings.SYNC_ROOT = BENCH_VAR / "root-resume"
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
+    PROGRESS.unlink(missing_ok=True)
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     try:
         shop = serve_shop(server, customers)
         source = fresh_source(shop)
+        note_progress(scale=options.scale, customers=customers, phase="killed run")
         killed, landed_at_kill = killed_half_way(source, pages, timeout)
+        note_progress(killed_run_seconds=killed.seconds, pages_landed_at_kill=landed_at_kill)
         resumed_phase = resumed(source, timeout)
+        note_progress(resumed_run_seconds=resumed_phase.seconds, phase="comparing")
         checked = compare_with_shop(shop.records["customers"])
         quarantined = QuarantinedRecord.objects.count()
+        note_progress(**checked, quarantined=quarantined, phase="uninterrupted run")
         baseline = uninterrupted(shop, timeout)
+        note_progress(uninterrupted_seconds=baseline.seconds, phase="comparing the baseline")
         baseline_checked = compare_with_shop(shop.records["customers"])
         requests = len(shop.hits)
     finally:
