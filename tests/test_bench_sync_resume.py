@@ -1,6 +1,6 @@
 """The sync_resume benchmark's own parts: its large stand-in shop and its lost/doubled count.
 
-The bench lists a million customers from ``LargeShop`` instead of ``ShopifyStandIn`` (whose
+The bench lists a million customers from ``BenchShop`` instead of ``ShopifyStandIn`` (whose
 lister sorts every record on every request); these tests hold it to the same answers, and the
 table comparison to counting what it claims to count.
 """
@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from frontline.customers.models import Customer, CustomerIdentity
-from tests.bench.bench_sync_resume import LargeShop, ShopCustomers, compare_with_shop
+from tests.bench.bench_sync_resume import compare_with_shop
+from tests.bench.shop_standin import BenchShop, ShopCustomers
 from tests.sync.standins import ShopifyStandIn
 
 CUSTOMERS, LIMIT = 11, 4
@@ -43,7 +44,7 @@ def listing(base_url: str, query: dict[str, str]) -> list[list[int]]:
 )
 def test_the_large_shop_pages_as_the_stand_in_does(httpserver, since):
     query = {"limit": str(LIMIT), **({"updated_at_min": since} if since else {})}
-    large = LargeShop(httpserver, token="shpat_test")
+    large = BenchShop(httpserver, token="shpat_test")
     large.records["customers"] = ShopCustomers(CUSTOMERS)  # type: ignore[assignment]
     large_pages = listing(large.base_url, query)
 
@@ -56,7 +57,7 @@ def test_the_large_shop_pages_as_the_stand_in_does(httpserver, since):
 
 
 def test_the_large_shop_refuses_a_page_link_with_a_query_beside_it(httpserver):
-    shop = LargeShop(httpserver, token="shpat_test")
+    shop = BenchShop(httpserver, token="shpat_test")
     shop.records["customers"] = ShopCustomers(CUSTOMERS)  # type: ignore[assignment]
     with httpx.Client(headers={"X-Shopify-Access-Token": "shpat_test"}) as client:
         first = client.get(f"{shop.base_url}/admin/api/2024-10/customers.json?limit=4")

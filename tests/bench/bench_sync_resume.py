@@ -1,8 +1,9 @@
 """A Shopify customers listing killed half way by SIGKILL and resumed by a new worker.
 
-The stand-in shop holds the customers (1M at full scale) and lists them 250 a page, by id, with
-opaque ``page_info`` links, metered as a Shopify Plus shop (a bucket of 400 requests leaking 20
-a second, as Shopify documents its REST Admin API limits; the source is told the same leak).
+The stand-in shop (tests/bench/shop_standin.py) holds the customers (1M at full scale) and lists
+them 250 a page, by id, with opaque ``page_info`` links, metered as a Shopify Plus shop (a
+bucket of 400 requests leaking 20 a second, as Shopify documents its REST Admin API limits; the
+source is told the same leak).
 A real Celery worker process lists them into empty tables and is killed with SIGKILL once half
 of the pages have landed (watched on its Run row); a new worker then runs the listing again,
 which resumes from the page link the cursor kept. In the same bench run, the same listing runs
@@ -18,7 +19,8 @@ uninterrupted into freshly emptied tables: the baseline.
 
 The interrupted run goes first and the baseline last, so that a warmer database favours the
 baseline, never the ratio. The shop's records are generated on demand from their position
-(deterministic, as the other sync benches' files are), so that the bench process stays small.
+(``ShopCustomers``: deterministic, as the other sync benches' files are), so that the bench
+process stays small.
 """
 
 from __future__ import annotations
@@ -29,137 +31,37 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, overload
+from typing import Any
 
 import psutil
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 from frontline.sync.models import Cursor, Lease, QuarantinedRecord, Run, Source
 from frontline.sync.tasks import run_sync_task
-from tests.bench.bench_sync_incremental import (
-    PLUS_BUCKET_SIZE,
-    PLUS_LEAK_PER_SECOND,
-    SHOP_ID_BASE,
-    shop_id,
-)
 from tests.bench.harness import Report, peak_rss_mb
+from tests.bench.shop_standin import (
+    PLUS_LEAK_PER_SECOND,
+    PLUS_PLAN,
+    BenchShop,
+    ShopCustomers,
+    plus_shop,
+)
 from tests.bench.sync_support import BENCH_VAR, reset_tables, start_worker, unique_queue, wait_until
-from tests.sync import generate
-from tests.sync.standins import ShopifyStandIn, _json
+from tests.sync.standins import ShopifyStandIn
 
 SCALES = {"full": 1_000_000, "small": 20_000}
 PAGE_LIMIT = 250  # the connector's, and Shopify's largest page
 SOURCE_NAME = "bench-shop-resume"
 TOKEN_ENV = "BENCH_RESUME_SHOP"  # the worker reads BENCH_RESUME_SHOP_TOKEN
-# Every record was last changed before the listing: a full first listing reads them all.
-UPDATED_AT = "2026-11-01T10:00:00-05:00"
 RUN_TIMEOUT = {"full": 3 * 3600, "small": 600}
 # Each phase's figures as soon as it is done: a full run takes long, and what was measured
 # before an interruption should not be lost with it.
 PROGRESS = BENCH_VAR / "sync-resume-progress.json"
-
-
-class ShopCustomers(Sequence[dict[str, Any]]):
-    """The shop's customers in id order, each built from its position when asked for."""
-
-    def __init__(self, count: int) -> None:
-        self.count = count
-
-    def __len__(self) -> int:
-        return self.count
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [self._record(n) for n in range(*index.indices(self.count))]
-        if not -self.count <= index < self.count:
-            raise IndexError(index)
-        return self._record(index % self.count)
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (self._record(n) for n in range(self.count))
-
-    def position_after(self, record_id: int) -> int:
-        """The index of the first customer whose id is above ``record_id``."""
-        return min(self.count, max(0, record_id - SHOP_ID_BASE + 1))
-
-    @staticmethod
-    def _record(n: int) -> dict[str, Any]:
-        row = dict(zip(generate.CUSTOMER_COLUMNS, generate.customer_row(n), strict=True))
-        return {
-            "id": shop_id(n),
-            "email": row["email"],
-            "first_name": row["first_name"],
-            "last_name": row["last_name"],
-            "phone": row["phone"],
-            "state": "enabled",
-            "created_at": UPDATED_AT,
-            "updated_at": UPDATED_AT,
-            "default_address": {"zip": row["postcode"], "country_code": row["country"]},
-        }
-
-
-class LargeShop(ShopifyStandIn):
-    """ShopifyStandIn whose customers list answers a page without sorting a million records.
-
-    The parent sorts and filters the whole list on every request, which is right for a test's
-    dozen records and would make a million-record listing measure the stand-in. Here the
-    customers are a :class:`ShopCustomers` (in id order, all changed at ``UPDATED_AT``), so a
-    page is a slice; the rules are the parent's: opaque ``page_info`` carrying the query, only
-    ``limit``/``fields`` beside it (else 400), ``updated_at_min`` inclusive, ``Link`` next and
-    previous, the same call-limit bucket (the parent's ``_answer`` meters this handler too).
-    """
-
-    def _lister(self, resource: str) -> Callable[[Request], Response]:
-        if resource != "customers":
-            return super()._lister(resource)
-        return self._list_customers
-
-    def _list_customers(self, request: Request) -> Response:
-        if not self._authorised(request):
-            return _json({"errors": "[API] Invalid API key or access token"}, 401)
-        args = request.args
-        if "page_info" in args:
-            state = self._read_page_info(args["page_info"])
-            if (
-                state is None
-                or set(args) - {"page_info", "limit", "fields"}
-                or state["d"] != "next"
-            ):
-                return _json({"errors": {"page_info": "Invalid value."}}, 400)
-            query, after = state["q"], state["p"]
-        else:
-            query = {k: v for k, v in args.items() if k not in ("limit", "fields")}
-            after = []
-        customers = self.records["customers"]
-        assert isinstance(customers, ShopCustomers)
-        since = query.get("updated_at_min")
-        everything = not since or instant_of(UPDATED_AT) >= instant_of(since)
-        limit = min(int(args.get("limit", 50)), 250)
-        start = customers.position_after(after[0]) if after else 0
-        end = min(len(customers), start + limit) if everything else start
-        page = customers[start:end]
-        links = []
-        if page and start > 0:
-            links.append(self._link(request, limit, query, "previous", [page[0]["id"]]))
-        if page and end < len(customers):
-            links.append(self._link(request, limit, query, "next", [page[-1]["id"]]))
-        headers = {"Link": ", ".join(links)} if links else {}
-        return _json({"customers": page}, 200, headers)
-
-
-def instant_of(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 @dataclass
@@ -347,11 +249,10 @@ def note_progress(**figures: Any) -> None:
     PROGRESS.write_text(json.dumps(known, indent=2, default=str) + "\n")
 
 
-def serve_shop(server: HTTPServer, customers: int) -> LargeShop:
+def serve_shop(server: HTTPServer, customers: int) -> BenchShop:
     # A log line per request would cost the bench process more than the answer does.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    shop = LargeShop(server, token="bench-resume-token")
-    shop.bucket_size, shop.leak_per_second = PLUS_BUCKET_SIZE, PLUS_LEAK_PER_SECOND
+    shop = plus_shop(server, "bench-resume-token")
     shop.records["customers"] = ShopCustomers(customers)  # type: ignore[assignment]
     os.environ[f"{TOKEN_ENV}_TOKEN"] = shop.token
     return shop
@@ -391,7 +292,7 @@ def run(options: Any) -> Report:
             "customers": customers,
             "pages": pages,
             "page_size": PAGE_LIMIT,
-            "shop_plan": f"Plus: bucket {PLUS_BUCKET_SIZE}, leak {PLUS_LEAK_PER_SECOND:g}/s",
+            "shop_plan": PLUS_PLAN,
             "scale": options.scale,
             "load_average_before": [round(load, 2) for load in load_before],
         },
