@@ -13,12 +13,16 @@ uninterrupted into freshly emptied tables: the baseline.
   the resumed run (start to finish). Neither counts the wait for a worker to start, nor the
   lease the killed worker left: the bench expires it, as ``SYNC_LEASE_SECONDS`` would later.
 - ``uninterrupted_seconds``, ``ratio``: the baseline run, start to finish, and seconds over it.
+- ``worker_cpu_seconds``, ``uninterrupted_worker_cpu_seconds``, ``cpu_ratio``: the workers' own
+  CPU time over the same spans. On a shared machine the wall times move with everyone else's
+  load; the CPU time hardly does, so its ratio shows what the interruption itself costs.
 - ``lost``, ``doubled``, ``mismatched``: the customers and identity tables against the shop's
   records (copied into a temporary table): a record with no identity or customer, a row more
   than one per record (or of no record), a customer whose e-mail or name is not the record's.
 
 The interrupted run goes first and the baseline last, so that a warmer database favours the
-baseline, never the ratio. The shop's records are generated on demand from their position
+baseline, never the ratio; ``BENCH_RESUME_BASELINE_FIRST=1`` swaps them (two runs in the two
+orders bracket what the machine's load did to the ratio). The shop's records are generated on demand from their position
 (``ShopCustomers``: deterministic, as the other sync benches' files are), so that the bench
 process stays small.
 """
@@ -66,11 +70,33 @@ PROGRESS = BENCH_VAR / "sync-resume-progress.json"
 
 @dataclass
 class Phase:
-    """What one worker did: its run, how long it counted, and the worker's peak memory."""
+    """What one worker did: its run, how long it counted, the worker's CPU and peak memory.
+
+    ``worker_cpu_seconds`` is the worker's own CPU time from its run's start (its start-up is
+    not the run's): unlike wall time, it hardly depends on what else the machine is running.
+    """
 
     run: Run
     seconds: float
+    worker_cpu_seconds: float
     worker_peak_rss_mb: float
+
+
+def cpu_seconds(worker: subprocess.Popen[bytes]) -> float:
+    times = psutil.Process(worker.pid).cpu_times()
+    return times.user + times.system
+
+
+def cpu_when_run_starts(
+    source: Source, worker: subprocess.Popen[bytes], earlier: set[int], timeout: float
+) -> float:
+    """The worker's CPU seconds as soon as a run of the source other than ``earlier`` begins."""
+    deadline = time.monotonic() + timeout
+    while not Run.objects.filter(source=source).exclude(pk__in=earlier).exists():
+        if time.monotonic() > deadline or worker.poll() is not None:
+            raise TimeoutError("the worker did not start the run")
+        time.sleep(0.02)
+    return cpu_seconds(worker)
 
 
 def fresh_source(shop: ShopifyStandIn) -> Source:
@@ -131,11 +157,12 @@ def uninterrupted(shop: ShopifyStandIn, timeout: float) -> Phase:
     worker = worker_for(queue, "baseline")
     try:
         run_sync_task.apply_async((source.pk, "customers"), queue=queue)
+        started_cpu = cpu_when_run_starts(source, worker, set(), timeout)
         run = finished_run(source, timeout)
-        rss = peak_rss_mb(psutil.Process(worker.pid))
+        cpu, rss = cpu_seconds(worker) - started_cpu, peak_rss_mb(psutil.Process(worker.pid))
     finally:
         stop(worker)
-    return Phase(run, run_seconds(run), rss)
+    return Phase(run, run_seconds(run), cpu, rss)
 
 
 def killed_half_way(source: Source, pages: int, timeout: float) -> tuple[Phase, int]:
@@ -148,6 +175,7 @@ def killed_half_way(source: Source, pages: int, timeout: float) -> tuple[Phase, 
     half = pages // 2
     try:
         run_sync_task.apply_async((source.pk, "customers"), queue=queue)
+        started_cpu = cpu_when_run_starts(source, worker, set(), timeout)
         deadline = time.monotonic() + timeout
         while True:
             # Polled often: the kill should land close to the half-way page, not pages later.
@@ -157,7 +185,7 @@ def killed_half_way(source: Source, pages: int, timeout: float) -> tuple[Phase, 
             if time.monotonic() > deadline:
                 raise TimeoutError("the listing did not reach half way")
             time.sleep(0.02)
-        rss = peak_rss_mb(psutil.Process(worker.pid))
+        cpu, rss = cpu_seconds(worker) - started_cpu, peak_rss_mb(psutil.Process(worker.pid))
         os.kill(worker.pid, signal.SIGKILL)
         killed_at = timezone.now()
         worker.wait(timeout=30)
@@ -166,7 +194,7 @@ def killed_half_way(source: Source, pages: int, timeout: float) -> tuple[Phase, 
     run = Run.objects.get(source=source)
     if run.status != Run.Status.RUNNING:
         raise RuntimeError(f"the listing ended before the kill: {run.status} {run.error}")
-    return Phase(run, (killed_at - run.started_at).total_seconds(), rss), run.pages
+    return Phase(run, (killed_at - run.started_at).total_seconds(), cpu, rss), run.pages
 
 
 def resumed(source: Source, timeout: float) -> Phase:
@@ -176,20 +204,22 @@ def resumed(source: Source, timeout: float) -> Phase:
         raise RuntimeError(f"the killed run left no page link to resume from: {position}")
     # Instead of waiting SYNC_LEASE_SECONDS (15 min) for the dead worker's lease to lapse.
     Lease.objects.filter(source=source).update(expires_at=timezone.now())
+    earlier = set(Run.objects.filter(source=source).values_list("pk", flat=True))
     queue = unique_queue("sync-resume-resumed")
     worker = worker_for(queue, "resumed")
     try:
         # As the next scheduled run would be; the killed task's message comes back only after
         # the broker's visibility timeout (2 h).
         run_sync_task.apply_async((source.pk, "customers"), queue=queue)
+        started_cpu = cpu_when_run_starts(source, worker, earlier, timeout)
         run = finished_run(source, timeout)
-        rss = peak_rss_mb(psutil.Process(worker.pid))
+        cpu, rss = cpu_seconds(worker) - started_cpu, peak_rss_mb(psutil.Process(worker.pid))
     finally:
         stop(worker)
     cursor = Cursor.objects.get(source=source, entity="customers").value
     if set(cursor) != {"updated_at_min"}:
         raise RuntimeError(f"the listing did not complete its high-water mark: {cursor}")
-    return Phase(run, run_seconds(run), rss)
+    return Phase(run, run_seconds(run), cpu, rss)
 
 
 def compare_with_shop(customers: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -258,34 +288,79 @@ def serve_shop(server: HTTPServer, customers: int) -> BenchShop:
     return shop
 
 
+@dataclass
+class Interrupted:
+    """The listing killed half way and resumed: both phases, and what the tables held then."""
+
+    killed: Phase
+    resumed: Phase
+    pages_landed_at_kill: int
+    checked: dict[str, int]
+    quarantined: int
+
+
+def interrupted_and_resumed(shop: BenchShop, pages: int, timeout: float) -> Interrupted:
+    source = fresh_source(shop)
+    note_progress(phase="killed run")
+    killed, landed_at_kill = killed_half_way(source, pages, timeout)
+    note_progress(
+        killed_run_seconds=killed.seconds,
+        killed_run_worker_cpu_seconds=killed.worker_cpu_seconds,
+        pages_landed_at_kill=landed_at_kill,
+        phase="resumed run",
+    )
+    resumed_phase = resumed(source, timeout)
+    note_progress(
+        resumed_run_seconds=resumed_phase.seconds,
+        resumed_run_worker_cpu_seconds=resumed_phase.worker_cpu_seconds,
+        phase="comparing",
+    )
+    checked = compare_with_shop(shop.records["customers"])
+    quarantined = QuarantinedRecord.objects.count()
+    note_progress(**checked, quarantined=quarantined)
+    return Interrupted(killed, resumed_phase, landed_at_kill, checked, quarantined)
+
+
+def uninterrupted_and_checked(shop: BenchShop, timeout: float) -> tuple[Phase, dict[str, int]]:
+    note_progress(phase="uninterrupted run")
+    baseline = uninterrupted(shop, timeout)
+    note_progress(
+        uninterrupted_seconds=baseline.seconds,
+        uninterrupted_worker_cpu_seconds=baseline.worker_cpu_seconds,
+        phase="comparing the baseline",
+    )
+    checked = compare_with_shop(shop.records["customers"])
+    note_progress(baseline_checked=checked)
+    return baseline, checked
+
+
 def run(options: Any) -> Report:
     customers = SCALES[options.scale]
     pages = -(-customers // PAGE_LIMIT)
     timeout = RUN_TIMEOUT[options.scale]
+    # The interrupted listing goes first unless asked otherwise: two bench runs in the two
+    # orders show how much the machine's load, rather than the interruption, moved the ratio.
+    baseline_first = os.environ.get("BENCH_RESUME_BASELINE_FIRST") == "1"
     settings.SYNC_ROOT = BENCH_VAR / "root-resume"
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
     PROGRESS.unlink(missing_ok=True)
+    note_progress(scale=options.scale, customers=customers, baseline_first=baseline_first)
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     try:
         shop = serve_shop(server, customers)
-        source = fresh_source(shop)
-        note_progress(scale=options.scale, customers=customers, phase="killed run")
-        killed, landed_at_kill = killed_half_way(source, pages, timeout)
-        note_progress(killed_run_seconds=killed.seconds, pages_landed_at_kill=landed_at_kill)
-        resumed_phase = resumed(source, timeout)
-        note_progress(resumed_run_seconds=resumed_phase.seconds, phase="comparing")
-        checked = compare_with_shop(shop.records["customers"])
-        quarantined = QuarantinedRecord.objects.count()
-        note_progress(**checked, quarantined=quarantined, phase="uninterrupted run")
-        baseline = uninterrupted(shop, timeout)
-        note_progress(uninterrupted_seconds=baseline.seconds, phase="comparing the baseline")
-        baseline_checked = compare_with_shop(shop.records["customers"])
+        if baseline_first:
+            baseline, baseline_checked = uninterrupted_and_checked(shop, timeout)
+            pair = interrupted_and_resumed(shop, pages, timeout)
+        else:
+            pair = interrupted_and_resumed(shop, pages, timeout)
+            baseline, baseline_checked = uninterrupted_and_checked(shop, timeout)
         requests = len(shop.hits)
     finally:
         server.stop()
-    seconds = killed.seconds + resumed_phase.seconds
+    seconds = pair.killed.seconds + pair.resumed.seconds
+    cpu = pair.killed.worker_cpu_seconds + pair.resumed.worker_cpu_seconds
     return Report(
         name="sync_resume",
         params={
@@ -294,29 +369,33 @@ def run(options: Any) -> Report:
             "page_size": PAGE_LIMIT,
             "shop_plan": PLUS_PLAN,
             "scale": options.scale,
+            "order": "uninterrupted first" if baseline_first else "interrupted first",
             "load_average_before": [round(load, 2) for load in load_before],
         },
         results={
             "seconds": round(seconds, 1),
-            "killed_run_seconds": round(killed.seconds, 1),
-            "resumed_run_seconds": round(resumed_phase.seconds, 1),
+            "killed_run_seconds": round(pair.killed.seconds, 1),
+            "resumed_run_seconds": round(pair.resumed.seconds, 1),
             "uninterrupted_seconds": round(baseline.seconds, 1),
             "ratio": round(seconds / baseline.seconds, 3),
-            "pages_landed_at_kill": landed_at_kill,
-            "resumed_run_pages": resumed_phase.run.pages,
-            "resumed_run_created": resumed_phase.run.created,
-            "lost": checked["lost"],
-            "doubled": checked["doubled"],
-            "mismatched": checked["mismatched"],
-            "quarantined": quarantined,
+            "worker_cpu_seconds": round(cpu, 1),
+            "uninterrupted_worker_cpu_seconds": round(baseline.worker_cpu_seconds, 1),
+            "cpu_ratio": round(cpu / baseline.worker_cpu_seconds, 3),
+            "pages_landed_at_kill": pair.pages_landed_at_kill,
+            "resumed_run_pages": pair.resumed.run.pages,
+            "resumed_run_created": pair.resumed.run.created,
+            "lost": pair.checked["lost"],
+            "doubled": pair.checked["doubled"],
+            "mismatched": pair.checked["mismatched"],
+            "quarantined": pair.quarantined,
             "baseline_lost": baseline_checked["lost"],
             "baseline_doubled": baseline_checked["doubled"],
             "records_per_s": round(customers / baseline.seconds),
             "shop_requests": requests,
             "peak_rss_mb": peak_rss_mb(),
             "worker_peak_rss_mb": max(
-                killed.worker_peak_rss_mb,
-                resumed_phase.worker_peak_rss_mb,
+                pair.killed.worker_peak_rss_mb,
+                pair.resumed.worker_peak_rss_mb,
                 baseline.worker_peak_rss_mb,
             ),
             "load_average_1min_after": round(os.getloadavg()[0], 2),
@@ -328,6 +407,8 @@ def run(options: Any) -> Report:
         budget={"ratio": {"max": 1.3}, "lost": {"max": 0}, "doubled": {"max": 0}},
         notes=(
             "seconds = killed run (start to SIGKILL) + resumed run (start to finish); "
+            "worker_cpu_seconds the same two workers' CPU over those spans (cpu_ratio over the "
+            "uninterrupted worker's: the interruption's cost with the machine's load left out); "
             "peak_rss_mb is the bench process (stand-in shop included), worker_peak_rss_mb "
             "the largest of the three workers."
         ),
