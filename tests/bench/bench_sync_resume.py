@@ -22,9 +22,9 @@ uninterrupted into freshly emptied tables: the baseline.
 
 The interrupted run goes first and the baseline last, so that a warmer database favours the
 baseline, never the ratio; ``BENCH_RESUME_BASELINE_FIRST=1`` swaps them (two runs in the two
-orders bracket what the machine's load did to the ratio). The shop's records are generated on demand from their position
-(``ShopCustomers``: deterministic, as the other sync benches' files are), so that the bench
-process stays small.
+orders bracket what the machine's load did to the ratio). The shop's records are generated on
+demand from their position (``ShopCustomers``: deterministic, as the other sync benches' files
+are), so that the bench process stays small.
 """
 
 from __future__ import annotations
