@@ -25,14 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from pytest_httpserver import HTTPServer
 
 from frontline.customers.models import Customer, CustomerIdentity
 from frontline.sync import engine
 from frontline.sync.connectors.file_drop import inbox_of
 from frontline.sync.models import Cursor, Source
 from tests.bench.harness import Report
-from tests.bench.shop_standin import PLUS_LEAK_PER_SECOND, PLUS_PLAN, plus_shop, shop_id
+from tests.bench.shop_standin import (
+    PLUS_LEAK_PER_SECOND,
+    PLUS_PLAN,
+    UnloggedHTTPServer,
+    plus_shop,
+    shop_id,
+)
 from tests.bench.sync_support import BENCH_VAR, reset_tables
 from tests.sync import generate
 
@@ -126,7 +131,7 @@ def run(options: Any) -> Report:
         load_customers(customers)
     Source.objects.filter(name="bench-shop").delete()
 
-    server = HTTPServer(host="127.0.0.1", port=0)
+    server = UnloggedHTTPServer(host="127.0.0.1", port=0)
     server.start()
     try:
         shop = plus_shop(server, "bench-token")

@@ -53,6 +53,7 @@ from tests.bench.shop_standin import (
     PLUS_PLAN,
     BenchShop,
     ShopCustomers,
+    UnloggedHTTPServer,
     plus_shop,
 )
 from tests.bench.sync_support import BENCH_VAR, reset_tables, start_worker, unique_queue, wait_until
@@ -346,7 +347,7 @@ def run(options: Any) -> Report:
     load_before = os.getloadavg()
     PROGRESS.unlink(missing_ok=True)
     note_progress(scale=options.scale, customers=customers, baseline_first=baseline_first)
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server = UnloggedHTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     try:
         shop = serve_shop(server, customers)
