@@ -19,11 +19,11 @@ from frontline.customers.models import Customer
 from frontline.recommendations.evaluation import evaluate_database
 from frontline.recommendations.selectors import recommendations_for_customer
 from frontline.recommendations.services import similarities_recompute
-from tests.bench.actions_data import bench_staff, ensure_customers
+from tests.bench.actions_data import bench_staff
+from tests.bench.datasets import DEMO
 from tests.bench.harness import Report, latency_summary, peak_rss_mb, time_each
 
-FULL_CUSTOMERS = 1_000_000
-SMALL_CUSTOMERS = 20_000
+DATA = DEMO
 EVALUATED_CUSTOMERS = 20_000
 
 
@@ -37,8 +37,6 @@ def hold_out_cutoff() -> datetime:
 
 
 def run(options: argparse.Namespace) -> Report:
-    customers = FULL_CUSTOMERS if options.scale == "full" else SMALL_CUSTOMERS
-    source = ensure_customers(customers)
     cutoff = hold_out_cutoff()
     started = time.perf_counter()
     evaluation = evaluate_database(cutoff, k=10, max_customers=EVALUATED_CUSTOMERS, with_als=True)
@@ -56,7 +54,6 @@ def run(options: argparse.Namespace) -> Report:
         name="recommendations",
         params={
             "customers": Customer.objects.count(),
-            "data": source,
             "cutoff": cutoff.isoformat(),
             "customers_evaluated": evaluation.customers_evaluated,
             "products": evaluation.products,

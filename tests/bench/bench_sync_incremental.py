@@ -22,10 +22,13 @@ from frontline.sync import engine
 from frontline.sync.connectors.file_drop import inbox_of
 from frontline.sync.models import Cursor, Source
 from tests.bench.bench_sync_full import customers_input
+from tests.bench.datasets import OwnData
 from tests.bench.harness import Report
 from tests.bench.sync_support import BENCH_VAR, reset_tables
 from tests.sync import generate
 from tests.sync.standins import ShopifyStandIn
+
+DATA = OwnData("its own: it empties what a sync writes, then loads customers by file drop")
 
 SCALES = {"full": (1_000_000, 10_000), "small": (20_000, 500)}
 START = {"updated_at_min": "2026-11-01T00:00:00Z"}
