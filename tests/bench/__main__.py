@@ -15,6 +15,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
+from tests.bench.harness import BENCH_DIR
+
 if TYPE_CHECKING:
     from tests.bench.datasets import Data
 
@@ -72,11 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def run_benchmark(name: str, options: argparse.Namespace) -> bool:
+def run_benchmark(name: str, options: argparse.Namespace, reports: Path = BENCH_DIR) -> bool:
     """Make sure the benchmark's data is there, run it, write its report; True when all is well.
 
     Data that is missing and not prepared ends this benchmark with a message saying what is
     missing and how to prepare it (not a traceback), and the next benchmark still runs.
+    ``reports`` is where the report goes (default var/bench; the tests write elsewhere).
     """
     from tests.bench.datasets import DataNotReady, ensure
 
@@ -97,7 +100,7 @@ def run_benchmark(name: str, options: argparse.Namespace) -> bool:
         return True
     report = module.run(options)
     report.params["data"] = data.as_params()
-    path = report.write()
+    path = report.write(reports)
     failures = report.budget_failures()
     verdict = "budget met" if not failures else "OVER BUDGET: " + "; ".join(failures)
     print(f"bench: {name}: {report.results} -> {path} ({verdict})", flush=True)

@@ -24,10 +24,11 @@ from tests.bench.datasets import DEMO
 from tests.bench.harness import Report, latency_summary, time_each
 
 DATA = DEMO
+SAMPLES = {"full": 1000, "small": 300}
 
 
 def run(options: argparse.Namespace) -> Report:
-    samples = 1000 if options.scale == "full" else 300
+    samples = SAMPLES[options.scale]
     if not ActionSuggestion.objects.exists():
         services.actions_batch_run()
     staff = bench_staff()

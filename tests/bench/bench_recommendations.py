@@ -24,6 +24,7 @@ from tests.bench.datasets import DEMO
 from tests.bench.harness import Report, latency_summary, peak_rss_mb, time_each
 
 DATA = DEMO
+SERVING_SAMPLES = {"full": 200, "small": 100}
 EVALUATED_CUSTOMERS = 20_000
 
 
@@ -44,7 +45,7 @@ def run(options: argparse.Namespace) -> Report:
     started = time.perf_counter()
     pairs = similarities_recompute()
     similarity_seconds = time.perf_counter() - started
-    serving = _serving_latency(samples=200 if options.scale == "full" else 100)
+    serving = _serving_latency(samples=SERVING_SAMPLES[options.scale])
     baseline = {
         "label": "popularity (most bought before the cut-off, not already owned)",
         "precision_at_10": evaluation.popularity.precision_at_k,

@@ -178,23 +178,31 @@ DEMO_MODELS: tuple[type[Model], ...] = (
 )
 
 
-def fingerprint(models: tuple[type[Model], ...]) -> dict[str, dict[str, int]]:
-    """Each table's file, highest id, and rows up to that id."""
-    tables = {}
+def fingerprint(models: tuple[type[Model], ...]) -> list[dict[str, Any]]:
+    """Each table's file, highest id, and rows up to that id (a list: jsonb keeps no order)."""
+    tables = []
     with connection.cursor() as cursor:
         for model in models:
             table = model._meta.db_table
             quoted = connection.ops.quote_name(table)
             cursor.execute(f"SELECT coalesce(max(id), 0), count(*) FROM {quoted}")  # noqa: S608
             highest, rows = cursor.fetchone()
-            tables[table] = {"file": table_file(cursor, table), "highest_id": highest, "rows": rows}
+            tables.append(
+                {
+                    "table": table,
+                    "file": table_file(cursor, table),
+                    "highest_id": highest,
+                    "rows": rows,
+                }
+            )
     return tables
 
 
-def fingerprint_difference(expected: dict[str, dict[str, int]]) -> str | None:
+def fingerprint_difference(expected: list[dict[str, Any]]) -> str | None:
     """How the tables differ from when they were recorded (the first difference), or None."""
     with connection.cursor() as cursor:
-        for table, then in expected.items():
+        for then in expected:
+            table = then["table"]
             if table_file(cursor, table) != then["file"]:
                 return f"{table} was emptied or rewritten since (TRUNCATE: flush, a sync benchmark)"
             quoted = connection.ops.quote_name(table)
@@ -230,7 +238,7 @@ def recorded(name: str) -> dict[str, Any] | None:
     return {"wanted": wanted, "tables": tables}
 
 
-def record(name: str, wanted: dict[str, int], tables: dict[str, dict[str, int]]) -> None:
+def record(name: str, wanted: dict[str, int], tables: list[dict[str, Any]]) -> None:
     with connection.cursor() as cursor:
         ensure_record_table(cursor)
         cursor.execute(
