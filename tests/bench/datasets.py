@@ -39,6 +39,7 @@ DEMO_OPTIONS: dict[str, int] = {"products": 300, "stores": 3, "seed": 1}
 # Where the harness records what it prepared: not a Django model, so that ``manage.py flush``
 # leaves the record of what was there to be compared with what is there now.
 RECORD_TABLE = "bench_dataset"
+RECORDED_KEYS = {"table", "file", "highest_id", "rows"}
 
 
 class DataNotReady(Exception):
@@ -159,7 +160,7 @@ class DemoData:
         if present:
             # The benchmark database is the benchmarks' own: another benchmark's data (a sync
             # import, the catalog fixture, a demo of another size) goes.
-            print(f"bench: flushing {', '.join(present)} of other data", flush=True)
+            print(f"bench: emptying the database first (it holds {', '.join(present)})", flush=True)
             call_command("flush", interactive=False, verbosity=0)
         call_command("seed_demo", customers=self.customers(scale), **self.options)
         with connection.cursor() as cursor:
@@ -235,6 +236,8 @@ def recorded(name: str) -> dict[str, Any] | None:
     if row is None:
         return None
     wanted, tables = (json.loads(v) if isinstance(v, str) else v for v in row)
+    if not (isinstance(tables, list) and all(set(entry) >= RECORDED_KEYS for entry in tables)):
+        return None  # written by an earlier version of this module: prepare again
     return {"wanted": wanted, "tables": tables}
 
 
