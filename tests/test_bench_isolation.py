@@ -27,7 +27,9 @@ from frontline.sync.connectors.file_drop import inbox_of
 from frontline.sync.models import Source
 from tests.bench import bench_actions_on_demand, bench_recommendations
 from tests.bench.__main__ import declared_data, discover, run_benchmark
+from tests.bench.actions_data import bench_staff
 from tests.bench.bench_sync_full import SOURCE_NAME
+from tests.bench.customer_data import heavy_customer
 from tests.bench.datasets import (
     DEMO,
     DEMO_CUSTOMERS,
@@ -129,9 +131,6 @@ def test_without_preparing_a_benchmark_says_what_is_missing_and_how_to_prepare_i
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_data_is_reused_with_what_benchmarks_add_but_not_once_it_changed(tiny_scale):
-    from tests.bench.actions_data import bench_staff
-    from tests.bench.customer_data import heavy_customer
-
     assert ensure(DEMO, benchmark="x", scale="small", prepare=True).prepare_seconds is not None
     heavy_customer()  # what the profile benchmarks add: rows after the prepared ids
     bench_staff()
