@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,14 @@ from frontline.sync.models import QuarantinedRecord, Run, Source
 from frontline.sync.tasks import run_sync_task
 from tests.bench.datasets import OwnData
 from tests.bench.harness import Report, peak_rss_mb
-from tests.bench.sync_support import BENCH_VAR, reset_tables, start_worker, unique_queue, wait_until
+from tests.bench.sync_support import (
+    BENCH_VAR,
+    fresh_sync_root,
+    reset_tables,
+    start_worker,
+    unique_queue,
+    wait_until,
+)
 from tests.sync import generate
 
 # What it leaves behind (file-drop customers and orders, no demo) is what the next benchmark
@@ -108,8 +114,7 @@ def naive_rate(customers_file: Path, source: Source, sample: int) -> float:
 
 def fresh_source() -> Source:
     """The benchmark's file-drop source, with an empty sync root and empty tables."""
-    settings.SYNC_ROOT = BENCH_VAR / "root"
-    shutil.rmtree(settings.SYNC_ROOT, ignore_errors=True)
+    fresh_sync_root("root")
     reset_tables()
     source, _ = Source.objects.get_or_create(
         name=SOURCE_NAME, defaults={"kind": "file_drop", "record_source": "erp"}
@@ -136,7 +141,7 @@ def run(options: Any) -> Report:
     queue = unique_queue("sync-full")
     worker = start_worker(
         queue,
-        BENCH_VAR / "worker-full.log",
+        settings.SYNC_ROOT.parent / f"worker-full-{connection.settings_dict['NAME']}.log",
         SYNC_PAGE_SIZE=os.environ.get("SYNC_PAGE_SIZE", "5000"),
     )
     try:

@@ -9,12 +9,10 @@ unchanged, records shows that an unchanged record costs no write.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from pytest_httpserver import HTTPServer
 
 from frontline.customers.models import Customer, CustomerIdentity
@@ -24,7 +22,7 @@ from frontline.sync.models import Cursor, Source
 from tests.bench.bench_sync_full import customers_input
 from tests.bench.datasets import OwnData
 from tests.bench.harness import Report
-from tests.bench.sync_support import BENCH_VAR, reset_tables
+from tests.bench.sync_support import fresh_sync_root, reset_tables
 from tests.sync import generate
 from tests.sync.standins import ShopifyStandIn
 
@@ -86,8 +84,7 @@ def timed_run(source: Source) -> tuple[float, Any]:
 
 def run(options: Any) -> Report:
     customers, changed = SCALES[options.scale]
-    settings.SYNC_ROOT = BENCH_VAR / "root-incremental"
-    shutil.rmtree(settings.SYNC_ROOT, ignore_errors=True)
+    fresh_sync_root("root-incremental")
     loaded = (
         Customer.objects.count() == customers
         and CustomerIdentity.objects.filter(source="ecommerce").count() == customers
