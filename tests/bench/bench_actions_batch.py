@@ -20,18 +20,16 @@ from frontline.actions.engine import recompute_range
 from frontline.actions.models import ActionBatchRun, ActionSuggestion
 from frontline.actions.registry import registry
 from frontline.customers.models import Customer
-from tests.bench.actions_data import ensure_customers
+from tests.bench.datasets import DEMO, DEMO_CUSTOMERS
 from tests.bench.harness import Report, peak_rss_mb
 
-FULL_CUSTOMERS = 1_000_000
-SMALL_CUSTOMERS = 20_000
+DATA = DEMO
+FULL_CUSTOMERS = DEMO_CUSTOMERS["full"]
 BUDGET_SECONDS_AT_FULL = 600
 BASELINE_SAMPLE = 300
 
 
 def run(options: argparse.Namespace) -> Report:
-    customers = FULL_CUSTOMERS if options.scale == "full" else SMALL_CUSTOMERS
-    source = ensure_customers(customers)
     total = Customer.objects.count()
     ActionBatchRun.objects.filter(status="running").update(status="abandoned")
 
@@ -46,7 +44,6 @@ def run(options: argparse.Namespace) -> Report:
         name="actions_batch",
         params={
             "customers": total,
-            "data": source,
             "chunk_size": ActionSettings.load().batch_chunk_size,
             "rules": len(registry.names()),
             "database": connection.vendor,

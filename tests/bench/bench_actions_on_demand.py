@@ -19,17 +19,16 @@ from frontline.actions import selectors, services
 from frontline.actions.models import ActionSuggestion
 from frontline.customers.models import Customer
 from frontline.customers.selectors import customers_visible_to
-from tests.bench.actions_data import bench_staff, ensure_customers
+from tests.bench.actions_data import bench_staff
+from tests.bench.datasets import DEMO
 from tests.bench.harness import Report, latency_summary, time_each
 
-FULL_CUSTOMERS = 1_000_000
-SMALL_CUSTOMERS = 20_000
+DATA = DEMO
+SAMPLES = {"full": 1000, "small": 300}
 
 
 def run(options: argparse.Namespace) -> Report:
-    customers = FULL_CUSTOMERS if options.scale == "full" else SMALL_CUSTOMERS
-    samples = 1000 if options.scale == "full" else 300
-    source = ensure_customers(customers)
+    samples = SAMPLES[options.scale]
     if not ActionSuggestion.objects.exists():
         services.actions_batch_run()
     staff = bench_staff()
@@ -61,7 +60,6 @@ def run(options: argparse.Namespace) -> Report:
         name="actions_on_demand",
         params={
             "customers": Customer.objects.count(),
-            "data": source,
             "samples": len(ids),
             "with_suggestions": ActionSuggestion.objects.filter(customer_id__in=ids)
             .values("customer_id")

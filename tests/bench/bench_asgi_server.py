@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 
+from tests.bench.datasets import OwnData
 from tests.bench.harness import Report
 from tests.bench.servers import production_environment, running_server, wrk_requests_per_second
+
+DATA = OwnData("none: the login page reads no data")
 
 PAGE = "/accounts/login/"
 

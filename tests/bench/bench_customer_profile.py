@@ -23,16 +23,18 @@ from tests.bench.customer_data import (
     HEAVY_NUMBER,
     HEAVY_ORDERS,
     associate,
-    ensure_seeded,
     heavy_customer,
 )
+from tests.bench.datasets import DEMO
 from tests.bench.harness import Report, latency_summary, time_each
+
+DATA = DEMO
 
 REQUESTS = {"full": 300, "small": 100}
 
 
 def run(options: argparse.Namespace) -> Report:
-    customers = ensure_seeded(options.scale)
+    customers = DEMO.customers(options.scale)
     staff = associate()
     heavy = heavy_customer()
     ordinary = customers_visible_to(staff).exclude(number=HEAVY_NUMBER).order_by("pk").first()

@@ -16,9 +16,12 @@ import statistics
 
 from rest_framework.authtoken.models import Token
 
-from tests.bench.customer_data import associate, ensure_seeded, heavy_customer
+from tests.bench.customer_data import associate, heavy_customer
+from tests.bench.datasets import DEMO
 from tests.bench.harness import Report
 from tests.bench.servers import production_environment, running_server, wrk_requests_per_second
+
+DATA = DEMO
 
 CONNECTIONS = 32
 SECONDS = {"full": 20, "small": 4}  # per URL, over all rounds
@@ -26,7 +29,7 @@ ROUNDS = 4
 
 
 def run(options: argparse.Namespace) -> Report:
-    customers = ensure_seeded(options.scale)
+    customers = DEMO.customers(options.scale)
     customer = heavy_customer()
     token, _ = Token.objects.get_or_create(user=associate())
     environment = {

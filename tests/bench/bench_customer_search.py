@@ -19,8 +19,11 @@ from django.db.models import Q
 
 from frontline.customers.models import Customer
 from frontline.customers.selectors import customer_search, customers_visible_to
-from tests.bench.customer_data import associate, ensure_seeded
+from tests.bench.customer_data import associate
+from tests.bench.datasets import DEMO
 from tests.bench.harness import Report, latency_summary, percentile, time_each
+
+DATA = DEMO
 
 QUERIES = {"full": 500, "small": 200}
 BASELINE_QUERIES = {"full": 100, "small": 100}
@@ -38,7 +41,7 @@ MIX = [
 
 
 def run(options: argparse.Namespace) -> Report:
-    customers = ensure_seeded(options.scale)
+    customers = DEMO.customers(options.scale)
     staff = associate()
     queries = build_queries(staff, QUERIES[options.scale])
     for _, text in queries[:20]:  # warm the caches and the connection

@@ -20,14 +20,16 @@ from frontline.catalog import services
 from frontline.catalog.models import Hold, StockLevel, Variant
 from frontline.catalog.selectors import visible_customer
 from frontline.staff.models import Store
-from tests.bench.catalog_fixture import ensure_loaded, scale
+from tests.bench.catalog_fixture import CATALOG, loaded, sizes
 from tests.bench.harness import Report, latency_summary, time_each
+
+DATA = CATALOG
 
 
 def run(options: Any) -> Any:
-    variants, stores = scale(options)
+    variants, stores = sizes(options.scale)
     holds = 300 if options.scale == "full" else 100
-    bench = ensure_loaded(variants=variants, stores=stores)
+    bench = loaded(options.scale)
     store = bench.stores[0]
     in_stock = list(
         StockLevel.objects.filter(store=store, on_hand__gt=F("reserved") + 1)
@@ -85,7 +87,6 @@ def run(options: Any) -> Any:
             "stores": stores,
             "stock_rows": variants * stores,
             "holds": holds,
-            "fixture_load_seconds": bench.load_seconds,
         },
         results=measured,
         baseline={"label": "select_for_update, check, save()", **baseline},

@@ -46,7 +46,10 @@ from typing import Any
 
 import psutil
 
+from tests.bench.datasets import OwnData
 from tests.bench.harness import BENCH_DIR, Report, latency_summary
+
+DATA = OwnData("its own: stores and signed-in staff of its own, removed afterwards")
 
 SCALES = {
     "small": {"stores": 5, "staff_per_store": 10, "seconds": 10, "broadcast_rounds": 5},

@@ -19,11 +19,12 @@ from frontline.customers.models import Customer
 from frontline.recommendations.evaluation import evaluate_database
 from frontline.recommendations.selectors import recommendations_for_customer
 from frontline.recommendations.services import similarities_recompute
-from tests.bench.actions_data import bench_staff, ensure_customers
+from tests.bench.actions_data import bench_staff
+from tests.bench.datasets import DEMO
 from tests.bench.harness import Report, latency_summary, peak_rss_mb, time_each
 
-FULL_CUSTOMERS = 1_000_000
-SMALL_CUSTOMERS = 20_000
+DATA = DEMO
+SERVING_SAMPLES = {"full": 200, "small": 100}
 EVALUATED_CUSTOMERS = 20_000
 
 
@@ -37,8 +38,6 @@ def hold_out_cutoff() -> datetime:
 
 
 def run(options: argparse.Namespace) -> Report:
-    customers = FULL_CUSTOMERS if options.scale == "full" else SMALL_CUSTOMERS
-    source = ensure_customers(customers)
     cutoff = hold_out_cutoff()
     started = time.perf_counter()
     evaluation = evaluate_database(cutoff, k=10, max_customers=EVALUATED_CUSTOMERS, with_als=True)
@@ -46,7 +45,7 @@ def run(options: argparse.Namespace) -> Report:
     started = time.perf_counter()
     pairs = similarities_recompute()
     similarity_seconds = time.perf_counter() - started
-    serving = _serving_latency(samples=200 if options.scale == "full" else 100)
+    serving = _serving_latency(samples=SERVING_SAMPLES[options.scale])
     baseline = {
         "label": "popularity (most bought before the cut-off, not already owned)",
         "precision_at_10": evaluation.popularity.precision_at_k,
@@ -56,7 +55,6 @@ def run(options: argparse.Namespace) -> Report:
         name="recommendations",
         params={
             "customers": Customer.objects.count(),
-            "data": source,
             "cutoff": cutoff.isoformat(),
             "customers_evaluated": evaluation.customers_evaluated,
             "products": evaluation.products,

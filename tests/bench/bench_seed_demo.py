@@ -23,7 +23,10 @@ import psutil
 import psycopg
 from psycopg import sql
 
+from tests.bench.datasets import OwnData
 from tests.bench.harness import Report
+
+DATA = OwnData("its own: a database of its own (<benchmark database>_seed_demo), recreated")
 
 REPO = Path(__file__).resolve().parents[2]
 SCALES = {"full": 1_000_000, "small": 20_000}

@@ -16,8 +16,10 @@ from django.db import connection
 from frontline.catalog.models import StockLevel, Variant
 from frontline.catalog.selectors import haversine_km, variant_stock_overview
 from frontline.staff.models import Store
-from tests.bench.catalog_fixture import ensure_loaded, scale
+from tests.bench.catalog_fixture import CATALOG, loaded, sizes
 from tests.bench.harness import Report, latency_summary, time_each
+
+DATA = CATALOG
 
 SQL_NEAREST_FIRST = """
 SELECT s.id, s.code, s.kind, st.on_hand, st.reserved, st.synced_at,
@@ -32,10 +34,10 @@ ORDER BY s.kind, distance_km NULLS LAST
 
 
 def run(options: Any) -> Any:
-    variants, stores = scale(options)
+    variants, stores = sizes(options.scale)
     queries = 500 if options.scale == "full" else 200
     baseline_queries = 50 if options.scale == "full" else 30
-    bench = ensure_loaded(variants=variants, stores=stores)
+    bench = loaded(options.scale)
     origin = bench.stores[0]
     rng = random.Random(40)
     picks = [rng.choice(bench.variant_ids) for _ in range(queries)]
@@ -81,7 +83,6 @@ def run(options: Any) -> Any:
             "stock_rows": variants * stores,
             "queries": queries,
             "baseline_queries": baseline_queries,
-            "fixture_load_seconds": bench.load_seconds,
         },
         results={
             **measured,

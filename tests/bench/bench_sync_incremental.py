@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
 from frontline.customers.models import Customer, CustomerIdentity
 from frontline.sync import engine
 from frontline.sync.connectors.file_drop import inbox_of
 from frontline.sync.models import Cursor, Source
+from tests.bench.datasets import OwnData
 from tests.bench.harness import Report
 from tests.bench.shop_standin import (
     PLUS_LEAK_PER_SECOND,
@@ -38,8 +36,10 @@ from tests.bench.shop_standin import (
     plus_shop,
     shop_id,
 )
-from tests.bench.sync_support import BENCH_VAR, reset_tables
+from tests.bench.sync_support import BENCH_VAR, fresh_sync_root, reset_tables
 from tests.sync import generate
+
+DATA = OwnData("its own: it empties what a sync writes, then loads customers by file drop")
 
 SCALES = {"full": (1_000_000, 10_000), "small": (20_000, 500)}
 START = {"updated_at_min": "2026-11-01T00:00:00Z"}
@@ -113,8 +113,7 @@ def timed_run(source: Source) -> tuple[float, Any]:
 
 def run(options: Any) -> Report:
     customers, changed = SCALES[options.scale]
-    settings.SYNC_ROOT = BENCH_VAR / "root-incremental"
-    shutil.rmtree(settings.SYNC_ROOT, ignore_errors=True)
+    fresh_sync_root("root-incremental")
     loaded = (
         Customer.objects.count() == customers
         and CustomerIdentity.objects.filter(source="ecommerce").count() == customers

@@ -40,13 +40,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import psutil
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from pytest_httpserver import HTTPServer
 
 from frontline.sync.models import Cursor, Lease, QuarantinedRecord, Run, Source
 from frontline.sync.tasks import run_sync_task
+from tests.bench.datasets import OwnData
 from tests.bench.harness import Report, peak_rss_mb
 from tests.bench.shop_standin import (
     PLUS_LEAK_PER_SECOND,
@@ -56,8 +56,17 @@ from tests.bench.shop_standin import (
     UnloggedHTTPServer,
     plus_shop,
 )
-from tests.bench.sync_support import BENCH_VAR, reset_tables, start_worker, unique_queue, wait_until
+from tests.bench.sync_support import (
+    BENCH_VAR,
+    fresh_sync_root,
+    reset_tables,
+    start_worker,
+    unique_queue,
+    wait_until,
+)
 from tests.sync.standins import ShopifyStandIn
+
+DATA = OwnData("its own: it empties what a sync writes and lists customers from its stand-in")
 
 SCALES = {"full": 1_000_000, "small": 20_000}
 PAGE_LIMIT = 250  # the connector's, and Shopify's largest page
@@ -342,7 +351,7 @@ def run(options: Any) -> Report:
     # The interrupted listing goes first unless asked otherwise: two bench runs in the two
     # orders show how much the machine's load, rather than the interruption, moved the ratio.
     baseline_first = os.environ.get("BENCH_RESUME_BASELINE_FIRST") == "1"
-    settings.SYNC_ROOT = BENCH_VAR / "root-resume"
+    fresh_sync_root("root-resume")
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
     PROGRESS.unlink(missing_ok=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import random
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -34,21 +33,40 @@ class CatalogBench:
     variant_ids: list[int]
     associate: User
     customer: Customer
-    load_seconds: float | None  # None when an earlier load was reused
 
 
-def scale(options: object) -> tuple[int, int]:
+def sizes(scale: str) -> tuple[int, int]:
     """(variants, stores): the issue's numbers at full scale, a quick check at small."""
-    return (50_000, 200) if getattr(options, "scale", "full") == "full" else (2_000, 20)
+    return (50_000, 200) if scale == "full" else (2_000, 20)
 
 
-def ensure_loaded(*, variants: int, stores: int, seed: int = 4) -> CatalogBench:
-    started = time.perf_counter()
-    loaded_now = False
-    if not _is_complete(variants=variants, stores=stores):
+@dataclass(frozen=True)
+class CatalogData:
+    """The benchmarks' declaration of this fixture (see tests/bench/datasets.py)."""
+
+    seed: int = 4
+
+    def describe(self, scale: str) -> str:
+        variants, stores = sizes(scale)
+        return f"the catalog fixture ({variants:,} variants x {stores} stores of stock)"
+
+    def missing(self, scale: str) -> str | None:
+        variants, stores = sizes(scale)
+        if _is_complete(variants=variants, stores=stores):
+            return None
+        return "it is not complete (never loaded, flushed since, or a load stopped half-way)"
+
+    def prepare(self, scale: str) -> None:
+        variants, stores = sizes(scale)
         _remove_partial_load()
-        _load(variants=variants, stores=stores, seed=seed)
-        loaded_now = True
+        _load(variants=variants, stores=stores, seed=self.seed)
+
+
+CATALOG = CatalogData()
+
+
+def loaded(scale: str) -> CatalogBench:
+    """The fixture's rows a benchmark uses (the harness has made sure they are complete)."""
     store_rows = list(Store.objects.filter(code__startswith=STORE_PREFIX).order_by("code"))
     variant_ids = list(
         Variant.objects.filter(sku__startswith=SKU_PREFIX)
@@ -57,11 +75,7 @@ def ensure_loaded(*, variants: int, stores: int, seed: int = 4) -> CatalogBench:
     )
     associate, customer = _staff_and_customer(store_rows[0])
     return CatalogBench(
-        stores=store_rows,
-        variant_ids=variant_ids,
-        associate=associate,
-        customer=customer,
-        load_seconds=round(time.perf_counter() - started, 1) if loaded_now else None,
+        stores=store_rows, variant_ids=variant_ids, associate=associate, customer=customer
     )
 
 

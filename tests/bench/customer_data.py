@@ -1,9 +1,8 @@
-"""The data the customer benchmarks share: ``seed_demo`` customers plus one long-history customer.
+"""What the customer benchmarks add to the demo data: one long-history customer.
 
-The database named by DATABASE_URL is filled with exactly N customers by ``seed_demo`` (the
-demo brand, as the contract defines it); when it holds a different number, its data is flushed
-and seeded again. The profile benchmarks add one customer of store 1 with 1,000 interactions
-and 200 orders, the size the issue's budget names.
+The demo data itself (``seed_demo`` with N customers) is declared and prepared by the harness
+(tests/bench/datasets.py). The profile benchmarks add one customer of store 1 with 1,000
+interactions and 200 orders, the size the issue's budget names.
 """
 
 from __future__ import annotations
@@ -12,34 +11,17 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from frontline.customers.models import Customer, Interaction
 from frontline.orders.models import Order, OrderLine
 from frontline.staff.models import Store, User
 
-SCALES = {"full": 1_000_000, "small": 20_000}
 HEAVY_NUMBER = "BENCH-HEAVY-1"
 HEAVY_INTERACTIONS = 1_000
 HEAVY_ORDERS = 200
 ASSOCIATE = "associate1"
-
-
-def ensure_seeded(scale: str) -> int:
-    customers = SCALES[scale]
-    present = Customer.objects.exclude(number=HEAVY_NUMBER).count()
-    if present != customers:
-        if present:
-            print(f"bench: {present} customers present, {customers} wanted: flushing", flush=True)
-            call_command("flush", interactive=False, verbosity=0)
-        call_command("seed_demo", customers=customers)
-        # A production database has been vacuumed by autovacuum long since: statistics for the
-        # planner, and the visibility map that lets index-only scans skip the table.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    return customers
 
 
 def associate() -> User:

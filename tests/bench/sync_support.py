@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +26,19 @@ def reset_tables() -> None:
             "sync_quarantinedrecord, sync_uncertainmatch RESTART IDENTITY CASCADE"
         )
         cursor.execute("VACUUM ANALYZE")  # fresh statistics, as after any big delete
+
+
+def fresh_sync_root(name: str) -> Path:
+    """An empty SYNC_ROOT for this benchmark and this database, set in the settings.
+
+    One per database: two runs from one checkout against two databases (a small run beside a
+    full one) otherwise empty each other's root and feed each other's inbox: a full run's
+    worker once imported the small run's orders file.
+    """
+    root = BENCH_VAR / name / connection.settings_dict["NAME"]
+    shutil.rmtree(root, ignore_errors=True)
+    settings.SYNC_ROOT = root
+    return root
 
 
 def start_worker(queue: str, log: Path, **environment: str) -> subprocess.Popen[bytes]:
