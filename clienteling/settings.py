@@ -387,6 +387,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_RATES": {"login": "10/min", "public": "30/min"},
+    "EXCEPTION_HANDLER": "frontline.core.api.api_exception_handler",
+    # JSON in as well as out: one request format to document, validate and test. (The token
+    # endpoint keeps DRF's form parsers for devices that sign in with a plain form post.)
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Frontline API",
@@ -397,6 +402,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # frontline.core.converters.IdConverter, documented with its bounds.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
 }
 
 # --- Logging: one JSON object a line in production, readable lines in development -------

@@ -39,3 +39,7 @@ urlpatterns = [
     path("sync/", include("frontline.sync.urls")),
     path("actions/", include("frontline.actions.urls")),
 ]
+
+# Under /api/ a 404 or 500 answers in the API's own JSON error body.
+handler404 = "frontline.core.api.not_found"
+handler500 = "frontline.core.api.server_error"

@@ -9,9 +9,17 @@ from django.contrib.auth import views as auth_views
 from django.http.response import HttpResponseBase
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
+from frontline.core.api import ErrorSerializer
 from frontline.staff.forms import StaffLoginForm
 
 # Per address and per account: a shared store IP must not lock out a whole shop floor because
@@ -37,6 +45,15 @@ class StaffLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+@extend_schema_view(
+    post=extend_schema(
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            400: OpenApiResponse(ErrorSerializer, description="Wrong username or password"),
+            429: OpenApiResponse(ErrorSerializer, description="Too many attempts; wait"),
+        }
+    )
+)
 class StaffTokenView(ObtainAuthToken):
     """POST username + password → {"token": ...} for devices; throttled like the login page."""
 
