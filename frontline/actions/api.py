@@ -16,13 +16,9 @@ from rest_framework.views import APIView
 
 from frontline.actions import selectors, services
 from frontline.actions.models import ActionOutcome, ActionSuggestion, DismissReason
-from frontline.core.api import ErrorSerializer
+from frontline.core.api import ErrorSerializer, FieldErrorsSerializer
 from frontline.customers.models import Customer
 from frontline.recommendations.selectors import recommendations_for_customer
-
-
-class FieldErrorsSerializer(serializers.Serializer):
-    field = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class SuggestionSerializer(serializers.ModelSerializer):

@@ -13,3 +13,10 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField(required=False)
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """The body of a 400 for invalid input: a list of messages per field. One shared class, so
+    the schema has one "FieldErrors" component."""
+
+    field = serializers.ListField(child=serializers.CharField(), required=False)
