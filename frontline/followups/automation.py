@@ -169,7 +169,9 @@ def followups_thank_you_after_purchase(*, now: datetime | None = None) -> int:
             placed_at__lte=now,
             customer__merged_into__isnull=True,
             customer__deleted_at__isnull=True,
-        ).select_related("customer", "customer__preferred_associate", "associate")
+        )
+        .select_related("customer", "customer__preferred_associate", "associate")
+        .order_by("placed_at", "pk")
     }
     fresh = _new(orders)
     store_ids = {store_id for order in fresh.values() if (store_id := _store_id(order))}
@@ -218,7 +220,9 @@ def followups_service_recovery(*, now: datetime | None = None) -> int:
             occurred_at__lte=now,
             customer__merged_into__isnull=True,
             customer__deleted_at__isnull=True,
-        ).select_related("customer")
+        )
+        .select_related("customer")
+        .order_by("occurred_at", "pk")
     }
     fresh = _new(negatives)
     store_ids = {store_id for interaction in fresh.values() if (store_id := _store_id(interaction))}

@@ -233,3 +233,22 @@ def test_another_stores_follow_up_does_not_exist_for_a_manager(
     followup = plan(other_manager, customer_elsewhere, outsider, today)
     with pytest.raises(FollowUp.DoesNotExist):
         services.followup_cancel(by=manager, followup_id=followup.pk)
+
+
+def test_a_completed_follow_up_is_written_back_to_the_crm(
+    manager, associate, customer, today, django_capture_on_commit_callbacks
+):
+    from frontline.sync.models import OutboxMessage, Source
+
+    Source.objects.create(
+        name="crm", kind="salesforce", record_source="crm", base_url="http://crm.invalid"
+    )
+    followup = plan(manager, customer, associate, today)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.followup_complete(
+            by=associate, followup_id=followup.pk, outcome="left_message", note="Voicemail"
+        )
+    message = OutboxMessage.objects.get(key=f"followup-{followup.pk}")
+    assert message.customer_id == customer.pk
+    assert message.payload["Subject"] == "Follow-up: Left a message"
+    assert message.payload["Description"].endswith("Left a message. Voicemail")
