@@ -27,9 +27,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from frontline.core.api import ErrorSerializer, FieldErrorsSerializer
-from frontline.customers.models import InteractionChannel
-from frontline.followups import selectors, services
-from frontline.followups.models import EventKind, FollowUp, Outcome, Priority, Reason, Status
+from frontline.customers.models import InteractionChannel, SizeCategory, Tier
+from frontline.followups import bulk, selectors, services
+from frontline.followups.models import (
+    BulkAssignment,
+    EventKind,
+    FollowUp,
+    Outcome,
+    Priority,
+    Reason,
+    Status,
+)
 from frontline.staff.models import User
 
 
@@ -339,3 +347,136 @@ class TeamBoardView(APIView):
         except Http404:
             raise NotFound("No such store among the ones you manage.") from None
         return Response(BoardRowSerializer(board, many=True).data)
+
+
+# --- Bulk assignment ------------------------------------------------------------------------
+
+
+class BulkCriteriaSerializer(serializers.Serializer):
+    tiers = serializers.ListField(
+        child=serializers.ChoiceField(choices=Tier.choices), required=False, default=list
+    )
+    not_seen_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
+    last_purchase_within_days = serializers.IntegerField(
+        min_value=1, max_value=3650, required=False
+    )
+    min_lifetime_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    max_lifetime_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    size_category = serializers.ChoiceField(
+        choices=SizeCategory.choices, required=False, allow_blank=True
+    )
+    size = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    brand = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+
+class BulkPreviewInputSerializer(serializers.Serializer):
+    store_id = serializers.IntegerField()
+    criteria = BulkCriteriaSerializer(required=False, default=dict)
+    assignee_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+
+
+class BulkAssignInputSerializer(BulkPreviewInputSerializer):
+    due_on = serializers.DateField()
+    reason = serializers.ChoiceField(choices=Reason.choices)
+    reason_text = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    confirmed = serializers.BooleanField(
+        default=False, help_text=f"Needed above {bulk.CONFIRM_ABOVE:,} follow-ups"
+    )
+
+
+class BulkShareSerializer(serializers.Serializer):
+    assignee = PersonSerializer()
+    open_now = serializers.IntegerField()
+    new = serializers.IntegerField()
+
+
+class BulkPreviewSerializer(serializers.Serializer):
+    matched = serializers.IntegerField()
+    already_followed = serializers.IntegerField(help_text="Left out: they have an open one")
+    to_create = serializers.IntegerField()
+    needs_confirmation = serializers.BooleanField()
+    shares = BulkShareSerializer(many=True, source="rows")
+    sample = CustomerFactsSerializer(many=True)
+
+
+class BulkAssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    store_id = serializers.IntegerField()
+    created_count = serializers.IntegerField()
+    due_on = serializers.DateField()
+    reason = serializers.ChoiceField(choices=Reason.choices)
+    created_at = serializers.DateTimeField()
+    undone_at = serializers.DateTimeField(allow_null=True)
+
+
+class BulkUndoSerializer(serializers.Serializer):
+    cancelled = serializers.IntegerField(help_text="Follow-ups still open, now cancelled")
+
+
+def _bulk_input(data: dict[str, Any]) -> dict[str, Any]:
+    asked = dict(data)
+    try:
+        asked["criteria"] = bulk.BulkCriteria.parse(dict(asked.get("criteria") or {}))
+    except ValidationError as error:
+        raise ApiValidationError({"criteria": error.message_dict}) from None
+    return asked
+
+
+class BulkPreviewView(APIView):
+    @extend_schema(
+        operation_id="followups_bulk_preview",
+        request=BulkPreviewInputSerializer,
+        responses={200: BulkPreviewSerializer, 400: INVALID},
+        summary="What a bulk assignment would create, and for whom; creates nothing",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = BulkPreviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        asked = _bulk_input(serializer.validated_data)
+        try:
+            preview = bulk.bulk_preview(by=_user(request), **asked)
+        except ValidationError as error:
+            raise ApiValidationError(error.message_dict) from None
+        return Response(BulkPreviewSerializer(preview).data)
+
+
+class BulkAssignView(APIView):
+    @extend_schema(
+        operation_id="followups_bulk_assign",
+        request=BulkAssignInputSerializer,
+        responses={201: BulkAssignmentSerializer, 400: INVALID},
+        summary="Create a follow-up for each matching customer, shared by open load",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = BulkAssignInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        asked = _bulk_input(serializer.validated_data)
+        try:
+            batch = bulk.bulk_assign(by=_user(request), **asked)
+        except ValidationError as error:
+            raise ApiValidationError(error.message_dict) from None
+        return Response(BulkAssignmentSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+
+class BulkUndoView(APIView):
+    @extend_schema(
+        operation_id="followups_bulk_undo",
+        request=None,
+        responses={200: BulkUndoSerializer, 400: INVALID, 404: NOT_FOUND},
+        summary="Undo a bulk assignment: cancel what is still open of it (once)",
+    )
+    def post(self, request: Request, bulk_id: int) -> Response:
+        try:
+            cancelled = bulk.bulk_assignment_undo(by=_user(request), bulk_id=bulk_id)
+        except BulkAssignment.DoesNotExist:
+            raise NotFound("No such bulk assignment at the stores you manage.") from None
+        except ValidationError as error:
+            raise ApiValidationError(error.message_dict) from None
+        return Response(BulkUndoSerializer({"cancelled": cancelled}).data)

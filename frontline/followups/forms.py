@@ -27,9 +27,14 @@ class CancelForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False)
 
 
-class CreateForm(forms.Form):
-    assignee = forms.IntegerField()
+class PlanForm(forms.Form):
+    """What a follow-up is for and when: shared by one follow-up and a bulk assignment."""
+
     due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.ChoiceField(choices=Reason.choices)
     reason_text = forms.CharField(max_length=200, required=False)
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
+
+
+class CreateForm(PlanForm):
+    assignee = forms.IntegerField()

@@ -22,16 +22,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from frontline.actions.selectors import top_actions_for_book
 from frontline.catalog.selectors import holds_expiring_by
+from frontline.customers.models import SizeCategory, Tier
 from frontline.customers.selectors import customer_get_visible
-from frontline.followups import selectors, services
+from frontline.followups import bulk, selectors, services
 from frontline.followups.forms import (
     CancelForm,
     CompleteForm,
     CreateForm,
+    PlanForm,
     ReassignForm,
     SnoozeForm,
 )
-from frontline.followups.models import FollowUp, Outcome, Priority, Reason
+from frontline.followups.models import BulkAssignment, FollowUp, Outcome, Priority, Reason
 from frontline.staff.models import User
 from frontline.staff.selectors import primary_store_for
 
@@ -246,3 +248,108 @@ def team_board(request: HttpRequest) -> HttpResponse:
         "board": selectors.team_board(user=user, store=store),
     }
     return render(request, "followups/team.html", context)
+
+
+# --- Managers: bulk assignment --------------------------------------------------------------
+
+
+def _bulk_request(request: HttpRequest, store_id: int) -> dict[str, Any]:
+    """What the bulk form posted, as the services take it (they check every value)."""
+    post = request.POST
+    return {
+        "store_id": store_id,
+        "criteria": bulk.BulkCriteria.parse(
+            {
+                "tiers": post.getlist("tiers"),
+                **{
+                    name: post.get(name, "")
+                    for name in (
+                        "not_seen_days",
+                        "last_purchase_within_days",
+                        "min_lifetime_value",
+                        "max_lifetime_value",
+                        "size_category",
+                        "size",
+                        "brand",
+                    )
+                },
+            }
+        ),
+        "assignee_ids": [int(pk) for pk in post.getlist("assignees") if pk.isdigit()],
+    }
+
+
+@login_required
+def bulk_new(request: HttpRequest) -> HttpResponse:
+    """Filter → preview → create. Nothing is created before the manager has seen the preview."""
+    user = _user(request)
+    raw = request.GET.get("store", "") or request.POST.get("store", "")
+    store = selectors.store_for_board(user=user, store_id=int(raw) if raw.isdigit() else None)
+    context: dict[str, Any] = {
+        "store": store,
+        "stores": list(selectors.managed_stores(user)),
+        "staff": list(selectors.staff_of_store(store)),
+        "tiers": Tier.choices,
+        "size_categories": SizeCategory.choices,
+        "reasons": Reason.choices,
+        "priorities": Priority.choices,
+        "today": selectors.store_today(store).isoformat(),
+        "posted": request.POST,
+        "checked_tiers": request.POST.getlist("tiers"),
+        "checked_assignees": request.POST.getlist("assignees"),
+        "confirm_above": bulk.CONFIRM_ABOVE,
+    }
+    if request.method != "POST":
+        return render(request, "followups/bulk.html", context)
+    try:
+        asked = _bulk_request(request, store.pk)
+        if request.POST.get("step") == "create":
+            form = PlanForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(dict(form.errors))
+            batch = bulk.bulk_assign(
+                by=user,
+                due_on=form.cleaned_data["due_on"],
+                reason=form.cleaned_data["reason"],
+                reason_text=form.cleaned_data["reason_text"],
+                priority=form.cleaned_data["priority"],
+                confirmed=request.POST.get("confirmed") == "on",
+                **asked,
+            )
+            messages.success(request, f"{batch.created_count} follow-ups created.")
+            return redirect("followups:bulk_detail", batch.pk)
+        context["preview"] = bulk.bulk_preview(by=user, **asked)
+    except ValidationError as error:
+        context["error"] = _error_text(error)
+        return render(request, "followups/bulk.html", context, status=400)
+    return render(request, "followups/bulk.html", context)
+
+
+def _bulk_get(user: User, bulk_id: int) -> BulkAssignment:
+    batch = bulk.bulk_assignments_visible_to(user).select_related("store").filter(pk=bulk_id)
+    found = batch.first()
+    if found is None:
+        raise Http404("No such bulk assignment at the stores you manage.")
+    return found
+
+
+@login_required
+@require_GET
+def bulk_detail(request: HttpRequest, bulk_id: int) -> HttpResponse:
+    batch = _bulk_get(_user(request), bulk_id)
+    context = {"batch": batch, "shares": bulk.bulk_assignment_shares(batch=batch)}
+    return render(request, "followups/bulk_detail.html", context)
+
+
+@login_required
+@require_POST
+def bulk_undo(request: HttpRequest, bulk_id: int) -> HttpResponse:
+    user = _user(request)
+    batch = _bulk_get(user, bulk_id)
+    try:
+        cancelled = bulk.bulk_assignment_undo(by=user, bulk_id=batch.pk)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"Undone: {cancelled} follow-ups still open were cancelled.")
+    return redirect("followups:bulk_detail", batch.pk)

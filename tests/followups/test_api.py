@@ -163,4 +163,7 @@ def test_every_endpoint_is_in_the_schema(manager):
         "/api/followups/{followup_id}/snooze/",
         "/api/followups/{followup_id}/reassign/",
         "/api/followups/{followup_id}/cancel/",
+        "/api/followups/bulk/",
+        "/api/followups/bulk/preview/",
+        "/api/followups/bulk/{bulk_id}/undo/",
     }
