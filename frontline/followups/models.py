@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Reason(models.TextChoices):
@@ -123,7 +124,8 @@ class FollowUp(models.Model):
     # Whole days between the due date and the store-local day it was done (0 when on time):
     # written once at completion, so the team board averages it without date arithmetic in SQL.
     days_late = models.PositiveSmallIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A default rather than auto_now_add: the demo's history gives its own planning moments.
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
