@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "frontline.notifications",
     "frontline.sync",
     "frontline.actions",
+    "frontline.followups",
     "frontline.recommendations",
     "frontline.privacy",
 ]
@@ -226,8 +227,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Thresholds of the rules; see frontline/actions/conf.py for every key and its default.
 ACTIONS: dict[str, object] = {}
 # Dotted paths of ``handler(outcome) -> url | None`` called when an associate accepts an action
-# (the follow-ups domain plugs in here).
-ACTIONS_ACCEPT_HANDLERS: list[str] = []
+# (the follow-ups domain plugs in here: accepting plans the follow-up the action names).
+ACTIONS_ACCEPT_HANDLERS: list[str] = [
+    "frontline.followups.automation.followup_from_accepted_action",
+]
 CELERY_BEAT_SCHEDULE["actions-nightly-batch"] = {
     "task": "frontline.actions.tasks.compute_actions_batch_task",
     "schedule": crontab(hour=2, minute=30),
@@ -235,6 +238,20 @@ CELERY_BEAT_SCHEDULE["actions-nightly-batch"] = {
 CELERY_BEAT_SCHEDULE["recommendations-nightly-similarities"] = {
     "task": "frontline.recommendations.tasks.recompute_product_similarities_task",
     "schedule": crontab(hour=1, minute=30),
+}
+
+# --- Follow-ups (frontline.followups) ---------------------------------------------------
+# Thresholds of the automatic follow-ups; see frontline/followups/automation.py (FollowUpRules).
+FOLLOWUPS: dict[str, object] = {}
+CELERY_BEAT_SCHEDULE["followups-remind"] = {
+    "task": "frontline.followups.tasks.remind_followups_task",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
+CELERY_BEAT_SCHEDULE["followups-from-rules"] = {
+    "task": "frontline.followups.tasks.create_followups_from_rules_task",
+    "schedule": 900.0,
+    "options": {"expires": 880},
 }
 
 CELERY_TIMEZONE = "UTC"
@@ -404,6 +421,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # frontline.core.converters.IdConverter, documented with its bounds.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    # Choice sets that share a field name with another domain's get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "FollowUpReasonEnum": "frontline.followups.models.Reason",
+        "FollowUpStatusEnum": "frontline.followups.models.Status",
+    },
 }
 
 # --- Logging: one JSON object a line in production, readable lines in development -------

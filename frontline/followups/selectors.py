@@ -1,0 +1,268 @@
+"""Reads of the follow-ups domain, always scoped to the staff member asking.
+
+``followups_visible_to`` decides what anyone sees: the follow-ups of their stores (through the
+staff scoping helper). Associates see their store's follow-ups read-only; what each may
+*change* is decided by the services. A follow-up outside the stores is "not found".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from frontline.followups.models import (
+    ACTIVE_STATUSES,
+    REACHED_OUTCOMES,
+    FollowUp,
+    FollowUpEvent,
+    Status,
+)
+from frontline.orders.models import Order
+from frontline.staff.models import StaffRole, Store, StoreAssignment, User
+from frontline.staff.selectors import is_manager_of, stores_for
+
+# How far ahead "upcoming" looks, and how many rows each section of the day shows at most
+# (the counts are always the full ones).
+UPCOMING_DAYS = 7
+SECTION_LIMIT = 50
+# The window of the team board's rates: follow-ups that came due in the last 30 days.
+BOARD_WINDOW_DAYS = 30
+PURCHASE_WINDOW_DAYS = 14
+
+
+def store_today(store: Store, now: datetime | None = None) -> date:
+    """Today's date at the store (follow-ups are due on store-local days)."""
+    return timezone.localtime(now or timezone.now(), store.time_zone).date()
+
+
+def followups_visible_to(user: User) -> QuerySet[FollowUp]:
+    followups = FollowUp.objects.all()
+    if user.is_superuser:
+        return followups
+    return followups.filter(store__in=stores_for(user).values("pk"))
+
+
+def followup_get(*, user: User, followup_id: int) -> FollowUp:
+    followup = (
+        followups_visible_to(user)
+        .select_related("customer", "store", "assignee", "created_by")
+        .filter(pk=followup_id)
+        .first()
+    )
+    if followup is None:
+        raise Http404("No such follow-up among the ones you may see.")
+    return followup
+
+
+def followup_history(*, followup: FollowUp) -> QuerySet[FollowUpEvent]:
+    return followup.history.select_related("by").order_by("at", "pk")
+
+
+def followups_for_customer(*, user: User, customer_id: int) -> QuerySet[FollowUp]:
+    """The customer's follow-ups at the staff member's stores: active first, by day."""
+    return (
+        followups_visible_to(user)
+        .filter(customer_id=customer_id)
+        .select_related("assignee", "store")
+        .order_by("completed_at", "due_on", "priority", "pk")  # NULLs (active) first on both
+    )
+
+
+def may_change(user: User, followup: FollowUp) -> dict[str, bool]:
+    """What the staff member may do to the follow-up, for the buttons a page shows."""
+    manager = is_manager_of(user, followup.store)
+    mine = followup.assignee_id == user.pk
+    active = followup.is_active
+    return {
+        "work": active and mine,
+        "manage": active and manager,
+        "cancel": active and (manager or (followup.created_by_id == user.pk and mine)),
+    }
+
+
+def staff_of_store(store: Store) -> QuerySet[User]:
+    """Who may be given a follow-up at the store: its active staff, by name."""
+    return User.objects.filter(
+        is_active=True,
+        pk__in=StoreAssignment.objects.filter(store=store).values("user_id"),
+    ).order_by("first_name", "last_name", "username")
+
+
+def managed_stores(user: User) -> QuerySet[Store]:
+    if user.is_superuser:
+        return Store.objects.all()
+    return Store.objects.filter(
+        assignments__user=user, assignments__role=StaffRole.MANAGER
+    ).distinct()
+
+
+# --- My day ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    rows: list[FollowUp]
+    count: int
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.rows)
+
+
+@dataclass
+class MyDay:
+    overdue: Section
+    today: Section
+    upcoming: Section
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_followups(self) -> bool:
+        return bool(self.overdue.count or self.today.count or self.upcoming.count)
+
+
+def _day_conditions(stores: list[Store], now: datetime) -> tuple[Q, Q, Q]:
+    """Overdue, today and upcoming as conditions per store: each store has its own "today"."""
+    overdue, today, upcoming = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
+    for store in stores:
+        day = store_today(store, now)
+        overdue |= Q(store=store, due_on__lt=day)
+        today |= Q(store=store, due_on=day)
+        upcoming |= Q(store=store, due_on__gt=day, due_on__lte=day + timedelta(days=UPCOMING_DAYS))
+    return overdue, today, upcoming
+
+
+def my_day(*, user: User, now: datetime | None = None) -> MyDay:
+    """The staff member's active follow-ups: overdue, due today and the week ahead.
+
+    A fixed number of queries whatever the number of follow-ups: the stores, one count query,
+    and one page of rows per section.
+    """
+    stores = list(stores_for(user))
+    mine = FollowUp.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
+    overdue, today, upcoming = _day_conditions(stores, now or timezone.now())
+    counts = mine.aggregate(
+        overdue=Count("pk", filter=overdue),
+        today=Count("pk", filter=today),
+        upcoming=Count("pk", filter=upcoming),
+    )
+    rows = mine.select_related("customer", "customer__preferred_store", "store")
+
+    def section(condition: Q, name: str) -> Section:
+        if not counts[name]:
+            return Section([], 0)
+        ordered = rows.filter(condition).order_by("due_on", "priority", "pk")
+        return Section(list(ordered[:SECTION_LIMIT]), counts[name])
+
+    return MyDay(
+        overdue=section(overdue, "overdue"),
+        today=section(today, "today"),
+        upcoming=section(upcoming, "upcoming"),
+    )
+
+
+# --- The team board -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssociateFigures:
+    user: User
+    open: int
+    due_today: int
+    overdue: int
+    done_this_week: int
+    due_in_window: int
+    done_in_window: int
+    average_days_late: float | None
+    reached: int
+    purchase_within_14_days: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Of the follow-ups that came due in the window, the share done."""
+        if not self.due_in_window:
+            return None
+        return round(self.done_in_window / self.due_in_window, 3)
+
+
+def _week_start(store: Store, now: datetime) -> datetime:
+    """Monday 00:00 at the store, this week."""
+    today = store_today(store, now)
+    monday = today - timedelta(days=today.weekday())
+    return datetime.combine(monday, time.min, tzinfo=store.time_zone)
+
+
+def team_board(*, user: User, store: Store, now: datetime | None = None) -> list[AssociateFigures]:
+    """Per staff member of the store, the figures of their follow-ups at this store.
+
+    Two queries whatever the number of follow-ups: the staff, and one grouped aggregate.
+    Raises Http404 unless the user manages the store.
+    """
+    if not is_manager_of(user, store):
+        raise Http404("No such store among the ones you manage.")
+    now = now or timezone.now()
+    today = store_today(store, now)
+    window_start = today - timedelta(days=BOARD_WINDOW_DAYS)
+    active = Q(status__in=ACTIVE_STATUSES)
+    done = Q(status=Status.DONE)
+    in_window = Q(due_on__gte=window_start, due_on__lt=today) & ~Q(status=Status.CANCELLED)
+    done_recently = done & Q(completed_at__gte=now - timedelta(days=BOARD_WINDOW_DAYS))
+    bought_after = Order.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        kind=Order.Kind.SALE,
+        placed_at__gte=OuterRef("completed_at"),
+        placed_at__lte=OuterRef("completed_at") + timedelta(days=PURCHASE_WINDOW_DAYS),
+    )
+    figures = {
+        row["assignee_id"]: row
+        for row in FollowUp.objects.filter(store=store)
+        .filter(active | in_window | done_recently)
+        .annotate(bought=Exists(bought_after))
+        .values("assignee_id")
+        .annotate(
+            open=Count("pk", filter=active),
+            due_today=Count("pk", filter=active & Q(due_on=today)),
+            overdue=Count("pk", filter=active & Q(due_on__lt=today)),
+            done_this_week=Count("pk", filter=done & Q(completed_at__gte=_week_start(store, now))),
+            due_in_window=Count("pk", filter=in_window),
+            done_in_window=Count("pk", filter=in_window & done),
+            average_days_late=Avg("days_late", filter=done_recently),
+            reached=Count("pk", filter=done_recently & Q(outcome__in=REACHED_OUTCOMES)),
+            purchase=Count("pk", filter=done_recently & Q(bought=True)),
+        )
+        .order_by()
+    }
+    board = []
+    for person in staff_of_store(store):
+        row: dict[str, Any] = dict(figures.get(person.pk, {}))
+        late = row.get("average_days_late")
+        board.append(
+            AssociateFigures(
+                user=person,
+                open=row.get("open", 0),
+                due_today=row.get("due_today", 0),
+                overdue=row.get("overdue", 0),
+                done_this_week=row.get("done_this_week", 0),
+                due_in_window=row.get("due_in_window", 0),
+                done_in_window=row.get("done_in_window", 0),
+                average_days_late=round(float(late), 1) if late is not None else None,
+                reached=row.get("reached", 0),
+                purchase_within_14_days=row.get("purchase", 0),
+            )
+        )
+    return board
+
+
+def store_for_board(*, user: User, store_id: int | None) -> Store:
+    """The store whose board to show: the one asked for if the user manages it, else their
+    first managed store; Http404 when they manage none (or not that one)."""
+    stores = managed_stores(user)
+    store = stores.filter(pk=store_id).first() if store_id is not None else stores.first()
+    if store is None:
+        raise Http404("No such store among the ones you manage.")
+    return store
