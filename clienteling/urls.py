@@ -38,4 +38,5 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("sync/", include("frontline.sync.urls")),
     path("actions/", include("frontline.actions.urls")),
+    path("", include("frontline.appointments.urls")),
 ]
