@@ -49,6 +49,8 @@ def instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
 
 def working_periods(diary: Diary, day: date) -> list[Interval]:
     """The stylist's working periods on a local date, breaks taken out, as UTC intervals."""
+    clock_periods: Sequence[ClockPeriod]
+    clock_breaks: Sequence[ClockPeriod]
     if day in diary.overrides:
         clock_periods, clock_breaks = diary.overrides[day], ()
     else:

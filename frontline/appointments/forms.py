@@ -7,6 +7,7 @@ import zoneinfo
 from datetime import UTC, date, datetime
 
 from django import forms
+from django.db import models
 
 from frontline.appointments.models import Booking, Service, Stylist
 from frontline.customers.models import ConsentChannel, ConsentPurpose
@@ -53,7 +54,9 @@ class SessionChoiceForm(forms.Form):
                 (f"{STYLIST_PREFIX}{m.pk}", f"{m.display_name} at {store.name}") for m in members
             ]
             choices.append((store.name, options))
-        self.fields["with_whom"].choices = choices
+        with_whom = self.fields["with_whom"]
+        assert isinstance(with_whom, forms.ChoiceField)
+        with_whom.choices = choices
         self.stylists = {
             stylist.pk: stylist for members in by_store.values() for stylist in members
         }
@@ -80,6 +83,8 @@ class SessionChoiceForm(forms.Form):
 
 def parse_slot(value: str | None) -> datetime | None:
     """A slot as the page sends it (ISO 8601 in UTC), or None when it is not one."""
+    if not value:
+        return None
     try:
         slot = datetime.fromisoformat(value)
     except (TypeError, ValueError):
@@ -90,9 +95,9 @@ def parse_slot(value: str | None) -> datetime | None:
 
 
 def _bounded(model_field: str) -> int:
-    length = Booking._meta.get_field(model_field).max_length
-    assert length is not None
-    return length
+    field = Booking._meta.get_field(model_field)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return field.max_length
 
 
 class BookingDetailsForm(forms.Form):
@@ -156,8 +161,10 @@ class BookingDetailsForm(forms.Form):
 
     def consent_pairs(self) -> tuple[tuple[str, str], ...]:
         return tuple(
-            tuple(value.split(":", 1))  # type: ignore[misc]
-            for value in self.cleaned_data.get("consents", [])
+            (channel, purpose)
+            for channel, _, purpose in (
+                value.partition(":") for value in self.cleaned_data.get("consents", [])
+            )
         )
 
     @property

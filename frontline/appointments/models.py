@@ -202,8 +202,10 @@ class Booking(models.Model):
     """
 
     token = models.CharField(max_length=64, unique=True, default=new_booking_token, editable=False)
+    # A customer erased from Frontline takes their bookings with them; a merge moves them to
+    # the surviving record (customers.merging follows every foreign key to a customer).
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="bookings"
+        "customers.Customer", on_delete=models.CASCADE, related_name="bookings"
     )
     stylist = models.ForeignKey(Stylist, on_delete=models.PROTECT, related_name="bookings")
     store = models.ForeignKey("staff.Store", on_delete=models.PROTECT, related_name="bookings")

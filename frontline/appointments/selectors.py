@@ -78,19 +78,19 @@ def diaries_for(
     # Local dates may lie a day either side of the UTC window.
     margin = timedelta(days=2)
     overrides: dict[int, dict[date, list[ClockPeriod]]] = defaultdict(lambda: defaultdict(list))
-    for stylist_id, day, starts, ends in DateOverride.objects.filter(
+    for stylist_id, day, opens, closes in DateOverride.objects.filter(
         stylist_id__in=ids,
         date__gte=(window_starts - margin).date(),
         date__lte=(window_ends + margin).date(),
     ).values_list("stylist_id", "date", "starts", "ends"):
         periods = overrides[stylist_id][day]  # created even for a day off, which has no times
-        if starts is not None and ends is not None:
-            periods.append((starts, ends))
+        if opens is not None and closes is not None:
+            periods.append((opens, closes))
     time_off: dict[int, list[Interval]] = defaultdict(list)
-    for stylist_id, starts, ends in TimeOff.objects.filter(
+    for stylist_id, off_from, off_until in TimeOff.objects.filter(
         stylist_id__in=ids, ends_at__gt=window_starts - margin, starts_at__lt=window_ends + margin
     ).values_list("stylist_id", "starts_at", "ends_at"):
-        time_off[stylist_id].append((starts, ends))
+        time_off[stylist_id].append((off_from, off_until))
     busy: dict[int, list[Interval]] = defaultdict(list)
     bookings = Booking.objects.filter(
         stylist_id__in=ids,
@@ -100,8 +100,9 @@ def diaries_for(
     )
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
-    for stylist_id, starts, ends in bookings.values_list("stylist_id", "starts_at", "blocks_until"):
-        busy[stylist_id].append((starts, ends))
+    rows = bookings.values_list("stylist_id", "starts_at", "blocks_until")
+    for stylist_id, busy_from, busy_until in rows:
+        busy[stylist_id].append((busy_from, busy_until))
     return {
         stylist.pk: Diary(
             zone=stylist.store.time_zone,

@@ -29,6 +29,7 @@ MAIN_NAVIGATION: list[NavItem] = [
     NavItem("Customers", "core:home", "search"),
     NavItem("Stock", "catalog:lookup", "box"),
     NavItem("Holds", "catalog:holds", "bookmark"),
+    NavItem("Sessions", "appointments:list", "calendar"),
     NavItem("Notifications", "notifications:centre", "bell", "notifications/badge.html"),
     NavItem("Duplicates", "customers:duplicates", "merge", audience="managers"),
     NavItem("Rule performance", "actions:performance", "chart", audience="managers"),

@@ -1,6 +1,7 @@
 """Loading the demo brand: stores, staff logins, catalogue, stock and customers with history.
 
-Appointments and follow-ups are not generated yet: their domains do not exist so far.
+Styling sessions come from the appointments domain's own demo; follow-ups are not generated
+yet: their domain does not exist so far.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from frontline.appointments.demo import demo_appointments_seed
 from frontline.catalog.models import Brand, Product
 from frontline.customers.models import Customer
 from frontline.demo import reference as ref
@@ -249,6 +251,14 @@ def demo_seed(
             progress("seed_demo: building the indexes and checking every reference once")
         reset_sequences(ALL_TABLES)
     analyze(ALL_TABLES + DERIVED_TABLES)
+    sessions = demo_appointments_seed(
+        stylists_by_store={
+            store: users[f"{StaffRole.STYLIST}{number}"]
+            for number, store in enumerate(store_rows, start=1)
+        },
+        seed=seed,
+    )
+    progress(f"seed_demo: {sessions} styling sessions booked")
     seconds = time.perf_counter() - started
     progress(
         f"seed_demo: done in {seconds:.1f} s, "
