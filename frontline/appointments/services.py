@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.appointments import invites, selectors
 from frontline.appointments.availability import nearest
 from frontline.appointments.models import (
@@ -150,6 +151,8 @@ def _book(
             )
             _tell_stylist(booking, kind="appointment.booked", title="New session booked")
             _email_on_commit(booking, BookingEmail.Kind.CONFIRMATION)
+            # "Prepare for the session" appears among the customer's recommended actions.
+            actions_refresh_for_customer_on_commit(customer_id=customer_id)
     except IntegrityError as error:
         if NO_OVERLAP_CONSTRAINT not in str(error):
             raise
@@ -397,6 +400,7 @@ def booking_reschedule(
             raise SlotTaken([]) from None
         _tell_stylist(booking, kind="appointment.rescheduled", title="Session moved")
         _email_on_commit(booking, BookingEmail.Kind.RESCHEDULED)
+        actions_refresh_for_customer_on_commit(customer_id=booking.customer_id)
     return booking
 
 
@@ -412,6 +416,7 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
         booking.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
         _tell_stylist(booking, kind="appointment.cancelled", title="Session cancelled")
         _email_on_commit(booking, BookingEmail.Kind.CANCELLATION)
+        actions_refresh_for_customer_on_commit(customer_id=booking.customer_id)
     return booking
 
 
