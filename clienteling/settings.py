@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "frontline.followups",
     "frontline.recommendations",
     "frontline.privacy",
+    "frontline.appointments",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,20 @@ CELERY_BEAT_SCHEDULE["catalog-warn-expiring-holds"] = {
 }
 
 RATELIMIT_VIEW = "frontline.core.views.rate_limited"
+
+# --- Appointments: the public booking page (frontline.appointments) ---------------------
+# Customers may move or cancel a session online until this many hours before it starts.
+APPOINTMENTS_CHANGE_CUTOFF_HOURS = env.get_int("APPOINTMENTS_CHANGE_CUTOFF_HOURS", 12, minimum=0)
+# How long the signed reschedule/cancel link of an e-mail works; every reminder brings a new one.
+APPOINTMENTS_MANAGE_LINK_DAYS = env.get_int("APPOINTMENTS_MANAGE_LINK_DAYS", 30, minimum=1)
+# Booking attempts per address: generous for a family on one connection, slow for a bot.
+APPOINTMENTS_BOOKING_RATE = env.get_str("APPOINTMENTS_BOOKING_RATE", default="10/m")
+APPOINTMENTS_BROWSE_RATE = env.get_str("APPOINTMENTS_BROWSE_RATE", default="120/m")
+CELERY_BEAT_SCHEDULE["appointments-reminders"] = {
+    "task": "frontline.appointments.tasks.queue_booking_reminders_task",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
 
 # --- Sync with CRM and ERP (frontline.sync) ---------------------------------------------
 # Where file-drop sources keep their inbox/ and archive/ folders, one folder per source.

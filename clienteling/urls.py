@@ -41,6 +41,7 @@ urlpatterns = [
     path("sync/", include("frontline.sync.urls")),
     path("actions/", include("frontline.actions.urls")),
     path("followups/", include("frontline.followups.urls")),
+    path("", include("frontline.appointments.urls")),
 ]
 
 # Under /api/ a 404 or 500 answers in the API's own JSON error body.

@@ -30,6 +30,7 @@ MAIN_NAVIGATION: list[NavItem] = [
     NavItem("Customers", "customers:search", "search"),
     NavItem("Stock", "catalog:lookup", "box"),
     NavItem("Holds", "catalog:holds", "bookmark"),
+    NavItem("Sessions", "appointments:list", "calendar"),
     NavItem("Notifications", "notifications:centre", "bell", "notifications/badge.html"),
     NavItem("Team board", "followups:team", "users", audience="managers"),
     NavItem("Duplicates", "customers:duplicates", "merge", audience="managers"),

@@ -1,8 +1,6 @@
-"""Loading the demo brand: stores, staff logins, catalogue, stock, customers with history and
-follow-ups for every member of staff; then the recommended actions are computed, so the demo's
-first screens show work to do.
-
-Appointments are not generated yet: their domain does not exist so far.
+"""Loading the demo brand: stores, staff logins, catalogue, stock, customers with history,
+follow-ups for every member of staff and styling sessions (from the appointments domain's own
+demo); then the recommended actions are computed, so the demo's first screens show work to do.
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from frontline.actions.services import actions_batch_run
+from frontline.appointments.demo import demo_appointments_seed
 from frontline.catalog.models import Brand, Product
 from frontline.customers.models import Customer
 from frontline.demo import reference as ref
@@ -259,6 +258,14 @@ def demo_seed(
         loader.counts["followups_followup"] = followups
         progress(f"seed_demo: {followups:,} follow-ups planned and worked for the staff")
     analyze(ALL_TABLES + DERIVED_TABLES)
+    sessions = demo_appointments_seed(
+        stylists_by_store={
+            store: users[f"{StaffRole.STYLIST}{number}"]
+            for number, store in enumerate(store_rows, start=1)
+        },
+        seed=seed,
+    )
+    progress(f"seed_demo: {sessions} styling sessions booked")
     if customers <= ACTIONS_AFTER_SEED_MAX:
         run = actions_batch_run()
         written = run.suggestions_written if run else 0

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from frontline.appointments import views
+
+app_name = "appointments"
+
+urlpatterns = [
+    path("book/", views.book, name="book"),
+    path("book/booked/<str:token>/", views.booked, name="booked"),
+    path("book/manage/<str:signed>/", views.manage, name="manage"),
+    path("appointments/", views.appointment_list, name="list"),
+    path("appointments/<int:booking_id>/", views.appointment_detail, name="detail"),
+]
