@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from frontline.actions.urls import api_urlpatterns as actions_api_urlpatterns
 from frontline.notifications import urls as notification_urls
@@ -16,7 +16,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", StaffTokenView.as_view(), name="token"),
     path("customers/", include("frontline.customers.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("catalog/", include("frontline.catalog.api_urls")),
     path(
         "notifications/",

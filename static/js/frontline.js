@@ -8,4 +8,16 @@
       });
     });
   }
+
+  // Elements marked data-poll-unless-live poll (hx-trigger="every …") only while the
+  // notifications socket is not live: live pushes keep them current otherwise. This stands in
+  // for an htmx trigger filter, which htmx evaluates as a string: the Content Security Policy
+  // forbids that (htmx-config sets allowEval to false).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail.elt;
+    if (element.hasAttribute("data-poll-unless-live") &&
+        document.documentElement.dataset.notifications === "live") {
+      event.preventDefault();
+    }
+  });
 })();
