@@ -294,6 +294,8 @@ SYNC_PROGRESS_PUSH_SECONDS = float(env.get_str("SYNC_PROGRESS_PUSH_SECONDS", def
 # "phone=pos,crm,ecommerce;email=crm,ecommerce". A field not named here (and a source not named
 # for it) takes the newest non-empty value; an empty value never erases one.
 CUSTOMER_FIELD_PRIORITY = env.get_priorities("CUSTOMER_FIELD_PRIORITY")
+# The currency of brand-wide figures (a customer's net spend); each order keeps its own.
+BRAND_CURRENCY = env.get_str("BRAND_CURRENCY", default="GBP")
 
 # --- Sessions, security -----------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
