@@ -30,8 +30,8 @@ LOGIN_RATE_PER_ACCOUNT = "10/m"
 
 # A reset e-mail per account a few times an hour is plenty, and keeps the form from being used
 # to flood someone's inbox.
-PASSWORD_RESET_RATE_PER_IP = "20/h"
-PASSWORD_RESET_RATE_PER_ADDRESS = "3/h"
+RESET_LINK_RATE_PER_IP = "20/h"
+RESET_LINK_RATE_PER_ADDRESS = "3/h"
 
 
 def posts_rate_limited(
@@ -62,9 +62,9 @@ def password_reset_rate_limited(
 ) -> Callable[..., HttpResponseBase]:
     return posts_rate_limited(
         view,
-        per_ip=PASSWORD_RESET_RATE_PER_IP,
+        per_ip=RESET_LINK_RATE_PER_IP,
         field="email",
-        per_field_value=PASSWORD_RESET_RATE_PER_ADDRESS,
+        per_field_value=RESET_LINK_RATE_PER_ADDRESS,
     )
 
 
