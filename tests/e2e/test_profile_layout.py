@@ -108,3 +108,21 @@ def test_no_heading_is_said_twice_in_a_row(page, live_server, regular, password)
     repeated = [a for a, b in pairwise(headings) if a == b]
     assert "Holds" in headings and "Recommended actions" in headings
     assert not repeated, headings
+
+
+def test_dark_mode_follows_the_tablet(browser, live_server, regular, password):
+    associate, customer = regular
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1024, "height": 1366})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, associate, password)
+        page.goto(f"{live_server.url}/customers/{customer.pk}/")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=REPO / "var" / "screenshots" / "profile-dark-1024x1366.png")
+        colours = page.evaluate(
+            """() => ({page: getComputedStyle(document.documentElement).backgroundColor,
+                       text: getComputedStyle(document.querySelector("main h1")).color})"""
+        )
+    finally:
+        context.close()
+    assert colours == {"page": "rgb(16, 22, 25)", "text": "rgb(230, 236, 239)"}
