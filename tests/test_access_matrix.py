@@ -78,6 +78,12 @@ ACCESS: dict[str, Rule] = {
     "core:offline": rule("GET", EVERYONE),
     "login": rule("GET", EVERYONE),
     "logout": rule("POST", EVERYONE),
+    "password_change": rule("GET POST", STAFF),
+    "password_change_done": rule("GET", STAFF),
+    "password_reset": rule("GET POST", EVERYONE),
+    "password_reset_done": rule("GET", EVERYONE),
+    "password_reset_confirm": rule("GET", EVERYONE),
+    "password_reset_complete": rule("GET", EVERYONE),
     "admin:index": rule("GET", frozenset({"admin"})),
     # Customers: the 360 and everything written on it belong to the customer's store.
     "customers:search": rule("GET", STAFF),
@@ -254,6 +260,8 @@ def brand(settings, monkeypatch):
         "run_id": Run.objects.create(source=source, entity="customers").pk,
         "key": "holds",
         "source_name": source.name,
+        "uidb64": "MQ",  # a reset link that is not valid: the page says so
+        "token": "set-password",
     }
     return people, values
 

@@ -9,5 +9,5 @@ urlpatterns = [
     path("book/booked/<str:token>/", views.booked, name="booked"),
     path("book/manage/<str:signed>/", views.manage, name="manage"),
     path("appointments/", views.appointment_list, name="list"),
-    path("appointments/<int:booking_id>/", views.appointment_detail, name="detail"),
+    path("appointments/<id:booking_id>/", views.appointment_detail, name="detail"),
 ]
