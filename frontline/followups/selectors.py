@@ -27,9 +27,10 @@ from frontline.staff.models import StaffRole, Store, StoreAssignment, User
 from frontline.staff.selectors import is_manager_of, stores_for
 
 # How far ahead "upcoming" looks, and how many rows each section of the day shows at most
-# (the counts are always the full ones).
+# (the counts are always the full ones): a day's work, not a backlog to scroll through.
 UPCOMING_DAYS = 7
-SECTION_LIMIT = 50
+SECTION_LIMIT = 10
+SECTIONS = ("overdue", "today", "upcoming")
 # The window of the team board's rates: follow-ups that came due in the last 30 days.
 BOARD_WINDOW_DAYS = 30
 PURCHASE_WINDOW_DAYS = 14
@@ -137,32 +138,43 @@ def _day_conditions(stores: list[Store], now: datetime) -> tuple[Q, Q, Q]:
     return overdue, today, upcoming
 
 
+def _mine_by_section(user: User, now: datetime | None) -> tuple[QuerySet[FollowUp], dict[str, Q]]:
+    stores = list(stores_for(user))
+    mine = FollowUp.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
+    conditions = dict(zip(SECTIONS, _day_conditions(stores, now or timezone.now()), strict=True))
+    return mine, conditions
+
+
 def my_day(*, user: User, now: datetime | None = None) -> MyDay:
     """The staff member's active follow-ups: overdue, due today and the week ahead.
 
     A fixed number of queries whatever the number of follow-ups: the stores, one count query,
-    and one page of rows per section.
+    and one short page of rows per section (the rest is a tap away, ``my_section``).
     """
-    stores = list(stores_for(user))
-    mine = FollowUp.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
-    overdue, today, upcoming = _day_conditions(stores, now or timezone.now())
+    mine, conditions = _mine_by_section(user, now)
     counts = mine.aggregate(
-        overdue=Count("pk", filter=overdue),
-        today=Count("pk", filter=today),
-        upcoming=Count("pk", filter=upcoming),
+        **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
     )
-    rows = mine.select_related("customer", "customer__preferred_store", "store")
+    rows = mine.select_related("customer")
 
-    def section(condition: Q, name: str) -> Section:
+    def section(name: str) -> Section:
         if not counts[name]:
             return Section([], 0)
-        ordered = rows.filter(condition).order_by("due_on", "priority", "pk")
+        ordered = rows.filter(conditions[name]).order_by("due_on", "priority", "pk")
         return Section(list(ordered[:SECTION_LIMIT]), counts[name])
 
-    return MyDay(
-        overdue=section(overdue, "overdue"),
-        today=section(today, "today"),
-        upcoming=section(upcoming, "upcoming"),
+    return MyDay(overdue=section("overdue"), today=section("today"), upcoming=section("upcoming"))
+
+
+def my_section(*, user: User, section: str, now: datetime | None = None) -> QuerySet[FollowUp]:
+    """All of one section of the staff member's day, in the order the day shows them."""
+    mine, conditions = _mine_by_section(user, now)
+    if section not in conditions:
+        raise Http404("No such part of the day.")
+    return (
+        mine.filter(conditions[section])
+        .select_related("customer")
+        .order_by("due_on", "priority", "pk")
     )
 
 
