@@ -42,9 +42,7 @@ def _clean_up(batch_ids: list[int]) -> None:
     created.delete()
     BulkAssignment.objects.filter(pk__in=batch_ids).delete()
     Notification.objects.filter(dedupe_key__startswith="bulk-").filter(
-        dedupe_key__in=[
-            f"bulk-{pk}-{person}" for pk in batch_ids for person in _associate_ids()
-        ]
+        dedupe_key__in=[f"bulk-{pk}-{person}" for pk in batch_ids for person in _associate_ids()]
     ).delete()
 
 

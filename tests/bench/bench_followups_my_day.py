@@ -59,9 +59,8 @@ def run(options: argparse.Namespace) -> Report:
     empty = Client()
     empty.force_login(bench.manager)
     empty_day_queries = count_queries(empty, "/")
-    measured = latency_summary(
-        time_each(lambda c=clients[i % len(clients)]: get(c) for i in range(requests))
-    )
+    in_turn = [clients[number % len(clients)] for number in range(requests)]
+    measured = latency_summary(time_each(lambda c=client: get(c) for client in in_turn))
 
     today = store_today(bench.store)
 

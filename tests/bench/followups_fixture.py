@@ -99,6 +99,8 @@ def _is_complete(size: Sizes) -> bool:
         associates == size.associates
         and followups.filter(status="open").count() == size.open_followups
         and followups.filter(status="done").count() == size.done_followups
+        # Loaded before done follow-ups had a completion day: load again.
+        and not followups.filter(status="done", completed_on__isnull=True).exists()
         and Customer.objects.filter(number__startswith=NUMBER_PREFIX).count()
         == size.customers + size.bulk_targets
     )
@@ -169,7 +171,9 @@ def _load(size: Sizes, rng: random.Random) -> None:
                 rows,
             )
             customer_ids = list(
-                Customer.objects.filter(number__startswith=NUMBER_PREFIX, tier__in=["member", "silver", "gold"])
+                Customer.objects.filter(
+                    number__startswith=NUMBER_PREFIX, tier__in=["member", "silver", "gold"]
+                )
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
@@ -181,22 +185,25 @@ def _load(size: Sizes, rng: random.Random) -> None:
                     due_on = today + timedelta(days=rng.randint(-30, 30))
                     rows.write(
                         f"{customer_id}\t{store.pk}\t{assignee}\t{manager.pk}\t{due_on}\t"
-                        f"new_arrivals\t\t2\topen\t\t\t\t\\N\t\\N\t{stamp}\t{stamp}\n"
+                        f"new_arrivals\t\t2\topen\t\t\t\t\\N\t\\N\t\\N\t{stamp}\t{stamp}\tf\n"
                     )
                 else:
                     due_on = today - timedelta(days=rng.randint(1, 25))
                     late = rng.choice([0, 0, 1, 3])
-                    done_at = (now - timedelta(days=(today - due_on).days - late)).isoformat()
+                    done_on = due_on + timedelta(days=late)
+                    done_at = (now - timedelta(days=(today - done_on).days)).isoformat()
                     outcome = rng.choice(["reached", "no_answer", "purchase", "left_message"])
                     rows.write(
                         f"{customer_id}\t{store.pk}\t{assignee}\t{manager.pk}\t{due_on}\t"
-                        f"thank_you\t\t2\tdone\t{outcome}\t\t\t{done_at}\t{late}\t{stamp}\t{stamp}\n"
+                        f"thank_you\t\t2\tdone\t{outcome}\t\t\t{done_at}\t{done_on}\t{late}\t{stamp}\t{stamp}\t"
+                        f"{'t' if rng.random() < 0.1 else 'f'}\n"
                     )
             _copy(
                 cursor,
                 "COPY followups_followup (customer_id, store_id, assignee_id, created_by_id, "
                 "due_on, reason, reason_text, priority, status, outcome, note, snooze_reason, "
-                "completed_at, days_late, created_at, updated_at) FROM STDIN",
+                "completed_at, completed_on, days_late, created_at, updated_at, purchased_after) "
+                "FROM STDIN",
                 rows,
             )
             for table in ("customers_customer", "followups_followup", "staff_user"):

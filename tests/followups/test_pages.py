@@ -232,9 +232,7 @@ def test_the_team_board_reads_a_fixed_number_of_queries(manager, store, customer
     assert queries() == few
 
 
-def test_my_day_shows_holds_expiring_today_and_suggestions_for_the_book(
-    associate, customer, store
-):
+def test_my_day_shows_holds_expiring_today_and_suggestions_for_the_book(associate, customer, store):
     from django.utils import timezone
 
     from tests.factories import ActionSuggestionFactory, StockLevelFactory
