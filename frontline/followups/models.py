@@ -197,8 +197,9 @@ class FollowUpTally(models.Model):
     """Counts of one store's follow-ups per person, kept by PostgreSQL triggers.
 
     Open and snoozed follow-ups are counted per due day; done ones per completion day, whether
-    the customer was reached and whether a purchase followed; cancelled ones not at all. The team board sums a few
-    thousand of these rows instead of counting hundreds of thousands of follow-ups. Written
+    the customer was reached and whether a purchase followed; cancelled ones not at all. The
+    team board sums a few thousand of these rows instead of counting hundreds of thousands of
+    follow-ups. Written
     only by the triggers of migration 0004 (statement-level, like the sentiment rollup), so
     on SQLite the board counts the follow-ups themselves (frontline.followups.selectors).
     """
