@@ -135,6 +135,7 @@ def _person_followups(
             outcome=outcome,
             note=note,
             completed_at=completed,
+            completed_on=done_on,
             days_late=(done_on - due_on).days,
             created_at=created,
         )

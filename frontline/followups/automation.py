@@ -15,12 +15,12 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from frontline.actions.models import ActionOutcome
 from frontline.customers.models import Interaction, InteractionKind, Sentiment
-from frontline.followups.models import ACTIVE_STATUSES, FollowUp, Priority, Reason
+from frontline.followups.models import ACTIVE_STATUSES, FollowUp, Priority, Reason, Status
 from frontline.followups.selectors import store_today
 from frontline.followups.services import followup_insert
 from frontline.notifications.audiences import to_staff
@@ -30,6 +30,9 @@ from frontline.staff.models import StaffRole, Store, StoreAssignment, User
 from frontline.staff.selectors import primary_store_for
 
 logger = logging.getLogger(__name__)
+
+# A purchase this many days after a follow-up was done counts as its outcome on the board.
+PURCHASE_WINDOW_DAYS = 14
 
 # What caused an automatic follow-up: an order or an interaction.
 Source = TypeVar("Source", Order, Interaction)
@@ -304,8 +307,30 @@ def followups_remind(*, now: datetime | None = None, limit: int = 1000) -> int:
     return sent
 
 
+def followups_mark_purchases(*, now: datetime | None = None) -> int:
+    """Mark the follow-ups done in the last 14 days after which the customer bought: the team
+    board's "purchase within 14 days". One set-wise UPDATE; a follow-up is marked once."""
+    now = now or timezone.now()
+    bought_after = Order.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        kind=Order.Kind.SALE,
+        placed_at__gte=OuterRef("completed_at"),
+        placed_at__lte=OuterRef("completed_at") + timedelta(days=PURCHASE_WINDOW_DAYS),
+    )
+    return (
+        FollowUp.objects.filter(
+            status=Status.DONE,
+            purchased_after=False,
+            completed_at__gte=now - timedelta(days=PURCHASE_WINDOW_DAYS),
+        )
+        .filter(Exists(bought_after))
+        .update(purchased_after=True)
+    )
+
+
 def followups_from_rules(*, now: datetime | None = None) -> dict[str, int]:
     return {
         "thank_you": followups_thank_you_after_purchase(now=now),
         "service_recovery": followups_service_recovery(now=now),
+        "purchases_marked": followups_mark_purchases(now=now),
     }

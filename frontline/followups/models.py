@@ -121,6 +121,11 @@ class FollowUp(models.Model):
     due_soon_notified_for = models.DateField(null=True, blank=True)
     overdue_notified_for = models.DateField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The store-local day it was done: the team board's weeks and windows are store days.
+    completed_on = models.DateField(null=True, blank=True)
+    # The customer bought within 14 days of its completion: marked set-wise by the beat task
+    # (frontline.followups.automation.followups_mark_purchases), read by the team board.
+    purchased_after = models.BooleanField(default=False)
     # Whole days between the due date and the store-local day it was done (0 when on time):
     # written once at completion, so the team board averages it without date arithmetic in SQL.
     days_late = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -186,3 +191,51 @@ class FollowUpEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of follow-up {self.followup_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class FollowUpTally(models.Model):
+    """Counts of one store's follow-ups per person, kept by PostgreSQL triggers.
+
+    Open and snoozed follow-ups are counted per due day; done ones per completion day, whether
+    the customer was reached and whether a purchase followed; cancelled ones not at all. The
+    team board sums a few thousand of these rows instead of counting hundreds of thousands of
+    follow-ups. Written
+    only by the triggers of migration 0004 (statement-level, like the sentiment rollup), so
+    on SQLite the board counts the follow-ups themselves (frontline.followups.selectors).
+    """
+
+    store = models.ForeignKey(
+        "staff.Store", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    # 1970-01-01 when the figure does not depend on it (a unique key cannot hold NULLs alike).
+    due_on = models.DateField()
+    completed_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    # Done with one of REACHED_OUTCOMES: the board needs no finer outcome, and a coarser key
+    # keeps the tally small.
+    reached = models.BooleanField()
+    purchased_after = models.BooleanField()
+    count = models.IntegerField(default=0)
+    days_late_sum = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "store",
+                    "assignee",
+                    "due_on",
+                    "completed_on",
+                    "status",
+                    "reached",
+                    "purchased_after",
+                ],
+                name="one_tally_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.status} for {self.assignee_id} at {self.store_id}"

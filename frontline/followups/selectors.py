@@ -7,11 +7,13 @@ staff scoping helper). Associates see their store's follow-ups read-only; what e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,19 +22,19 @@ from frontline.followups.models import (
     REACHED_OUTCOMES,
     FollowUp,
     FollowUpEvent,
+    FollowUpTally,
     Status,
 )
-from frontline.orders.models import Order
 from frontline.staff.models import StaffRole, Store, StoreAssignment, User
 from frontline.staff.selectors import is_manager_of, stores_for
 
 # How far ahead "upcoming" looks, and how many rows each section of the day shows at most
-# (the counts are always the full ones).
+# (the counts are always the full ones): a day's work, not a backlog to scroll through.
 UPCOMING_DAYS = 7
-SECTION_LIMIT = 50
-# The window of the team board's rates: follow-ups that came due in the last 30 days.
+SECTION_LIMIT = 10
+SECTIONS = ("overdue", "today", "upcoming")
+# The window of the team board's rates and outcomes: the last 30 store days.
 BOARD_WINDOW_DAYS = 30
-PURCHASE_WINDOW_DAYS = 14
 
 
 def store_today(store: Store, now: datetime | None = None) -> date:
@@ -137,32 +139,43 @@ def _day_conditions(stores: list[Store], now: datetime) -> tuple[Q, Q, Q]:
     return overdue, today, upcoming
 
 
+def _mine_by_section(user: User, now: datetime | None) -> tuple[QuerySet[FollowUp], dict[str, Q]]:
+    stores = list(stores_for(user))
+    mine = FollowUp.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
+    conditions = dict(zip(SECTIONS, _day_conditions(stores, now or timezone.now()), strict=True))
+    return mine, conditions
+
+
 def my_day(*, user: User, now: datetime | None = None) -> MyDay:
     """The staff member's active follow-ups: overdue, due today and the week ahead.
 
     A fixed number of queries whatever the number of follow-ups: the stores, one count query,
-    and one page of rows per section.
+    and one short page of rows per section (the rest is a tap away, ``my_section``).
     """
-    stores = list(stores_for(user))
-    mine = FollowUp.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
-    overdue, today, upcoming = _day_conditions(stores, now or timezone.now())
+    mine, conditions = _mine_by_section(user, now)
     counts = mine.aggregate(
-        overdue=Count("pk", filter=overdue),
-        today=Count("pk", filter=today),
-        upcoming=Count("pk", filter=upcoming),
+        **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
     )
-    rows = mine.select_related("customer", "customer__preferred_store", "store")
+    rows = mine.select_related("customer")
 
-    def section(condition: Q, name: str) -> Section:
+    def section(name: str) -> Section:
         if not counts[name]:
             return Section([], 0)
-        ordered = rows.filter(condition).order_by("due_on", "priority", "pk")
+        ordered = rows.filter(conditions[name]).order_by("due_on", "priority", "pk")
         return Section(list(ordered[:SECTION_LIMIT]), counts[name])
 
-    return MyDay(
-        overdue=section(overdue, "overdue"),
-        today=section(today, "today"),
-        upcoming=section(upcoming, "upcoming"),
+    return MyDay(overdue=section("overdue"), today=section("today"), upcoming=section("upcoming"))
+
+
+def my_section(*, user: User, section: str, now: datetime | None = None) -> QuerySet[FollowUp]:
+    """All of one section of the staff member's day, in the order the day shows them."""
+    mine, conditions = _mine_by_section(user, now)
+    if section not in conditions:
+        raise Http404("No such part of the day.")
+    return (
+        mine.filter(conditions[section])
+        .select_related("customer")
+        .order_by("due_on", "priority", "pk")
     )
 
 
@@ -176,25 +189,66 @@ class AssociateFigures:
     due_today: int
     overdue: int
     done_this_week: int
-    due_in_window: int
-    done_in_window: int
+    done_recently: int  # in the last 30 store days
     average_days_late: float | None
     reached: int
     purchase_within_14_days: int
 
     @property
     def completion_rate(self) -> float | None:
-        """Of the follow-ups that came due in the window, the share done."""
-        if not self.due_in_window:
+        """Of the work that came due (done in the window, or overdue now), the share done."""
+        came_due = self.done_recently + self.overdue
+        if not came_due:
             return None
-        return round(self.done_in_window / self.due_in_window, 3)
+        return round(self.done_recently / came_due, 3)
 
 
-def _week_start(store: Store, now: datetime) -> datetime:
-    """Monday 00:00 at the store, this week."""
-    today = store_today(store, now)
-    monday = today - timedelta(days=today.weekday())
-    return datetime.combine(monday, time.min, tzinfo=store.time_zone)
+def _week_start(today: date) -> date:
+    return today - timedelta(days=today.weekday())
+
+
+def _board_rows(store: Store, today: date) -> QuerySet[Any]:
+    """Per assignee: the board's sums, from the tally (PostgreSQL) or the follow-ups.
+
+    On PostgreSQL triggers keep ``FollowUpTally`` (migration 0004): a few thousand rows a
+    store instead of every follow-up, so the board's time does not grow with the number of
+    follow-ups. Elsewhere the same figures are counted from the follow-ups themselves.
+    """
+    measure: Callable[[Q], Aggregate]
+    if connection.vendor == "postgresql":
+        source: QuerySet[Any] = FollowUpTally.objects.filter(store=store)
+        late_field = "days_late_sum"
+        reached = Q(reached=True)
+
+        def measure(condition: Q) -> Aggregate:
+            return Sum("count", filter=condition, default=0)
+
+    else:
+        source = FollowUp.objects.filter(store=store)
+        late_field = "days_late"
+        reached = Q(outcome__in=REACHED_OUTCOMES)
+
+        def measure(condition: Q) -> Aggregate:
+            return Count("pk", filter=condition)
+
+    active = Q(status__in=ACTIVE_STATUSES)
+    done = Q(status=Status.DONE)
+    recent = done & Q(completed_on__gte=today - timedelta(days=BOARD_WINDOW_DAYS))
+    return (
+        source.filter(active | recent)
+        .values("assignee_id")
+        .annotate(
+            open=measure(active),
+            due_today=measure(active & Q(due_on=today)),
+            overdue=measure(active & Q(due_on__lt=today)),
+            done_this_week=measure(done & Q(completed_on__gte=_week_start(today))),
+            done_recently=measure(recent),
+            days_late=Sum(late_field, filter=recent),
+            reached=measure(recent & reached),
+            purchase=measure(recent & Q(purchased_after=True)),
+        )
+        .order_by()
+    )
 
 
 def team_board(*, user: User, store: Store, now: datetime | None = None) -> list[AssociateFigures]:
@@ -205,42 +259,12 @@ def team_board(*, user: User, store: Store, now: datetime | None = None) -> list
     """
     if not is_manager_of(user, store):
         raise Http404("No such store among the ones you manage.")
-    now = now or timezone.now()
     today = store_today(store, now)
-    window_start = today - timedelta(days=BOARD_WINDOW_DAYS)
-    active = Q(status__in=ACTIVE_STATUSES)
-    done = Q(status=Status.DONE)
-    in_window = Q(due_on__gte=window_start, due_on__lt=today) & ~Q(status=Status.CANCELLED)
-    done_recently = done & Q(completed_at__gte=now - timedelta(days=BOARD_WINDOW_DAYS))
-    bought_after = Order.objects.filter(
-        customer_id=OuterRef("customer_id"),
-        kind=Order.Kind.SALE,
-        placed_at__gte=OuterRef("completed_at"),
-        placed_at__lte=OuterRef("completed_at") + timedelta(days=PURCHASE_WINDOW_DAYS),
-    )
-    figures = {
-        row["assignee_id"]: row
-        for row in FollowUp.objects.filter(store=store)
-        .filter(active | in_window | done_recently)
-        .annotate(bought=Exists(bought_after))
-        .values("assignee_id")
-        .annotate(
-            open=Count("pk", filter=active),
-            due_today=Count("pk", filter=active & Q(due_on=today)),
-            overdue=Count("pk", filter=active & Q(due_on__lt=today)),
-            done_this_week=Count("pk", filter=done & Q(completed_at__gte=_week_start(store, now))),
-            due_in_window=Count("pk", filter=in_window),
-            done_in_window=Count("pk", filter=in_window & done),
-            average_days_late=Avg("days_late", filter=done_recently),
-            reached=Count("pk", filter=done_recently & Q(outcome__in=REACHED_OUTCOMES)),
-            purchase=Count("pk", filter=done_recently & Q(bought=True)),
-        )
-        .order_by()
-    }
+    figures = {row["assignee_id"]: row for row in _board_rows(store, today)}
     board = []
     for person in staff_of_store(store):
         row: dict[str, Any] = dict(figures.get(person.pk, {}))
-        late = row.get("average_days_late")
+        done_recently = row.get("done_recently", 0)
         board.append(
             AssociateFigures(
                 user=person,
@@ -248,9 +272,10 @@ def team_board(*, user: User, store: Store, now: datetime | None = None) -> list
                 due_today=row.get("due_today", 0),
                 overdue=row.get("overdue", 0),
                 done_this_week=row.get("done_this_week", 0),
-                due_in_window=row.get("due_in_window", 0),
-                done_in_window=row.get("done_in_window", 0),
-                average_days_late=round(float(late), 1) if late is not None else None,
+                done_recently=done_recently,
+                average_days_late=(
+                    round((row.get("days_late") or 0) / done_recently, 1) if done_recently else None
+                ),
                 reached=row.get("reached", 0),
                 purchase_within_14_days=row.get("purchase", 0),
             )

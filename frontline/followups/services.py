@@ -330,9 +330,18 @@ def followup_complete(
         followup.outcome = outcome
         followup.note = note
         followup.completed_at = now
+        followup.completed_on = done_on
         followup.days_late = max(0, (done_on - followup.due_on).days)
         followup.save(
-            update_fields=["status", "outcome", "note", "completed_at", "days_late", "updated_at"]
+            update_fields=[
+                "status",
+                "outcome",
+                "note",
+                "completed_at",
+                "completed_on",
+                "days_late",
+                "updated_at",
+            ]
         )
         _record(followup, EventKind.COMPLETED, by, outcome=outcome, note=note[:500])
         outcome_label = str(Outcome(outcome).label)

@@ -8,6 +8,7 @@ app_name = "followups"
 
 urlpatterns = [
     path("team/", views.team_board, name="team"),
+    path("mine/<slug:section>/", views.my_section, name="mine"),
     path("bulk/", views.bulk_new, name="bulk"),
     path("bulk/<id:bulk_id>/", views.bulk_detail, name="bulk_detail"),
     path("bulk/<id:bulk_id>/undo/", views.bulk_undo, name="bulk_undo"),

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -69,6 +70,29 @@ def my_day(request: HttpRequest) -> HttpResponse:
         **_card_choices(),
     }
     return render(request, "followups/my_day.html", context)
+
+
+SECTION_TITLES = {
+    "overdue": "Overdue",
+    "today": "Due today",
+    "upcoming": "Coming up this week",
+}
+PAGE_SIZE = 20
+
+
+@login_required
+@require_GET
+def my_section(request: HttpRequest, section: str) -> HttpResponse:
+    """All of one part of the day, a page at a time (the home shows the first few)."""
+    followups = selectors.my_section(user=_user(request), section=section)
+    page = Paginator(followups, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "section": section,
+        "title": SECTION_TITLES[section],
+        **_card_choices(),
+    }
+    return render(request, "followups/section.html", context)
 
 
 def _card_choices() -> dict[str, Any]:

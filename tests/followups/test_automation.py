@@ -91,7 +91,11 @@ def test_a_negative_interaction_is_service_recovery_for_the_manager_once(
     InteractionFactory(customer=customer, kind="visit", sentiment="negative", summary="Rude")
     InteractionFactory(customer=customer, kind="visit")
     assert automation.followups_service_recovery() == 2
-    assert automation.followups_from_rules() == {"thank_you": 0, "service_recovery": 0}
+    assert automation.followups_from_rules() == {
+        "thank_you": 0,
+        "service_recovery": 0,
+        "purchases_marked": 0,
+    }
     recoveries = FollowUp.objects.order_by("pk")
     assert {(f.assignee, f.reason, f.priority, f.due_on) for f in recoveries} == {
         (manager, "service_recovery", 1, today)

@@ -230,3 +230,44 @@ def test_the_team_board_reads_a_fixed_number_of_queries(manager, store, customer
         for offset in range(-2, 3):
             FollowUpFactory(customer=customer, assignee=person, due_on=today + timedelta(offset))
     assert queries() == few
+
+
+def test_my_day_shows_holds_expiring_today_and_suggestions_for_the_book(associate, customer, store):
+    from django.utils import timezone
+
+    from tests.factories import ActionSuggestionFactory, StockLevelFactory
+
+    stock = StockLevelFactory(store=store, on_hand=3)
+    from frontline.catalog.models import Hold
+
+    Hold.objects.create(
+        customer=customer,
+        variant=stock.variant,
+        store=store,
+        quantity=1,
+        expires_at=timezone.now() + timedelta(minutes=30),
+        created_by=associate,
+    )
+    customer.preferred_associate = associate
+    customer.save()
+    ActionSuggestionFactory(customer=customer, rule="lapsing_high_value", reason="Not seen")
+    html = client_for(associate).get("/").content.decode()
+    holds = html[html.index('id="holds-title"') : html.index('id="actions-title"')]
+    assert "Ada Lovelace" in holds and stock.variant.product.name in holds
+    assert "Not seen" in html[html.index('id="actions-title"') :]
+
+
+def test_more_than_a_screenful_links_to_the_whole_section(associate, store, today):
+    for _ in range(12):
+        FollowUpFactory(
+            customer=CustomerFactory(preferred_store=store),
+            assignee=associate,
+            due_on=today - timedelta(days=1),
+        )
+    client = client_for(associate)
+    html = client.get("/").content.decode()
+    more = reverse("followups:mine", args=["overdue"])
+    assert f'href="{more}">And 2 more</a>' in html
+    page = client.get(more).content.decode()
+    assert page.count('class="card followup') == 12
+    assert client.get(reverse("followups:mine", args=["someday"])).status_code == 404
