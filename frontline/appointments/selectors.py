@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -271,3 +272,47 @@ def appointments_upcoming(*, staff: User, now: datetime, limit: int = 50) -> lis
 
 def appointment_for(*, staff: User, booking_id: int) -> Booking | None:
     return bookings_visible_to(staff).filter(Q(pk=booking_id)).first()
+
+
+# --- The video session ------------------------------------------------------------------------
+
+# The room opens this long before the session and closes this long after its end.
+SESSION_OPENS_BEFORE = timedelta(minutes=15)
+SESSION_CLOSES_AFTER = timedelta(minutes=60)
+
+
+@dataclass(frozen=True)
+class SessionAdmission:
+    booking_id: int
+    role: str  # "stylist" or "customer"
+
+
+def session_admission(
+    *,
+    user: User | AnonymousUser | None,
+    booking_id: int | None,
+    token: str | None,
+    now: datetime,
+) -> SessionAdmission | None:
+    """Who may join a booking's video room, and as whom: the assigned stylist (signed in) by the
+    booking's id, the customer by the booking's unguessable token; nobody else, only for a
+    confirmed video session, and only around its time."""
+    bookings = Booking.objects.filter(
+        status=BookingStatus.CONFIRMED,
+        service__kind=Service.Kind.VIDEO,
+        starts_at__lte=now + SESSION_OPENS_BEFORE,
+        ends_at__gte=now - SESSION_CLOSES_AFTER,
+    )
+    if token is not None:
+        booking_id = bookings.filter(token=token).values_list("pk", flat=True).first()
+        return SessionAdmission(booking_id, "customer") if booking_id is not None else None
+    if user is None or not user.is_authenticated or booking_id is None:
+        return None
+    if bookings.filter(pk=booking_id, stylist__user=user).exists():
+        return SessionAdmission(booking_id, "stylist")
+    return None
+
+
+def session_window(booking: Booking) -> tuple[datetime, datetime]:
+    """When the booking's video room is open."""
+    return booking.starts_at - SESSION_OPENS_BEFORE, booking.ends_at + SESSION_CLOSES_AFTER
