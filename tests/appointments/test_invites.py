@@ -178,3 +178,10 @@ def _clock_ahead(*, days: int):
             return real_time.time() + days * 86400
 
     return Clock
+
+
+def test_an_email_about_a_booking_that_is_gone_is_skipped(booking):
+    booking_id = booking.pk
+    booking.delete()
+    assert not services.booking_email_send(booking_id=booking_id, kind="reminder_1h", sequence=0)
+    assert not BookingEmail.objects.filter(booking_id=booking_id).exists()
