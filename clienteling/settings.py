@@ -293,6 +293,11 @@ APPOINTMENTS_MANAGE_LINK_DAYS = env.get_int("APPOINTMENTS_MANAGE_LINK_DAYS", 30,
 # Booking attempts per address: generous for a family on one connection, slow for a bot.
 APPOINTMENTS_BOOKING_RATE = env.get_str("APPOINTMENTS_BOOKING_RATE", default="10/m")
 APPOINTMENTS_BROWSE_RATE = env.get_str("APPOINTMENTS_BROWSE_RATE", default="120/m")
+# STUN/TURN servers for the video sessions, as the browser's RTCPeerConnection takes them (JSON),
+# e.g. [{"urls": "stun:stun.example.com"}, {"urls": "turn:turn.example.com",
+# "username": "u", "credential": "p"}]. None: browsers on the same network still connect;
+# across the internet most need at least STUN, and some (strict NAT) a TURN relay.
+APPOINTMENTS_ICE_SERVERS = env.get_json_list("APPOINTMENTS_ICE_SERVERS")
 CELERY_BEAT_SCHEDULE["appointments-reminders"] = {
     "task": "frontline.appointments.tasks.queue_booking_reminders_task",
     "schedule": 300.0,

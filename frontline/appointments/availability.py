@@ -15,6 +15,8 @@ zone is the template's business (see ``slots_by_local_day``).
 from __future__ import annotations
 
 import bisect
+import functools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -49,21 +51,31 @@ def instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
 
 def working_periods(diary: Diary, day: date) -> list[Interval]:
     """The stylist's working periods on a local date, breaks taken out, as UTC intervals."""
-    clock_periods: Sequence[ClockPeriod]
-    clock_breaks: Sequence[ClockPeriod]
     if day in diary.overrides:
-        clock_periods, clock_breaks = diary.overrides[day], ()
-    else:
-        weekday = day.weekday()
-        clock_periods = diary.weekly_hours.get(weekday, ())
-        clock_breaks = diary.weekly_breaks.get(weekday, ())
+        return _periods_on(day, tuple(diary.overrides[day]), (), diary.zone)
+    weekday = day.weekday()
+    return _periods_on(
+        day,
+        tuple(diary.weekly_hours.get(weekday, ())),
+        tuple(diary.weekly_breaks.get(weekday, ())),
+        diary.zone,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _periods_on(
+    day: date,
+    clock_periods: tuple[ClockPeriod, ...],
+    clock_breaks: tuple[ClockPeriod, ...],
+    zone: ZoneInfo,
+) -> list[Interval]:
+    # Cached: the stylists of a store mostly share their hours, and a search over their whole
+    # horizon would otherwise convert the same wall-clock times day after day for each.
     periods = merged(
-        (instant(day, starts, diary.zone), instant(day, ends, diary.zone))
-        for starts, ends in clock_periods
+        (instant(day, starts, zone), instant(day, ends, zone)) for starts, ends in clock_periods
     )
     breaks = merged(
-        (instant(day, starts, diary.zone), instant(day, ends, diary.zone))
-        for starts, ends in clock_breaks
+        (instant(day, starts, zone), instant(day, ends, zone)) for starts, ends in clock_breaks
     )
     return subtract(periods, breaks)
 
@@ -95,20 +107,6 @@ def subtract(periods: list[Interval], holes: list[Interval]) -> list[Interval]:
     return result
 
 
-class _Blocked:
-    """Sorted disjoint intervals with an O(log n) overlap test."""
-
-    def __init__(self, intervals: Iterable[Interval]) -> None:
-        joined = merged(intervals)
-        self.starts = [starts for starts, _ in joined]
-        self.ends = [ends for _, ends in joined]
-
-    def overlaps(self, starts: datetime, ends: datetime) -> bool:
-        # The first interval that ends after ``starts`` is the only one that may overlap.
-        index = bisect.bisect_right(self.ends, starts)
-        return index < len(self.starts) and self.starts[index] < ends
-
-
 def free_slots(
     diary: Diary,
     *,
@@ -123,32 +121,77 @@ def free_slots(
     time off, and the session plus the stylist's buffer after it overlaps no booked session;
     it starts no sooner than the minimum notice and no later than the horizon allows.
     """
-    earliest = max(window_starts, now + diary.minimum_notice)
-    latest = min(window_ends, now + diary.horizon)
+    earliest = max(window_starts, now + diary.minimum_notice).timestamp()
+    latest = min(window_ends, now + diary.horizon).timestamp()
     if earliest >= latest:
         return []
-    time_off, busy = _Blocked(diary.time_off), _Blocked(diary.busy)
+    # The walk below is in seconds since the epoch (floats, exact to the microsecond at these
+    # magnitudes): a "book any stylist" search walks tens of thousands of grid points, and float
+    # arithmetic costs a fraction of creating and comparing aware datetimes.
+    length, span = duration.total_seconds(), (duration + diary.buffer).total_seconds()
+    # A start s collides with a booked session [b0, b1) when b0 - (duration + buffer) < s < b1,
+    # and with time off [t0, t1) when t0 - duration < s < t1: the starts each one forbids.
+    forbidden = _joined_open(
+        [(starts.timestamp() - span, ends.timestamp()) for starts, ends in diary.busy]
+        + [(starts.timestamp() - length, ends.timestamp()) for starts, ends in diary.time_off]
+    )
+    forbidden_ends = [ends for _, ends in forbidden]
+    step = diary.interval.total_seconds()
     # A local day can begin up to 14 hours either side of UTC midnight: look one day further.
-    first_day = earliest.astimezone(diary.zone).date() - timedelta(days=1)
-    last_day = latest.astimezone(diary.zone).date() + timedelta(days=1)
-    slots: list[datetime] = []
-    day = first_day
+    day = _utc(earliest).astimezone(diary.zone).date() - timedelta(days=1)
+    last_day = _utc(latest).astimezone(diary.zone).date() + timedelta(days=1)
+    found: set[float] = set()
     while day <= last_day:
         for period_starts, period_ends in working_periods(diary, day):
-            slots.extend(
-                starts
-                for starts in _grid(period_starts, period_ends - duration, diary.interval)
-                if earliest <= starts < latest
-                and not time_off.overlaps(starts, starts + duration)
-                and not busy.overlaps(starts, starts + duration + diary.buffer)
+            found.update(
+                start
+                for start in _fitting(
+                    period_starts.timestamp(),
+                    period_ends.timestamp() - length,
+                    step,
+                    forbidden,
+                    forbidden_ends,
+                )
+                if earliest <= start < latest
             )
         day += timedelta(days=1)
-    return sorted(set(slots))
+    return [_utc(start) for start in sorted(found)]
 
 
-def _grid(first: datetime, last: datetime, step: timedelta) -> Iterable[datetime]:
+@functools.lru_cache(maxsize=65536)
+def _utc(seconds: float) -> datetime:
+    # Cached: the stylists of a store share most of their slots, so one search converts each
+    # instant once, and the same datetime object (whose hash Python caches) keys every lookup.
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _joined_open(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Open intervals, sorted, with those that overlap joined. Two that only touch stay apart:
+    the instant between them belongs to neither (a session may end just as the next begins)."""
+    result: list[tuple[float, float]] = []
+    for starts, ends in sorted(interval for interval in intervals if interval[0] < interval[1]):
+        if result and starts < result[-1][1]:
+            result[-1] = (result[-1][0], max(result[-1][1], ends))
+        else:
+            result.append((starts, ends))
+    return result
+
+
+def _fitting(
+    first: float,
+    last: float,
+    step: float,
+    forbidden: list[tuple[float, float]],
+    forbidden_ends: list[float],
+) -> Iterable[float]:
+    """The grid from ``first`` to ``last`` by ``step``, leaving out starts inside ``forbidden``
+    (open intervals): each one is jumped over in a single step."""
     current = first
     while current <= last:
+        index = bisect.bisect_right(forbidden_ends, current)
+        if index < len(forbidden) and forbidden[index][0] < current:
+            current += step * math.ceil((forbidden[index][1] - current) / step)
+            continue
         yield current
         current += step
 

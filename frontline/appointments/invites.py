@@ -69,7 +69,7 @@ def invite_calendar(*, booking: Booking, manage_url: str, stamp: datetime) -> Ca
 
 def _location(booking: Booking) -> str:
     if booking.service.kind == Service.Kind.VIDEO:
-        return "Video call (the link is in your confirmation e-mail)"
+        return absolute_url(reverse("appointments:customer_session", args=[booking.token]))
     return ", ".join(part for part in (booking.store.name, booking.store.address) if part)
 
 
@@ -83,6 +83,11 @@ def booking_message(
         "kind": kind,
         "manage_url": manage_url,
         "booking_url": absolute_url(reverse("appointments:booked", args=[booking.token])),
+        "session_url": (
+            absolute_url(reverse("appointments:customer_session", args=[booking.token]))
+            if booking.service.kind == Service.Kind.VIDEO
+            else ""
+        ),
         "customer_zone": zone,
         "store_zone": str(booking.store.time_zone),
         "cutoff_hours": settings.APPOINTMENTS_CHANGE_CUTOFF_HOURS,

@@ -459,14 +459,14 @@ def booking_email_send(*, booking_id: int, kind: str, sequence: int) -> bool:
     booking has since left (a reminder of a time that was moved) is not sent.
     """
     with transaction.atomic():
+        booking = selectors.booking_with_details(booking_id=booking_id)
+        if booking is None or booking.sequence != sequence:
+            return False
         claim, _ = BookingEmail.objects.get_or_create(
             booking_id=booking_id, kind=kind, sequence=sequence
         )
         claim = BookingEmail.objects.select_for_update().get(pk=claim.pk)
         if claim.sent_at is not None:
-            return False
-        booking = selectors.booking_with_details(booking_id=booking_id)
-        if booking is None or booking.sequence != sequence:
             return False
         now = timezone.now()
         invites.booking_message(

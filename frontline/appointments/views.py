@@ -237,6 +237,59 @@ def _reschedule_days(booking: Booking, *, now: datetime) -> list[tuple[date, lis
     return list(days.items())[:DAYS_SHOWN]
 
 
+# --- The video session -------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def customer_session(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's side of the video call; the token in the address is their key."""
+    booking = selectors.booking_by_token(token)
+    if booking is None or booking.service.kind != "video":
+        raise Http404("No such video session.")
+    return _session_page(
+        request, booking, role="customer", socket_path=f"/ws/sessions/c/{booking.token}/"
+    )
+
+
+@login_required
+@require_GET
+def stylist_session(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """The stylist's side of the video call (the socket admits the assigned stylist only)."""
+    user: User = request.user  # type: ignore[assignment]
+    booking = selectors.appointment_for(staff=user, booking_id=booking_id)
+    if booking is None or booking.service.kind != "video":
+        raise Http404("No such video session at your stores.")
+    return _session_page(
+        request, booking, role="stylist", socket_path=f"/ws/sessions/{booking.pk}/"
+    )
+
+
+def _session_page(
+    request: HttpRequest, booking: Booking, *, role: str, socket_path: str
+) -> HttpResponse:
+    opens, closes = selectors.session_window(booking)
+    zone = (
+        services.zone_named(booking.customer_time_zone)
+        if role == "customer"
+        else booking.store.time_zone
+    )
+    return render(
+        request,
+        "appointments/session.html",
+        {
+            "booking": booking,
+            "role": role,
+            "zone": zone,
+            "opens": opens,
+            "closes": closes,
+            "is_open": booking.status == "confirmed" and opens <= timezone.now() <= closes,
+            "socket_path": socket_path,
+            "ice_servers": settings.APPOINTMENTS_ICE_SERVERS,
+        },
+    )
+
+
 # --- Stylists ---------------------------------------------------------------------------------
 
 

@@ -12,6 +12,14 @@ NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 MONDAY_10 = datetime(2026, 1, 12, 10, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _booking_rate_out_of_the_way(settings):
+    """Every test client posts from 127.0.0.1 and test processes share the cache: only the test
+    of the rate limit itself should meet it (it sets its own)."""
+    settings.APPOINTMENTS_BOOKING_RATE = "10000/m"
+    settings.APPOINTMENTS_BROWSE_RATE = "10000/m"
+
+
 @pytest.fixture
 def store(db):
     return StoreFactory(code="soho", name="Soho", country="GB", address="1 Carnaby St")

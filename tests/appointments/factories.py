@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
 import factory
+from django.utils import timezone
 
-from frontline.appointments.models import Service, Stylist, WorkingHours
+from frontline.appointments.models import Booking, Service, Stylist, WorkingHours
 from frontline.staff.models import StaffRole
-from tests.factories import StoreAssignmentFactory, StoreFactory, UserFactory
+from tests.factories import CustomerFactory, StoreAssignmentFactory, StoreFactory, UserFactory
 
 
 class ServiceFactory(factory.django.DjangoModelFactory):
@@ -45,3 +46,22 @@ class StylistFactory(factory.django.DjangoModelFactory):
         hours = kwargs.get("hours", [(weekday, time(9), time(17)) for weekday in range(6)])
         for weekday, starts, ends in hours:  # type: ignore[attr-defined]
             WorkingHours.objects.create(stylist=self, weekday=weekday, starts=starts, ends=ends)
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A confirmed video session starting in five minutes (times are not checked here)."""
+
+    class Meta:
+        model = Booking
+
+    customer = factory.SubFactory(CustomerFactory)
+    stylist = factory.SubFactory(StylistFactory)
+    store = factory.SelfAttribute("stylist.store")
+    service = factory.SubFactory(ServiceFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=5))
+    ends_at = factory.LazyAttribute(lambda b: b.starts_at + timedelta(minutes=45))
+    blocks_until = factory.LazyAttribute(lambda b: b.ends_at + timedelta(minutes=15))
+    name = "Grace Hopper"
+    email = "grace@example.com"
+    customer_time_zone = "Europe/London"
+    scheduled_at = factory.LazyFunction(timezone.now)

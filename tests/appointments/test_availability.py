@@ -207,3 +207,17 @@ def test_nearest_picks_the_closest_slots_in_time_order():
         utc(2026, 1, 12, 13),
         utc(2026, 1, 12, 15),
     ]
+
+
+def test_a_session_that_exactly_fills_the_gap_between_two_others_fits():
+    # 10:00-11:00 plus its 15-minute buffer ends as the next session starts, at 11:15.
+    book = diary(
+        weekly_hours={0: [(time(9), time(13))]},
+        busy=[
+            (utc(2026, 1, 12, 9), utc(2026, 1, 12, 10)),
+            (utc(2026, 1, 12, 11, 15), utc(2026, 1, 12, 12)),
+        ],
+        buffer=timedelta(minutes=15),
+        interval=timedelta(minutes=15),
+    )
+    assert slots_on(book, date(2026, 1, 12)) == [utc(2026, 1, 12, 10), utc(2026, 1, 12, 12)]

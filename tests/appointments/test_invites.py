@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -67,7 +68,10 @@ def test_the_confirmation_carries_an_invite_calendars_can_accept(booking):
     assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
     # The customer's own zone in the text: 10:00 in London is 23:00 in Auckland.
     assert "23:00 (Pacific/Auckland)" in message.body
-    assert services.booking_manage_url(booking=booking) in message.body
+    # The link to change or cancel is signed for this booking (the signature carries a time).
+    signed = re.search(r"/book/manage/([^/\s]+)/", message.body)
+    assert signed is not None
+    assert services.booking_from_manage_token(value=signed.group(1)) == booking
 
 
 def test_a_reschedule_sends_the_same_uid_with_the_next_sequence(
@@ -174,3 +178,10 @@ def _clock_ahead(*, days: int):
             return real_time.time() + days * 86400
 
     return Clock
+
+
+def test_an_email_about_a_booking_that_is_gone_is_skipped(booking):
+    booking_id = booking.pk
+    booking.delete()
+    assert not services.booking_email_send(booking_id=booking_id, kind="reminder_1h", sequence=0)
+    assert not BookingEmail.objects.filter(booking_id=booking_id).exists()
