@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -26,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from frontline.core.api import ErrorSerializer
+from frontline.core.api import Conflict, ErrorSerializer, id_field
 from frontline.customers.models import InteractionChannel, SizeCategory, Tier
 from frontline.followups import bulk, selectors, services
 from frontline.followups.models import (
@@ -39,6 +38,7 @@ from frontline.followups.models import (
     Status,
 )
 from frontline.staff.models import User
+from frontline.staff.selectors import is_manager
 
 
 class PersonSerializer(serializers.Serializer):
@@ -151,6 +151,9 @@ class BoardRowSerializer(serializers.Serializer):
     purchase_within_14_days = serializers.IntegerField()
 
 
+# The largest page of follow-ups one request may ask for.
+LIST_LIMIT_MAX = 200
+
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Unknown, or not yours to see")
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Yours to see, not to change")
 INVALID = OpenApiResponse(ErrorSerializer, description="Invalid input, per field")
@@ -177,38 +180,55 @@ def _run(write: Callable[[], FollowUp]) -> FollowUp:
     except DjangoPermissionDenied as error:
         raise PermissionDenied(str(error)) from None
     except ValidationError as error:
+        if set(error.message_dict) == {"status"}:
+            # The follow-up is already done or cancelled: a conflict with its state, not bad input.
+            raise Conflict(" ".join(error.message_dict["status"])) from None
         raise ApiValidationError(error.message_dict) from None
+
+
+class FollowUpListQuery(serializers.Serializer):
+    customer = id_field(required=False, help_text="Only this customer's")
+    assignee = id_field(required=False, help_text="Only this staff member's")
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=LIST_LIMIT_MAX)
+    offset = serializers.IntegerField(required=False, min_value=0)
+
+
+class FollowUpPageSerializer(serializers.Serializer):
+    """One page of follow-ups, as DRF's limit/offset pagination writes it."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = FollowUpSerializer(many=True)
 
 
 class FollowUpListView(APIView):
     @extend_schema(
         operation_id="followups_list",
-        parameters=[
-            OpenApiParameter("customer", int, description="Only this customer's"),
-            OpenApiParameter("assignee", int, description="Only this staff member's"),
-            OpenApiParameter("status", str, enum=Status.values),
-        ],
-        responses={200: FollowUpSerializer(many=True), 400: INVALID},
+        parameters=[FollowUpListQuery],
+        responses={200: FollowUpPageSerializer, 400: INVALID},
         summary="Follow-ups at the staff member's stores, by due day (paginated)",
     )
     def get(self, request: Request) -> Response:
+        query = FollowUpListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
         followups = selectors.followups_visible_to(_user(request)).select_related(
             "customer", "assignee"
         )
-        filters: dict[str, object] = {}
-        for name, field in (("customer", "customer_id"), ("assignee", "assignee_id")):
-            raw = request.query_params.get(name)
-            if raw is not None:
-                if not raw.isdigit():
-                    raise ApiValidationError({name: ["A whole number."]})
-                filters[field] = int(raw)
-        wanted_status = request.query_params.get("status")
-        if wanted_status is not None:
-            if wanted_status not in Status.values:
-                raise ApiValidationError({"status": [f"One of: {', '.join(Status.values)}."]})
-            filters["status"] = wanted_status
+        filters = {
+            field: wanted[name]
+            for name, field in (
+                ("customer", "customer_id"),
+                ("assignee", "assignee_id"),
+                ("status", "status"),
+            )
+            if name in wanted
+        }
         followups = followups.filter(**filters).order_by("due_on", "priority", "pk")
         paginator = LimitOffsetPagination()
+        paginator.max_limit = LIST_LIMIT_MAX
         page = paginator.paginate_queryset(followups, request, view=self)
         return paginator.get_paginated_response(FollowUpSerializer(page, many=True).data)
 
@@ -243,14 +263,21 @@ class _WriteView(APIView):
         raise NotImplementedError
 
     def post(self, request: Request, followup_id: int) -> Response:
+        user = _user(request)
+        _detail(user, followup_id)  # scope before input: another store learns nothing from a 400
         serializer = self.input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = _user(request)
         _run(lambda: self._write(user, followup_id, dict(serializer.validated_data)))
         return Response(_detail(user, followup_id))
 
 
-WRITE_RESPONSES = {200: FollowUpDetailSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND}
+WRITE_RESPONSES = {
+    200: FollowUpDetailSerializer,
+    400: INVALID,
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    409: OpenApiResponse(ErrorSerializer, description="Already done or cancelled"),
+}
 
 
 class CompleteView(_WriteView):
@@ -329,20 +356,24 @@ class MyDayView(APIView):
         return Response(MyDaySerializer(selectors.my_day(user=_user(request))).data)
 
 
+class TeamBoardQuery(serializers.Serializer):
+    store = id_field(required=False, help_text="A store you manage (default: your first)")
+
+
 class TeamBoardView(APIView):
     @extend_schema(
         operation_id="followups_team_board",
-        parameters=[OpenApiParameter("store", int, description="A store you manage")],
+        parameters=[TeamBoardQuery],
         responses={200: BoardRowSerializer(many=True), 400: INVALID, 404: NOT_FOUND},
         summary="Per staff member of the store: open, due, overdue, done, rates and outcomes",
     )
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("store")
-        if raw is not None and not raw.isdigit():
-            raise ApiValidationError({"store": ["A whole number."]})
+        query = TeamBoardQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         user = _user(request)
         try:
-            store = selectors.store_for_board(user=user, store_id=int(raw) if raw else None)
+            store_id = query.validated_data.get("store")
+            store = selectors.store_for_board(user=user, store_id=store_id)
             board = selectors.team_board(user=user, store=store)
         except Http404:
             raise NotFound("No such store among the ones you manage.") from None
@@ -420,6 +451,12 @@ class BulkUndoSerializer(serializers.Serializer):
     cancelled = serializers.IntegerField(help_text="Follow-ups still open, now cancelled")
 
 
+def _require_manager(request: Request) -> None:
+    """Bulk assignment is a manager's tool: others are refused before their input is read."""
+    if not is_manager(_user(request)):
+        raise PermissionDenied("Only store managers assign follow-ups in bulk.")
+
+
 def _bulk_input(data: dict[str, Any]) -> dict[str, Any]:
     asked = dict(data)
     try:
@@ -433,10 +470,11 @@ class BulkPreviewView(APIView):
     @extend_schema(
         operation_id="followups_bulk_preview",
         request=BulkPreviewInputSerializer,
-        responses={200: BulkPreviewSerializer, 400: INVALID},
+        responses={200: BulkPreviewSerializer, 400: INVALID, 403: FORBIDDEN},
         summary="What a bulk assignment would create, and for whom; creates nothing",
     )
     def post(self, request: Request) -> Response:
+        _require_manager(request)
         serializer = BulkPreviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         asked = _bulk_input(serializer.validated_data)
@@ -451,10 +489,11 @@ class BulkAssignView(APIView):
     @extend_schema(
         operation_id="followups_bulk_assign",
         request=BulkAssignInputSerializer,
-        responses={201: BulkAssignmentSerializer, 400: INVALID},
+        responses={201: BulkAssignmentSerializer, 400: INVALID, 403: FORBIDDEN},
         summary="Create a follow-up for each matching customer, shared by open load",
     )
     def post(self, request: Request) -> Response:
+        _require_manager(request)
         serializer = BulkAssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         asked = _bulk_input(serializer.validated_data)

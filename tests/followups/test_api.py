@@ -64,7 +64,7 @@ def test_bad_input_is_a_400_naming_the_field(
     }
     response = api_for(manager).post("/api/followups/", data, format="json")
     assert response.status_code == 400
-    assert message in " ".join(response.json()[field])
+    assert message in " ".join(response.json()["errors"][field])
     assert not FollowUp.objects.exists()
 
 
@@ -85,7 +85,7 @@ def test_the_assignee_completes_and_snoozes_through_the_api(associate, followup,
     again = client.post(
         f"/api/followups/{followup.pk}/complete/", {"outcome": "reached"}, format="json"
     )
-    assert again.status_code == 400 and "already done" in again.json()["status"][0]
+    assert again.status_code == 409 and "already done" in again.json()["detail"]
 
 
 def test_a_colleague_reads_but_may_not_complete(colleague, followup):
