@@ -6,6 +6,7 @@ parsed, so a typo in a deployment fails at start-up rather than at the first req
 
 from __future__ import annotations
 
+import json
 import os
 from typing import overload
 
@@ -103,3 +104,17 @@ def get_priorities(name: str) -> dict[str, list[str]]:
             )
         priorities[field.strip()] = ranked
     return priorities
+
+
+def get_json_list(name: str) -> list[dict[str, object]]:
+    """A JSON array of objects (e.g. WebRTC ICE servers); [] when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from None
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ImproperlyConfigured(f"{name} must be a JSON array of objects, like [{{...}}].")
+    return value

@@ -64,8 +64,10 @@ INSTALLED_APPS = [
     "frontline.notifications",
     "frontline.sync",
     "frontline.actions",
+    "frontline.followups",
     "frontline.recommendations",
     "frontline.privacy",
+    "frontline.appointments",
 ]
 
 MIDDLEWARE = [
@@ -228,8 +230,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Thresholds of the rules; see frontline/actions/conf.py for every key and its default.
 ACTIONS: dict[str, object] = {}
 # Dotted paths of ``handler(outcome) -> url | None`` called when an associate accepts an action
-# (the follow-ups domain plugs in here).
-ACTIONS_ACCEPT_HANDLERS: list[str] = []
+# (the follow-ups domain plugs in here: accepting plans the follow-up the action names).
+ACTIONS_ACCEPT_HANDLERS: list[str] = [
+    "frontline.followups.automation.followup_from_accepted_action",
+]
 CELERY_BEAT_SCHEDULE["actions-nightly-batch"] = {
     "task": "frontline.actions.tasks.compute_actions_batch_task",
     "schedule": crontab(hour=2, minute=30),
@@ -237,6 +241,20 @@ CELERY_BEAT_SCHEDULE["actions-nightly-batch"] = {
 CELERY_BEAT_SCHEDULE["recommendations-nightly-similarities"] = {
     "task": "frontline.recommendations.tasks.recompute_product_similarities_task",
     "schedule": crontab(hour=1, minute=30),
+}
+
+# --- Follow-ups (frontline.followups) ---------------------------------------------------
+# Thresholds of the automatic follow-ups; see frontline/followups/automation.py (FollowUpRules).
+FOLLOWUPS: dict[str, object] = {}
+CELERY_BEAT_SCHEDULE["followups-remind"] = {
+    "task": "frontline.followups.tasks.remind_followups_task",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
+CELERY_BEAT_SCHEDULE["followups-from-rules"] = {
+    "task": "frontline.followups.tasks.create_followups_from_rules_task",
+    "schedule": 900.0,
+    "options": {"expires": 880},
 }
 
 CELERY_TIMEZONE = "UTC"
@@ -266,6 +284,25 @@ CELERY_BEAT_SCHEDULE["catalog-warn-expiring-holds"] = {
 }
 
 RATELIMIT_VIEW = "frontline.core.views.rate_limited"
+
+# --- Appointments: the public booking page (frontline.appointments) ---------------------
+# Customers may move or cancel a session online until this many hours before it starts.
+APPOINTMENTS_CHANGE_CUTOFF_HOURS = env.get_int("APPOINTMENTS_CHANGE_CUTOFF_HOURS", 12, minimum=0)
+# How long the signed reschedule/cancel link of an e-mail works; every reminder brings a new one.
+APPOINTMENTS_MANAGE_LINK_DAYS = env.get_int("APPOINTMENTS_MANAGE_LINK_DAYS", 30, minimum=1)
+# Booking attempts per address: generous for a family on one connection, slow for a bot.
+APPOINTMENTS_BOOKING_RATE = env.get_str("APPOINTMENTS_BOOKING_RATE", default="10/m")
+APPOINTMENTS_BROWSE_RATE = env.get_str("APPOINTMENTS_BROWSE_RATE", default="120/m")
+# STUN/TURN servers for the video sessions, as the browser's RTCPeerConnection takes them (JSON),
+# e.g. [{"urls": "stun:stun.example.com"}, {"urls": "turn:turn.example.com",
+# "username": "u", "credential": "p"}]. None: browsers on the same network still connect;
+# across the internet most need at least STUN, and some (strict NAT) a TURN relay.
+APPOINTMENTS_ICE_SERVERS = env.get_json_list("APPOINTMENTS_ICE_SERVERS")
+CELERY_BEAT_SCHEDULE["appointments-reminders"] = {
+    "task": "frontline.appointments.tasks.queue_booking_reminders_task",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
 
 # --- Sync with CRM and ERP (frontline.sync) ---------------------------------------------
 # Where file-drop sources keep their inbox/ and archive/ folders, one folder per source.
@@ -436,6 +473,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # frontline.core.converters.IdConverter, documented with its bounds.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    # Choice sets that share a field name with another domain's get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "FollowUpReasonEnum": "frontline.followups.models.Reason",
+        "FollowUpStatusEnum": "frontline.followups.models.Status",
+    },
 }
 
 # --- Logging: one JSON object a line in production, readable lines in development -------

@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from frontline.actions.urls import api_urlpatterns as actions_api_urlpatterns
+from frontline.followups.urls import api_urlpatterns as followups_api_urlpatterns
 from frontline.notifications import urls as notification_urls
 from frontline.staff.views import (
     StaffLoginView,
@@ -28,6 +29,7 @@ api_patterns: list[URLPattern | URLResolver] = [
         include((notification_urls.api_urlpatterns, "notifications"), namespace="notifications"),
     ),
     path("actions/", include((actions_api_urlpatterns, "actions"))),
+    path("followups/", include((followups_api_urlpatterns, "followups"))),
 ]
 
 urlpatterns = [
@@ -74,6 +76,8 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("sync/", include("frontline.sync.urls")),
     path("actions/", include("frontline.actions.urls")),
+    path("followups/", include("frontline.followups.urls")),
+    path("", include("frontline.appointments.urls")),
 ]
 
 # Under /api/ a 404 or 500 answers in the API's own JSON error body.

@@ -245,3 +245,21 @@ class WishlistItemFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     description = "Cashmere scarf, camel"
     source = "associate"
+
+
+# --- Follow-ups (frontline.followups) ---------------------------------------------------
+
+from frontline.followups.models import FollowUp  # noqa: E402
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """A follow-up written directly (no history, no notification): for reads and figures."""
+
+    class Meta:
+        model = FollowUp
+
+    customer = factory.SubFactory(CustomerFactory)
+    store = factory.SelfAttribute("customer.preferred_store")
+    assignee = factory.SubFactory(UserFactory)
+    due_on = factory.LazyFunction(timezone.localdate)
+    reason = "thank_you"

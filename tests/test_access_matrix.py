@@ -14,22 +14,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
+from frontline.appointments.services import booking_manage_token
 from frontline.catalog.services import hold_create
 from frontline.customers.models import DuplicateCandidate
 from frontline.customers.services import customers_merge
+from frontline.followups.bulk import BulkCriteria, bulk_assign
+from frontline.followups.services import followup_create
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.management.commands.vapid_keys import generate_vapid_keys
 from frontline.notifications.services import notification_create
 from frontline.staff.models import StaffRole
 from frontline.sync.models import Run, Source
+from tests.appointments.factories import BookingFactory, StylistFactory
 from tests.catalog.shop import build_shop
 from tests.factories import (
     ActionSuggestionFactory,
@@ -55,7 +61,9 @@ MANAGERS_A = frozenset({"manager_a", "admin"})  # the manager of the object's st
 MANAGERS = frozenset({"manager_a", "admin"})  # any store's manager (pages about their stores)
 RECIPIENT = frozenset({"associate_a"})  # a notification is its recipient's alone
 AUTHOR = frozenset({"associate_a"})  # a note's text is edited by its author only
-NOBODY_SIGNED_IN = frozenset({"anonymous"})  # the login page itself
+# A follow-up is cancelled by whoever planned it, or by the store's manager; the rest of the
+# store sees it (403 when they try, not 404).
+FOLLOWUP_OWNERS = frozenset({"associate_a", "manager_a", "admin"})
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,38 @@ ACCESS: dict[str, Rule] = {
     "sync:runs": rule("GET", MANAGERS),
     "sync:run": rule("GET", MANAGERS),
     "sync:webhook": rule("POST", frozenset()),
+    # Follow-ups: the associate's own and their store's; managers plan, assign and undo.
+    "followups:team": rule("GET", MANAGERS),
+    "followups:mine": rule("GET", STAFF),
+    "followups:bulk": rule("GET POST", MANAGERS),
+    "followups:bulk_detail": rule("GET", MANAGERS_A),
+    "followups:bulk_undo": rule("POST", MANAGERS_A),
+    "followups:new": rule("GET POST", STORE_A),
+    "followups:detail": rule("GET", STORE_A),
+    "followups:complete": rule("POST", STORE_A),
+    "followups:snooze": rule("POST", STORE_A),
+    "followups:reassign": rule("POST", STORE_A),
+    "followups:cancel": rule("POST", FOLLOWUP_OWNERS),
+    "api:followups:list": rule("GET POST", STAFF),
+    "api:followups:my_day": rule("GET", STAFF),
+    "api:followups:team": rule("GET", MANAGERS),
+    "api:followups:bulk_preview": rule("POST", MANAGERS),
+    "api:followups:bulk": rule("POST", MANAGERS),
+    "api:followups:bulk_undo": rule("POST", MANAGERS_A),
+    "api:followups:detail": rule("GET", STORE_A),
+    "api:followups:complete": rule("POST", STORE_A),
+    "api:followups:snooze": rule("POST", STORE_A),
+    "api:followups:reassign": rule("POST", STORE_A),
+    "api:followups:cancel": rule("POST", FOLLOWUP_OWNERS),
+    # Virtual styling: customers book in public and hold their booking by its link; staff
+    # see the sessions of their stores.
+    "appointments:book": rule("GET POST", EVERYONE),
+    "appointments:booked": rule("GET", EVERYONE),
+    "appointments:manage": rule("GET", EVERYONE),
+    "appointments:customer_session": rule("GET", EVERYONE),
+    "appointments:list": rule("GET", STAFF),
+    "appointments:detail": rule("GET", STORE_A),
+    "appointments:session": rule("GET", STORE_A),
     # Recommended actions follow the customer.
     "actions:customer_panel": rule("GET", STORE_A),
     "actions:customer_recommendations": rule("GET", STORE_A),
@@ -216,11 +256,12 @@ def brand(settings, monkeypatch):
     monkeypatch.setenv("SHOPIFY_WEBHOOK_SECRET", "a signing secret")
     shop = build_shop()
     store_a = shop.here
+    stylist = StylistFactory(store=store_a)
     people = {
         "associate_a": shop.associate,
         "associate_b": shop.other_associate,
         "manager_a": staff_at(store_a, StaffRole.MANAGER),
-        "stylist_a": staff_at(store_a, StaffRole.STYLIST),
+        "stylist_a": stylist.user,
         "admin": UserFactory(is_superuser=True, is_staff=True),
     }
     customer = shop.customer
@@ -234,6 +275,23 @@ def brand(settings, monkeypatch):
     notification = notification_create(
         kind="system.test", recipients=to_staff(shop.associate), title="Hello"
     )
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    followup = followup_create(
+        by=shop.associate,
+        customer_id=customer.pk,
+        assignee_id=shop.associate.pk,
+        due_on=tomorrow,
+        reason="check_in",
+    )
+    bulk = bulk_assign(
+        by=people["manager_a"],
+        store_id=store_a.pk,
+        criteria=BulkCriteria(),
+        assignee_ids=[shop.associate.pk],
+        due_on=tomorrow,
+        reason="check_in",
+    )
+    booking = BookingFactory(customer=customer, stylist=stylist)
     merge = customers_merge(
         survivor_id=customer.pk, loser_id=merged_away.pk, merged_by=people["manager_a"]
     )
@@ -260,8 +318,13 @@ def brand(settings, monkeypatch):
         "run_id": Run.objects.create(source=source, entity="customers").pk,
         "key": "holds",
         "source_name": source.name,
+        "followup_id": followup.pk,
+        "bulk_id": bulk.pk,
+        "booking_id": booking.pk,
+        "section": "today",
+        "signed": booking_manage_token(booking=booking),
         "uidb64": "MQ",  # a reset link that is not valid: the page says so
-        "token": "set-password",
+        "token": booking.token,
     }
     return people, values
 
@@ -269,6 +332,8 @@ def brand(settings, monkeypatch):
 def url_for(route: Route, values: dict[str, object]) -> str:
     def value(match: re.Match[str]) -> str:
         name = match["name"]
+        if name == "token":  # a booking's link, or a password reset link (not valid)
+            return str(values["token"]) if "book/" in route.template else "set-password"
         if name == "action":  # hold and hold-request actions
             return "accept" if "requests/" in route.template else "cancel"
         return str(values[name])
@@ -343,7 +408,7 @@ def test_store_b_gets_404_not_403_for_store_a_objects(brand):
     leaks = []
     for route in routes():
         access = ACCESS.get(route.name)
-        if access is None or access.allowed not in (STORE_A, AUTHOR, RECIPIENT):
+        if access is None or access.allowed not in (STORE_A, AUTHOR, RECIPIENT, FOLLOWUP_OWNERS):
             continue
         url = url_for(route, values)
         for method in access.methods:

@@ -15,14 +15,12 @@ on some channel for that purpose, and the panel holds it back during quiet hours
 The inventory rules (``back_in_stock``, ``hold_expiring``) are in ``rules.py``; the catalog's
 events refresh a customer's actions when a hold or a watched size changes.
 
-Rules planned, inactive until the data they need exists (each one more subclass in
-``rules.py`` then). They are not in the registry, so the engine never computes them and no
-panel shows them; the managers' performance page lists them as "not active yet".
+Another domain may register a rule of its own the same way (``registry.register``), from its
+app's ``ready()``: ``appointment_prepare`` lives in ``frontline/appointments/rules.py``.
 
-- ``appointment_prepare``: an appointment with the customer within the next 48 hours, to prepare
-  a selection. Frontline has no appointments yet (the appointments domain was not built), so
-  the rule waits for an appointments source: a model or a synced feed with customer, store,
-  starts_at and status. No contact purpose (it is preparation, not outreach).
+Rules planned, inactive until the data they need exists (each one more subclass then), are
+listed in ``PLANNED_RULES``. They are not in the registry, so the engine never computes them
+and no panel shows them; the managers' performance page lists them as "not active yet".
 """
 
 from __future__ import annotations
@@ -43,9 +41,7 @@ from frontline.customers.models import Customer
 # then hides the suggestion as soon as no store has that variant available.
 OFFERED_VARIANT_KEY = "variant_id"
 
-PLANNED_RULES: dict[str, str] = {
-    "appointment_prepare": "Upcoming appointment to prepare (needs an appointments source)",
-}
+PLANNED_RULES: dict[str, str] = {}
 
 Facts = dict[str, Any]
 T = TypeVar("T")

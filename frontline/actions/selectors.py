@@ -111,6 +111,18 @@ def actions_for_customer(
     return CustomerActions(customer, shown, held, resumes_at if held else None)
 
 
+def top_actions_for_book(*, user: User, limit: int = 5) -> list[ActionSuggestion]:
+    """The best suggestions for the customers whose associate the staff member is ("their
+    book"), for the associate's day; sold-out product suggestions left out."""
+    book = customers_visible_to(user).filter(preferred_associate=user)
+    suggestions = _with_stock_check(
+        ActionSuggestion.objects.filter(customer__in=book.values("pk"))
+    ).select_related("customer", "customer__preferred_store")
+    # The stub plugin cannot see annotations made in a helper; the names are annotated above.
+    top = suggestions.exclude(offered_variant__isnull=False, in_stock=False)  # type: ignore[misc]
+    return list(top.order_by("-score", "id")[:limit])
+
+
 # --- Managers: which rules work -------------------------------------------------------------
 
 PERIOD_DAYS = (7, 30, 90, 365)

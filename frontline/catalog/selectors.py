@@ -293,6 +293,17 @@ def hold_requests_waiting(*, user: User, store: Store) -> QuerySet[HoldRequest]:
     )
 
 
+def holds_expiring_by(*, user: User, until: datetime) -> QuerySet[Hold]:
+    """Active holds kept at the staff member's stores that expire before ``until``.
+
+    Only the relations the associate's day shows are joined: it is read on every home screen.
+    """
+    holds = Hold.objects.filter(status=Hold.Status.ACTIVE, expires_at__lt=until)
+    if not user.is_superuser:
+        holds = holds.filter(store__in=stores_for(user).values("pk"))
+    return holds.select_related("variant__product", "customer").order_by("expires_at")
+
+
 def holds_for_customer(
     *, user: User, customer: Customer, active_only: bool = False
 ) -> QuerySet[Hold]:

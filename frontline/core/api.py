@@ -40,6 +40,14 @@ class ErrorSerializer(serializers.Serializer):
         return fields
 
 
+class Conflict(exceptions.APIException):
+    """The request is sound but the object's state refuses it (already done, cancelled...)."""
+
+    status_code = 409
+    default_detail = "This conflicts with the current state."
+    default_code = "conflict"
+
+
 def error_body(detail: str, code: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": detail, "code": code}
     if errors is not None:

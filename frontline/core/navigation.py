@@ -26,10 +26,13 @@ class NavItem:
 
 
 MAIN_NAVIGATION: list[NavItem] = [
-    NavItem("Customers", "core:home", "search"),
+    NavItem("My day", "core:home", "sun"),
+    NavItem("Customers", "customers:search", "search"),
     NavItem("Stock", "catalog:lookup", "box"),
     NavItem("Holds", "catalog:holds", "bookmark"),
+    NavItem("Sessions", "appointments:list", "calendar"),
     NavItem("Notifications", "notifications:centre", "bell", "notifications/badge.html"),
+    NavItem("Team board", "followups:team", "users", audience="managers"),
     NavItem("Duplicates", "customers:duplicates", "merge", audience="managers"),
     NavItem("Rule performance", "actions:performance", "chart", audience="managers"),
     NavItem("Sync", "sync:runs", "sync", audience="managers"),

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -34,11 +33,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     # unavailable, so it never turns the status into 503.
     payload["worker"] = worker_status()
     return JsonResponse(payload, status=200 if healthy else 503)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
 
 
 @require_GET

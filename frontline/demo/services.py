@@ -1,6 +1,6 @@
-"""Loading the demo brand: stores, staff logins, catalogue, stock and customers with history.
-
-Appointments and follow-ups are not generated yet: their domains do not exist so far.
+"""Loading the demo brand: stores, staff logins, catalogue, stock, customers with history,
+follow-ups for every member of staff and styling sessions (from the appointments domain's own
+demo); then the recommended actions are computed, so the demo's first screens show work to do.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from frontline.actions.services import actions_batch_run
+from frontline.appointments.demo import demo_appointments_seed
 from frontline.catalog.models import Brand, Product
 from frontline.customers.models import Customer
 from frontline.demo import reference as ref
+from frontline.demo.followups import demo_followups_create
 from frontline.demo.generate import (
     CustomerContext,
     StaffMember,
@@ -51,6 +54,9 @@ MAX_STORES = len(ref.CITIES)
 DEFAULT_BATCH_SIZE = 10_000
 # Processes generating customers on PostgreSQL (0: in the command's own process).
 DEFAULT_WORKERS = 2
+# Up to this many customers the recommended actions are computed straight after the seed; a
+# bigger demo leaves them to the nightly batch (about a minute per 100,000 customers).
+ACTIONS_AFTER_SEED_MAX = 200_000
 Progress = Callable[[str], None]
 
 
@@ -248,7 +254,24 @@ def demo_seed(
             )
             progress("seed_demo: building the indexes and checking every reference once")
         reset_sequences(ALL_TABLES)
+        followups = demo_followups_create(seed=seed, today=today, stores=store_rows)
+        loader.counts["followups_followup"] = followups
+        progress(f"seed_demo: {followups:,} follow-ups planned and worked for the staff")
     analyze(ALL_TABLES + DERIVED_TABLES)
+    sessions = demo_appointments_seed(
+        stylists_by_store={
+            store: users[f"{StaffRole.STYLIST}{number}"]
+            for number, store in enumerate(store_rows, start=1)
+        },
+        seed=seed,
+    )
+    progress(f"seed_demo: {sessions} styling sessions booked")
+    if customers <= ACTIONS_AFTER_SEED_MAX:
+        run = actions_batch_run()
+        written = run.suggestions_written if run else 0
+        progress(f"seed_demo: {written:,} recommended actions computed")
+    else:
+        progress("seed_demo: recommended actions are left to the nightly batch at this size")
     seconds = time.perf_counter() - started
     progress(
         f"seed_demo: done in {seconds:.1f} s, "

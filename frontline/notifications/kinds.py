@@ -1,6 +1,7 @@
 """The registry of notification kinds: every event that may reach a tablet, and who receives it.
 
-A domain that wants to tell staff about something adds its kind here (one line) and calls
+A domain that wants to tell staff about something registers its kind, here (one line) or from
+its own ``AppConfig.ready()`` with ``kind_register`` (the follow-ups do), and calls
 ``notification_create`` from its service, inside its own transaction, with one of the audiences
 from ``frontline.notifications.audiences``. The audience named here is the contract; the call
 site passes the matching audience helper.
@@ -22,24 +23,6 @@ class NotificationKind:
 KINDS: dict[str, NotificationKind] = {
     kind.key: kind
     for kind in [
-        NotificationKind(
-            "followup.assigned",
-            "Follow-up assigned",
-            "the staff member the follow-up is assigned to",
-            "followups",
-        ),
-        NotificationKind(
-            "followup.due_soon",
-            "Follow-up due soon",
-            "the staff member the follow-up is assigned to",
-            "followups (beat task)",
-        ),
-        NotificationKind(
-            "followup.overdue",
-            "Follow-up overdue",
-            "the staff member the follow-up is assigned to",
-            "followups (beat task)",
-        ),
         NotificationKind(
             "appointment.booked",
             "Appointment booked",
@@ -116,6 +99,18 @@ KINDS: dict[str, NotificationKind] = {
 }
 
 
+def kind_register(kind: NotificationKind) -> None:
+    """Register a domain's kind from its ``AppConfig.ready()``; a key is registered once.
+
+    Registering the same kind again (a reloaded app) is harmless; another kind under a key
+    that is taken is a programming error.
+    """
+    existing = KINDS.get(kind.key)
+    if existing is not None and existing != kind:
+        raise ValueError(f"Notification kind {kind.key!r} is already registered differently.")
+    KINDS[kind.key] = kind
+
+
 def kind_for(key: str) -> NotificationKind:
     """The registered kind, or a ValueError naming the ones that exist (a programming error)."""
     try:
@@ -123,5 +118,6 @@ def kind_for(key: str) -> NotificationKind:
     except KeyError:
         raise ValueError(
             f"Unknown notification kind {key!r}; register it in "
-            f"frontline/notifications/kinds.py (known: {', '.join(sorted(KINDS))})."
+            "frontline/notifications/kinds.py or with kind_register "
+            f"(known: {', '.join(sorted(KINDS))})."
         ) from None

@@ -132,10 +132,10 @@ def test_with_no_decisions_the_page_says_so_and_shows_no_rates(client, store, ma
     assert rows_of(response)["birthday_soon"].open_now == 1
 
 
-def test_the_inactive_appointment_rule_is_named_as_not_active(client, manager):
+def test_the_appointment_rule_is_active_now_that_sessions_are_booked(client, manager):
     client.force_login(manager)
     page = client.get(PAGE).content.decode()
-    assert "Not active yet: Upcoming appointment to prepare" in page
+    assert "Not active yet" not in page
 
 
 def test_the_navigation_shows_the_page_to_managers_only(client, store, manager):

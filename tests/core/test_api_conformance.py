@@ -10,23 +10,29 @@ An operation added to the API is covered the moment it is in the schema.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from schemathesis.checks import ignored_auth, positive_data_acceptance
 
 from frontline.catalog.models import Hold, HoldRequest
+from frontline.followups.bulk import BulkCriteria, bulk_assign
+from frontline.followups.services import followup_create
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.management.commands.vapid_keys import generate_vapid_keys
 from frontline.notifications.services import notification_create
+from frontline.staff.models import StaffRole
 from tests.catalog.shop import build_shop
-from tests.factories import ActionSuggestionFactory, InteractionFactory, NoteFactory
+from tests.factories import ActionSuggestionFactory, InteractionFactory, NoteFactory, staff_at
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +52,14 @@ REFUSED_FOR_REASONS_OPENAPI_CANNOT_STATE = {
     "POST /api/catalog/holds/",
     "POST /api/catalog/holds/{hold_id}/extend/",
     "POST /api/catalog/watches/",
+    # Due and snooze dates are counted from today in the store's time zone; assignees must
+    # work at the store; the follow-up must be in a state that allows the change.
+    "POST /api/followups/",
+    "POST /api/followups/{followup_id}/complete/",
+    "POST /api/followups/{followup_id}/snooze/",
+    "POST /api/followups/{followup_id}/reassign/",
+    "POST /api/followups/bulk/",
+    "POST /api/followups/bulk/preview/",
     # Only an endpoint this device subscribed can be removed; a push service's https URL.
     "POST /api/notifications/push/subscriptions/",
     "DELETE /api/notifications/push/subscriptions/",
@@ -69,7 +83,23 @@ def world(settings):
     notification = notification_create(
         kind="system.test", recipients=to_staff(shop.associate), title="Hello"
     )
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    planned = {"due_on": tomorrow, "reason": "check_in"}
+    manager = staff_at(shop.here, StaffRole.MANAGER)
+    # The bulk assignment first: it plans for customers without an open follow-up.
+    bulk = bulk_assign(
+        by=manager,
+        store_id=shop.here.pk,
+        criteria=BulkCriteria(),
+        assignee_ids=[shop.associate.pk],
+        **planned,
+    )
+    followup = followup_create(
+        by=shop.associate, customer_id=customer.pk, assignee_id=shop.associate.pk, **planned
+    )
     ids = {
+        "followup_id": followup.pk,
+        "bulk_id": bulk.pk,
         "customer_id": customer.pk,
         "note_id": NoteFactory(customer=customer, author=shop.associate).pk,
         "suggestion_id": ActionSuggestionFactory(customer=customer).pk,

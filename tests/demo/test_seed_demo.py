@@ -430,3 +430,32 @@ def test_vips_are_looked_after_by_an_associate_at_their_store(seeded):
             / 4
         )
     ).exists()
+
+
+# --- follow-ups and recommended actions ------------------------------------------------------
+
+
+def test_every_member_of_staff_has_a_day_of_follow_ups_and_a_history(seeded):
+    from frontline.followups.models import FollowUp, FollowUpEvent
+
+    staff = User.objects.filter(assignments__isnull=False).distinct()
+    for person in staff:
+        # Anchored on the demo's day: overdue, due that day and the week after, and done.
+        theirs = FollowUp.objects.filter(assignee=person)
+        active = theirs.filter(status="open")
+        assert active.filter(due_on__lt=DAY).exists(), person.username
+        assert active.filter(due_on=DAY).exists(), person.username
+        assert active.filter(due_on__gt=DAY).exists(), person.username
+        assert theirs.filter(status="done", due_on__lt=DAY).count() >= 5
+    assert set(FollowUp.objects.values_list("outcome", flat=True)) > {"", "reached"}
+    done = FollowUp.objects.filter(status="done")
+    assert FollowUpEvent.objects.filter(kind="completed").count() == done.count()
+    assert not done.filter(completed_at__isnull=True).exists()
+
+
+def test_recommended_actions_are_computed_after_the_seed(seeded):
+    from frontline.actions.models import ActionSuggestion
+
+    suggestions = ActionSuggestion.objects.count()
+    assert suggestions >= Customer.objects.count() // 20
+    assert "recommended actions computed" in seeded

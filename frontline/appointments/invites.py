@@ -1,0 +1,108 @@
+"""The e-mails a customer receives about a booking, each with an iCalendar (RFC 5546) part.
+
+Every version of a booking is the same calendar event (one ``UID``) with a higher ``SEQUENCE``,
+so a calendar that accepted the invite moves or removes its entry instead of adding another:
+``METHOD:REQUEST`` for the booking and every reschedule, ``METHOD:CANCEL`` for a cancellation.
+The customer is an ``ATTENDEE`` with ``RSVP=TRUE``, which is what makes mail clients offer
+accept and decline; the store is the ``ORGANIZER``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.mime.text import MIMEText
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from frontline.appointments.models import Booking, BookingEmail, Service
+
+SUBJECTS = {
+    BookingEmail.Kind.CONFIRMATION: "Your styling session is booked",
+    BookingEmail.Kind.RESCHEDULED: "Your styling session has moved",
+    BookingEmail.Kind.CANCELLATION: "Your styling session is cancelled",
+    BookingEmail.Kind.REMINDER_DAY: "Your styling session is tomorrow",
+    BookingEmail.Kind.REMINDER_HOUR: "Your styling session starts in an hour",
+}
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def invite_calendar(*, booking: Booking, manage_url: str, stamp: datetime) -> Calendar:
+    """The booking as it stands, as an invite (or a cancellation once it is cancelled)."""
+    cancelled = booking.status == "cancelled"
+    calendar = Calendar()
+    calendar.add("prodid", "-//Frontline//Styling sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = Event()
+    event.add("uid", booking.ical_uid)
+    event.add("sequence", booking.sequence)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", booking.starts_at)
+    event.add("dtend", booking.ends_at)
+    event.add("summary", f"{booking.service.name} — {booking.store.name}")
+    event.add(
+        "description", f"With {booking.stylist.display_name}.\nChange or cancel: {manage_url}"
+    )
+    event.add("location", _location(booking))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    organizer_name, organizer_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = vCalAddress(f"mailto:{organizer_address}")
+    organizer.params["cn"] = vText(booking.store.name or organizer_name)
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{booking.email}")
+    attendee.params["cn"] = vText(booking.name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("NEEDS-ACTION")
+    attendee.params["rsvp"] = vText("TRUE")
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    return calendar
+
+
+def _location(booking: Booking) -> str:
+    if booking.service.kind == Service.Kind.VIDEO:
+        return absolute_url(reverse("appointments:customer_session", args=[booking.token]))
+    return ", ".join(part for part in (booking.store.name, booking.store.address) if part)
+
+
+def booking_message(
+    *, booking: Booking, kind: str, manage_url: str, stamp: datetime
+) -> EmailMultiAlternatives:
+    """The e-mail of one kind about the booking, ready to send."""
+    zone = booking.customer_time_zone or str(booking.store.time_zone)
+    context = {
+        "booking": booking,
+        "kind": kind,
+        "manage_url": manage_url,
+        "booking_url": absolute_url(reverse("appointments:booked", args=[booking.token])),
+        "session_url": (
+            absolute_url(reverse("appointments:customer_session", args=[booking.token]))
+            if booking.service.kind == Service.Kind.VIDEO
+            else ""
+        ),
+        "customer_zone": zone,
+        "store_zone": str(booking.store.time_zone),
+        "cutoff_hours": settings.APPOINTMENTS_CHANGE_CUTOFF_HOURS,
+    }
+    message = EmailMultiAlternatives(
+        subject=SUBJECTS[BookingEmail.Kind(kind)],
+        body=render_to_string("appointments/email.txt", context),
+        to=[booking.email],
+    )
+    ics = invite_calendar(booking=booking, manage_url=manage_url, stamp=stamp).to_ical()
+    method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
+    # One text/calendar part naming its method: what mail clients read to offer accept and
+    # decline, and what a calendar imports as invite.ics.
+    part = MIMEText(ics.decode(), "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+    message.attach(part)
+    return message

@@ -1,0 +1,501 @@
+"""Writes of the appointments domain: booking, rescheduling and cancelling sessions.
+
+The public booking page calls these with what a stranger typed, so every function checks what
+it is given (the slot against the availability engine, contact points through the customers
+domain's normalisers) and raises ``ValidationError`` naming the field at fault, or
+``SlotTaken`` when someone else was quicker; nothing is written then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from frontline.actions.services import actions_refresh_for_customer_on_commit
+from frontline.appointments import invites, selectors
+from frontline.appointments.availability import nearest
+from frontline.appointments.models import (
+    Booking,
+    BookingEmail,
+    BookingStatus,
+    Service,
+    Stylist,
+)
+from frontline.customers.identities import resolve_customers
+from frontline.customers.loading import consents_land, customer_ids_by_identity, customers_land
+from frontline.customers.models import ConsentChannel, ConsentPurpose, Source
+from frontline.customers.normalize import normalize_email, normalize_phone
+from frontline.notifications.audiences import to_staff
+from frontline.notifications.services import notification_create
+from frontline.staff.models import Store
+
+# The name of the PostgreSQL exclusion constraint (migration 0002) that refuses overlaps.
+NO_OVERLAP_CONSTRAINT = "booking_no_overlap_per_stylist"
+NEAREST_SLOTS = 3
+# How far either side of a taken slot the nearest free ones are looked for.
+NEAREST_SEARCH = timedelta(days=7)
+MANAGE_SALT = "frontline.appointments.manage"
+
+
+class SlotTaken(Exception):
+    """The slot was free when the customer chose it and is not any more."""
+
+    def __init__(self, nearest_slots: list[datetime]) -> None:
+        super().__init__("That time was just taken.")
+        self.nearest_slots = nearest_slots
+
+
+class ChangeRefused(Exception):
+    """A reschedule or cancellation that the rules do not allow; the message says why."""
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    """What the customer tells us about themselves and the session."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str = ""
+    time_zone: str = ""
+    occasion: str = ""
+    sizes: str = ""
+    budget: str = ""
+    notes: str = ""
+    # The (channel, purpose) pairs the customer ticked.
+    consents: tuple[tuple[str, str], ...] = ()
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone, or a ValidationError on the time zone field."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError({"time_zone": "Choose a time zone from the list."}) from None
+
+
+# --- Booking -------------------------------------------------------------------------------
+
+
+def booking_create(
+    *,
+    service: Service,
+    store: Store,
+    stylist: Stylist | None,
+    starts_at: datetime,
+    details: CustomerDetails,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a session at ``starts_at`` with ``stylist``, or with whichever of the store's
+    stylists is free then and has the fewest sessions to come (``stylist=None``: "any").
+
+    The customer is found by e-mail or phone through the customers domain's one identity
+    matcher, or created; an uncertain match creates a new customer and puts the pair in the
+    merge review queue. A matched customer's record is left as it is: what a stranger types on
+    a public page must not overwrite it (the booking keeps what was typed).
+    """
+    now = now or timezone.now()
+    contacts = _clean_details(details, store=store)
+    candidates = _candidate_stylists(service=service, store=store, stylist=stylist)
+    try:
+        return _book(service, store, candidates, starts_at, contacts, now)
+    except SlotTaken:
+        raise SlotTaken(_nearest_free(candidates, service, starts_at, now)) from None
+
+
+def _book(
+    service: Service,
+    store: Store,
+    candidates: list[Stylist],
+    starts_at: datetime,
+    contacts: CustomerDetails,
+    now: datetime,
+) -> Booking:
+    chosen = _fairest(
+        _free_stylists_at(candidates, service=service, starts_at=starts_at, now=now), now=now
+    )
+    duration = timedelta(minutes=service.duration_minutes)
+    try:
+        with transaction.atomic():
+            # On SQLite this transaction holds the write lock from its start, so this check and
+            # the insert below cannot interleave with another booking's; on PostgreSQL the
+            # exclusion constraint settles a race the check cannot see.
+            if _overlaps_a_booking(chosen, starts_at, starts_at + duration):
+                raise SlotTaken([])
+            customer_id = _customer_for_booking(contacts, store=store, now=now)
+            booking = Booking.objects.create(
+                customer_id=customer_id,
+                stylist=chosen,
+                store=store,
+                service=service,
+                starts_at=starts_at,
+                ends_at=starts_at + duration,
+                blocks_until=starts_at + duration + timedelta(minutes=chosen.buffer_minutes),
+                name=f"{contacts.first_name} {contacts.last_name}".strip(),
+                email=contacts.email,
+                phone=contacts.phone,
+                customer_time_zone=contacts.time_zone,
+                occasion=contacts.occasion,
+                sizes=contacts.sizes,
+                budget=contacts.budget,
+                notes=contacts.notes,
+                scheduled_at=now,
+            )
+            _tell_stylist(booking, kind="appointment.booked", title="New session booked")
+            _email_on_commit(booking, BookingEmail.Kind.CONFIRMATION)
+            # "Prepare for the session" appears among the customer's recommended actions.
+            actions_refresh_for_customer_on_commit(customer_id=customer_id)
+    except IntegrityError as error:
+        if NO_OVERLAP_CONSTRAINT not in str(error):
+            raise
+        raise SlotTaken([]) from None
+    return booking
+
+
+def _clean_details(details: CustomerDetails, *, store: Store) -> CustomerDetails:
+    errors: dict[str, str] = {}
+    first_name, last_name = details.first_name.strip(), details.last_name.strip()
+    if not first_name:
+        errors["first_name"] = "Tell us your first name."
+    email = ""
+    try:
+        email = normalize_email(details.email)
+    except ValidationError:
+        errors["email"] = "Enter an e-mail address like name@example.com."
+    if not email and "email" not in errors:
+        errors["email"] = "We need your e-mail address to send the confirmation."
+    phone = ""
+    try:
+        phone = normalize_phone(details.phone, store.country)
+    except ValidationError:
+        errors["phone"] = "Enter a phone number with its area code, or leave it empty."
+    try:
+        zone_named(details.time_zone)
+    except ValidationError:
+        errors["time_zone"] = "Choose a time zone from the list."
+    valid_consents = {(c.value, p.value) for c in ConsentChannel for p in ConsentPurpose}
+    if any(pair not in valid_consents for pair in details.consents):
+        errors["consents"] = "Choose among the consents offered."
+    if errors:
+        raise ValidationError(errors)
+    return CustomerDetails(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        time_zone=details.time_zone,
+        occasion=details.occasion.strip(),
+        sizes=details.sizes.strip(),
+        budget=details.budget.strip(),
+        notes=details.notes.strip(),
+        consents=tuple(sorted(set(details.consents))),
+    )
+
+
+def _candidate_stylists(
+    *, service: Service, store: Store, stylist: Stylist | None
+) -> list[Stylist]:
+    bookable = selectors.stylists_bookable(store=store, service=service)
+    if stylist is not None:
+        bookable = bookable.filter(pk=stylist.pk)
+    candidates = list(bookable)
+    if not candidates:
+        field = "stylist" if stylist is not None else "store"
+        raise ValidationError({field: "Nobody there offers this service; choose another."})
+    return candidates
+
+
+def _free_stylists_at(
+    candidates: list[Stylist], *, service: Service, starts_at: datetime, now: datetime
+) -> list[Stylist]:
+    if timezone.is_naive(starts_at):
+        raise ValidationError({"slot": "Choose one of the times shown."})
+    if starts_at <= now:
+        raise ValidationError({"slot": "That time has passed; choose another."})
+    search = selectors.slots_search(
+        stylists=candidates,
+        service=service,
+        window_starts=starts_at,
+        window_ends=starts_at + timedelta(microseconds=1),
+        now=now,
+    )
+    free = search.free.get(starts_at, [])
+    if free:
+        return free
+    duration = timedelta(minutes=service.duration_minutes)
+    if any(_overlaps_a_booking(stylist, starts_at, starts_at + duration) for stylist in candidates):
+        raise SlotTaken([])
+    raise ValidationError({"slot": "That time is not available; choose one of the times shown."})
+
+
+def _overlaps_a_booking(stylist: Stylist, starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether a confirmed session of the stylist, buffers included, overlaps this one's."""
+    return Booking.objects.filter(
+        stylist=stylist,
+        status=BookingStatus.CONFIRMED,
+        starts_at__lt=ends_at + timedelta(minutes=stylist.buffer_minutes),
+        blocks_until__gt=starts_at,
+    ).exists()
+
+
+def _fairest(free: list[Stylist], *, now: datetime) -> Stylist:
+    """The free stylist with the fewest sessions to come; the longest-serving one on a tie."""
+    counts = selectors.upcoming_booking_counts(stylist_ids=[s.pk for s in free], now=now)
+    return min(free, key=lambda stylist: (counts[stylist.pk], stylist.pk))
+
+
+def _nearest_free(
+    candidates: list[Stylist], service: Service, starts_at: datetime, now: datetime
+) -> list[datetime]:
+    search = selectors.slots_search(
+        stylists=candidates,
+        service=service,
+        window_starts=starts_at - NEAREST_SEARCH,
+        window_ends=starts_at + NEAREST_SEARCH,
+        now=now,
+    )
+    return nearest(search.slots, starts_at, NEAREST_SLOTS)
+
+
+def _customer_for_booking(contacts: CustomerDetails, *, store: Store, now: datetime) -> int:
+    """The customer this booking is for: matched, or created from what was typed."""
+    # The booking page knows a person by the e-mail they book with.
+    record = {
+        "external_id": contacts.email,
+        "first_name": contacts.first_name,
+        "last_name": contacts.last_name,
+        "email": contacts.email,
+        "phone": contacts.phone,
+        "country": store.country,
+    }
+    resolution = resolve_customers(Source.BOOKING, [record])
+    customer_id = resolution.customer_ids[0]
+    if customer_id is None:
+        customers_land(record_source=Source.BOOKING, records=[record])
+        customer_id = customer_ids_by_identity(Source.BOOKING, {contacts.email})[contacts.email]
+        # Imported here: the customers tasks module imports that domain's services.
+        from frontline.customers.tasks import detect_duplicates_task
+
+        # A new customer may be someone known under other contact points, and an uncertain
+        # match certainly is a question for a person: either way the pair goes to the merge
+        # review queue with its score and reasons.
+        transaction.on_commit(lambda: detect_duplicates_task.delay(customer_id), robust=True)
+    if contacts.consents:
+        # Only what was ticked is recorded, as a grant: an unticked box on a public page, where
+        # anybody can type anybody's address, must not withdraw a consent given elsewhere.
+        consents_land(
+            record_source=Source.BOOKING,
+            statements=[
+                (
+                    customer_id,
+                    {"channel": channel, "purpose": purpose, "granted": True, "recorded_at": now},
+                )
+                for channel, purpose in contacts.consents
+            ],
+        )
+    return customer_id
+
+
+def _tell_stylist(booking: Booking, *, kind: str, title: str) -> None:
+    local = booking.starts_at.astimezone(booking.store.time_zone)
+    notification_create(
+        kind=kind,
+        recipients=to_staff(booking.stylist.user),
+        title=title,
+        body=f"{booking.service.name} with {booking.name}, {local:%a %d %b %H:%M}",
+        link=reverse("appointments:detail", args=[booking.pk]),
+        store=booking.store,
+        dedupe_key=f"booking-{booking.pk}-v{booking.sequence}-{kind}",
+    )
+
+
+def _email_on_commit(booking: Booking, kind: str) -> None:
+    # Imported here: the tasks module imports this one.
+    from frontline.appointments.tasks import send_booking_email_task
+
+    booking_id, sequence = booking.pk, booking.sequence
+    transaction.on_commit(
+        lambda: send_booking_email_task.delay(booking_id, kind, sequence), robust=True
+    )
+
+
+# --- Changes by the customer, through the signed link ----------------------------------------
+
+
+def booking_manage_token(*, booking: Booking) -> str:
+    """The signed, timestamped value of the customer's reschedule/cancel link."""
+    return signing.dumps(booking.token, salt=MANAGE_SALT, compress=True)
+
+
+def booking_from_manage_token(*, value: str) -> Booking | None:
+    """The booking a manage link is for, or None when it is forged or has expired."""
+    max_age = timedelta(days=settings.APPOINTMENTS_MANAGE_LINK_DAYS)
+    try:
+        token = signing.loads(value, salt=MANAGE_SALT, max_age=max_age)
+    except signing.BadSignature:  # SignatureExpired is a BadSignature
+        return None
+    return selectors.booking_by_token(str(token))
+
+
+def booking_change_allowed(*, booking: Booking, now: datetime) -> str:
+    """'' when the customer may still change the booking, else why not."""
+    if booking.status != BookingStatus.CONFIRMED:
+        return "This session was cancelled or has taken place."
+    cutoff = timedelta(hours=settings.APPOINTMENTS_CHANGE_CUTOFF_HOURS)
+    if booking.starts_at - now < cutoff:
+        return (
+            f"Sessions can be changed online until {settings.APPOINTMENTS_CHANGE_CUTOFF_HOURS}"
+            " hours before they start; please call the store."
+        )
+    return ""
+
+
+def booking_reschedule(
+    *, booking: Booking, starts_at: datetime, now: datetime | None = None
+) -> Booking:
+    """Move the session to a free slot of the same stylist; the invite keeps its UID and gets
+    the next SEQUENCE."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _locked_for_change(booking, now=now)
+        duration = booking.ends_at - booking.starts_at
+        free = selectors.slots_search(
+            stylists=[booking.stylist],
+            service=booking.service,
+            window_starts=starts_at,
+            window_ends=starts_at + timedelta(microseconds=1),
+            now=now,
+            exclude_booking_id=booking.pk,
+        )
+        if starts_at not in free.free:
+            raise ValidationError({"slot": "That time is not available; choose another."})
+        booking.starts_at = starts_at
+        booking.ends_at = starts_at + duration
+        booking.blocks_until = booking.ends_at + timedelta(minutes=booking.stylist.buffer_minutes)
+        booking.sequence += 1
+        booking.scheduled_at = now
+        try:
+            with transaction.atomic():
+                booking.save(
+                    update_fields=[
+                        "starts_at",
+                        "ends_at",
+                        "blocks_until",
+                        "sequence",
+                        "scheduled_at",
+                        "updated_at",
+                    ]
+                )
+        except IntegrityError as error:
+            if NO_OVERLAP_CONSTRAINT not in str(error):
+                raise
+            raise SlotTaken([]) from None
+        _tell_stylist(booking, kind="appointment.rescheduled", title="Session moved")
+        _email_on_commit(booking, BookingEmail.Kind.RESCHEDULED)
+        actions_refresh_for_customer_on_commit(customer_id=booking.customer_id)
+    return booking
+
+
+def booking_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """Cancel the session: the slot is free again and the customer's calendar is told
+    (METHOD:CANCEL, the next SEQUENCE)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _locked_for_change(booking, now=now)
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        booking.sequence += 1
+        booking.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+        _tell_stylist(booking, kind="appointment.cancelled", title="Session cancelled")
+        _email_on_commit(booking, BookingEmail.Kind.CANCELLATION)
+        actions_refresh_for_customer_on_commit(customer_id=booking.customer_id)
+    return booking
+
+
+def _locked_for_change(booking: Booking, *, now: datetime) -> Booking:
+    locked = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("service", "store", "stylist__user")
+        .get(pk=booking.pk)
+    )
+    refusal = booking_change_allowed(booking=locked, now=now)
+    if refusal:
+        raise ChangeRefused(refusal)
+    return locked
+
+
+# --- E-mails and reminders ------------------------------------------------------------------
+
+# Each reminder: its kind, how long before the start it is due, and how close to the start it
+# is no longer worth sending (the next reminder says it better).
+REMINDERS = (
+    (BookingEmail.Kind.REMINDER_DAY, timedelta(hours=24), timedelta(hours=1)),
+    (BookingEmail.Kind.REMINDER_HOUR, timedelta(hours=1), timedelta(0)),
+)
+# The stylist is told this long before a session starts ("appointment.starting_soon").
+STARTING_SOON = timedelta(minutes=10)
+
+
+def booking_manage_url(*, booking: Booking) -> str:
+    return invites.absolute_url(
+        reverse("appointments:manage", args=[booking_manage_token(booking=booking)])
+    )
+
+
+def booking_email_send(*, booking_id: int, kind: str, sequence: int) -> bool:
+    """Send one e-mail about one version of a booking, at most once; whether it was sent now.
+
+    The claim row is created and locked before sending and marked after, in one transaction:
+    a second worker waits for the first and then finds it sent; a worker killed before the
+    commit leaves the claim unsent, and the retry sends it. An e-mail about a version the
+    booking has since left (a reminder of a time that was moved) is not sent.
+    """
+    with transaction.atomic():
+        booking = selectors.booking_with_details(booking_id=booking_id)
+        if booking is None or booking.sequence != sequence:
+            return False
+        claim, _ = BookingEmail.objects.get_or_create(
+            booking_id=booking_id, kind=kind, sequence=sequence
+        )
+        claim = BookingEmail.objects.select_for_update().get(pk=claim.pk)
+        if claim.sent_at is not None:
+            return False
+        now = timezone.now()
+        invites.booking_message(
+            booking=booking, kind=kind, manage_url=booking_manage_url(booking=booking), stamp=now
+        ).send()
+        claim.sent_at = now
+        claim.save(update_fields=["sent_at"])
+    return True
+
+
+def booking_reminders_queue(*, now: datetime | None = None) -> int:
+    """Queue the reminders now due, and tell stylists of sessions about to start; how many
+    reminders were queued.
+
+    Run every few minutes by beat. A reminder is due once its moment (24 h or 1 h before the
+    start) has come, if the session's time was chosen before that moment; it is keyed on the
+    booking's version, so a moved session is reminded of again and running this twice sends
+    nothing twice (``booking_email_send`` claims each e-mail).
+    """
+    from frontline.appointments.tasks import send_booking_email_task
+
+    now = now or timezone.now()
+    queued = 0
+    for kind, lead, too_late in REMINDERS:
+        due = selectors.reminders_due(kind=kind, lead=lead, too_late=too_late, now=now)
+        for booking_id, sequence in due:
+            send_booking_email_task.delay(booking_id, kind, sequence)
+            queued += 1
+    for booking in selectors.bookings_starting_between(starts=now, ends=now + STARTING_SOON):
+        with transaction.atomic():
+            _tell_stylist(booking, kind="appointment.starting_soon", title="Session in 10 minutes")
+    return queued

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from frontline.appointments import views
+
+app_name = "appointments"
+
+urlpatterns = [
+    path("book/", views.book, name="book"),
+    path("book/booked/<str:token>/", views.booked, name="booked"),
+    path("book/manage/<str:signed>/", views.manage, name="manage"),
+    path("book/session/<str:token>/", views.customer_session, name="customer_session"),
+    path("appointments/", views.appointment_list, name="list"),
+    path("appointments/<id:booking_id>/", views.appointment_detail, name="detail"),
+    path("appointments/<id:booking_id>/session/", views.stylist_session, name="session"),
+]

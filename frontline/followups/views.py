@@ -1,0 +1,383 @@
+"""HTML of the follow-ups: the associate's day (the home screen), one follow-up, the managers'
+team board and the form that plans a follow-up from the profile.
+
+Thin: permission → selector/service → template. Forms post normally and redirect back (pages
+work without JavaScript); under htmx the view answers with the follow-up's card instead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from frontline.actions.selectors import top_actions_for_book
+from frontline.catalog.selectors import holds_expiring_by
+from frontline.customers.models import SizeCategory, Tier
+from frontline.customers.selectors import customer_get_visible
+from frontline.followups import bulk, selectors, services
+from frontline.followups.forms import (
+    CancelForm,
+    CompleteForm,
+    CreateForm,
+    PlanForm,
+    ReassignForm,
+    SnoozeForm,
+)
+from frontline.followups.models import BulkAssignment, FollowUp, Outcome, Priority, Reason
+from frontline.staff.models import User
+from frontline.staff.selectors import primary_store_for
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- My day ---------------------------------------------------------------------------------
+
+
+def _end_of_today(user: User) -> datetime:
+    store = primary_store_for(user)
+    zone = store.time_zone if store else timezone.get_current_timezone()
+    today = timezone.localtime(timezone.now(), zone).date()
+    return datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+
+
+@login_required
+@require_GET
+def my_day(request: HttpRequest) -> HttpResponse:
+    """The associate's home: their follow-ups, today's expiring holds, the best suggestions for
+    their customers, and the customer search box."""
+    user = _user(request)
+    context = {
+        "day": selectors.my_day(user=user),
+        "holds": list(holds_expiring_by(user=user, until=_end_of_today(user))[:20]),
+        "actions": top_actions_for_book(user=user, limit=5),
+        **_card_choices(),
+    }
+    return render(request, "followups/my_day.html", context)
+
+
+SECTION_TITLES = {
+    "overdue": "Overdue",
+    "today": "Due today",
+    "upcoming": "Coming up this week",
+}
+PAGE_SIZE = 20
+
+
+@login_required
+@require_GET
+def my_section(request: HttpRequest, section: str) -> HttpResponse:
+    """All of one part of the day, a page at a time (the home shows the first few)."""
+    followups = selectors.my_section(user=_user(request), section=section)
+    page = Paginator(followups, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "section": section,
+        "title": SECTION_TITLES[section],
+        **_card_choices(),
+    }
+    return render(request, "followups/section.html", context)
+
+
+def _card_choices() -> dict[str, Any]:
+    return {
+        "outcome_choices": Outcome.choices,
+        "snooze_default": (timezone.localdate() + timedelta(days=1)).isoformat(),
+    }
+
+
+# --- One follow-up --------------------------------------------------------------------------
+
+
+def _detail_context(user: User, followup: FollowUp, **extra: Any) -> dict[str, Any]:
+    allowed = selectors.may_change(user, followup)
+    return {
+        "followup": followup,
+        "allowed": allowed,
+        "history": list(selectors.followup_history(followup=followup)),
+        "staff": list(selectors.staff_of_store(followup.store)) if allowed["manage"] else [],
+        **_card_choices(),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def followup_detail(request: HttpRequest, followup_id: int) -> HttpResponse:
+    followup = selectors.followup_get(user=_user(request), followup_id=followup_id)
+    return render(request, "followups/detail.html", _detail_context(_user(request), followup))
+
+
+def _back(request: HttpRequest, followup_id: int) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("followups:detail", followup_id)
+
+
+def _act(
+    request: HttpRequest,
+    followup_id: int,
+    form: Form,
+    act: Any,
+    done: str,
+) -> HttpResponse:
+    """Run one change; answer with the card under htmx, else a message and a redirect."""
+    user = _user(request)
+    # Scope before input: another store's staff get a 404 whatever they send.
+    selectors.followup_get(user=user, followup_id=followup_id)
+    error = ""
+    if not form.is_valid():
+        error = " ".join(
+            str(message) for messages_ in form.errors.values() for message in messages_
+        )
+    else:
+        try:
+            act(user, form.cleaned_data)
+        except FollowUp.DoesNotExist:
+            raise Http404("No such follow-up among the ones you may see.") from None
+        except ValidationError as problem:
+            # A refusal of what was asked is shown on the card; one of who asks (a
+            # PermissionDenied) is a 403, as the API answers.
+            error = _error_text(problem)
+    if request.htmx:  # type: ignore[attr-defined]
+        followup = selectors.followup_get(user=user, followup_id=followup_id)
+        context = _detail_context(user, followup, error=error, done="" if error else done)
+        return render(request, "followups/detail.html#card", context, status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return _back(request, followup_id)
+
+
+@login_required
+@require_POST
+def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
+    return _act(
+        request,
+        followup_id,
+        CompleteForm(request.POST),
+        lambda user, data: services.followup_complete(by=user, followup_id=followup_id, **data),
+        "Done: the note is on the customer's timeline.",
+    )
+
+
+@login_required
+@require_POST
+def followup_snooze(request: HttpRequest, followup_id: int) -> HttpResponse:
+    return _act(
+        request,
+        followup_id,
+        SnoozeForm(request.POST),
+        lambda user, data: services.followup_snooze(by=user, followup_id=followup_id, **data),
+        "Snoozed.",
+    )
+
+
+@login_required
+@require_POST
+def followup_reassign(request: HttpRequest, followup_id: int) -> HttpResponse:
+    return _act(
+        request,
+        followup_id,
+        ReassignForm(request.POST),
+        lambda user, data: services.followup_reassign(
+            by=user, followup_id=followup_id, assignee_id=data["assignee"]
+        ),
+        "Reassigned.",
+    )
+
+
+@login_required
+@require_POST
+def followup_cancel(request: HttpRequest, followup_id: int) -> HttpResponse:
+    return _act(
+        request,
+        followup_id,
+        CancelForm(request.POST),
+        lambda user, data: services.followup_cancel(by=user, followup_id=followup_id, **data),
+        "Cancelled.",
+    )
+
+
+# --- Planning one from the profile ----------------------------------------------------------
+
+
+@login_required
+def followup_new(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = customer_get_visible(user=user, customer_id=customer_id)
+    store = customer.preferred_store
+    if store is None:
+        raise Http404("This customer has no store to plan a follow-up at.")
+    manager = store in selectors.managed_stores(user)
+    staff = list(selectors.staff_of_store(store)) if manager else [user]
+    form = CreateForm(request.POST or None, initial={"assignee": user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            followup = services.followup_create(
+                by=user,
+                customer_id=customer.pk,
+                store_id=store.pk,
+                assignee_id=form.cleaned_data["assignee"],
+                due_on=form.cleaned_data["due_on"],
+                reason=form.cleaned_data["reason"],
+                reason_text=form.cleaned_data["reason_text"],
+                priority=form.cleaned_data["priority"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Follow-up planned for {followup.due_on:%a %-d %b}.")
+            return redirect("customers:profile", customer.pk)
+    context = {
+        "customer": customer,
+        "form": form,
+        "staff": staff,
+        "reasons": Reason.choices,
+        "priorities": Priority.choices,
+        "today": selectors.store_today(store).isoformat(),
+    }
+    return render(request, "followups/new.html", context, status=400 if form.errors else 200)
+
+
+# --- Managers: the team board ---------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def team_board(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    raw = request.GET.get("store", "")
+    store = selectors.store_for_board(user=user, store_id=int(raw) if raw.isdigit() else None)
+    context = {
+        "store": store,
+        "stores": list(selectors.managed_stores(user)),
+        "board": selectors.team_board(user=user, store=store),
+    }
+    return render(request, "followups/team.html", context)
+
+
+# --- Managers: bulk assignment --------------------------------------------------------------
+
+
+def _bulk_request(request: HttpRequest, store_id: int) -> dict[str, Any]:
+    """What the bulk form posted, as the services take it (they check every value)."""
+    post = request.POST
+    return {
+        "store_id": store_id,
+        "criteria": bulk.BulkCriteria.parse(
+            {
+                "tiers": post.getlist("tiers"),
+                **{
+                    name: post.get(name, "")
+                    for name in (
+                        "not_seen_days",
+                        "last_purchase_within_days",
+                        "min_lifetime_value",
+                        "max_lifetime_value",
+                        "size_category",
+                        "size",
+                        "brand",
+                    )
+                },
+            }
+        ),
+        "assignee_ids": [int(pk) for pk in post.getlist("assignees") if pk.isdigit()],
+    }
+
+
+@login_required
+def bulk_new(request: HttpRequest) -> HttpResponse:
+    """Filter → preview → create. Nothing is created before the manager has seen the preview."""
+    user = _user(request)
+    raw = request.GET.get("store", "") or request.POST.get("store", "")
+    store = selectors.store_for_board(user=user, store_id=int(raw) if raw.isdigit() else None)
+    context: dict[str, Any] = {
+        "store": store,
+        "stores": list(selectors.managed_stores(user)),
+        "staff": list(selectors.staff_of_store(store)),
+        "tiers": Tier.choices,
+        "size_categories": SizeCategory.choices,
+        "reasons": Reason.choices,
+        "priorities": Priority.choices,
+        "today": selectors.store_today(store).isoformat(),
+        "posted": request.POST,
+        "checked_tiers": request.POST.getlist("tiers"),
+        "checked_assignees": request.POST.getlist("assignees"),
+        "confirm_above": bulk.CONFIRM_ABOVE,
+    }
+    if request.method != "POST":
+        return render(request, "followups/bulk.html", context)
+    try:
+        asked = _bulk_request(request, store.pk)
+        if request.POST.get("step") == "create":
+            form = PlanForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(dict(form.errors))
+            batch = bulk.bulk_assign(
+                by=user,
+                due_on=form.cleaned_data["due_on"],
+                reason=form.cleaned_data["reason"],
+                reason_text=form.cleaned_data["reason_text"],
+                priority=form.cleaned_data["priority"],
+                confirmed=request.POST.get("confirmed") == "on",
+                **asked,
+            )
+            messages.success(request, f"{batch.created_count} follow-ups created.")
+            return redirect("followups:bulk_detail", batch.pk)
+        context["preview"] = bulk.bulk_preview(by=user, **asked)
+    except ValidationError as error:
+        context["error"] = _error_text(error)
+        return render(request, "followups/bulk.html", context, status=400)
+    return render(request, "followups/bulk.html", context)
+
+
+def _bulk_get(user: User, bulk_id: int) -> BulkAssignment:
+    batch = bulk.bulk_assignments_visible_to(user).select_related("store").filter(pk=bulk_id)
+    found = batch.first()
+    if found is None:
+        raise Http404("No such bulk assignment at the stores you manage.")
+    return found
+
+
+@login_required
+@require_GET
+def bulk_detail(request: HttpRequest, bulk_id: int) -> HttpResponse:
+    batch = _bulk_get(_user(request), bulk_id)
+    context = {"batch": batch, "shares": bulk.bulk_assignment_shares(batch=batch)}
+    return render(request, "followups/bulk_detail.html", context)
+
+
+@login_required
+@require_POST
+def bulk_undo(request: HttpRequest, bulk_id: int) -> HttpResponse:
+    user = _user(request)
+    batch = _bulk_get(user, bulk_id)
+    try:
+        cancelled = bulk.bulk_assignment_undo(by=user, bulk_id=batch.pk)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"Undone: {cancelled} follow-ups still open were cancelled.")
+    return redirect("followups:bulk_detail", batch.pk)
