@@ -37,7 +37,7 @@ from frontline.orders.models import Order, OrderLine
 
 Record = dict[str, Any]
 
-# The fields the bulk file path (sync.bulk_file) loads; the record path also takes birthdays.
+# The fields a bulk load (customers.bulk) lands; the record path also takes birthdays.
 CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "postcode", "country", "tier")
 CUSTOMER_INSERT_DEFAULTS: dict[str, Callable[[], Any]] = {
     "postcode": str,

@@ -25,7 +25,7 @@ Record = dict[str, Any]
 # --- Orders and their lines -------------------------------------------------------------
 
 LINE_COLUMNS = ("variant_id", "sku", "description", "quantity", "unit_price", "returned_quantity")
-# What an order's upsert compares (and writes when it differs); the fast path's too.
+# What an order's upsert compares (and writes when it differs); orders.bulk's too.
 ORDER_COMPARE = (
     "number",
     "customer_id",
@@ -158,24 +158,45 @@ def _link_returns_to_sales_of_the_batch(
     Order.objects.bulk_update(links, ["original_id"], batch_size=500)
 
 
+# Why an order is refused, by problem (the bulk form, orders.bulk, records the problem's key).
+REFUSALS = {
+    "customer": "unknown customer {customer!r} (sync customers first)",
+    "store": "unknown store {store!r}",
+    "needs_store": "an in-store order needs a store",
+    "no_lines": "an order needs at least one line",
+    "original": "unknown original sale {original!r} (sync the sale first)",
+    # What PostgreSQL answers the record path when it inserts a second order with a number.
+    "number": 'refused: duplicate key value violates unique constraint "orders_order_number_key"',
+}
+
+
+def refusal(problem: str, *, customer: str = "", store: str = "", original: str = "") -> str:
+    """The reason given for an order refused for ``problem`` (a key of REFUSALS)."""
+    return REFUSALS[problem].format(customer=customer, store=store, original=original)
+
+
 def _order_problem(
     record: Record,
     customers: dict[str, int],
     stores: dict[str, int],
     known_sales: dict[str, int | None],
 ) -> str:
-    if record["customer_external_id"] and record["customer_external_id"] not in customers:
-        return f"unknown customer {record['customer_external_id']!r} (sync customers first)"
-    if record["store"] and record["store"] not in stores:
-        return f"unknown store {record['store']!r}"
-    if record["channel"] == Order.Channel.STORE and not record["store"]:
-        return "an in-store order needs a store"
-    if not record["lines"]:
-        return "an order needs at least one line"
     original = _original_of(record)
-    if original and original not in known_sales:
-        return f"unknown original sale {original!r} (sync the sale first)"
-    return ""
+    if record["customer_external_id"] and record["customer_external_id"] not in customers:
+        problem = "customer"
+    elif record["store"] and record["store"] not in stores:
+        problem = "store"
+    elif record["channel"] == Order.Channel.STORE and not record["store"]:
+        problem = "needs_store"
+    elif not record["lines"]:
+        problem = "no_lines"
+    elif original and original not in known_sales:
+        problem = "original"
+    else:
+        return ""
+    return refusal(
+        problem, customer=record["customer_external_id"], store=record["store"], original=original
+    )
 
 
 def replace_changed_lines(lines: list[Record]) -> set[int]:
