@@ -103,6 +103,14 @@ def per_record_counts(
     )
 
 
+def split_deletions(records: list[Row]) -> tuple[list[int], list[str]]:
+    """The positions of the live records, and the external ids of those the source deleted
+    (tombstones: ``{"external_id": …, "deleted": True}``)."""
+    live = [index for index, record in enumerate(records) if not record.get("deleted")]
+    gone = [record["external_id"] for record in records if record.get("deleted")]
+    return live, gone
+
+
 def dedupe(rows: Iterable[Row], key: tuple[str, ...]) -> list[Row]:
     """One row per key, the last one seen winning (later lines in a feed are newer)."""
     unique: dict[Key, Row] = {}

@@ -145,9 +145,9 @@ def orders_land_staged(*, record_source: str, orders: str, lines: str) -> Staged
             f"""
             INSERT INTO orders_order AS target
                 (source, external_id, number, customer_id, channel, kind, original_id,
-                 store_id, placed_at, currency, total)
+                 store_id, placed_at, currency, total, deleted_at)
             SELECT %(source)s, external_id, number, customer_id, channel, kind, original_id,
-                   store_id, placed_at, currency, total
+                   store_id, placed_at, currency, total, NULL
             FROM {ACCEPTED} WHERE problem IS NULL ORDER BY first_row
             """,  # noqa: S608 - our own table
             ORDERS_SPEC,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from frontline.catalog.models import Variant
 from frontline.core.upsert import (
@@ -13,6 +14,7 @@ from frontline.core.upsert import (
     copy_into_staging,
     ids_by_value,
     per_record_counts,
+    split_deletions,
     upsert,
 )
 from frontline.customers.loading import customer_figures_refresh
@@ -36,6 +38,7 @@ ORDER_COMPARE = (
     "placed_at",
     "currency",
     "total",
+    "deleted_at",
 )
 
 
@@ -45,8 +48,35 @@ def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
 
     A record may name ``kind`` (sale, the default, or return) and, for a return,
     ``original_external_id``: the sale it returns, which must have landed before or be in the
-    same batch.
+    same batch. A record with ``deleted`` says the source deleted that order: it is marked
+    (``orders_mark_deleted``), and a later record of it from the source brings it back.
     """
+    live, gone = split_deletions(records)
+    outcome = _orders_upsert(record_source, [records[index] for index in live])
+    outcome.rejected = {live[index]: reason for index, reason in outcome.rejected.items()}
+    if gone:
+        marked, customer_ids = orders_mark_deleted(record_source=record_source, external_ids=gone)
+        outcome.updated += marked
+        outcome.unchanged += len(gone) - marked
+        outcome.active_customer_ids |= customer_ids
+    return outcome
+
+
+def orders_mark_deleted(*, record_source: str, external_ids: list[str]) -> tuple[int, set[int]]:
+    """The source deleted these orders: mark those still live and take them out of their
+    customers' figures. Returns how many were marked, and whose orders they were."""
+    orders = Order.objects.filter(
+        source=record_source, external_id__in=external_ids, deleted_at__isnull=True
+    )
+    customer_ids = set(orders.filter(customer__isnull=False).values_list("customer_id", flat=True))
+    marked = orders.update(deleted_at=timezone.now())
+    customer_figures_refresh(customer_ids)
+    return marked, customer_ids
+
+
+def _orders_upsert(record_source: str, records: list[Record]) -> WriteOutcome:
+    if not records:
+        return WriteOutcome()
     customer_ids = dict(
         CustomerIdentity.objects.filter(
             source=record_source,
@@ -83,6 +113,8 @@ def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
                 "placed_at": record["placed_at"],
                 "currency": record["currency"],
                 "total": record["total"],
+                # A record of an order is the source saying it exists (again, if it was deleted).
+                "deleted_at": None,
             }
             for record in accepted
         ],
