@@ -306,9 +306,10 @@ def work_table(cursor: Any, name: str, query: str, params: Any = None) -> None:
     """``CREATE TEMP TABLE name ON COMMIT DROP AS query``: one of a landing's work tables.
 
     Gone at commit; one of the same name that an earlier landing of the same transaction left
-    (two files landed in one transaction, as tests do) is replaced.
+    (two files landed in one transaction, as tests do) is replaced. The drop names the
+    session's own temporary schema, so that it can never reach a permanent table of that name.
     """
-    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
     cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {query}", params)
 
 
