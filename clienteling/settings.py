@@ -314,7 +314,7 @@ SYNC_PAGE_SIZE = env.get_int("SYNC_PAGE_SIZE", 5000, minimum=1)
 SYNC_FAST_PATH_MIN_BYTES = env.get_int("SYNC_FAST_PATH_MIN_BYTES", 1 << 20, minimum=0)
 # A fast-path load of at least this many rows into a table that holds no more rows than the
 # load brings (an initial load, say) drops the table's secondary indexes and foreign keys and
-# rebuilds them once at the end, in the same transaction (frontline.sync.bulk_load). Never for
+# rebuilds them once at the end, in the same transaction (frontline.core.bulk_load). Never for
 # small incremental runs: the rebuild costs in proportion to the whole table and locks it.
 SYNC_BULK_REBUILD_MIN_ROWS = env.get_int("SYNC_BULK_REBUILD_MIN_ROWS", 100_000, minimum=0)
 # A run's lease on its source/entity; renewed every page, so it only has to outlast one page.

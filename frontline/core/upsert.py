@@ -1,7 +1,8 @@
 """Bulk, idempotent upserts into any table, counting what was created, updated or left alone.
 
 The domains land what sync maps (``customers.loading``, ``catalog.loading``, ``orders.loading``)
-with these; they report back in a ``WriteOutcome``.
+with these; they report back in a ``WriteOutcome``. (Their bulk forms for a staged table,
+``customers.bulk`` and ``orders.bulk``, build on ``core.bulk_load``.)
 
 PostgreSQL: the batch is COPYed into a temporary staging table, then one
 ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE (…) IS DISTINCT FROM (…)`` lands it, so an
@@ -73,6 +74,8 @@ class WriteOutcome:
     active_customer_ids: set[int] = field(default_factory=set)
     # Identity doubts for a person to review (sync records them against its source).
     uncertain: list[UncertainMatch] = field(default_factory=list)
+    # Tables the write analysed itself (a bulk load rebuilds and analyses the tables it filled).
+    analysed: set[str] = field(default_factory=set)
 
     def count(self, counts: WriteOutcome) -> None:
         """Take the created/updated/unchanged figures of ``counts``."""
@@ -98,6 +101,14 @@ def per_record_counts(
         updated=records - primary.created - unchanged,
         unchanged=unchanged,
     )
+
+
+def split_deletions(records: list[Row]) -> tuple[list[int], list[str]]:
+    """The positions of the live records, and the external ids of those the source deleted
+    (tombstones: ``{"external_id": …, "deleted": True}``)."""
+    live = [index for index, record in enumerate(records) if not record.get("deleted")]
+    gone = [record["external_id"] for record in records if record.get("deleted")]
+    return live, gone
 
 
 def dedupe(rows: Iterable[Row], key: tuple[str, ...]) -> list[Row]:
@@ -156,7 +167,7 @@ def returning_inserted(returning: tuple[str, ...] = ()) -> sql.Composed:
     """``RETURNING TRUE AS inserted, …``: the tail for a table known to hold none of the rows.
 
     The same row shape as ``on_conflict``'s, for callers that have made sure nothing can
-    conflict (see ``bulk_file``): PostgreSQL then skips the speculative insertion that
+    conflict (see ``bulk_load.first_load``): PostgreSQL then skips the speculative insertion that
     ``ON CONFLICT`` costs on every row, about a quarter of a large load's insert time.
     """
     return sql.SQL("RETURNING TRUE AS inserted{returning}").format(returning=_returning(returning))

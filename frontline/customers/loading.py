@@ -23,6 +23,7 @@ from frontline.core.upsert import (
     WriteOutcome,
     per_record_counts,
     rows_where_in,
+    split_deletions,
     upsert,
 )
 from frontline.customers.identities import resolve_customers
@@ -37,7 +38,7 @@ from frontline.orders.models import Order, OrderLine
 
 Record = dict[str, Any]
 
-# The fields the bulk file path (sync.bulk_file) loads; the record path also takes birthdays.
+# The fields a bulk load (customers.bulk) lands; the record path also takes birthdays.
 CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "postcode", "country", "tier")
 CUSTOMER_INSERT_DEFAULTS: dict[str, Callable[[], Any]] = {
     "postcode": str,
@@ -61,20 +62,13 @@ def customers_land(*, record_source: str, records: list[Record]) -> WriteOutcome
     A record with ``deleted`` says the source deleted it: only its identity is marked, and the
     customer is hidden once no source knows them any more (``identities_mark_deleted``).
     """
-    live, gone = _split_deletions(records)
+    live, gone = split_deletions(records)
     outcome = _customers_upsert(record_source, [records[i] for i in live])
     if gone:
         marked = identities_mark_deleted(record_source=record_source, external_ids=gone)
         outcome.updated += marked
         outcome.unchanged += len(gone) - marked
     return outcome
-
-
-def _split_deletions(records: list[Record]) -> tuple[list[int], list[str]]:
-    """The positions of the live records, and the external ids of those the source deleted."""
-    live = [index for index, record in enumerate(records) if not record.get("deleted")]
-    gone = [record["external_id"] for record in records if record.get("deleted")]
-    return live, gone
 
 
 def _customers_upsert(record_source: str, records: list[Record]) -> WriteOutcome:
@@ -256,27 +250,30 @@ def customer_figures_sql(customers: str) -> str:
     Net of returns: a return document's total is negative already, and units returned
     against sold lines are taken off at their unit price (through the partial index
     orderline_with_returns, so a load without any costs nothing). Sales alone make the order
-    count and the purchase dates. The sum is rounded once, to the currency's minor unit the
-    column keeps, since unit prices carry four decimals.
+    count and the purchase dates. Orders the source deleted count for nothing, and a customer
+    whose orders were all deleted is back to no purchases. The sum is rounded once, to the
+    currency's minor unit the column keeps, since unit prices carry four decimals.
     """
     return f"""
         WITH returned AS (
             SELECT o.customer_id, sum(l.returned_quantity * l.unit_price) AS value
             FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id
-            WHERE l.returned_quantity > 0 AND {customers}
+            WHERE l.returned_quantity > 0 AND o.deleted_at IS NULL AND {customers}
             GROUP BY o.customer_id
         )
         UPDATE customers_customer c
         SET lifetime_value = a.net, order_count = a.orders,
             first_purchase_at = a.first_at, last_purchase_at = a.last_at
         FROM (
-            SELECT d.customer_id, round(d.total - coalesce(r.value, 0), 2) AS net,
+            SELECT d.customer_id, round(coalesce(d.total, 0) - coalesce(r.value, 0), 2) AS net,
                    d.orders, d.first_at, d.last_at
             FROM (
-                SELECT customer_id, sum(total) AS total,
-                       count(*) FILTER (WHERE kind = 'sale') AS orders,
-                       min(placed_at) FILTER (WHERE kind = 'sale') AS first_at,
-                       max(placed_at) FILTER (WHERE kind = 'sale') AS last_at
+                SELECT customer_id, sum(total) FILTER (WHERE deleted_at IS NULL) AS total,
+                       count(*) FILTER (WHERE kind = 'sale' AND deleted_at IS NULL) AS orders,
+                       min(placed_at) FILTER (WHERE kind = 'sale' AND deleted_at IS NULL)
+                           AS first_at,
+                       max(placed_at) FILTER (WHERE kind = 'sale' AND deleted_at IS NULL)
+                           AS last_at
                 FROM orders_order WHERE {customers} GROUP BY customer_id
             ) d
             LEFT JOIN returned r ON r.customer_id = d.customer_id
@@ -298,27 +295,31 @@ def customer_figures_refresh(customer_ids: set[int]) -> None:
                 customer_figures_sql("customer_id = ANY(%(ids)s)"), {"ids": list(customer_ids)}
             )
         return
-    sales = Q(kind=Order.Kind.SALE)
+    live, sales = Q(deleted_at__isnull=True), Q(kind=Order.Kind.SALE, deleted_at__isnull=True)
     figures = (
         Order.objects.filter(customer_id__in=customer_ids)
         .values("customer_id")
         .annotate(
-            total=Sum("total"),
+            total=Sum("total", filter=live),
             orders=Count("id", filter=sales),
             first=Min("placed_at", filter=sales),
             last=Max("placed_at", filter=sales),
         )
     )
     returned = dict(
-        OrderLine.objects.filter(order__customer_id__in=customer_ids, returned_quantity__gt=0)
+        OrderLine.objects.filter(
+            order__customer_id__in=customer_ids,
+            order__deleted_at__isnull=True,
+            returned_quantity__gt=0,
+        )
         .values("order__customer_id")
         .annotate(value=Sum(F("returned_quantity") * F("unit_price")))
         .values_list("order__customer_id", "value")
     )
     for row in figures:
-        net = row["total"] - (returned.get(row["customer_id"]) or 0)
+        net = (row["total"] or 0) - (returned.get(row["customer_id"]) or 0)
         Customer.objects.filter(id=row["customer_id"]).update(
-            lifetime_value=net.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+            lifetime_value=Decimal(net).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
             order_count=row["orders"],
             first_purchase_at=row["first"],
             last_purchase_at=row["last"],
@@ -334,7 +335,7 @@ def interactions_land(*, record_source: str, records: list[Record]) -> WriteOutc
     A record with ``deleted`` removes that activity: it was the source's, and the source
     deleted it.
     """
-    live, gone = _split_deletions(records)
+    live, gone = split_deletions(records)
     outcome = _interactions_upsert(record_source, [records[i] for i in live])
     outcome.rejected = {live[index]: reason for index, reason in outcome.rejected.items()}
     if gone:

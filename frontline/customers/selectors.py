@@ -213,7 +213,7 @@ def customer_returns(customer: Customer, rows: list[dict[str, Any]]) -> Customer
 
 def _returns_queryset(customer: Customer) -> QuerySet:
     return (
-        Order.objects.filter(customer=customer)
+        Order.objects.filter(customer=customer, deleted_at__isnull=True)
         .values("customer_id")
         .annotate(
             bought=Sum("total", filter=Q(kind=Order.Kind.SALE)),
@@ -334,7 +334,7 @@ def customer_orders(*, customer: Customer) -> QuerySet[Order]:
     however long the customer's history.
     """
     return (
-        Order.objects.filter(customer=customer)
+        Order.objects.filter(customer=customer, deleted_at__isnull=True)
         .select_related("store", "associate", "original")
         .annotate(
             item_count=_line_total(F("quantity")),

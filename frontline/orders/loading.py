@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from frontline.catalog.models import Variant
 from frontline.core.upsert import (
@@ -13,6 +14,7 @@ from frontline.core.upsert import (
     copy_into_staging,
     ids_by_value,
     per_record_counts,
+    split_deletions,
     upsert,
 )
 from frontline.customers.loading import customer_figures_refresh
@@ -25,7 +27,7 @@ Record = dict[str, Any]
 # --- Orders and their lines -------------------------------------------------------------
 
 LINE_COLUMNS = ("variant_id", "sku", "description", "quantity", "unit_price", "returned_quantity")
-# What an order's upsert compares (and writes when it differs); the fast path's too.
+# What an order's upsert compares (and writes when it differs); orders.bulk's too.
 ORDER_COMPARE = (
     "number",
     "customer_id",
@@ -36,6 +38,7 @@ ORDER_COMPARE = (
     "placed_at",
     "currency",
     "total",
+    "deleted_at",
 )
 
 
@@ -45,8 +48,35 @@ def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
 
     A record may name ``kind`` (sale, the default, or return) and, for a return,
     ``original_external_id``: the sale it returns, which must have landed before or be in the
-    same batch.
+    same batch. A record with ``deleted`` says the source deleted that order: it is marked
+    (``orders_mark_deleted``), and a later record of it from the source brings it back.
     """
+    live, gone = split_deletions(records)
+    outcome = _orders_upsert(record_source, [records[index] for index in live])
+    outcome.rejected = {live[index]: reason for index, reason in outcome.rejected.items()}
+    if gone:
+        marked, customer_ids = orders_mark_deleted(record_source=record_source, external_ids=gone)
+        outcome.updated += marked
+        outcome.unchanged += len(gone) - marked
+        outcome.active_customer_ids |= customer_ids
+    return outcome
+
+
+def orders_mark_deleted(*, record_source: str, external_ids: list[str]) -> tuple[int, set[int]]:
+    """The source deleted these orders: mark those still live and take them out of their
+    customers' figures. Returns how many were marked, and whose orders they were."""
+    orders = Order.objects.filter(
+        source=record_source, external_id__in=external_ids, deleted_at__isnull=True
+    )
+    customer_ids = set(orders.filter(customer__isnull=False).values_list("customer_id", flat=True))
+    marked = orders.update(deleted_at=timezone.now())
+    customer_figures_refresh(customer_ids)
+    return marked, customer_ids
+
+
+def _orders_upsert(record_source: str, records: list[Record]) -> WriteOutcome:
+    if not records:
+        return WriteOutcome()
     customer_ids = dict(
         CustomerIdentity.objects.filter(
             source=record_source,
@@ -83,6 +113,8 @@ def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
                 "placed_at": record["placed_at"],
                 "currency": record["currency"],
                 "total": record["total"],
+                # A record of an order is the source saying it exists (again, if it was deleted).
+                "deleted_at": None,
             }
             for record in accepted
         ],
@@ -158,24 +190,45 @@ def _link_returns_to_sales_of_the_batch(
     Order.objects.bulk_update(links, ["original_id"], batch_size=500)
 
 
+# Why an order is refused, by problem (the bulk form, orders.bulk, records the problem's key).
+REFUSALS = {
+    "customer": "unknown customer {customer!r} (sync customers first)",
+    "store": "unknown store {store!r}",
+    "needs_store": "an in-store order needs a store",
+    "no_lines": "an order needs at least one line",
+    "original": "unknown original sale {original!r} (sync the sale first)",
+    # What PostgreSQL answers the record path when it inserts a second order with a number.
+    "number": 'refused: duplicate key value violates unique constraint "orders_order_number_key"',
+}
+
+
+def refusal(problem: str, *, customer: str = "", store: str = "", original: str = "") -> str:
+    """The reason given for an order refused for ``problem`` (a key of REFUSALS)."""
+    return REFUSALS[problem].format(customer=customer, store=store, original=original)
+
+
 def _order_problem(
     record: Record,
     customers: dict[str, int],
     stores: dict[str, int],
     known_sales: dict[str, int | None],
 ) -> str:
-    if record["customer_external_id"] and record["customer_external_id"] not in customers:
-        return f"unknown customer {record['customer_external_id']!r} (sync customers first)"
-    if record["store"] and record["store"] not in stores:
-        return f"unknown store {record['store']!r}"
-    if record["channel"] == Order.Channel.STORE and not record["store"]:
-        return "an in-store order needs a store"
-    if not record["lines"]:
-        return "an order needs at least one line"
     original = _original_of(record)
-    if original and original not in known_sales:
-        return f"unknown original sale {original!r} (sync the sale first)"
-    return ""
+    if record["customer_external_id"] and record["customer_external_id"] not in customers:
+        problem = "customer"
+    elif record["store"] and record["store"] not in stores:
+        problem = "store"
+    elif record["channel"] == Order.Channel.STORE and not record["store"]:
+        problem = "needs_store"
+    elif not record["lines"]:
+        problem = "no_lines"
+    elif original and original not in known_sales:
+        problem = "original"
+    else:
+        return ""
+    return refusal(
+        problem, customer=record["customer_external_id"], store=record["store"], original=original
+    )
 
 
 def replace_changed_lines(lines: list[Record]) -> set[int]:

@@ -62,6 +62,9 @@ class Order(models.Model):
     total = models.DecimalField(max_digits=12, decimal_places=2)
     source = models.CharField(max_length=12, choices=Source.choices)
     external_id = models.CharField(max_length=100)
+    # Set when the source deleted the order: kept for the record, left out of the customer's
+    # figures and order history (orders.loading.orders_mark_deleted).
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

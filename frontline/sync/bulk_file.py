@@ -11,10 +11,14 @@ It must give the same result as the generic path, so SQL only maps values whose 
 SQL expression provably equal to the Python mapping (an E.164 phone, an ASCII e-mail of the
 common form, an ISO 8601 timestamp, a plain decimal…). A row with any other value goes through
 the connector's own Python mapping — which normalises it (say, a phone number written with
-spaces) or quarantines it with the same reason the generic path gives. Identities are matched the
-same way: ``(source, external_id)`` and the customer number set-wise in SQL; a new record whose
-e-mail or phone belongs to an existing customer is decided by the matcher itself, so uncertain
-matches still go to the merge review queue.
+spaces) or quarantines it with the same reason the generic path gives.
+
+Sync reads and maps; the domains write. The seam is a table: once mapped, the file's records
+are in a work table of this transaction shaped as the domain documents it (``customers.bulk``,
+``orders.bulk``), and the domain lands them from there, as it lands a list of mapped records on
+the record path, with the one identity matcher (``customers.identities``). A table rather than
+rows, because carrying a million records out of PostgreSQL and back costs more than landing them.
+Nothing here writes a domain's table (``tests/sync/test_domain_writes.py`` holds sync to it).
 
 The whole file lands in one page (one transaction): a run killed in the middle rolls back and the
 rerun does the file again, with the same result. Where the file cannot be read the same way as
@@ -26,10 +30,9 @@ from __future__ import annotations
 
 import csv
 import itertools
-import json
 import logging
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,24 +40,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 from psycopg import sql
 
-from frontline.core.upsert import (
-    TableSpec,
-    UpsertResult,
-    on_conflict,
-    per_record_counts,
-    returning_inserted,
-)
-from frontline.customers.identities import NUMBER_PREFIX, resolve_customers
-from frontline.customers.loading import CUSTOMER_FIELDS, customer_figures_sql
-from frontline.customers.models import Customer, CustomerIdentity, Tier
-from frontline.customers.survivorship import bulk_survivors_sql
-from frontline.orders.loading import LINE_COLUMNS, ORDER_COMPARE, replace_staged_lines_sql
-from frontline.orders.models import Order, OrderLine
-from frontline.sync import bulk_load, seams
+from frontline.core.upsert import WriteOutcome
+from frontline.customers.bulk import STAGED_COLUMNS, customers_land_staged
+from frontline.customers.models import Tier
+from frontline.orders.bulk import LINE_FIELDS, RECORD_FIELDS, orders_land_staged
+from frontline.orders.models import Order
 from frontline.sync import mapping as m
+from frontline.sync import seams, writers
 from frontline.sync.models import Entity, QuarantinedRecord
 
 if TYPE_CHECKING:
@@ -73,16 +67,10 @@ WHITESPACE = "".join(ch for ch in map(chr, range(0x10000)) if ch.isspace())
 # and typing five million staged rows is the landing's biggest piece of CPU work. Each backend
 # names its own after its process id, so that they are as private to it as temporary tables.
 WORK_SCHEMA = "sync_work"
-# Work tables of one landing (temporary, dropped on commit; dropped here too after a failure).
-WORK_TABLES = (
-    "fd_written",
-    "fd_orders",
-    "fd_lines",
-    "fd_clean",
-    "fd_records",
-    "fd_accepted",
-    "fd_stage_lines",
-)
+# Work tables of one landing: the mapped records the domains land (temporary, dropped on
+# commit; dropped here too, so that a transaction may land two files, as tests do). The
+# domains' own work tables are theirs to replace (core.bulk_load.work_table).
+WORK_TABLES = ("fd_orders", "fd_lines", "fd_clean")
 CHUNK = 5000
 # What _column gives for a column the file does not have: an empty value, as csv reads it.
 ABSENT = "''"
@@ -368,65 +356,17 @@ def _copy_rows(table: str, columns: list[str], rows: list[list[Any]]) -> None:
                 copy.write_row(row)
 
 
-def _landing(
-    created: int, unchanged: int, *, records: int, also_written: int, quarantined: int
-) -> Landing:
-    """The run's counts as the page-by-page writers count them, on whole-file figures."""
+def _landing(outcome: WriteOutcome, *, quarantined: int) -> Landing:
+    """The run's counts of what a domain landed, with what this landing quarantined."""
     from frontline.sync.engine import Landing
 
-    counts = per_record_counts(
-        UpsertResult(created=created, unchanged=unchanged), records, also_written=also_written
-    )
     return Landing(
-        created=counts.created,
-        updated=counts.updated,
-        unchanged=counts.unchanged,
+        created=outcome.created,
+        updated=outcome.updated,
+        unchanged=outcome.unchanged,
         stored=quarantined,
+        analysed=outcome.analysed,
     )
-
-
-def _upsert_counts(
-    cursor: Any,
-    insert: str,
-    spec: TableSpec,
-    params: Any,
-    *,
-    keep: tuple[str, ...] = (),
-    first_load: bool = False,
-) -> tuple[int, int]:
-    """(created, updated) of ``insert`` (an ``INSERT … SELECT``) upserting as ``spec`` says,
-    counted in the database: only what changed is written. With ``keep``, the rows written go
-    to the work table fd_written (inserted, *keep). ``first_load``: as _first_load says, a
-    plain insert (the table may have no unique constraint to be ON CONFLICT's arbiter)."""
-    tail = returning_inserted(keep) if first_load else on_conflict(spec, keep)
-    statement = f"{insert} {tail.as_string(connection.connection)}"
-    written = "written"
-    if keep:
-        cursor.execute(
-            f"WITH written AS ({statement}) INSERT INTO fd_written SELECT * FROM written",  # noqa: S608
-            params,
-        )
-        cursor.execute("ANALYZE fd_written")
-        statement, written, params = "SELECT TRUE", "fd_written", None
-    cursor.execute(
-        f"WITH written AS ({statement}) "  # noqa: S608 - our own statement
-        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-        f"FROM {written}",
-        params,
-    )
-    created, updated = cursor.fetchone()
-    return int(created), int(updated)
-
-
-def _first_load(spec: TableSpec, rebuilt: Collection[str]) -> bool:
-    """Whether the upsert's table is empty and stays so but for this landing, so that no row
-    of it can conflict (each landing's rows are distinct on the key by construction).
-
-    Only a table in ``rebuilt``: the rebuild locked it (ACCESS EXCLUSIVE, until commit) before
-    it looked, so its answer and this one agree, and only on such a table does the rebuild
-    drop the unique constraints an ``ON CONFLICT`` would need.
-    """
-    return spec.table in rebuilt and bulk_load.is_empty(spec.table)
 
 
 # Shape checks with translate() and substr(): PostgreSQL's regular expressions cost ~3 µs a
@@ -511,36 +451,15 @@ def _moment(text: str) -> str:
 
 # --- Customers --------------------------------------------------------------------------
 
-CUSTOMER_COLUMNS = ("external_id", "number", *CUSTOMER_FIELDS)
-# How the fast path's statements upsert (the page-by-page writers' keys and comparisons).
-# The fields a file may leave empty without erasing the stored value (the tier always comes).
-CONTACT_FIELDS = tuple(name for name in CUSTOMER_FIELDS if name != "tier")
-SURVIVORS = ", ".join(bulk_survivors_sql(CONTACT_FIELDS, incoming="l", stored="c"))
-CUSTOMERS_SPEC = TableSpec(
-    Customer,
-    key=("number",),
-    compare=(*CUSTOMER_FIELDS, "field_sources", "deleted_at"),
-    stamps=("updated_at",),
-)
-IDENTITIES_SPEC = TableSpec(
-    CustomerIdentity,
-    key=("source", "external_id"),
-    compare=("customer_id", "email", "phone", "deleted_at"),
-    stamps=("last_synced_at",),
-)
-
 
 def land_customers(staged: StagedFile, run: Run) -> Landing:
     connector, header = staged.connector, staged.header
-    source = connector.source
     t = lambda name: _trimmed(header, name)  # noqa: E731
     col = lambda name: _column(header, name)  # noqa: E731
     params: dict[str, Any] = {
         "ws": WHITESPACE,
         "email_shape": EMAIL_SHAPE,
         "tiers": sorted(Tier.values),
-        "prefix": NUMBER_PREFIX.get(source.record_source, "EXT"),
-        "source": source.record_source,
     }
     with connection.cursor() as cursor, _parallel_plans(cursor):
         # One typed row per staged row; `clean` says the SQL mapping is the Python mapping.
@@ -570,127 +489,13 @@ def land_customers(staged: StagedFile, run: Run) -> Landing:
             params,
         )
     quarantined = _map_unclean_customers(staged, run, params)
-    with connection.cursor() as cursor:
-        # Last row of an external id wins, as later lines of a feed are newer.
-        cursor.execute(
-            """
-            CREATE TEMP TABLE fd_records ON COMMIT DROP AS
-            SELECT DISTINCT ON (c.external_id) c.*,
-                   CASE WHEN c.number <> '' THEN c.number
-                        WHEN length(%(prefix)s || '-' || c.external_id) <= 20
-                        THEN %(prefix)s || '-' || c.external_id END AS own_number,
-                   coalesce(known.merged_into_id, i.customer_id) AS customer_id,
-                   i.customer_id IS NOT NULL AS known
-            FROM fd_clean c
-            LEFT JOIN customers_customeridentity i
-                   ON i.source = %(source)s AND i.external_id = c.external_id
-            LEFT JOIN customers_customer known ON known.id = i.customer_id
-            ORDER BY c.external_id, c.row_no DESC
-            """,
-            params,
-        )
-        cursor.execute("SELECT count(*) FROM fd_clean")
-        records = int(cursor.fetchone()[0])
-        cursor.execute(
-            "ALTER TABLE fd_records ADD COLUMN doubt text, ADD COLUMN candidates bigint[]"
-        )
-        # A number the mapping would hash (long external ids) comes from the matcher's function.
-        cursor.execute("SELECT external_id FROM fd_records WHERE own_number IS NULL")
-        for (external_id,) in cursor.fetchall():
-            from frontline.customers.identities import generated_number
-
-            cursor.execute(
-                "UPDATE fd_records SET own_number = %s WHERE external_id = %s",
-                [generated_number(source.record_source, external_id), external_id],
-            )
-        # The brand's customer number is as strong as an identity.
-        cursor.execute(
-            """
-            UPDATE fd_records l SET customer_id = c.id
-            FROM customers_customer c
-            WHERE NOT l.known AND c.number = l.own_number AND c.merged_into_id IS NULL
-            """
-        )
-        _match_contact_points(cursor, source.record_source)
-        cursor.execute("ANALYZE fd_records")
-    loads = {Customer._meta.db_table: records, CustomerIdentity._meta.db_table: records}
-    with (
-        bulk_load.rebuilt_after(loads, keys_of_empty_tables=True) as rebuilt,
-        connection.cursor() as cursor,
-    ):
-        now = timezone.now()
-        first_load = _first_load(CUSTOMERS_SPEC, rebuilt)
-        created, updated = _upsert_counts(
-            cursor,
-            f"""
-            INSERT INTO customers_customer AS target
-                (number, {", ".join(CONTACT_FIELDS)}, field_sources, tier, deleted_at,
-                 lifetime_value, order_count, created_at, updated_at)
-            SELECT DISTINCT ON (coalesce(c.number, l.own_number))
-                   coalesce(c.number, l.own_number), {SURVIVORS},
-                   l.tier, NULL, 0, 0, %(now)s, %(now)s
-            FROM fd_records l LEFT JOIN customers_customer c ON c.id = l.customer_id
-            ORDER BY coalesce(c.number, l.own_number), l.row_no DESC
-            """,  # noqa: S608 - our own column names
-            CUSTOMERS_SPEC,
-            {
-                "now": now,
-                "origin": json.dumps({"source": source.record_source, "at": now.isoformat()}),
-            },
-            first_load=first_load,
-        )
-        customers_unchanged = 0 if first_load else _distinct_numbers(cursor) - created - updated
-        linked_created, linked_updated = _upsert_counts(
-            cursor,
-            """
-            INSERT INTO customers_customeridentity AS target
-                (source, external_id, customer_id, email, phone, deleted_at, first_seen_at,
-                 last_synced_at)
-            SELECT %(source)s, l.external_id, coalesce(l.customer_id, c.id), l.email, l.phone,
-                   NULL, %(now)s, %(now)s
-            FROM fd_records l
-            LEFT JOIN customers_customer c ON l.customer_id IS NULL AND c.number = l.own_number
-            """,
-            IDENTITIES_SPEC,
-            {"now": now, "source": source.record_source},
-            first_load=_first_load(IDENTITIES_SPEC, rebuilt),
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT l.external_id, c.id, l.candidates, l.doubt FROM fd_records l "
-            "JOIN customers_customer c ON c.number = l.own_number "
-            "WHERE l.doubt IS NOT NULL ORDER BY l.row_no"
-        )
-        for external_id, customer_id, candidates, doubt in cursor.fetchall():
-            seams.uncertain_match_record(
-                source=source,
-                external_id=external_id,
-                customer_id=customer_id,
-                candidate_ids=candidates,
-                reason=doubt,
-            )
-    linked = linked_created + linked_updated - created
-    landing = _landing(
-        created,
-        customers_unchanged,
-        records=records,
-        also_written=max(0, linked),
-        quarantined=quarantined,
+    # fd_clean now holds the mapped records (customers.bulk's STAGED_COLUMNS): the domain
+    # lands them from there, as it lands a page of them on the record path.
+    outcome = customers_land_staged(
+        record_source=connector.source.record_source, records="fd_clean"
     )
-    landing.analysed = set(rebuilt)
-    return landing
-
-
-def _distinct_numbers(cursor: Any) -> int:
-    """How many customers the file's records are (upserted or unchanged); on a first load,
-    simply as many as were inserted."""
-    cursor.execute(
-        """
-        SELECT count(DISTINCT coalesce(c.number, l.own_number))
-        FROM fd_records l LEFT JOIN customers_customer c ON c.id = l.customer_id
-        """
-    )
-    return int(cursor.fetchone()[0])
+    writers.record_doubts(connector.source, outcome)
+    return _landing(outcome, quarantined=quarantined)
 
 
 def _map_unclean_customers(staged: StagedFile, run: Run, params: dict[str, Any]) -> int:
@@ -698,7 +503,7 @@ def _map_unclean_customers(staged: StagedFile, run: Run, params: dict[str, Any])
     connector, header = staged.connector, staged.header
     rows = _raw_rows(staged, "row_no IN (SELECT row_no FROM fd_clean WHERE NOT clean)", params)
     quarantined = 0
-    fields = list(CUSTOMER_COLUMNS)
+    fields = STAGED_COLUMNS[1:]
     for chunk in _chunks(rows):
         fixed, failures = [], []
         for row_no, *values in chunk:
@@ -728,59 +533,11 @@ def _chunks(rows: Iterator[Any]) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _match_contact_points(cursor: Any, record_source: str) -> None:
-    """New records whose e-mail or phone is an existing customer's: the matcher decides."""
-    cursor.execute(
-        """
-        SELECT l.row_no, l.external_id, l.number, l.first_name, l.last_name, l.email, l.phone
-        FROM fd_records l
-        WHERE NOT l.known AND l.customer_id IS NULL AND (
-            (l.email <> '' AND EXISTS (SELECT FROM customers_customer c
-                                       WHERE c.email = l.email AND c.merged_into_id IS NULL))
-            OR (l.phone <> '' AND EXISTS (SELECT FROM customers_customer c
-                                          WHERE c.phone = l.phone AND c.merged_into_id IS NULL)))
-        ORDER BY l.row_no
-        """
-    )
-    names = ("row_no", "external_id", "number", "first_name", "last_name", "email", "phone")
-    for chunk in _chunks(iter(cursor.fetchall())):
-        records = [dict(zip(names, row, strict=True)) for row in chunk]
-        resolution = resolve_customers(record_source, records)
-        for index, record in enumerate(records):
-            candidates, doubt = resolution.uncertain.get(index, (None, None))
-            cursor.execute(
-                "UPDATE fd_records SET customer_id = %s, doubt = %s, candidates = %s "
-                "WHERE row_no = %s",
-                [
-                    resolution.customer_ids[index],
-                    doubt,
-                    None if candidates is None else list(candidates),
-                    record["row_no"],
-                ],
-            )
-
-
 # --- Orders -----------------------------------------------------------------------------
-
-ORDER_FIELDS = (
-    "external_id",
-    "number",
-    "customer_external_id",
-    "channel",
-    "store",
-    "placed_at",
-    "currency",
-    "total",
-    "kind",
-    "original_external_id",
-)
-LINE_FIELDS = ("sku", "description", "quantity", "unit_price", "returned_quantity")
-ORDERS_SPEC = TableSpec(Order, key=("source", "external_id"), compare=ORDER_COMPARE)
 
 
 def land_orders(staged: StagedFile, run: Run) -> Landing:
     connector, header = staged.connector, staged.header
-    source = connector.source
     t = lambda name: _trimmed(header, name)  # noqa: E731
     col = lambda name: _column(header, name)  # noqa: E731
     channel = f"CASE WHEN {col('channel')} = '' THEN 'online' ELSE {col('channel')} END"
@@ -789,7 +546,6 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
         "ws": WHITESPACE,
         "moments": MOMENT_TEMPLATES,
         "channels": sorted(Order.Channel.values),
-        "source": source.record_source,
     }
     with connection.cursor() as cursor, _parallel_plans(cursor):
         # One row per order, from its first line (as the generic path's grouping does). As for
@@ -849,146 +605,17 @@ def land_orders(staged: StagedFile, run: Run) -> Landing:
             "UPDATE fd_orders SET clean = false WHERE clean AND first_row IN "
             "(SELECT first_row FROM fd_lines WHERE clean IS NOT TRUE)"
         )
-    quarantined, returns_name_sales = _map_unclean_orders(staged, run, params)
-    with connection.cursor() as cursor:
-        # What the orders writer refuses (orders.loading._order_problem), and order numbers the
-        # database would refuse as another order's.
-        cursor.execute(
-            """
-            CREATE TEMP TABLE fd_accepted ON COMMIT DROP AS
-            SELECT o.*, i.customer_id, st.id AS store_id, NULL::bigint AS original_id,
-                   CASE WHEN o.customer_external_id <> '' AND i.customer_id IS NULL THEN 'customer'
-                        WHEN o.store <> '' AND st.id IS NULL THEN 'store'
-                        WHEN o.channel = 'store' AND o.store = '' THEN 'needs_store'
-                        WHEN x.id IS NOT NULL THEN 'number' END AS problem
-            FROM fd_orders o
-            LEFT JOIN customers_customeridentity i
-                   ON i.source = %(source)s AND i.external_id = o.customer_external_id
-            LEFT JOIN staff_store st ON st.code = o.store
-            LEFT JOIN orders_order x ON x.number = o.number
-                   AND (x.source, x.external_id) <> (%(source)s, o.external_id)
-            """,
-            params,
-        )
-        # Within the file, the first order with a number lands and a later one is refused.
-        cursor.execute(
-            """
-            UPDATE fd_accepted a SET problem = 'number'
-            FROM (SELECT first_row, row_number() OVER (PARTITION BY number ORDER BY first_row) AS n
-                  FROM fd_accepted WHERE problem IS NULL) d
-            WHERE a.first_row = d.first_row AND d.n > 1
-            """
-        )
-        if returns_name_sales:
-            _find_original_sales(cursor, params)
-        quarantined += _quarantine_refused_orders(staged, run, params)
-        cursor.execute("ANALYZE fd_accepted")
-        cursor.execute(
-            "SELECT count(*), coalesce(sum(last_row - first_row + 1), 0) FROM fd_accepted "
-            "WHERE problem IS NULL"
-        )
-        accepted, accepted_lines = map(int, cursor.fetchone())
-        cursor.execute(
-            "CREATE TEMP TABLE fd_written (inserted boolean, id bigint, external_id text) "
-            "ON COMMIT DROP"
-        )
-    loads = {Order._meta.db_table: accepted, OrderLine._meta.db_table: accepted_lines}
-    # The landing updates the customers' figures too (and so locks their rows anyway).
-    writes = (Customer._meta.db_table,)
-    with (
-        bulk_load.rebuilt_after(loads, writes=writes, keys_of_empty_tables=True) as rebuilt,
-        connection.cursor() as cursor,
-    ):
-        first_load = _first_load(ORDERS_SPEC, rebuilt)
-        created, updated = _upsert_counts(
-            cursor,
-            """
-            INSERT INTO orders_order AS target
-                (source, external_id, number, customer_id, channel, kind, original_id,
-                 store_id, placed_at, currency, total)
-            SELECT %(source)s, external_id, number, customer_id, channel, kind, original_id,
-                   store_id, placed_at, currency, total
-            FROM fd_accepted WHERE problem IS NULL ORDER BY first_row
-            """,
-            ORDERS_SPEC,
-            params,
-            keep=("id", "external_id"),
-            first_load=first_load,
-        )
-        # A new order has no lines to compare with: its lines go straight in, in the order the
-        # page-by-page path writes them.
-        cursor.execute(
-            f"""
-            INSERT INTO orders_orderline (order_id, {", ".join(LINE_COLUMNS)})
-            SELECT w.id, v.id, l.sku, l.description, l.quantity, l.unit_price,
-                   l.returned_quantity
-            FROM fd_lines l
-            JOIN fd_accepted a ON a.first_row = l.first_row AND a.problem IS NULL
-            JOIN fd_written w ON w.external_id = a.external_id AND w.inserted
-            LEFT JOIN catalog_variant v ON v.sku = l.sku
-            ORDER BY w.id, l.line_no
-            """  # noqa: S608 - only our own column names are interpolated
-        )
-        # The orders that were there before (none on a first load): their lines are replaced
-        # where they differ.
-        changed_orders = created if first_load else created + _replace_known_orders_lines(params)
-    # After a first load the table holds this landing's orders only: no need to look them up.
-    landed = (
-        "customer_id IS NOT NULL"
-        if first_load
-        else "customer_id IN (SELECT customer_id FROM fd_accepted WHERE problem IS NULL)"
+    quarantined = _map_unclean_orders(staged, run, params)
+    # fd_orders and fd_lines now hold the mapped records (orders.bulk's ORDER_COLUMNS and
+    # LINE_COLUMNS): the domain lands them from there, and says which it refused.
+    landed = orders_land_staged(
+        record_source=connector.source.record_source, orders="fd_orders", lines="fd_lines"
     )
-    with connection.cursor() as cursor:
-        if returns_name_sales:
-            _link_returns_to_sales_of_the_file(cursor, params)
-        cursor.execute(customer_figures_sql(landed))
-    landing = _landing(
-        created,
-        accepted - created - updated,
-        records=accepted,
-        also_written=changed_orders - created,
-        quarantined=quarantined,
-    )
-    landing.analysed = set(rebuilt)
-    if landing.created or landing.updated:  # as the orders writer: a replay changes no actions
-        # In page-sized sets, as the page-by-page path hands them over: a million customers'
-        # ids in one task message would be the worker's biggest allocation.
-        with connection.connection.cursor(name="fd_active_customers") as cursor:
-            cursor.execute(
-                "SELECT DISTINCT customer_id FROM fd_accepted "
-                "WHERE problem IS NULL AND customer_id IS NOT NULL"
-            )
-            while rows := cursor.fetchmany(settings.SYNC_PAGE_SIZE):
-                seams.customers_had_activity(customer_ids={row[0] for row in rows})
-    return landing
-
-
-def _replace_known_orders_lines(params: dict[str, Any]) -> int:
-    """Replace the lines of the orders that were there before, where they differ; how many
-    orders' lines were."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            CREATE TEMP TABLE fd_stage_lines ON COMMIT DROP AS
-            SELECT o.id AS order_id, l.line_no, v.id AS variant_id, l.sku, l.description,
-                   l.quantity, l.unit_price, l.returned_quantity
-            FROM fd_lines l
-            JOIN fd_accepted a ON a.first_row = l.first_row AND a.problem IS NULL
-            JOIN orders_order o ON o.source = %(source)s AND o.external_id = a.external_id
-            LEFT JOIN catalog_variant v ON v.sku = l.sku
-            WHERE NOT EXISTS (
-                SELECT FROM fd_written w WHERE w.external_id = a.external_id AND w.inserted
-            )
-            """,
-            params,
-        )
-        cursor.execute("ANALYZE fd_stage_lines")
-        cursor.execute(
-            replace_staged_lines_sql(
-                "fd_stage_lines", "SELECT count(DISTINCT order_id) FROM inserted"
-            )
-        )
-        return int(cursor.fetchone()[0])
+    quarantined += _quarantine_refused_orders(staged, run, landed.refusals())
+    if landed.outcome.created or landed.outcome.updated:  # a replay changes no actions
+        for customer_ids in landed.active_customers():
+            seams.customers_had_activity(customer_ids=customer_ids)
+    return _landing(landed.outcome, quarantined=quarantined)
 
 
 def _raw_orders(
@@ -1006,13 +633,11 @@ def _raw_orders(
         yield lines[0][0], next(group_order_lines(dicts))
 
 
-def _map_unclean_orders(staged: StagedFile, run: Run, params: dict[str, Any]) -> tuple[int, bool]:
+def _map_unclean_orders(staged: StagedFile, run: Run, params: dict[str, Any]) -> int:
     """Orders SQL could not map (returns among them): the connector's mapping normalises them
-    or says why not. Returns how many were quarantined and whether a return names its sale
-    (only a mapped order can: SQL maps plain sales)."""
+    or says why not. Returns how many were quarantined."""
     connector = staged.connector
     quarantined = 0
-    names_sales = False
     for chunk in _chunks(_raw_orders(staged, "fd_orders WHERE NOT clean", params)):
         orders: list[list[Any]] = []
         lines: list[list[Any]] = []
@@ -1024,9 +649,8 @@ def _map_unclean_orders(staged: StagedFile, run: Run, params: dict[str, Any]) ->
                 failures.append((raw, str(error)))
                 continue
             last_row = first_row + len(record["lines"]) - 1
-            names_sales = names_sales or bool(record["original_external_id"])
             orders.append(
-                [first_row, last_row, raw["order_id"], *(record[f] for f in ORDER_FIELDS), True]
+                [first_row, last_row, raw["order_id"], *(record[f] for f in RECORD_FIELDS), True]
             )
             lines.extend(
                 [first_row, number, *(line[f] for f in LINE_FIELDS), True]
@@ -1037,76 +661,22 @@ def _map_unclean_orders(staged: StagedFile, run: Run, params: dict[str, Any]) ->
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM fd_orders WHERE first_row = ANY(%s)", [first_rows])
             cursor.execute("DELETE FROM fd_lines WHERE first_row = ANY(%s)", [first_rows])
-        _copy_rows("fd_orders", ["first_row", "last_row", "raw_id", *ORDER_FIELDS, "clean"], orders)
+        columns = ["first_row", "last_row", "raw_id", *RECORD_FIELDS, "clean"]
+        _copy_rows("fd_orders", columns, orders)
         _copy_rows("fd_lines", ["first_row", "line_no", *LINE_FIELDS, "clean"], lines)
-    return quarantined, names_sales
+    return quarantined
 
 
-def _find_original_sales(cursor: Any, params: dict[str, Any]) -> None:
-    """The sales the file's returns name: known already (linked on insert), in the file
-    (linked after it, _link_returns_to_sales_of_the_file), or neither (refused, as the orders
-    writer refuses them)."""
-    cursor.execute(
-        """
-        UPDATE fd_accepted a SET original_id = x.id
-        FROM orders_order x
-        WHERE a.original_external_id <> '' AND x.source = %(source)s
-          AND x.external_id = a.original_external_id AND x.kind = 'sale'
-        """,
-        params,
-    )
-    cursor.execute(
-        """
-        UPDATE fd_accepted a SET problem = 'original'
-        WHERE a.problem IS NULL AND a.original_external_id <> '' AND a.original_id IS NULL
-          AND NOT EXISTS (SELECT FROM fd_orders f
-                          WHERE f.external_id = a.original_external_id AND f.kind = 'sale')
-        """
-    )
-
-
-def _link_returns_to_sales_of_the_file(cursor: Any, params: dict[str, Any]) -> None:
-    cursor.execute(
-        """
-        UPDATE orders_order o SET original_id = x.id
-        FROM fd_accepted a, orders_order x
-        WHERE a.problem IS NULL AND a.original_external_id <> '' AND a.original_id IS NULL
-          AND o.source = %(source)s AND o.external_id = a.external_id
-          AND x.source = %(source)s AND x.external_id = a.original_external_id
-          AND x.kind = 'sale' AND o.original_id IS DISTINCT FROM x.id
-        """,
-        params,
-    )
-
-
-REFUSALS = {
-    "customer": "unknown customer {customer!r} (sync customers first)",
-    "store": "unknown store {store!r}",
-    "needs_store": "an in-store order needs a store",
-    # What PostgreSQL answers the generic path when it inserts a second order with a number.
-    "number": 'refused: duplicate key value violates unique constraint "orders_order_number_key"',
-    "original": "unknown original sale {original!r} (sync the sale first)",
-}
-
-
-def _quarantine_refused_orders(staged: StagedFile, run: Run, params: dict[str, Any]) -> int:
-    """Orders the orders writer refuses, quarantined with its reasons."""
+def _quarantine_refused_orders(
+    staged: StagedFile, run: Run, refusals: Iterator[tuple[int, str]]
+) -> int:
+    """Orders the domain refused, quarantined with its reasons and the file's rows."""
     quarantined = 0
-    refused = "fd_accepted WHERE problem IS NOT NULL"
-    for chunk in _chunks(_raw_orders(staged, refused, params)):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT first_row, problem, customer_external_id, store, original_external_id "
-                "FROM fd_accepted "
-                "WHERE first_row = ANY(%s)",
-                [[first_row for first_row, _ in chunk]],
-            )
-            problems = {row[0]: row[1:] for row in cursor.fetchall()}
-        failures = []
-        for first_row, raw in chunk:
-            problem, customer, store, original = problems[first_row]
-            reason = REFUSALS[problem].format(customer=customer, store=store, original=original)
-            failures.append((raw, reason))
+    for chunk in _chunks(refusals):
+        reasons = dict(chunk)
+        refused = "fd_orders WHERE first_row = ANY(%(refused)s)"
+        raws = _raw_orders(staged, refused, {"refused": list(reasons)})
+        failures = [(raw, reasons[first_row]) for first_row, raw in raws]
         quarantined += _quarantine(staged.connector, Entity.ORDERS, run, failures)
     return quarantined
 

@@ -22,6 +22,12 @@ Record = dict[str, Any]
 
 def write_customers(source: Source, records: list[Record]) -> WriteOutcome:
     outcome = customers_land(record_source=source.record_source, records=records)
+    record_doubts(source, outcome)
+    return outcome
+
+
+def record_doubts(source: Source, outcome: WriteOutcome) -> None:
+    """The identity doubts a customers landing reported, for a person to review."""
     for doubt in outcome.uncertain:
         seams.uncertain_match_record(
             source=source,
@@ -30,7 +36,6 @@ def write_customers(source: Source, records: list[Record]) -> WriteOutcome:
             candidate_ids=doubt.candidate_ids,
             reason=doubt.reason,
         )
-    return outcome
 
 
 def write_products(source: Source, records: list[Record]) -> WriteOutcome:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import connection
 
-# The tables the file-drop fast path may rebuild (frontline.sync.bulk_load).
+# The tables the file-drop fast path may rebuild (frontline.core.bulk_load).
 LOADED_TABLES = (
     "customers_customer",
     "customers_customeridentity",

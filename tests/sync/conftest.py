@@ -60,14 +60,14 @@ def httpserver_listen_address() -> tuple[str, int]:
 def first_loads(monkeypatch) -> list[tuple[str, bool]]:
     """(table, answer) of each fast-path upsert's "may this insert without ON CONFLICT?", as
     the real check answered it."""
-    from frontline.sync import bulk_file
+    from frontline.core import bulk_load
 
     answers: list[tuple[str, bool]] = []
-    real = bulk_file._first_load
+    real = bulk_load.first_load
 
     def recorded(spec, rebuilt):  # type: ignore[no-untyped-def]
         answers.append((spec.table, real(spec, rebuilt)))
         return answers[-1][1]
 
-    monkeypatch.setattr(bulk_file, "_first_load", recorded)
+    monkeypatch.setattr(bulk_load, "first_load", recorded)
     return answers

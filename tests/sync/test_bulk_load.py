@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from frontline.core import bulk_load
 from frontline.customers.models import Customer, CustomerIdentity
 from frontline.orders.models import Order, OrderLine
-from frontline.sync import bulk_load, engine
+from frontline.sync import engine
 from frontline.sync.connectors.file_drop import inbox_of
 from tests.factories import CustomerFactory
 from tests.sync import generate

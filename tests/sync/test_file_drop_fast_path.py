@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from frontline.core import bulk_load
 from frontline.customers.models import Customer, CustomerIdentity
 from frontline.orders.models import Order, OrderLine
-from frontline.sync import bulk_file, bulk_load, engine
+from frontline.sync import bulk_file, engine
 from frontline.sync.connectors import connector_for
 from frontline.sync.connectors.file_drop import inbox_of
 from frontline.sync.models import (

@@ -4,17 +4,19 @@ import base64
 import hashlib
 import hmac
 import json
+from decimal import Decimal
 
 import pytest
 from celery import current_app
 
 from frontline.customers.models import CustomerIdentity
 from frontline.customers.selectors import customers_visible_to
+from frontline.orders.models import Order
 from frontline.sync.connectors import connector_for
 from frontline.sync.models import Run, Source
 from tests.factories import UserFactory
 from tests.sync.salesforce_standin import SalesforceStandIn, salesforce_contact
-from tests.sync.standins import ShopifyStandIn, shopify_customer
+from tests.sync.standins import ShopifyStandIn, shopify_customer, shopify_order
 
 pytestmark = pytest.mark.django_db
 
@@ -156,8 +158,37 @@ def test_a_customer_the_shop_answers_404_for_comes_back_as_a_tombstone(shop, sou
     ]
 
 
-def test_orders_and_products_that_are_gone_are_skipped(shop, source):
-    assert connector_for(source).fetch("orders", ["9001"]) == []
+def test_an_order_the_shop_answers_404_for_is_a_tombstone_and_a_product_is_skipped(shop, source):
+    connector = connector_for(source)
+
+    raws = connector.fetch("orders", ["9001"])
+
+    assert raws == [{"id": "9001", "deleted": True}]
+    assert connector.map("orders", raws[0]) == {"external_id": "9001", "deleted": True}
+    assert connector.fetch("products", ["111"]) == []
+
+
+def test_an_orders_delete_webhook_takes_the_order_out_of_the_customers_figures(
+    client, shop, source, django_capture_on_commit_callbacks
+):
+    item = {"id": 1, "sku": "LS-S", "title": "Linen shirt", "quantity": 2, "price": "49.00"}
+    shop.records["customers"] = [shopify_customer(1)]
+    shop.records["orders"] = [shopify_order(9001, 7001, item)]
+    with django_capture_on_commit_callbacks(execute=True):
+        shopify_post(client, {"id": 7001})
+        shopify_post(client, {"id": 9001}, topic="orders/create")
+    customer = CustomerIdentity.objects.get(external_id="7001").customer
+    assert (customer.lifetime_value, customer.order_count) == (Decimal("98.00"), 1)
+    shop.delete("orders", 9001)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = shopify_post(client, {"id": 9001}, topic="orders/delete")
+
+    customer.refresh_from_db()
+    assert response.status_code == 202
+    assert Run.objects.latest("pk").status == "succeeded"
+    assert Order.objects.get(external_id="9001").deleted_at is not None
+    assert (customer.lifetime_value, customer.order_count) == (Decimal("0.00"), 0)
 
 
 def test_a_customers_delete_webhook_hides_the_customer(

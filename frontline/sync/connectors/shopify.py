@@ -220,9 +220,9 @@ class ShopifyConnector(Connector):
     def fetch(self, entity: str, external_ids: list[str]) -> list[Raw]:
         """The records a webhook named, one ``GET /{resource}/{id}.json`` each.
 
-        A customer the shop answers 404 for was deleted since: it comes back as a tombstone,
-        which the landing soft-deletes. Orders and products that are gone are skipped: their
-        landings keep no deletions.
+        A customer or an order the shop answers 404 for was deleted since: it comes back as a
+        tombstone, which the landing soft-deletes. Products that are gone are skipped: their
+        landing keeps no deletions.
         """
         resource = RESOURCES[entity]
         found = []
@@ -233,7 +233,7 @@ class ShopifyConnector(Connector):
                 except httpx.HTTPStatusError as error:
                     if error.response.status_code != 404:
                         raise
-                    if entity == Entity.CUSTOMERS:
+                    if entity in (Entity.CUSTOMERS, Entity.ORDERS):
                         found.append({"id": external_id, TOMBSTONE: True})
                     continue
                 found.append(response.json()[SINGULAR[resource]])
@@ -302,6 +302,8 @@ class ShopifyConnector(Connector):
         }
 
     def map_orders(self, raw: Raw) -> Record:
+        if raw.get(TOMBSTONE) is True:
+            return {"external_id": m.required(raw, "id"), "deleted": True}
         locations = self.source.options.get("locations", {})
         location = raw.get("location_id")
         store = locations.get(str(location), "") if location else ""

@@ -1,4 +1,13 @@
-"""Loads large next to their table: indexes and foreign keys rebuilt once instead of maintained.
+"""Bulk loads of a domain's tables from a staged table: the machinery the domains share.
+
+The big-file fast path (``frontline.sync.bulk_file``) stages a file and hands the domains
+(``customers.bulk``, ``orders.bulk``) tables of mapped records; each domain lands its own tables
+with ``INSERT … SELECT`` statements built on what this module gives: ``upsert_counts`` (an
+upsert counted in the database), ``first_load`` (when an upsert may skip ``ON CONFLICT``),
+``rebuilt_after`` (indexes and foreign keys rebuilt once instead of maintained) and
+``work_table`` (a landing's temporary tables).
+
+Loads large next to their table: indexes and foreign keys rebuilt once instead of maintained.
 
 PostgreSQL's own advice for bulk loading ("Populating a Database" in its manual): when a load
 brings more rows than the table already holds, building each secondary index once over the
@@ -24,7 +33,7 @@ Safe by construction:
   back after it: ALTER SEQUENCE is transactional too.
 - With ``keys_of_empty_tables``, a table that is empty once locked loses its primary key and
   unique constraints and indexes too, unless a foreign key points at them: a load into an
-  empty table is a first load, which inserts without ``ON CONFLICT`` (bulk_file._first_load),
+  empty table is a first load, which inserts without ``ON CONFLICT`` (``first_load``),
   and building a unique index once over a million rows costs a fraction of checking each row
   against it (1M orders: 4.3 s with their two unique constraints, 1.8 s without plus 1.0 s to
   add them back). The rules still hold at commit: a duplicate makes the rebuild fail, and the
@@ -49,6 +58,9 @@ from django.conf import settings
 from django.db import connection
 from psycopg import sql
 
+from frontline.core.upsert import TableSpec, on_conflict, returning_inserted
+
+# The fast path's log, where operators follow an import (the landing's timings).
 logger = logging.getLogger("frontline.sync")
 
 # Index builds sort in memory up to this much (for this transaction only); the default 64 MB
@@ -186,7 +198,7 @@ def _check_pending_constraints(tables: list[str], targets: list[str]) -> None:
 def _drop(table: str, targets: list[str], keys_of_empty_tables: bool) -> Dropped:
     with connection.cursor() as cursor:
         # First, so that the table stays as empty as seen, and held until commit even where
-        # nothing is dropped: bulk_file._first_load relies on it.
+        # nothing is dropped: first_load relies on it.
         cursor.execute(
             sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table))
         )
@@ -239,6 +251,66 @@ def _drop(table: str, targets: list[str], keys_of_empty_tables: bool) -> Dropped
     return Dropped(
         table=table, indexes=indexes, foreign_keys=foreign_keys, keys=keys, sequences=sequences
     )
+
+
+def first_load(spec: TableSpec, rebuilt: Collection[str]) -> bool:
+    """Whether the upsert's table is empty and stays so but for this landing, so that no row
+    of it can conflict (each landing's rows are distinct on the key by construction).
+
+    Only a table in ``rebuilt``: the rebuild locked it (ACCESS EXCLUSIVE, until commit) before
+    it looked, so its answer and this one agree, and only on such a table does the rebuild
+    drop the unique constraints an ``ON CONFLICT`` would need.
+    """
+    return spec.table in rebuilt and is_empty(spec.table)
+
+
+def upsert_counts(
+    cursor: Any,
+    insert: str,
+    spec: TableSpec,
+    params: Any,
+    *,
+    first_load: bool = False,
+    keep: tuple[str, ...] = (),
+    into: str = "",
+) -> tuple[int, int]:
+    """(created, updated) of ``insert`` (an ``INSERT INTO table AS target … SELECT``) upserting
+    as ``spec`` says, counted in the database: only what changed is written.
+
+    ``first_load`` (see ``first_load``): a plain insert, as the table may have no unique
+    constraint to be ``ON CONFLICT``'s arbiter. With ``keep``, the rows written also go to the
+    table ``into`` (columns: inserted boolean, then the ``keep`` columns), for the caller's
+    next statements.
+    """
+    tail = returning_inserted(keep) if first_load else on_conflict(spec, keep)
+    statement = f"{insert} {tail.as_string(connection.connection)}"
+    written = "written"
+    if keep:
+        cursor.execute(
+            f"WITH written AS ({statement}) INSERT INTO {into} SELECT * FROM written",  # noqa: S608
+            params,
+        )
+        cursor.execute(f"ANALYZE {into}")
+        statement, written, params = "SELECT TRUE", into, None
+    cursor.execute(
+        f"WITH written AS ({statement}) "  # noqa: S608 - our own statement
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+        f"FROM {written}",
+        params,
+    )
+    created, updated = cursor.fetchone()
+    return int(created), int(updated)
+
+
+def work_table(cursor: Any, name: str, query: str, params: Any = None) -> None:
+    """``CREATE TEMP TABLE name ON COMMIT DROP AS query``: one of a landing's work tables.
+
+    Gone at commit; one of the same name that an earlier landing of the same transaction left
+    (two files landed in one transaction, as tests do) is replaced. The drop names the
+    session's own temporary schema, so that it can never reach a permanent table of that name.
+    """
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+    cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {query}", params)
 
 
 def is_empty(table: str) -> bool:
