@@ -7,6 +7,7 @@ with a message naming the missing variable.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -160,6 +161,11 @@ if not REDIS_URL.startswith(("redis://", "rediss://")):
 # Cache, channel layer and Celery share the one database REDIS_URL names, each under its own
 # key prefix; REDIS_PREFIX lets several Frontline instances (or test runs) share a server.
 REDIS_PREFIX = env.get_str("REDIS_PREFIX", default="frontline")
+# Parallel test processes (pytest-xdist names each in PYTEST_XDIST_WORKER, and the servers and
+# workers a test starts inherit it) share one Redis: each keeps its keys apart, so one test's
+# cache.clear() or rate limits never reach another's.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    REDIS_PREFIX = f"{REDIS_PREFIX}-{os.environ['PYTEST_XDIST_WORKER']}"
 
 CACHES = {
     "default": {
