@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "frontline.sync",
     "frontline.actions",
     "frontline.recommendations",
+    "frontline.sentiment",
     "frontline.privacy",
 ]
 

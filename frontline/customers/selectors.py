@@ -411,8 +411,11 @@ def _sentiment_trend_rows(customer: Customer, since: datetime) -> QuerySet:
             .order_by("month")
             .values("month", "positive", "neutral", "negative", "average_score")
         )
+    # Unknown interactions were not read: they count in no share and in no month, as the
+    # rollup (which has no column for them) leaves them out.
     return (
         customer.interactions.filter(occurred_at__gte=since)
+        .exclude(sentiment=Sentiment.UNKNOWN)
         .annotate(month=TruncMonth("occurred_at"))
         .values("month")
         .annotate(
