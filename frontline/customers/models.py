@@ -368,6 +368,9 @@ class CustomerNote(models.Model):
     )
     body = models.TextField(max_length=4000)
     is_pinned = models.BooleanField(default=False)
+    # How the note reads (frontline.sentiment), set by note_create and note_update.
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices, default=Sentiment.UNKNOWN)
+    sentiment_score = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

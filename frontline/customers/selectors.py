@@ -539,7 +539,8 @@ def _profile_sections(customer: Customer, since: datetime) -> dict[str, QuerySet
             "id", "description", "source", "variant_id", "added_at", *_staff_ref("added_by")
         ),
         "notes": customer_notes(customer=customer).values(
-            "id", "body", "is_pinned", "created_at", "updated_at", *_staff_ref("author")
+            "id", "body", "is_pinned", "sentiment", "created_at", "updated_at",
+            *_staff_ref("author"),
         ),
         "timeline": customer.interactions.order_by("-occurred_at", "-pk").values(
             "id", "occurred_at", "channel", "kind", "sentiment", "sentiment_score",

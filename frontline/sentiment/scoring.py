@@ -103,6 +103,11 @@ def _language_identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
 
 
+def models_warm() -> None:
+    """Load the default model and the language detector now rather than on the first text."""
+    text_score(text="Thank you, that was lovely.")
+
+
 def text_clean(text: str) -> str:
     """The words of ``text`` as a reader sees them: markup and entities gone, spaces single."""
     text = text[:RAW_CHARACTERS].replace("\x00", "")

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from frontline.customers.loading import customers_land, interactions_land
-from frontline.customers.models import Interaction, SentimentBackfill
+from frontline.customers.models import CustomerNote, Interaction, SentimentBackfill
 from frontline.customers.selectors import trend_since
 from frontline.customers.sentiment import (
     sentiment_backfill_chunk,
@@ -211,3 +211,25 @@ def test_the_trend_leaves_unknown_out_and_the_timeline_says_unknown(associate_cl
     assert sorted(item["sentiment"] for item in timeline) == [
         "negative", "positive", "unknown", "unknown",
     ]  # fmt: skip
+
+
+# --- Notes typed in the app ---------------------------------------------------------------
+
+
+def test_a_typed_note_is_scored_when_written_and_again_when_edited(associate_client, customer):
+    add = reverse("customers:note_add", args=[customer.pk])
+    associate_client.post(add, {"body": "Very upset: the alterations were wrong twice."})
+    associate_client.post(add, {"body": "Kundin war sehr zufrieden mit der Beratung"})
+    upset, german = CustomerNote.objects.order_by("pk")
+    assert upset.sentiment == "negative" and upset.sentiment_score < 0
+    assert (german.sentiment, german.sentiment_score) == ("unknown", None)
+
+    edit = reverse("customers:note_edit", args=[customer.pk, upset.pk])
+    associate_client.post(edit, {"body": "Sorted now, she is delighted with the fit."})
+    upset.refresh_from_db()
+    assert upset.sentiment == "positive"
+
+    notes = associate_client.get(f"/api/customers/{customer.pk}/").json()["notes"]
+    assert sorted(note["sentiment"] for note in notes) == ["positive", "unknown"]
+    page = associate_client.get(reverse("customers:profile", args=[customer.pk])).content.decode()
+    assert page.count('<span class="sentiment" title="Sentiment">Unknown</span>') == 1
