@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "frontline.actions",
     "frontline.followups",
     "frontline.recommendations",
+    "frontline.sentiment",
     "frontline.privacy",
     "frontline.appointments",
 ]

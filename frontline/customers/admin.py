@@ -17,6 +17,7 @@ from frontline.customers.models import (
     CustomerPreference,
     CustomerSize,
     Interaction,
+    SentimentBackfill,
 )
 
 
@@ -77,3 +78,23 @@ class InteractionAdmin(admin.ModelAdmin):
         customer_ids = set(queryset.values_list("customer_id", flat=True))
         super().delete_queryset(request, queryset)
         actions_refresh_for_customers_on_commit(customer_ids=customer_ids)
+
+
+@admin.register(SentimentBackfill)
+class SentimentBackfillAdmin(admin.ModelAdmin):
+    """Progress of scoring the history (manage.py sentiment_backfill): read, never edited."""
+
+    list_display = [
+        "model",
+        "percent_done",
+        "total",
+        "last_interaction_id",
+        "target_interaction_id",
+    ]
+    list_display += ["scored", "unknown", "started_at", "updated_at", "finished_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -138,6 +138,7 @@ class NoteSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     body = serializers.CharField(help_text="Plain text; render it escaped")
     is_pinned = serializers.BooleanField()
+    sentiment = serializers.CharField(help_text="positive, neutral, negative or unknown")
     author = StaffRefSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

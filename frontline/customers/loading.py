@@ -28,6 +28,7 @@ from frontline.core.upsert import (
 )
 from frontline.customers.identities import resolve_customers
 from frontline.customers.models import Consent, Customer, CustomerIdentity, Interaction
+from frontline.customers.sentiment import SENTIMENT_COLUMNS, interaction_rows_score
 from frontline.customers.survivorship import (
     SYNCED_FIELDS,
     FieldPriority,
@@ -371,12 +372,21 @@ def _interactions_upsert(record_source: str, records: list[Record]) -> WriteOutc
                 "occurred_at": record["occurred_at"],
             }
         )
+    # Sentiment from the summaries, the page in one batch; compared like the business columns
+    # so a changed summary (or a new model) writes its new label.
+    interaction_rows_score(rows)
     result = upsert(
         TableSpec(
             model=Interaction,
             key=("source", "external_id"),
-            compare=("customer_id", "kind", "channel", "summary", "occurred_at"),
-            insert_defaults={"sentiment": lambda: "neutral"},
+            compare=(
+                "customer_id",
+                "kind",
+                "channel",
+                "summary",
+                "occurred_at",
+                *SENTIMENT_COLUMNS,
+            ),
             conflict_where="external_id IS NOT NULL",
         ),
         rows,

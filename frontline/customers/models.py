@@ -271,6 +271,9 @@ class Sentiment(models.TextChoices):
     NEGATIVE = "negative", "Negative"
     NEUTRAL = "neutral", "Neutral"
     POSITIVE = "positive", "Positive"
+    # Not scored: no words, a language no model covers, or never scored at all. Kept apart
+    # from neutral so that the trend's shares count only what was really read.
+    UNKNOWN = "unknown", "Unknown"
 
 
 class Interaction(models.Model):
@@ -282,7 +285,9 @@ class Interaction(models.Model):
     )
     channel = models.CharField(max_length=10, choices=InteractionChannel.choices)
     kind = models.CharField(max_length=12, choices=InteractionKind.choices)
-    sentiment = models.CharField(max_length=8, choices=Sentiment.choices, default=Sentiment.NEUTRAL)
+    # Set from the summary by frontline.sentiment when written or synced (customers.services
+    # interaction_sentiment_fields); "unknown", with no score, until then.
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices, default=Sentiment.UNKNOWN)
     sentiment_score = models.FloatField(
         null=True, blank=True, help_text="From -1 (very negative) to 1 (very positive)"
     )
@@ -363,6 +368,9 @@ class CustomerNote(models.Model):
     )
     body = models.TextField(max_length=4000)
     is_pinned = models.BooleanField(default=False)
+    # How the note reads (frontline.sentiment), set by note_create and note_update.
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices, default=Sentiment.UNKNOWN)
+    sentiment_score = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -507,3 +515,34 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loser_id} into {self.survivor_id}"
+
+
+class SentimentBackfill(models.Model):
+    """The checkpoint of scoring the interactions' history with one sentiment model.
+
+    One row per model: the backfill walks the interactions by primary key and records the last
+    one it scored, in the same transaction as the scores, so a run that stops (a worker killed,
+    a deploy) resumes where it was and a finished model is not run again. A new model (a name
+    the table has not seen) scores the whole history afresh.
+    """
+
+    model = models.CharField(max_length=40, unique=True)
+    last_interaction_id = models.BigIntegerField(default=0)
+    # The highest interaction id when the backfill started: what "done" means for progress.
+    # Interactions written since are scored by their writers.
+    target_interaction_id = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0, help_text="Interactions stored when it started")
+    scored = models.BigIntegerField(default=0, help_text="Interactions given a label and score")
+    unknown = models.BigIntegerField(default=0, help_text="Interactions labelled unknown")
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.model}: {self.percent_done}%"
+
+    @property
+    def percent_done(self) -> int:
+        if self.finished_at or not self.total:
+            return 100
+        return min(99, int(100 * (self.scored + self.unknown) / self.total))

@@ -411,8 +411,11 @@ def _sentiment_trend_rows(customer: Customer, since: datetime) -> QuerySet:
             .order_by("month")
             .values("month", "positive", "neutral", "negative", "average_score")
         )
+    # Unknown interactions were not read: they count in no share and in no month, as the
+    # rollup (which has no column for them) leaves them out.
     return (
         customer.interactions.filter(occurred_at__gte=since)
+        .exclude(sentiment=Sentiment.UNKNOWN)
         .annotate(month=TruncMonth("occurred_at"))
         .values("month")
         .annotate(
@@ -536,7 +539,8 @@ def _profile_sections(customer: Customer, since: datetime) -> dict[str, QuerySet
             "id", "description", "source", "variant_id", "added_at", *_staff_ref("added_by")
         ),
         "notes": customer_notes(customer=customer).values(
-            "id", "body", "is_pinned", "created_at", "updated_at", *_staff_ref("author")
+            "id", "body", "is_pinned", "sentiment", "created_at", "updated_at",
+            *_staff_ref("author"),
         ),
         "timeline": customer.interactions.order_by("-occurred_at", "-pk").values(
             "id", "occurred_at", "channel", "kind", "sentiment", "sentiment_score",

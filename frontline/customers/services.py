@@ -37,6 +37,7 @@ from frontline.customers.models import (
     WishlistSource,
 )
 from frontline.customers.normalize import normalize_email, normalize_phone
+from frontline.customers.sentiment import SENTIMENT_COLUMNS, interaction_sentiment_fields
 from frontline.customers.signals import note_saved
 from frontline.notifications.audiences import to_store_staff
 from frontline.notifications.services import notification_create
@@ -327,8 +328,13 @@ def note_create(
     *, customer: Customer, author: User, body: str, pinned: bool = False
 ) -> CustomerNote:
     with transaction.atomic():
+        body = _clean_note_body(body)
         note = CustomerNote.objects.create(
-            customer=customer, author=author, body=_clean_note_body(body), is_pinned=pinned
+            customer=customer,
+            author=author,
+            body=body,
+            is_pinned=pinned,
+            **interaction_sentiment_fields(summary=body),
         )
         _note_write_back(note)
         # A note is news about the customer: their actions are recomputed once it commits.
@@ -341,8 +347,10 @@ def note_update(*, note: CustomerNote, editor: User, body: str) -> CustomerNote:
     if note.author_id != editor.pk:
         raise PermissionDenied("Only the author can edit this note.")
     note.body = _clean_note_body(body)
+    for name, value in interaction_sentiment_fields(summary=note.body).items():
+        setattr(note, name, value)
     with transaction.atomic():
-        note.save(update_fields=["body", "updated_at"])
+        note.save(update_fields=["body", *SENTIMENT_COLUMNS, "updated_at"])
         _note_write_back(note)
     return note
 

@@ -125,6 +125,7 @@ def evaluate_als(
         import numpy as np
         from implicit.als import AlternatingLeastSquares
         from scipy.sparse import csr_matrix
+        from threadpoolctl import threadpool_limits
     except ImportError:
         return None
     customers = sorted(train)
@@ -137,8 +138,11 @@ def evaluate_als(
         (np.ones(len(rows), dtype=np.float32), (rows, columns)),
         shape=(len(customers), len(products)),
     )
-    model = AlternatingLeastSquares(factors=32, iterations=15, random_state=0)
-    model.fit(matrix, show_progress=False)
+    # The variable above is read only when numpy is first imported; where something else
+    # (language detection, say) imported it earlier, the limit is set here instead.
+    with threadpool_limits(1, "blas"):
+        model = AlternatingLeastSquares(factors=32, iterations=15, random_state=0)
+        model.fit(matrix, show_progress=False)
     evaluated = list(held_out)
     user_rows = np.array([row_of[c] for c in evaluated])
     recommended, _scores = model.recommend(

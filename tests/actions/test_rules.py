@@ -18,6 +18,7 @@ from frontline.actions.rules import (
     month_days_within,
     next_occurrence,
 )
+from frontline.customers.sentiment import interaction_sentiment_fields
 from tests.actions.conftest import NOW, chunk_for, findings
 from tests.factories import (
     CustomerFactory,
@@ -217,6 +218,27 @@ def test_a_complaint_with_nothing_positive_since_is_unresolved():
     assert UnresolvedComplaint().score(facts[upset.pk]) > UnresolvedComplaint().score(
         facts[grumpy.pk]
     )
+
+
+def test_an_unhappy_message_is_found_by_its_words_and_unknown_is_not_negative():
+    def message(summary: str, days_ago: int = 3):
+        customer = CustomerFactory()
+        InteractionFactory(
+            customer=customer,
+            kind="message",
+            summary=summary,
+            occurred_at=NOW - timedelta(days=days_ago),
+            **interaction_sentiment_fields(summary=summary),
+        )
+        return customer
+
+    unhappy = message("Still no refund after three weeks. Really disappointed.")
+    foreign = message("Toujours pas de remboursement après trois semaines, très déçue.")
+    happy = message("The alterations are perfect, thank you!")
+    made_up = message("")
+    facts = findings(UnresolvedComplaint(), chunk_for(unhappy, foreign, happy, made_up))
+    assert set(facts) == {unhappy.pk}
+    assert UnresolvedComplaint().reason(facts[unhappy.pk]).startswith("Unhappy contact on")
 
 
 # --- New arrivals -------------------------------------------------------------------------

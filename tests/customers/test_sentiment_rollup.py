@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from frontline.customers.models import Interaction, Sentiment, SentimentMonth
+from frontline.customers.sentiment import sentiment_backfill_run, sentiment_backfill_start
 from tests.factories import CustomerFactory, InteractionFactory
 
 pytestmark = [
@@ -34,6 +35,7 @@ SCORES = [0.8, None, -0.6, 0.25]
 def recomputed(customer) -> list[tuple]:
     rows = (
         Interaction.objects.filter(customer=customer)
+        .exclude(sentiment=Sentiment.UNKNOWN)  # counted in no share, as the trend shows it
         .annotate(month=TruncMonth("occurred_at"))
         .values("month")
         .annotate(
@@ -120,3 +122,27 @@ def test_a_customer_deleted_with_their_history_leaves_no_rollup_behind():
     history(customer, 5, start=datetime(2026, 11, 1, tzinfo=UTC))
     customer.delete()
     assert not SentimentMonth.objects.filter(customer_id=customer.pk).exists()
+
+
+def test_unknown_counts_in_no_share_and_the_backfill_keeps_the_rollup_in_step():
+    customer = CustomerFactory()
+    start = datetime(2026, 11, 20, tzinfo=UTC)
+    history(customer, 12, start=start)
+    # Only unknown interactions in a month: a zero row, which the trend leaves out.
+    InteractionFactory(customer=customer, occurred_at=datetime(2025, 1, 5, tzinfo=UTC))
+    texts = ["Absolutely love this shop", "Rude staff, awful experience", "Merci beaucoup", ""]
+    Interaction.objects.bulk_create(
+        Interaction(
+            customer=customer, channel="email", kind="message", source="crm",
+            summary=text, sentiment=Sentiment.NEUTRAL, sentiment_score=0,
+            occurred_at=start - timedelta(days=40 * i),
+        )
+        for i, text in enumerate(texts)
+    )  # fmt: skip
+    assert_in_step(customer)
+
+    sentiment_backfill_run(backfill_id=sentiment_backfill_start().pk, size=5)
+
+    assert_in_step(customer)
+    assert Interaction.objects.filter(sentiment=Sentiment.UNKNOWN).count() > 2
+    assert not any(month[0].year == 2025 for month in rolled_up(customer))
