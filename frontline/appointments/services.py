@@ -349,8 +349,13 @@ def booking_manage_token(*, booking: Booking) -> str:
 def booking_from_manage_token(*, value: str) -> Booking | None:
     """The booking a manage link is for, or None when it is forged or has expired."""
     max_age = timedelta(days=settings.APPOINTMENTS_MANAGE_LINK_DAYS)
+    return _booking_from_signed(value, salt=MANAGE_SALT, max_age=max_age)
+
+
+def _booking_from_signed(value: str, *, salt: str, max_age: timedelta) -> Booking | None:
+    # Each kind of link has its own salt: a link signed for one purpose opens no other.
     try:
-        token = signing.loads(value, salt=MANAGE_SALT, max_age=max_age)
+        token = signing.loads(value, salt=salt, max_age=max_age)
     except signing.BadSignature:  # SignatureExpired is a BadSignature
         return None
     return selectors.booking_by_token(str(token))
@@ -453,11 +458,7 @@ def booking_feedback_token(*, booking: Booking) -> str:
 
 
 def booking_from_feedback_token(*, value: str) -> Booking | None:
-    try:
-        token = signing.loads(value, salt=FEEDBACK_SALT, max_age=FEEDBACK_LINK_AGE)
-    except signing.BadSignature:
-        return None
-    return selectors.booking_by_token(str(token))
+    return _booking_from_signed(value, salt=FEEDBACK_SALT, max_age=FEEDBACK_LINK_AGE)
 
 
 def booking_rate(*, booking: Booking, rating: int, now: datetime | None = None) -> Booking:
@@ -471,47 +472,62 @@ def booking_rate(*, booking: Booking, rating: int, now: datetime | None = None) 
     with transaction.atomic():
         booking.rating, booking.rated_at = rating, now
         booking.save(update_fields=["rating", "rated_at", "updated_at"])
-        sentiment = "negative" if rating <= 2 else "positive" if rating >= 4 else "neutral"
-        interaction_record(
-            customer_id=booking.customer_id,
-            source=Source.BOOKING,
-            external_id=f"booking-{booking.pk}-rating",
-            channel=_channel(booking),
+        _timeline_entry(
+            booking,
+            entry="rating",
             kind=InteractionKind.COMMENT,
             summary=(
                 f"Rated the {booking.service.name.lower()} with "
                 f"{booking.stylist.display_name} {rating}/5"
             ),
             occurred_at=now,
-            sentiment=sentiment,
+            sentiment="negative" if rating <= 2 else "positive" if rating >= 4 else "neutral",
             sentiment_score=(rating - 3) / 2,
-            store=booking.store,
         )
     return booking
-
-
-def _channel(booking: Booking) -> str:
-    return (
-        InteractionChannel.VIDEO
-        if booking.service.kind == Service.Kind.VIDEO
-        else InteractionChannel.STORE
-    )
 
 
 def _on_timeline(booking: Booking, verb: str) -> None:
     """The booking as one entry on the customer's timeline, kept up to date."""
     local = booking.starts_at.astimezone(booking.store.time_zone)
-    interaction_record(
-        customer_id=booking.customer_id,
-        source=Source.BOOKING,
-        external_id=f"booking-{booking.pk}",
-        channel=_channel(booking),
+    _timeline_entry(
+        booking,
+        entry="booking",
         kind=InteractionKind.APPOINTMENT,
         summary=(
             f"{verb} {booking.service.name.lower()} with {booking.stylist.display_name}, "
             f"{local:%a %d %b %Y %H:%M} ({booking.store.name})"
         ),
         occurred_at=booking.updated_at or timezone.now(),
+    )
+
+
+def _timeline_entry(
+    booking: Booking,
+    *,
+    entry: str,
+    kind: str,
+    summary: str,
+    occurred_at: datetime,
+    sentiment: str = "neutral",
+    sentiment_score: float | None = None,
+) -> None:
+    """One of the booking's entries on the customer's timeline (``entry`` names which)."""
+    suffix = "" if entry == "booking" else f"-{entry}"
+    interaction_record(
+        customer_id=booking.customer_id,
+        source=Source.BOOKING,
+        external_id=f"booking-{booking.pk}{suffix}",
+        channel=(
+            InteractionChannel.VIDEO
+            if booking.service.kind == Service.Kind.VIDEO
+            else InteractionChannel.STORE
+        ),
+        kind=kind,
+        summary=summary,
+        occurred_at=occurred_at,
+        sentiment=sentiment,
+        sentiment_score=sentiment_score,
         store=booking.store,
     )
 

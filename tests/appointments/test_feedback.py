@@ -11,23 +11,9 @@ from django.urls import reverse
 
 from frontline.appointments import services
 from frontline.customers.models import Interaction
-from tests.appointments.conftest import MONDAY_10, NOW
+from tests.appointments.conftest import NOW
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def booking(store, service, stylist):
-    return services.booking_create(
-        service=service,
-        store=store,
-        stylist=stylist,
-        starts_at=MONDAY_10,
-        details=services.CustomerDetails(
-            first_name="Grace", last_name="Hopper", email="grace@example.com", time_zone="UTC"
-        ),
-        now=NOW,
-    )
 
 
 def test_the_booking_is_on_the_customers_timeline_and_follows_its_changes(booking):
