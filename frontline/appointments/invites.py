@@ -27,6 +27,7 @@ SUBJECTS = {
     BookingEmail.Kind.CANCELLATION: "Your styling session is cancelled",
     BookingEmail.Kind.REMINDER_DAY: "Your styling session is tomorrow",
     BookingEmail.Kind.REMINDER_HOUR: "Your styling session starts in an hour",
+    BookingEmail.Kind.FEEDBACK: "How was your styling session?",
 }
 
 
@@ -74,7 +75,12 @@ def _location(booking: Booking) -> str:
 
 
 def booking_message(
-    *, booking: Booking, kind: str, manage_url: str, stamp: datetime
+    *,
+    booking: Booking,
+    kind: str,
+    manage_url: str,
+    stamp: datetime,
+    feedback_url: str = "",
 ) -> EmailMultiAlternatives:
     """The e-mail of one kind about the booking, ready to send."""
     zone = booking.customer_time_zone or str(booking.store.time_zone)
@@ -91,12 +97,15 @@ def booking_message(
         "customer_zone": zone,
         "store_zone": str(booking.store.time_zone),
         "cutoff_hours": settings.APPOINTMENTS_CHANGE_CUTOFF_HOURS,
+        "feedback_url": feedback_url,
     }
     message = EmailMultiAlternatives(
         subject=SUBJECTS[BookingEmail.Kind(kind)],
         body=render_to_string("appointments/email.txt", context),
         to=[booking.email],
     )
+    if kind == BookingEmail.Kind.FEEDBACK:
+        return message  # about a session that is over: nothing for the calendar
     ics = invite_calendar(booking=booking, manage_url=manage_url, stamp=stamp).to_ical()
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
     # One text/calendar part naming its method: what mail clients read to offer accept and

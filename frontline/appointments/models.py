@@ -235,6 +235,11 @@ class Booking(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The customer's one-tap answer to "how was your session?", 1 (poor) to 5 (excellent).
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    rated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -248,6 +253,10 @@ class Booking(models.Model):
                 condition=models.Q(starts_at__lt=models.F("ends_at"))
                 & models.Q(ends_at__lte=models.F("blocks_until")),
                 name="booking_times_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="booking_rating_1_to_5",
             ),
         ]
 
@@ -270,6 +279,7 @@ class BookingEmail(models.Model):
         CANCELLATION = "cancellation", "Cancellation"
         REMINDER_DAY = "reminder_24h", "Reminder a day before"
         REMINDER_HOUR = "reminder_1h", "Reminder an hour before"
+        FEEDBACK = "feedback", "How was it? (after the session)"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=14, choices=Kind.choices)

@@ -255,6 +255,29 @@ def reminders_due(
     )
 
 
+# The rating question goes out this long after a session ends, and no more once it is this old.
+FEEDBACK_AFTER = timedelta(minutes=30)
+FEEDBACK_UNTIL = timedelta(days=7)
+
+
+def feedback_due(*, now: datetime) -> list[tuple[int, int]]:
+    """(booking id, version) of the sessions over whose customer has not been asked yet."""
+    asked = BookingEmail.objects.filter(
+        booking=OuterRef("pk"), kind=BookingEmail.Kind.FEEDBACK, sent_at__isnull=False
+    )
+    return list(
+        Booking.objects.filter(
+            status__in=[BookingStatus.CONFIRMED, BookingStatus.COMPLETED],
+            ends_at__lte=now - FEEDBACK_AFTER,
+            ends_at__gt=now - FEEDBACK_UNTIL,
+            rating__isnull=True,
+        )
+        .exclude(Exists(asked))
+        .order_by("ends_at")
+        .values_list("pk", "sequence")
+    )
+
+
 def bookings_starting_between(*, starts: datetime, ends: datetime) -> list[Booking]:
     return list(
         Booking.objects.filter(

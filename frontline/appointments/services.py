@@ -31,8 +31,15 @@ from frontline.appointments.models import (
 )
 from frontline.customers.identities import resolve_customers
 from frontline.customers.loading import consents_land, customer_ids_by_identity, customers_land
-from frontline.customers.models import ConsentChannel, ConsentPurpose, Source
+from frontline.customers.models import (
+    ConsentChannel,
+    ConsentPurpose,
+    InteractionChannel,
+    InteractionKind,
+    Source,
+)
 from frontline.customers.normalize import normalize_email, normalize_phone
+from frontline.customers.services import interaction_record
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.services import notification_create
 from frontline.staff.models import Store
@@ -43,6 +50,9 @@ NEAREST_SLOTS = 3
 # How far either side of a taken slot the nearest free ones are looked for.
 NEAREST_SEARCH = timedelta(days=7)
 MANAGE_SALT = "frontline.appointments.manage"
+FEEDBACK_SALT = "frontline.appointments.feedback"
+# How long after a session its "how was it?" link still takes an answer.
+FEEDBACK_LINK_AGE = timedelta(days=14)
 
 
 class SlotTaken(Exception):
@@ -151,6 +161,7 @@ def _book(
             )
             _tell_stylist(booking, kind="appointment.booked", title="New session booked")
             _email_on_commit(booking, BookingEmail.Kind.CONFIRMATION)
+            _on_timeline(booking, "Booked")
             # "Prepare for the session" appears among the customer's recommended actions.
             actions_refresh_for_customer_on_commit(customer_id=customer_id)
     except IntegrityError as error:
@@ -338,8 +349,13 @@ def booking_manage_token(*, booking: Booking) -> str:
 def booking_from_manage_token(*, value: str) -> Booking | None:
     """The booking a manage link is for, or None when it is forged or has expired."""
     max_age = timedelta(days=settings.APPOINTMENTS_MANAGE_LINK_DAYS)
+    return _booking_from_signed(value, salt=MANAGE_SALT, max_age=max_age)
+
+
+def _booking_from_signed(value: str, *, salt: str, max_age: timedelta) -> Booking | None:
+    # Each kind of link has its own salt: a link signed for one purpose opens no other.
     try:
-        token = signing.loads(value, salt=MANAGE_SALT, max_age=max_age)
+        token = signing.loads(value, salt=salt, max_age=max_age)
     except signing.BadSignature:  # SignatureExpired is a BadSignature
         return None
     return selectors.booking_by_token(str(token))
@@ -400,6 +416,7 @@ def booking_reschedule(
             raise SlotTaken([]) from None
         _tell_stylist(booking, kind="appointment.rescheduled", title="Session moved")
         _email_on_commit(booking, BookingEmail.Kind.RESCHEDULED)
+        _on_timeline(booking, "Moved")
         actions_refresh_for_customer_on_commit(customer_id=booking.customer_id)
     return booking
 
@@ -416,6 +433,7 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
         booking.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
         _tell_stylist(booking, kind="appointment.cancelled", title="Session cancelled")
         _email_on_commit(booking, BookingEmail.Kind.CANCELLATION)
+        _on_timeline(booking, "Cancelled")
         actions_refresh_for_customer_on_commit(customer_id=booking.customer_id)
     return booking
 
@@ -430,6 +448,88 @@ def _locked_for_change(booking: Booking, *, now: datetime) -> Booking:
     if refusal:
         raise ChangeRefused(refusal)
     return locked
+
+
+# --- After the session: the customer's rating --------------------------------------------------
+
+
+def booking_feedback_token(*, booking: Booking) -> str:
+    return signing.dumps(booking.token, salt=FEEDBACK_SALT, compress=True)
+
+
+def booking_from_feedback_token(*, value: str) -> Booking | None:
+    return _booking_from_signed(value, salt=FEEDBACK_SALT, max_age=FEEDBACK_LINK_AGE)
+
+
+def booking_rate(*, booking: Booking, rating: int, now: datetime | None = None) -> Booking:
+    """The customer's one-tap answer after the session; it lands on their timeline (answering
+    again replaces the answer and its timeline entry)."""
+    now = now or timezone.now()
+    if rating not in range(1, 6):
+        raise ValidationError({"rating": "Choose from 1 to 5."})
+    if booking.status == BookingStatus.CANCELLED or now < booking.starts_at:
+        raise ChangeRefused("This session has not taken place.")
+    with transaction.atomic():
+        booking.rating, booking.rated_at = rating, now
+        booking.save(update_fields=["rating", "rated_at", "updated_at"])
+        _timeline_entry(
+            booking,
+            entry="rating",
+            kind=InteractionKind.COMMENT,
+            summary=(
+                f"Rated the {booking.service.name.lower()} with "
+                f"{booking.stylist.display_name} {rating}/5"
+            ),
+            occurred_at=now,
+            sentiment="negative" if rating <= 2 else "positive" if rating >= 4 else "neutral",
+            sentiment_score=(rating - 3) / 2,
+        )
+    return booking
+
+
+def _on_timeline(booking: Booking, verb: str) -> None:
+    """The booking as one entry on the customer's timeline, kept up to date."""
+    local = booking.starts_at.astimezone(booking.store.time_zone)
+    _timeline_entry(
+        booking,
+        entry="booking",
+        kind=InteractionKind.APPOINTMENT,
+        summary=(
+            f"{verb} {booking.service.name.lower()} with {booking.stylist.display_name}, "
+            f"{local:%a %d %b %Y %H:%M} ({booking.store.name})"
+        ),
+        occurred_at=booking.updated_at or timezone.now(),
+    )
+
+
+def _timeline_entry(
+    booking: Booking,
+    *,
+    entry: str,
+    kind: str,
+    summary: str,
+    occurred_at: datetime,
+    sentiment: str = "neutral",
+    sentiment_score: float | None = None,
+) -> None:
+    """One of the booking's entries on the customer's timeline (``entry`` names which)."""
+    suffix = "" if entry == "booking" else f"-{entry}"
+    interaction_record(
+        customer_id=booking.customer_id,
+        source=Source.BOOKING,
+        external_id=f"booking-{booking.pk}{suffix}",
+        channel=(
+            InteractionChannel.VIDEO
+            if booking.service.kind == Service.Kind.VIDEO
+            else InteractionChannel.STORE
+        ),
+        kind=kind,
+        summary=summary,
+        occurred_at=occurred_at,
+        sentiment=sentiment,
+        sentiment_score=sentiment_score,
+        store=booking.store,
+    )
 
 
 # --- E-mails and reminders ------------------------------------------------------------------
@@ -470,7 +570,13 @@ def booking_email_send(*, booking_id: int, kind: str, sequence: int) -> bool:
             return False
         now = timezone.now()
         invites.booking_message(
-            booking=booking, kind=kind, manage_url=booking_manage_url(booking=booking), stamp=now
+            booking=booking,
+            kind=kind,
+            manage_url=booking_manage_url(booking=booking),
+            stamp=now,
+            feedback_url=invites.absolute_url(
+                reverse("appointments:feedback", args=[booking_feedback_token(booking=booking)])
+            ),
         ).send()
         claim.sent_at = now
         claim.save(update_fields=["sent_at"])
@@ -495,6 +601,10 @@ def booking_reminders_queue(*, now: datetime | None = None) -> int:
         for booking_id, sequence in due:
             send_booking_email_task.delay(booking_id, kind, sequence)
             queued += 1
+    # "How was it?" once a session is over.
+    for booking_id, sequence in selectors.feedback_due(now=now):
+        send_booking_email_task.delay(booking_id, BookingEmail.Kind.FEEDBACK, sequence)
+        queued += 1
     for booking in selectors.bookings_starting_between(starts=now, ends=now + STARTING_SOON):
         with transaction.atomic():
             _tell_stylist(booking, kind="appointment.starting_soon", title="Session in 10 minutes")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("book/booked/<str:token>/", views.booked, name="booked"),
     path("book/manage/<str:signed>/", views.manage, name="manage"),
     path("book/session/<str:token>/", views.customer_session, name="customer_session"),
+    path("book/feedback/<str:signed>/", views.feedback, name="feedback"),
     path("appointments/", views.appointment_list, name="list"),
     path("appointments/<id:booking_id>/", views.appointment_detail, name="detail"),
     path("appointments/<id:booking_id>/session/", views.stylist_session, name="session"),

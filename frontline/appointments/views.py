@@ -237,6 +237,34 @@ def _reschedule_days(booking: Booking, *, now: datetime) -> list[tuple[date, lis
     return list(days.items())[:DAYS_SHOWN]
 
 
+# --- After the session ------------------------------------------------------------------------
+
+
+@never_cache
+@ratelimit(group="appointments.book", key="ip", rate=_booking_rate, method="POST", block=False)
+@require_http_methods(["GET", "POST"])
+def feedback(request: HttpRequest, signed: str) -> HttpResponse:
+    """ "How was your session?": five buttons, one tap (a POST, so no link preview answers)."""
+    if (limited := _limited(request)) is not None:
+        return limited
+    booking = services.booking_from_feedback_token(value=signed)
+    if booking is None:
+        return render(request, "appointments/link_expired.html", status=410)
+    context: dict[str, object] = {"booking": booking, "ratings": range(1, 6)}
+    if request.method == "POST":
+        try:
+            rating = int(request.POST.get("rating", ""))
+            services.booking_rate(booking=booking, rating=rating)
+        except (ValueError, ValidationError):
+            context["error"] = "Choose from 1 to 5."
+            return render(request, "appointments/feedback.html", context, status=400)
+        except services.ChangeRefused as refusal:
+            context["error"] = str(refusal)
+            return render(request, "appointments/feedback.html", context, status=400)
+        context["thanks"] = True
+    return render(request, "appointments/feedback.html", context)
+
+
 # --- The video session -------------------------------------------------------------------------
 
 

@@ -647,3 +647,39 @@ def customers_merge_undo(*, merge_id: int, undone_by: User) -> CustomerMerge:
             detail=f"merge {merge.pk} undone",
         )
     return merge
+
+
+# --- What other domains record on the timeline ---------------------------------------------
+
+
+def interaction_record(
+    *,
+    customer_id: int,
+    source: str,
+    external_id: str,
+    channel: str,
+    kind: str,
+    summary: str,
+    occurred_at: datetime,
+    sentiment: str = "neutral",
+    sentiment_score: float | None = None,
+    store: Store | None = None,
+) -> Interaction:
+    """Put something another domain knows (a session booked, its rating) on the customer's
+    timeline: one entry per ``(source, external_id)``, updated when recorded again."""
+    interaction, _ = Interaction.objects.update_or_create(
+        source=source,
+        external_id=external_id,
+        defaults={
+            "customer_id": customer_id,
+            "channel": channel,
+            "kind": kind,
+            "summary": summary[:500],
+            "occurred_at": occurred_at,
+            "sentiment": sentiment,
+            "sentiment_score": sentiment_score,
+            "store": store,
+        },
+    )
+    actions_refresh_for_customer_on_commit(customer_id=customer_id)
+    return interaction

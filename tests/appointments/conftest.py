@@ -33,3 +33,29 @@ def service(db):
 @pytest.fixture
 def stylist(store, service):
     return StylistFactory(store=store, user__first_name="Ada", user__last_name="Stone")
+
+
+def book_monday(store, service, stylist, *, now=NOW, **details):
+    """Grace Hopper books the session at MONDAY_10 with ``stylist`` (details may be changed)."""
+    from frontline.appointments import services
+
+    fields = {
+        "first_name": "Grace",
+        "last_name": "Hopper",
+        "email": "grace@example.com",
+        "time_zone": "UTC",
+        **details,
+    }
+    return services.booking_create(
+        service=service,
+        store=store,
+        stylist=stylist,
+        starts_at=MONDAY_10,
+        details=services.CustomerDetails(**fields),
+        now=now,
+    )
+
+
+@pytest.fixture
+def booking(store, service, stylist):
+    return book_monday(store, service, stylist)

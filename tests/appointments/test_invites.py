@@ -12,7 +12,7 @@ from icalendar import Calendar
 
 from frontline.appointments import services
 from frontline.appointments.models import BookingEmail, BookingStatus
-from tests.appointments.conftest import MONDAY_10, NOW
+from tests.appointments.conftest import MONDAY_10, NOW, book_monday
 from tests.appointments.factories import StylistFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,19 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def booking(store, service, stylist, tasks_run, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return services.booking_create(
-            service=service,
-            store=store,
-            stylist=stylist,
-            starts_at=MONDAY_10,
-            details=services.CustomerDetails(
-                first_name="Grace",
-                last_name="Hopper",
-                email="grace@example.com",
-                time_zone="Pacific/Auckland",
-            ),
-            now=NOW,
-        )
+        return book_monday(store, service, stylist, time_zone="Pacific/Auckland")
 
 
 def invite_of(message) -> tuple[str, object]:

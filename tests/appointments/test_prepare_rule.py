@@ -10,7 +10,7 @@ from frontline.actions.models import ActionSuggestion
 from frontline.actions.registry import registry
 from frontline.appointments import services
 from tests.actions.conftest import chunk_for, findings
-from tests.appointments.conftest import MONDAY_10, NOW
+from tests.appointments.conftest import MONDAY_10, NOW, book_monday
 
 pytestmark = pytest.mark.django_db
 
@@ -19,20 +19,7 @@ RULE = registry.get("appointment_prepare")
 
 @pytest.fixture
 def booking(store, service, stylist):
-    return services.booking_create(
-        service=service,
-        store=store,
-        stylist=stylist,
-        starts_at=MONDAY_10,
-        details=services.CustomerDetails(
-            first_name="Grace",
-            last_name="Hopper",
-            email="grace@example.com",
-            time_zone="UTC",
-            occasion="a wedding",
-        ),
-        now=NOW,
-    )
+    return book_monday(store, service, stylist, occasion="a wedding")
 
 
 def test_the_rule_is_registered_from_the_appointments_app():
@@ -63,15 +50,7 @@ def test_booking_refreshes_the_customers_actions(
     # Booked 30 hours ahead: the refresh that follows the booking already finds it.
     monkeypatch.setattr("django.utils.timezone.now", lambda: MONDAY_10 - timedelta(hours=30))
     with django_capture_on_commit_callbacks(execute=True):
-        booking = services.booking_create(
-            service=service,
-            store=store,
-            stylist=stylist,
-            starts_at=MONDAY_10,
-            details=services.CustomerDetails(
-                first_name="Grace", last_name="Hopper", email="grace@example.com", time_zone="UTC"
-            ),
-        )
+        booking = book_monday(store, service, stylist, now=None)
     assert "frontline.actions.tasks.refresh_actions_for_customer_task" in tasks_run
     assert ActionSuggestion.objects.filter(
         customer=booking.customer, rule="appointment_prepare"

@@ -9,23 +9,9 @@ from django.core import mail
 
 from frontline.appointments import services
 from frontline.notifications.models import Notification
-from tests.appointments.conftest import MONDAY_10, NOW
+from tests.appointments.conftest import MONDAY_10, NOW, book_monday
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def booking(store, service, stylist):
-    return services.booking_create(
-        service=service,
-        store=store,
-        stylist=stylist,
-        starts_at=MONDAY_10,
-        details=services.CustomerDetails(
-            first_name="Grace", last_name="Hopper", email="grace@example.com", time_zone="UTC"
-        ),
-        now=NOW,
-    )
 
 
 def subjects() -> list[str]:
@@ -53,16 +39,7 @@ def test_the_day_and_hour_reminders_are_sent_once_each(booking, tasks_run):
 
 def test_a_session_booked_the_same_day_gets_no_day_reminder(store, service, stylist, tasks_run):
     booked_at = MONDAY_10 - timedelta(hours=5)
-    services.booking_create(
-        service=service,
-        store=store,
-        stylist=stylist,
-        starts_at=MONDAY_10,
-        details=services.CustomerDetails(
-            first_name="Late", last_name="", email="late@example.com", time_zone="UTC"
-        ),
-        now=booked_at,
-    )
+    book_monday(store, service, stylist, now=booked_at)
     services.booking_reminders_queue(now=booked_at + timedelta(minutes=5))
     assert subjects() == []
     services.booking_reminders_queue(now=MONDAY_10 - timedelta(minutes=55))
