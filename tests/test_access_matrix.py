@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from frontline.appointments.services import booking_manage_token
+from frontline.appointments.services import booking_feedback_token, booking_manage_token
 from frontline.catalog.services import hold_create
 from frontline.customers.models import DuplicateCandidate
 from frontline.customers.services import customers_merge
@@ -161,6 +161,7 @@ ACCESS: dict[str, Rule] = {
     "appointments:booked": rule("GET", EVERYONE),
     "appointments:manage": rule("GET", EVERYONE),
     "appointments:customer_session": rule("GET", EVERYONE),
+    "appointments:feedback": rule("GET POST", EVERYONE),
     "appointments:list": rule("GET", STAFF),
     "appointments:detail": rule("GET", STORE_A),
     "appointments:session": rule("GET", STORE_A),
@@ -323,6 +324,7 @@ def brand(settings, monkeypatch):
         "booking_id": booking.pk,
         "section": "today",
         "signed": booking_manage_token(booking=booking),
+        "feedback": booking_feedback_token(booking=booking),
         "uidb64": "MQ",  # a reset link that is not valid: the page says so
         "token": booking.token,
     }
@@ -332,6 +334,8 @@ def brand(settings, monkeypatch):
 def url_for(route: Route, values: dict[str, object]) -> str:
     def value(match: re.Match[str]) -> str:
         name = match["name"]
+        if name == "signed":  # a booking's signed links: to manage it, or to rate the session
+            return str(values["feedback" if "feedback/" in route.template else "signed"])
         if name == "token":  # a booking's link, or a password reset link (not valid)
             return str(values["token"]) if "book/" in route.template else "set-password"
         if name == "action":  # hold and hold-request actions
