@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: it records refusals of personal-data routes with the staff member.
+    "frontline.privacy.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -448,9 +450,12 @@ LOGGING = {
         },
         "plain": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
     },
+    # E-mail addresses and phone numbers are masked in every line (frontline.privacy.masking).
+    "filters": {"personal_data": {"()": "frontline.privacy.masking.PersonalDataLogFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "filters": ["personal_data"],
             "formatter": "json" if env.get_bool("LOG_JSON", default=PRODUCTION) else "plain",
         }
     },

@@ -40,6 +40,7 @@ from frontline.customers.normalize import normalize_email, normalize_phone
 from frontline.customers.signals import note_saved
 from frontline.notifications.audiences import to_store_staff
 from frontline.notifications.services import notification_create
+from frontline.privacy.context import client_address
 from frontline.privacy.models import AccessAction
 from frontline.privacy.services import (
     personal_data_access_record,
@@ -178,7 +179,9 @@ def customer_profile_read(*, by: User, customer_id: int) -> selectors.ProfileRow
     since = selectors.trend_since()
     if connection.vendor == "postgresql":
         statement = _profile_read_statement(superuser=by.is_superuser)
-        fetched = statement.run(staff_id=by.pk, customer_id=customer_id, since=since)
+        fetched = statement.run(
+            staff_id=by.pk, customer_id=customer_id, since=since, ip_address=client_address()
+        )
     else:
         querysets = selectors.profile_querysets(user=by, customer_id=customer_id, since=since)
         fetched = values_in_one_round_trip(querysets)
@@ -194,6 +197,7 @@ def customer_profile_read(*, by: User, customer_id: int) -> selectors.ProfileRow
 _STAFF_STAND_IN = -7_777_777_701
 _CUSTOMER_STAND_IN = -7_777_777_702
 _SINCE_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+_ADDRESS_STAND_IN = "stand-in for the client address"
 
 
 @functools.cache
@@ -209,10 +213,14 @@ def _profile_read_statement(*, superuser: bool) -> PreparedBatch:
             "staff_id": _STAFF_STAND_IN,
             "customer_id": _CUSTOMER_STAND_IN,
             "since": _SINCE_STAND_IN,
+            "ip_address": _ADDRESS_STAND_IN,
         },
         writes=[
             personal_data_access_statement(
-                staff_id=_STAFF_STAND_IN, customers=in_scope, action=AccessAction.PROFILE_READ_API
+                staff_id=_STAFF_STAND_IN,
+                customers=in_scope,
+                action=AccessAction.PROFILE_READ_API,
+                ip_address=_ADDRESS_STAND_IN,
             )
         ],
     )
@@ -228,6 +236,11 @@ def _record_edit(*, customer: Customer, field: str, old: object, new: object, by
         old_value="" if old is None else str(old)[:200],
         new_value="" if new is None else str(new)[:200],
         edited_by=by,
+    )
+    # The privacy audit names what was edited, never the values (the edit history holds them,
+    # and goes with the customer's data when it is erased).
+    personal_data_access_record(
+        staff_id=by.pk, customer_id=customer.pk, action=AccessAction.PROFILE_EDITED, detail=field
     )
     # Sizes, favourite brands and dates feed the recommended actions (a birthday soon, a new
     # arrival in their size): show the change without waiting for the nightly batch. Queued
@@ -331,6 +344,12 @@ def note_create(
             customer=customer, author=author, body=_clean_note_body(body), is_pinned=pinned
         )
         _note_write_back(note)
+        personal_data_access_record(
+            staff_id=author.pk,
+            customer_id=customer.pk,
+            action=AccessAction.PROFILE_EDITED,
+            detail=f"note {note.pk} added",
+        )
         # A note is news about the customer: their actions are recomputed once it commits.
         actions_refresh_for_customer_on_commit(customer_id=customer.pk)
     return note
@@ -344,6 +363,12 @@ def note_update(*, note: CustomerNote, editor: User, body: str) -> CustomerNote:
     with transaction.atomic():
         note.save(update_fields=["body", "updated_at"])
         _note_write_back(note)
+        personal_data_access_record(
+            staff_id=editor.pk,
+            customer_id=note.customer_id,
+            action=AccessAction.PROFILE_EDITED,
+            detail=f"note {note.pk} edited",
+        )
     return note
 
 

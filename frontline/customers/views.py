@@ -32,7 +32,11 @@ from frontline.customers.models import (
 from frontline.customers.panels import profile_panel, profile_panels
 from frontline.customers.search import SearchOutcome
 from frontline.privacy.models import AccessAction
-from frontline.privacy.services import personal_data_access_record, personal_data_listing_record
+from frontline.privacy.services import (
+    personal_data_access_record,
+    personal_data_listing_record,
+    personal_data_search_record,
+)
 from frontline.staff.models import User
 from frontline.staff.selectors import primary_store_for
 
@@ -77,6 +81,7 @@ def customer_new(request: StaffRequest) -> HttpResponse:
 
 
 def _record_listing(user: User, outcome: SearchOutcome) -> None:
+    personal_data_search_record(staff_id=user.pk, query=outcome.query)
     personal_data_listing_record(
         staff_id=user.pk, customer_ids=[customer.pk for customer in outcome.customers]
     )

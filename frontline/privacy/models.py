@@ -1,7 +1,9 @@
 """The audit trail of who read or changed whose personal data.
 
 Rows are only ever added: nothing in Frontline updates or deletes them, and they never move
-when customers are merged (the trail says what was looked at, as it was).
+when customers are merged (the trail says what was looked at, as it was). On PostgreSQL a
+trigger refuses any other change (migration 0003): the only update let through is the
+``SET NULL`` of a staff member or customer row that is deleted.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ class AccessAction(models.TextChoices):
     PROFILE_EDITED = "profile_edited", "Edited the profile"
     CUSTOMERS_MERGED = "customers_merged", "Merged two customers"
     MERGE_UNDONE = "merge_undone", "Undid a merge"
+    SEARCHED = "searched", "Searched customers (the query, masked)"
+    EXPORTED = "exported", "Exported all the customer's data"
+    ERASED = "erased", "Erased the customer's personal data"
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed to sign in"
+    ACCESS_DENIED = "access_denied", "Was refused a personal-data page (403/404)"
 
 
 class PersonalDataAccess(models.Model):
@@ -32,6 +40,9 @@ class PersonalDataAccess(models.Model):
     action = models.CharField(max_length=20, choices=AccessAction.choices)
     detail = models.CharField(max_length=200, blank=True)
     accessed_at = models.DateTimeField(auto_now_add=True)
+    # Where the request came from (REMOTE_ADDR, as the rate limits see it); NULL for work that
+    # no request caused (Celery, management commands).
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "personal data accesses"

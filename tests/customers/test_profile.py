@@ -197,7 +197,9 @@ def test_a_refused_read_is_not_recorded_as_a_read(associate_client, stranger):
     assert associate_client.get(reverse("customers:profile", args=[stranger.pk])).status_code == 404
     api = associate_client.get(f"/api/customers/{stranger.pk}/")
     assert api.status_code == 404 and api.json()["detail"]
-    assert not PersonalDataAccess.objects.filter(customer=stranger).exists()
+    # On the record as refusals (frontline.privacy.middleware), never as reads.
+    recorded = PersonalDataAccess.objects.filter(customer=stranger)
+    assert list(recorded.values_list("action", flat=True)) == [AccessAction.ACCESS_DENIED] * 2
 
 
 def test_the_api_answers_each_reader_for_their_own_scope_and_records_each_read(
