@@ -23,6 +23,7 @@ api_patterns: list[URLPattern | URLResolver] = [
         include((notification_urls.api_urlpatterns, "notifications"), namespace="notifications"),
     ),
     path("actions/", include((actions_api_urlpatterns, "actions"))),
+    path("privacy/", include("frontline.privacy.api_urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +39,7 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("sync/", include("frontline.sync.urls")),
     path("actions/", include("frontline.actions.urls")),
+    path("privacy/", include("frontline.privacy.urls")),
 ]
 
 # Under /api/ a 404 or 500 answers in the API's own JSON error body.

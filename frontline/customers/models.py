@@ -75,6 +75,12 @@ class Customer(models.Model):
         help_text="Set when every source system that knew this customer deleted its record; "
         "the customer is then hidden from search and the profile.",
     )
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the customer's personal data was erased at their request "
+        "(frontline.privacy); the row stays, anonymised, for the brand's figures.",
+    )
     # Where each synced field's value came from: {"phone": {"source": "crm", "at": "<ISO>"}}.
     # NULL for customers loaded in bulk, whose every field came from that one load.
     field_sources = models.JSONField(null=True, blank=True)

@@ -55,3 +55,73 @@ class PersonalDataAccess(models.Model):
         return (
             f"{self.staff_id} {self.action} {self.customer_id} at {self.accessed_at:%Y-%m-%d %H:%M}"
         )
+
+
+class ErasureStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "Waiting for connected systems"
+    COMPLETED = "completed", "Erased everywhere"
+
+
+class ErasureRequest(models.Model):
+    """A customer's erasure (GDPR art. 17 / CCPA deletion), tracked until every system confirms.
+
+    Frontline erases its own copy at once (one step, done); each connected system that knows
+    the customer (an identity) gets a step that waits for its confirmation.
+    """
+
+    # SET_NULL and a copy of the number: the request outlives even a later hard delete.
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    customer_number = models.CharField(max_length=20)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=12, choices=ErasureStatus.choices, default=ErasureStatus.IN_PROGRESS
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "-requested_at"], name="erasure_queue")]
+        constraints = [
+            # One erasure per customer: a second request is refused, never a second erasure.
+            models.UniqueConstraint(fields=["customer"], name="one_erasure_per_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"erasure of {self.customer_number} ({self.get_status_display()})"
+
+
+class ErasureStepStatus(models.TextChoices):
+    DONE = "done", "Erased"
+    WAITING = "waiting", "Waiting for the system to confirm"
+
+
+class ErasureStep(models.Model):
+    """One system's part of an erasure: Frontline itself, or a source that knows the customer."""
+
+    request = models.ForeignKey(ErasureRequest, on_delete=models.CASCADE, related_name="steps")
+    # A customers.Source value: "frontline", "crm", "ecommerce"...
+    system = models.CharField(max_length=12)
+    external_ids = models.JSONField(default=list, help_text="The customer's records there")
+    status = models.CharField(max_length=10, choices=ErasureStepStatus.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who confirmed it in the back office; empty when sync saw the deletion.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "system"], name="one_step_per_system")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system}: {self.get_status_display()}"

@@ -25,8 +25,15 @@ from frontline.catalog.models import Hold, HoldRequest
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.management.commands.vapid_keys import generate_vapid_keys
 from frontline.notifications.services import notification_create
+from frontline.privacy.services import customer_erase
 from tests.catalog.shop import build_shop
-from tests.factories import ActionSuggestionFactory, InteractionFactory, NoteFactory
+from tests.factories import (
+    ActionSuggestionFactory,
+    CustomerFactory,
+    InteractionFactory,
+    NoteFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +85,10 @@ def world(settings):
         "product_id": shop.navy_m.product_id,
         "variant_id": shop.navy_m.pk,
         "id": notification.pk,
+        "erasure_id": customer_erase(
+            by=UserFactory(is_superuser=True),
+            customer_id=CustomerFactory(preferred_store=shop.here).pk,
+        ).pk,
     }
     token = Token.objects.create(user=shop.associate).key
     return {"Authorization": f"Token {token}"}, ids
