@@ -268,6 +268,26 @@ CELERY_BEAT_SCHEDULE["catalog-warn-expiring-holds"] = {
 
 RATELIMIT_VIEW = "frontline.core.views.rate_limited"
 
+# --- Privacy: retention and erasure (frontline.privacy) ---------------------------------
+# Interactions older than this many days keep their kind, channel, date and sentiment and
+# lose their text (a nightly job). Three years by default: personal data is kept no longer
+# than it serves (GDPR art. 5(1)(e)), and three years after the last contact is what the
+# CNIL's reference for customer management allows for marketing use; long enough for
+# associates to remember a returning customer. A brand with another policy sets its own;
+# 0 keeps everything.
+INTERACTION_RETENTION_DAYS = env.get_int("INTERACTION_RETENTION_DAYS", 3 * 365, minimum=0)
+# Interactions per transaction: small enough to keep locks short, large enough to be quick.
+INTERACTION_RETENTION_CHUNK = env.get_int("INTERACTION_RETENTION_CHUNK", 1000, minimum=1)
+CELERY_BEAT_SCHEDULE["privacy-interaction-retention"] = {
+    "task": "frontline.privacy.tasks.apply_interaction_retention_task",
+    "schedule": crontab(hour=3, minute=15),
+}
+# Erasure steps confirmed once sync sees the system deleted its record.
+CELERY_BEAT_SCHEDULE["privacy-erasure-confirmations"] = {
+    "task": "frontline.privacy.tasks.collect_erasure_confirmations_task",
+    "schedule": crontab(minute=40),
+}
+
 # --- Sync with CRM and ERP (frontline.sync) ---------------------------------------------
 # Where file-drop sources keep their inbox/ and archive/ folders, one folder per source.
 SYNC_ROOT = Path(env.get_str("SYNC_ROOT", default=str(VAR_DIR / "sync")))

@@ -304,10 +304,22 @@ class Interaction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     occurred_at = models.DateTimeField()
+    details_removed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the retention job replaced the text with a summary (privacy: data "
+        "minimisation, INTERACTION_RETENTION_DAYS).",
+    )
 
     class Meta:
         indexes = [
             models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline"),
+            # The retention job's queue: the oldest interactions still holding their details.
+            models.Index(
+                fields=["occurred_at"],
+                condition=models.Q(details_removed_at__isnull=True),
+                name="interaction_retention_due",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -165,6 +165,36 @@ def _check_in_body(customer: Customer, store: Store) -> str:
     return f"At {store.name}. Their associate: {associate.get_full_name() or associate.username}."
 
 
+# --- Retention -------------------------------------------------------------------------------
+
+
+def interactions_details_remove(*, occurred_before: datetime, limit: int) -> int:
+    """Replace the text of up to ``limit`` interactions older than ``occurred_before`` by a
+    summary of what they were (kind, channel), the oldest first; returns how many.
+
+    The rows stay, so timelines, counts and sentiment trends keep their history; only the
+    raw details go. One transaction per call: a job killed between calls has lost nothing
+    and resumes where it stopped, since what is done no longer matches. Rows another worker
+    is on are skipped (SKIP LOCKED, PostgreSQL), never waited for.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = Interaction.objects.filter(
+            occurred_at__lt=occurred_before, details_removed_at__isnull=True
+        ).order_by("occurred_at")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        batch = list(due.only("pk", "kind", "channel")[:limit])
+        for interaction in batch:
+            interaction.summary = (
+                f"{interaction.get_kind_display()} ({interaction.get_channel_display()}); "
+                "details removed after the retention period"
+            )
+            interaction.details_removed_at = now
+        Interaction.objects.bulk_update(batch, ["summary", "details_removed_at"])
+    return len(batch)
+
+
 # --- Reading the profile (the API's read records itself) ------------------------------------
 
 

@@ -224,3 +224,17 @@ def test_an_associate_cannot_erase(household):
     assert client.post(url, {"confirm_name": "Grace Hopper"}).status_code == 403
     household.customer.refresh_from_db()
     assert household.customer.erased_at is None
+
+
+def test_an_admin_confirms_a_system_in_the_back_office(household, admin_client):
+    erasure = customer_erase(by=household.manager, customer_id=household.customer.pk)
+    waiting = list(erasure.steps.filter(status="waiting").values_list("pk", flat=True))
+    response = admin_client.post(
+        "/admin/privacy/erasurestep/",
+        {"action": "confirm_erased", "_selected_action": waiting},
+    )
+    assert response.status_code == 302
+    erasure.refresh_from_db()
+    assert erasure.status == ErasureStatus.COMPLETED
+    page = admin_client.get(f"/admin/privacy/erasurerequest/{erasure.pk}/change/")
+    assert page.status_code == 200
