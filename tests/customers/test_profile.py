@@ -160,8 +160,9 @@ ISO_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 def test_the_profile_page_costs_the_same_queries_for_a_long_history(
     client, associate, customer, store
 ):
-    """The page's own queries stay within 13 (on PostgreSQL the consents, identities, trend
-    and returns aggregates are one round trip; here they are four); the app bar (base.html)
+    """The page's own queries stay within 14 (on PostgreSQL the consents, identities, trend
+    and returns aggregates are one round trip; here they are four; one is the role lookup that
+    offers a manager the customer's data export and erasure); the app bar (base.html)
     adds what other domains show on every page, such as the notification badge and the
     navigation's role lookup, the same for every customer."""
     newcomer = CustomerFactory(preferred_store=store)
@@ -179,7 +180,7 @@ def test_the_profile_page_costs_the_same_queries_for_a_long_history(
         navigation_for(associate)
     app_bar = {query["sql"] for query in navigation.captured_queries}
     own = [sql for sql in long_history if '"notifications_' not in sql and sql not in app_bar]
-    assert len(own) <= 13, own
+    assert len(own) <= 14, own
 
 
 def test_every_profile_read_is_recorded_for_the_privacy_audit(
