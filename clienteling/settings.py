@@ -90,6 +90,13 @@ WSGI_APPLICATION = None
 ASGI_APPLICATION = "clienteling.asgi.application"
 AUTH_USER_MODEL = "staff.User"
 LOGIN_URL = "login"
+# Django's model backend, refusing accounts locked out after repeated failures (staff.lockout).
+AUTHENTICATION_BACKENDS = ["frontline.staff.lockout.LockoutModelBackend"]
+# LOGIN_LOCKOUT_FAILURES failed sign-ins to one account within LOGIN_LOCKOUT_SECONDS lock it
+# until that window ends: 10 in 15 minutes stops guessing (the per-minute rate limit alone
+# lets 150 through in that time) without locking out someone who mistypes a few times.
+LOGIN_LOCKOUT_FAILURES = env.get_int("LOGIN_LOCKOUT_FAILURES", 10, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env.get_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 
