@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "frontline.staff.time_zones.StoreTimeZoneMiddleware",
+    # After authentication: it records refusals of personal-data routes with the staff member.
+    "frontline.privacy.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -93,6 +95,13 @@ WSGI_APPLICATION = None
 ASGI_APPLICATION = "clienteling.asgi.application"
 AUTH_USER_MODEL = "staff.User"
 LOGIN_URL = "login"
+# Django's model backend, refusing accounts locked out after repeated failures (staff.lockout).
+AUTHENTICATION_BACKENDS = ["frontline.staff.lockout.LockoutModelBackend"]
+# LOGIN_LOCKOUT_FAILURES failed sign-ins to one account within LOGIN_LOCKOUT_SECONDS lock it
+# until that window ends: 10 in 15 minutes stops guessing (the per-minute rate limit alone
+# lets 150 through in that time) without locking out someone who mistypes a few times.
+LOGIN_LOCKOUT_FAILURES = env.get_int("LOGIN_LOCKOUT_FAILURES", 10, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env.get_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -311,6 +320,26 @@ CELERY_BEAT_SCHEDULE["appointments-reminders"] = {
     "options": {"expires": 290},
 }
 
+# --- Privacy: retention and erasure (frontline.privacy) ---------------------------------
+# Interactions older than this many days keep their kind, channel, date and sentiment and
+# lose their text (a nightly job). Three years by default: personal data is kept no longer
+# than it serves (GDPR art. 5(1)(e)), and three years after the last contact is what the
+# CNIL's reference for customer management allows for marketing use; long enough for
+# associates to remember a returning customer. A brand with another policy sets its own;
+# 0 keeps everything.
+INTERACTION_RETENTION_DAYS = env.get_int("INTERACTION_RETENTION_DAYS", 3 * 365, minimum=0)
+# Interactions per transaction: small enough to keep locks short, large enough to be quick.
+INTERACTION_RETENTION_CHUNK = env.get_int("INTERACTION_RETENTION_CHUNK", 1000, minimum=1)
+CELERY_BEAT_SCHEDULE["privacy-interaction-retention"] = {
+    "task": "frontline.privacy.tasks.apply_interaction_retention_task",
+    "schedule": crontab(hour=3, minute=15),
+}
+# Erasure steps confirmed once sync sees the system deleted its record.
+CELERY_BEAT_SCHEDULE["privacy-erasure-confirmations"] = {
+    "task": "frontline.privacy.tasks.collect_erasure_confirmations_task",
+    "schedule": crontab(minute=40),
+}
+
 # --- Sync with CRM and ERP (frontline.sync) ---------------------------------------------
 # Where file-drop sources keep their inbox/ and archive/ folders, one folder per source.
 SYNC_ROOT = Path(env.get_str("SYNC_ROOT", default=str(VAR_DIR / "sync")))
@@ -500,9 +529,12 @@ LOGGING = {
         },
         "plain": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
     },
+    # E-mail addresses and phone numbers are masked in every line (frontline.privacy.masking).
+    "filters": {"personal_data": {"()": "frontline.privacy.masking.PersonalDataLogFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "filters": ["personal_data"],
             "formatter": "json" if env.get_bool("LOG_JSON", default=PRODUCTION) else "plain",
         }
     },

@@ -30,6 +30,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     ),
     path("actions/", include((actions_api_urlpatterns, "actions"))),
     path("followups/", include((followups_api_urlpatterns, "followups"))),
+    path("privacy/", include("frontline.privacy.api_urls")),
 ]
 
 urlpatterns = [
@@ -78,6 +79,7 @@ urlpatterns = [
     path("actions/", include("frontline.actions.urls")),
     path("followups/", include("frontline.followups.urls")),
     path("", include("frontline.appointments.urls")),
+    path("privacy/", include("frontline.privacy.urls")),
 ]
 
 # Under /api/ a 404 or 500 answers in the API's own JSON error body.

@@ -33,6 +33,7 @@ from frontline.followups.services import followup_create
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.management.commands.vapid_keys import generate_vapid_keys
 from frontline.notifications.services import notification_create
+from frontline.privacy.services import customer_erase
 from frontline.staff.models import StaffRole
 from frontline.sync.models import Run, Source
 from tests.appointments.factories import BookingFactory, StylistFactory
@@ -172,6 +173,10 @@ ACCESS: dict[str, Rule] = {
     "actions:snooze": rule("POST", STORE_A),
     "actions:dismiss": rule("POST", STORE_A),
     "actions:performance": rule("GET", MANAGERS),
+    # A customer's data rights (export, erasure) are their store manager's and the admins'.
+    "privacy:customer_export": rule("GET", MANAGERS_A),
+    "privacy:customer_erase": rule("GET POST", MANAGERS_A),
+    "privacy:erasure": rule("GET", MANAGERS_A),
     # The API: the same policies, answered in JSON.
     "api:token": rule("POST", EVERYONE),
     # The API's description is public, as its endpoints' answers are not.
@@ -207,6 +212,9 @@ ACCESS: dict[str, Rule] = {
     "api:actions:snooze": rule("POST", STORE_A),
     "api:actions:dismiss": rule("POST", STORE_A),
     "api:actions:performance": rule("GET", MANAGERS),
+    "api:privacy:customer_export": rule("GET", MANAGERS_A),
+    "api:privacy:customer_erase": rule("POST", MANAGERS_A),
+    "api:privacy:erasure": rule("GET", MANAGERS_A),
 }
 
 # Answers that mean "refused". 405 is not among them: a route answers only its methods.
@@ -296,6 +304,9 @@ def brand(settings, monkeypatch):
     merge = customers_merge(
         survivor_id=customer.pk, loser_id=merged_away.pk, merged_by=people["manager_a"]
     )
+    erasure = customer_erase(
+        by=people["admin"], customer_id=CustomerFactory(preferred_store=store_a).pk
+    )
     source, _ = Source.objects.get_or_create(
         name="shopify", defaults={"kind": Source.Kind.SHOPIFY, "record_source": "ecommerce"}
     )
@@ -327,6 +338,7 @@ def brand(settings, monkeypatch):
         "feedback": booking_feedback_token(booking=booking),
         "uidb64": "MQ",  # a reset link that is not valid: the page says so
         "token": booking.token,
+        "erasure_id": erasure.pk,
     }
     return people, values
 

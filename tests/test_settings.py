@@ -128,3 +128,11 @@ def test_beat_schedule_keeps_every_domains_periodic_tasks():
         schedule["worker-heartbeat"]["task"] == "frontline.core.tasks.record_worker_heartbeat_task"
     )
     assert schedule["catalog-expire-holds"]["task"] == "frontline.catalog.tasks.expire_holds_task"
+    assert (
+        schedule["privacy-interaction-retention"]["task"]
+        == "frontline.privacy.tasks.apply_interaction_retention_task"
+    )
+    assert (
+        schedule["privacy-erasure-confirmations"]["task"]
+        == "frontline.privacy.tasks.collect_erasure_confirmations_task"
+    )

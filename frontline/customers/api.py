@@ -37,7 +37,11 @@ from frontline.customers.models import (
 )
 from frontline.customers.search import MAX_QUERY_LENGTH
 from frontline.privacy.models import AccessAction
-from frontline.privacy.services import personal_data_access_record, personal_data_listing_record
+from frontline.privacy.services import (
+    personal_data_access_record,
+    personal_data_listing_record,
+    personal_data_search_record,
+)
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
 
@@ -422,6 +426,7 @@ class CustomerSearchApi(APIView):
     def get(self, request: Request) -> Response:
         staff = _staff(request)
         outcome = selectors.customer_search(user=staff, query=request.query_params.get("q"))
+        personal_data_search_record(staff_id=staff.pk, query=outcome.query)
         personal_data_listing_record(
             staff_id=staff.pk, customer_ids=[customer.pk for customer in outcome.customers]
         )

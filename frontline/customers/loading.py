@@ -64,12 +64,27 @@ def customers_land(*, record_source: str, records: list[Record]) -> WriteOutcome
     customer is hidden once no source knows them any more (``identities_mark_deleted``).
     """
     live, gone = split_deletions(records)
+    erased = _records_of_erased_customers(record_source, [records[i] for i in live])
+    live = [i for i in live if records[i]["external_id"] not in erased]
     outcome = _customers_upsert(record_source, [records[i] for i in live])
+    outcome.unchanged += len(erased)
     if gone:
         marked = identities_mark_deleted(record_source=record_source, external_ids=gone)
         outcome.updated += marked
         outcome.unchanged += len(gone) - marked
     return outcome
+
+
+def _records_of_erased_customers(record_source: str, records: list[Record]) -> set[str]:
+    """External ids of records whose customer was erased (frontline.privacy): the source has
+    not erased its copy yet, and landing it would bring the person's data back."""
+    return set(
+        CustomerIdentity.objects.filter(
+            source=record_source,
+            external_id__in=[record["external_id"] for record in records],
+            customer__erased_at__isnull=False,
+        ).values_list("external_id", flat=True)
+    )
 
 
 def _customers_upsert(record_source: str, records: list[Record]) -> WriteOutcome:
@@ -354,6 +369,13 @@ def _interactions_upsert(record_source: str, records: list[Record]) -> WriteOutc
     customer_ids = customer_ids_by_identity(
         record_source, {record["customer_external_id"] for record in records}
     )
+    # Activities of an erased customer still land (the brand's figures count them), without
+    # their text: the source has not erased its copy yet.
+    erased = set(
+        Customer.objects.filter(
+            pk__in=set(customer_ids.values()), erased_at__isnull=False
+        ).values_list("pk", flat=True)
+    )
     outcome = WriteOutcome()
     rows = []
     for index, record in enumerate(records):
@@ -368,7 +390,7 @@ def _interactions_upsert(record_source: str, records: list[Record]) -> WriteOutc
                 "customer_id": customer_id,
                 "kind": record["kind"],
                 "channel": record["channel"],
-                "summary": record["summary"],
+                "summary": "" if customer_id in erased else record["summary"],
                 "occurred_at": record["occurred_at"],
             }
         )

@@ -75,6 +75,12 @@ class Customer(models.Model):
         help_text="Set when every source system that knew this customer deleted its record; "
         "the customer is then hidden from search and the profile.",
     )
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the customer's personal data was erased at their request "
+        "(frontline.privacy); the row stays, anonymised, for the brand's figures.",
+    )
     # Where each synced field's value came from: {"phone": {"source": "crm", "at": "<ISO>"}}.
     # NULL for customers loaded in bulk, whose every field came from that one load.
     field_sources = models.JSONField(null=True, blank=True)
@@ -303,10 +309,22 @@ class Interaction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     occurred_at = models.DateTimeField()
+    details_removed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the retention job replaced the text with a summary (privacy: data "
+        "minimisation, INTERACTION_RETENTION_DAYS).",
+    )
 
     class Meta:
         indexes = [
             models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline"),
+            # The retention job's queue: the oldest interactions still holding their details.
+            models.Index(
+                fields=["occurred_at"],
+                condition=models.Q(details_removed_at__isnull=True),
+                name="interaction_retention_due",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -41,6 +41,7 @@ from frontline.customers.sentiment import SENTIMENT_COLUMNS, interaction_sentime
 from frontline.customers.signals import note_saved
 from frontline.notifications.audiences import to_store_staff
 from frontline.notifications.services import notification_create
+from frontline.privacy.context import client_address
 from frontline.privacy.models import AccessAction
 from frontline.privacy.services import (
     personal_data_access_record,
@@ -165,6 +166,36 @@ def _check_in_body(customer: Customer, store: Store) -> str:
     return f"At {store.name}. Their associate: {associate.get_full_name() or associate.username}."
 
 
+# --- Retention -------------------------------------------------------------------------------
+
+
+def interactions_details_remove(*, occurred_before: datetime, limit: int) -> int:
+    """Replace the text of up to ``limit`` interactions older than ``occurred_before`` by a
+    summary of what they were (kind, channel), the oldest first; returns how many.
+
+    The rows stay, so timelines, counts and sentiment trends keep their history; only the
+    raw details go. One transaction per call: a job killed between calls has lost nothing
+    and resumes where it stopped, since what is done no longer matches. Rows another worker
+    is on are skipped (SKIP LOCKED, PostgreSQL), never waited for.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = Interaction.objects.filter(
+            occurred_at__lt=occurred_before, details_removed_at__isnull=True
+        ).order_by("occurred_at")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        batch = list(due.only("pk", "kind", "channel")[:limit])
+        for interaction in batch:
+            interaction.summary = (
+                f"{interaction.get_kind_display()} ({interaction.get_channel_display()}); "
+                "details removed after the retention period"
+            )
+            interaction.details_removed_at = now
+        Interaction.objects.bulk_update(batch, ["summary", "details_removed_at"])
+    return len(batch)
+
+
 # --- Reading the profile (the API's read records itself) ------------------------------------
 
 
@@ -179,7 +210,9 @@ def customer_profile_read(*, by: User, customer_id: int) -> selectors.ProfileRow
     since = selectors.trend_since()
     if connection.vendor == "postgresql":
         statement = _profile_read_statement(superuser=by.is_superuser)
-        fetched = statement.run(staff_id=by.pk, customer_id=customer_id, since=since)
+        fetched = statement.run(
+            staff_id=by.pk, customer_id=customer_id, since=since, ip_address=client_address()
+        )
     else:
         querysets = selectors.profile_querysets(user=by, customer_id=customer_id, since=since)
         fetched = values_in_one_round_trip(querysets)
@@ -195,6 +228,7 @@ def customer_profile_read(*, by: User, customer_id: int) -> selectors.ProfileRow
 _STAFF_STAND_IN = -7_777_777_701
 _CUSTOMER_STAND_IN = -7_777_777_702
 _SINCE_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+_ADDRESS_STAND_IN = "stand-in for the client address"
 
 
 @functools.cache
@@ -210,10 +244,14 @@ def _profile_read_statement(*, superuser: bool) -> PreparedBatch:
             "staff_id": _STAFF_STAND_IN,
             "customer_id": _CUSTOMER_STAND_IN,
             "since": _SINCE_STAND_IN,
+            "ip_address": _ADDRESS_STAND_IN,
         },
         writes=[
             personal_data_access_statement(
-                staff_id=_STAFF_STAND_IN, customers=in_scope, action=AccessAction.PROFILE_READ_API
+                staff_id=_STAFF_STAND_IN,
+                customers=in_scope,
+                action=AccessAction.PROFILE_READ_API,
+                ip_address=_ADDRESS_STAND_IN,
             )
         ],
     )
@@ -229,6 +267,11 @@ def _record_edit(*, customer: Customer, field: str, old: object, new: object, by
         old_value="" if old is None else str(old)[:200],
         new_value="" if new is None else str(new)[:200],
         edited_by=by,
+    )
+    # The privacy audit names what was edited, never the values (the edit history holds them,
+    # and goes with the customer's data when it is erased).
+    personal_data_access_record(
+        staff_id=by.pk, customer_id=customer.pk, action=AccessAction.PROFILE_EDITED, detail=field
     )
     # Sizes, favourite brands and dates feed the recommended actions (a birthday soon, a new
     # arrival in their size): show the change without waiting for the nightly batch. Queued
@@ -337,6 +380,12 @@ def note_create(
             **interaction_sentiment_fields(summary=body),
         )
         _note_write_back(note)
+        personal_data_access_record(
+            staff_id=author.pk,
+            customer_id=customer.pk,
+            action=AccessAction.PROFILE_EDITED,
+            detail=f"note {note.pk} added",
+        )
         # A note is news about the customer: their actions are recomputed once it commits.
         actions_refresh_for_customer_on_commit(customer_id=customer.pk)
     return note
@@ -352,6 +401,12 @@ def note_update(*, note: CustomerNote, editor: User, body: str) -> CustomerNote:
     with transaction.atomic():
         note.save(update_fields=["body", *SENTIMENT_COLUMNS, "updated_at"])
         _note_write_back(note)
+        personal_data_access_record(
+            staff_id=editor.pk,
+            customer_id=note.customer_id,
+            action=AccessAction.PROFILE_EDITED,
+            detail=f"note {note.pk} edited",
+        )
     return note
 
 

@@ -32,7 +32,12 @@ from frontline.customers.models import (
 from frontline.customers.panels import profile_panel, profile_panels
 from frontline.customers.search import SearchOutcome
 from frontline.privacy.models import AccessAction
-from frontline.privacy.services import personal_data_access_record, personal_data_listing_record
+from frontline.privacy.selectors import may_handle_rights_requests
+from frontline.privacy.services import (
+    personal_data_access_record,
+    personal_data_listing_record,
+    personal_data_search_record,
+)
 from frontline.staff.models import User
 from frontline.staff.selectors import primary_store_for
 
@@ -77,6 +82,7 @@ def customer_new(request: StaffRequest) -> HttpResponse:
 
 
 def _record_listing(user: User, outcome: SearchOutcome) -> None:
+    personal_data_search_record(staff_id=user.pk, query=outcome.query)
     personal_data_listing_record(
         staff_id=user.pk, customer_ids=[customer.pk for customer in outcome.customers]
     )
@@ -92,7 +98,13 @@ def profile(request: StaffRequest, customer_id: int) -> HttpResponse:
     personal_data_access_record(
         staff_id=request.user.pk, customer_id=customer_id, action=AccessAction.PROFILE_VIEWED
     )
-    return render(request, "customers/profile.html", _profile_context(profile))
+    context = {
+        **_profile_context(profile),
+        "may_handle_rights_requests": may_handle_rights_requests(
+            user=request.user, customer=profile.customer
+        ),
+    }
+    return render(request, "customers/profile.html", context)
 
 
 def _profile_context(profile: selectors.CustomerProfile) -> dict[str, object]:

@@ -10,8 +10,10 @@ class FollowupsConfig(AppConfig):
 
     def ready(self) -> None:
         from frontline.customers.panels import ProfilePanel, profile_panel_register
+        from frontline.followups import personal_data
         from frontline.followups.selectors import followups_for_customer
         from frontline.notifications.kinds import NotificationKind, kind_register
+        from frontline.privacy.registry import personal_data_source_register
 
         # The kinds this feature raises live with it (the issue asks for it): the registry in
         # notifications only lists them.
@@ -35,4 +37,10 @@ class FollowupsConfig(AppConfig):
                     )
                 },
             )
+        )
+        personal_data_source_register(
+            "followups",
+            export=personal_data.followups_personal_data_export,
+            erase=personal_data.followups_personal_data_erase,
+            relations=["followups.FollowUp.customer"],
         )

@@ -12,7 +12,7 @@ from frontline.customers.models import CustomerIdentity, CustomerNote, Interacti
 from frontline.customers.models import Source as RecordSource
 from frontline.sync.connectors import connector_for
 from frontline.sync.engine import land_records
-from frontline.sync.models import OutboxMessage, QuarantinedRecord, Source
+from frontline.sync.models import OutboxMessage, QuarantinedRecord, Source, UncertainMatch
 
 
 def quarantine_retry(*, record_ids: Iterable[int]) -> tuple[int, int]:
@@ -166,6 +166,51 @@ def writeback_followup_outcome(
         occurred_at=occurred_at,
         subtype="Call",
     )
+
+
+def writeback_erasure(
+    *, erasure_id: int, customer_id: int, occurred_at: datetime
+) -> OutboxMessage | None:
+    """Ask the CRM to erase its contact of a customer Frontline erased (a Task on the contact,
+    which the CRM's own privacy process acts on). Its confirmation comes back through sync:
+    the contact deleted at the CRM (see ``frontline.privacy.services``)."""
+    return outbox_add(
+        key=f"erasure-{erasure_id}",
+        customer_id=customer_id,
+        subject="Erasure request (GDPR/CCPA): erase this contact",
+        description=(
+            f"The customer asked for their personal data to be erased. Frontline erased its "
+            f"copy (erasure request {erasure_id}); please erase or anonymise this contact and "
+            f"its records."
+        ),
+        occurred_at=occurred_at,
+    )
+
+
+def sync_personal_data_export(customer_id: int) -> dict[str, object]:
+    """What was queued or sent to the CRM about the customer, and identity doubts about them
+    (part of their data export)."""
+    from frontline.privacy.registry import rows
+
+    return {
+        "crm_write_back": rows(OutboxMessage.objects.filter(customer_id=customer_id)),
+        "uncertain_matches": rows(UncertainMatch.objects.filter(customer_id=customer_id)),
+    }
+
+
+def sync_personal_data_erase(customer_id: int) -> None:
+    """Nothing about an erased customer is sent any more, and no text of theirs is kept here:
+    pending messages are given up and every payload keeps only its subject. Doubts about who
+    they are have no one left to resolve and go."""
+    UncertainMatch.objects.filter(customer_id=customer_id).delete()
+    messages = OutboxMessage.objects.filter(customer_id=customer_id)
+    messages.filter(status=OutboxMessage.Status.PENDING).update(
+        status=OutboxMessage.Status.FAILED,
+        last_error="The customer's personal data was erased: not sent.",
+    )
+    for message in messages.only("pk", "payload"):
+        payload = {"Subject": message.payload.get("Subject", "")}
+        OutboxMessage.objects.filter(pk=message.pk).update(payload=payload)
 
 
 def outbox_deliver(*, message_id: int) -> OutboxMessage | None:

@@ -30,9 +30,17 @@ from frontline.followups.services import followup_create
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.management.commands.vapid_keys import generate_vapid_keys
 from frontline.notifications.services import notification_create
+from frontline.privacy.services import customer_erase
 from frontline.staff.models import StaffRole
 from tests.catalog.shop import build_shop
-from tests.factories import ActionSuggestionFactory, InteractionFactory, NoteFactory, staff_at
+from tests.factories import (
+    ActionSuggestionFactory,
+    CustomerFactory,
+    InteractionFactory,
+    NoteFactory,
+    UserFactory,
+    staff_at,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +116,10 @@ def world(settings):
         "product_id": shop.navy_m.product_id,
         "variant_id": shop.navy_m.pk,
         "id": notification.pk,
+        "erasure_id": customer_erase(
+            by=UserFactory(is_superuser=True),
+            customer_id=CustomerFactory(preferred_store=shop.here).pk,
+        ).pk,
     }
     token = Token.objects.create(user=shop.associate).key
     return {"Authorization": f"Token {token}"}, ids
