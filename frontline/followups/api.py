@@ -152,7 +152,7 @@ class BoardRowSerializer(serializers.Serializer):
 
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Unknown, or not yours to see")
-FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Yours to see, not to change")
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not yours to change (or managers only)")
 INVALID = OpenApiResponse(FieldErrorsSerializer, description="Invalid input, per field")
 
 
@@ -243,9 +243,11 @@ class _WriteView(APIView):
         raise NotImplementedError
 
     def post(self, request: Request, followup_id: int) -> Response:
+        user = _user(request)
+        # Scope before input: a 400 for another store's follow-up would tell it exists.
+        _detail(user, followup_id)
         serializer = self.input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = _user(request)
         _run(lambda: self._write(user, followup_id, dict(serializer.validated_data)))
         return Response(_detail(user, followup_id))
 
@@ -420,6 +422,11 @@ class BulkUndoSerializer(serializers.Serializer):
     cancelled = serializers.IntegerField(help_text="Follow-ups still open, now cancelled")
 
 
+def _require_manager(user: User) -> None:
+    if not selectors.managed_stores(user).exists():
+        raise PermissionDenied("Only store managers bulk-assign follow-ups.")
+
+
 def _bulk_input(data: dict[str, Any]) -> dict[str, Any]:
     asked = dict(data)
     try:
@@ -433,10 +440,11 @@ class BulkPreviewView(APIView):
     @extend_schema(
         operation_id="followups_bulk_preview",
         request=BulkPreviewInputSerializer,
-        responses={200: BulkPreviewSerializer, 400: INVALID},
+        responses={200: BulkPreviewSerializer, 400: INVALID, 403: FORBIDDEN},
         summary="What a bulk assignment would create, and for whom; creates nothing",
     )
     def post(self, request: Request) -> Response:
+        _require_manager(_user(request))
         serializer = BulkPreviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         asked = _bulk_input(serializer.validated_data)
@@ -451,10 +459,11 @@ class BulkAssignView(APIView):
     @extend_schema(
         operation_id="followups_bulk_assign",
         request=BulkAssignInputSerializer,
-        responses={201: BulkAssignmentSerializer, 400: INVALID},
+        responses={201: BulkAssignmentSerializer, 400: INVALID, 403: FORBIDDEN},
         summary="Create a follow-up for each matching customer, shared by open load",
     )
     def post(self, request: Request) -> Response:
+        _require_manager(_user(request))
         serializer = BulkAssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         asked = _bulk_input(serializer.validated_data)

@@ -140,8 +140,13 @@ def _act(
     act: Any,
     done: str,
 ) -> HttpResponse:
-    """Run one change; answer with the card under htmx, else a message and a redirect."""
+    """Run one change; answer with the card under htmx, else a message and a redirect.
+
+    Scope first: another store's follow-up is "not found" whatever was posted, so that a
+    refusal of the input never tells that it exists.
+    """
     user = _user(request)
+    selectors.followup_get(user=user, followup_id=followup_id)
     error = ""
     if not form.is_valid():
         error = " ".join(

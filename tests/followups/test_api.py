@@ -126,6 +126,9 @@ def test_another_store_gets_404_everywhere_as_for_a_missing_one(outsider, other_
                     "No such follow-up among the ones you may see."
                 )
         assert client.get("/api/followups/").json()["count"] == 0
+        # Bad input for another store's follow-up is still "not found", not a 400.
+        bad = client.post(f"/api/followups/{followup.pk}/complete/", {}, format="json")
+        assert bad.status_code == 404
     followup.refresh_from_db()
     assert followup.status == "open"
 

@@ -251,3 +251,4 @@ def test_the_api_previews_creates_and_undoes(manager, associate, store, vips, to
     other = APIClient()
     other.force_authenticate(associate)
     assert other.post(f"/api/followups/bulk/{made.json()['id']}/undo/").status_code == 404
+    assert other.post("/api/followups/bulk/preview/", asked, format="json").status_code == 403

@@ -142,6 +142,7 @@ def test_another_store_gets_404_on_every_follow_up_page(outsider, other_manager,
         ]:
             url = reverse(f"followups:{name}", args=[followup.pk])
             assert client.post(url, data).status_code == 404
+            assert client.post(url, {}).status_code == 404  # bad input: still not found
     # The same answer as for a follow-up that does not exist at all.
     missing = reverse("followups:detail", args=[followup.pk + 1000])
     assert client_for(outsider).get(missing).status_code == 404
