@@ -19,6 +19,27 @@ class MissingSetting(ImproperlyConfigured):
     """A value that production cannot do without was not given."""
 
 
+class WeakSecret(ImproperlyConfigured):
+    """A secret that is known (a development default) or too easy to guess."""
+
+
+# Django's own deployment check asks for at least this much of a SECRET_KEY.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 5
+
+
+def check_secret_key(value: str, *, development_default: str) -> None:
+    """Refuse to start in production with the development key or a short, repetitive one."""
+    if value == development_default or value.startswith("django-insecure"):
+        raise WeakSecret("SECRET_KEY is the development default; set a secret of your own.")
+    if len(value) < SECRET_KEY_MIN_LENGTH or len(set(value)) < SECRET_KEY_MIN_DISTINCT:
+        raise WeakSecret(
+            f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters with "
+            f"{SECRET_KEY_MIN_DISTINCT} different ones, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
+
+
 @overload
 def get_str(name: str, default: str, *, required: bool = False) -> str: ...
 @overload

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from clienteling import embedded_redis, env
@@ -22,11 +23,10 @@ VAR_DIR = BASE_DIR / "var"
 DEBUG = env.get_bool("DEBUG", default=True)
 PRODUCTION = not DEBUG
 
-SECRET_KEY = env.get_str(
-    "SECRET_KEY",
-    default="django-insecure-development-only-never-use-in-production",
-    required=PRODUCTION,
-)
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-in-production"  # noqa: S105
+SECRET_KEY = env.get_str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY, required=PRODUCTION)
+if PRODUCTION:
+    env.check_secret_key(SECRET_KEY, development_default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.get_list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"]
 )
@@ -77,10 +77,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "frontline.staff.time_zones.StoreTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "clienteling.urls"
@@ -310,6 +312,8 @@ SYNC_PROGRESS_PUSH_SECONDS = float(env.get_str("SYNC_PROGRESS_PUSH_SECONDS", def
 # "phone=pos,crm,ecommerce;email=crm,ecommerce". A field not named here (and a source not named
 # for it) takes the newest non-empty value; an empty value never erases one.
 CUSTOMER_FIELD_PRIORITY = env.get_priorities("CUSTOMER_FIELD_PRIORITY")
+# The currency of brand-wide figures (a customer's net spend); each order keeps its own.
+BRAND_CURRENCY = env.get_str("BRAND_CURRENCY", default="GBP")
 
 # --- Sessions, security -----------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -323,7 +327,35 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+    # HTTPS only: plain HTTP is redirected, and browsers are told to remember it for a year
+    # (set SECURE_HSTS_SECONDS=0 while trying a new domain out). The health check stays
+    # reachable over HTTP for load balancers that probe without TLS.
+    SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+    SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Submitting a domain to the browsers' HSTS preload list is its owner's (irreversible) act,
+    # not a setting's: Django's reminder about it is silenced.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Scripts, styles, fonts and connections only from Frontline itself (htmx is vendored, the API
+# docs are served from sidecar files): an injected <script> or inline handler does not run.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        # The sentiment trend's bars are sized by a style attribute; attributes run no code.
+        "style-src-attr": [csp.UNSAFE_INLINE],
+        # Product images may come from the brand's image CDN.
+        "img-src": [csp.SELF, "data:", "https:"],
+        "connect-src": [csp.SELF],  # 'self' covers the same-origin websocket (CSP 3)
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -404,6 +436,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_RATES": {"login": "10/min", "public": "30/min"},
+    "EXCEPTION_HANDLER": "frontline.core.api.api_exception_handler",
+    # JSON in as well as out: one request format to document, validate and test. (The token
+    # endpoint keeps DRF's form parsers for devices that sign in with a plain form post.)
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Frontline API",
@@ -419,6 +456,8 @@ SPECTACULAR_SETTINGS = {
         "FollowUpReasonEnum": "frontline.followups.models.Reason",
         "FollowUpStatusEnum": "frontline.followups.models.Status",
     },
+    # frontline.core.converters.IdConverter, documented with its bounds.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
 }
 
 # --- Logging: one JSON object a line in production, readable lines in development -------

@@ -3,12 +3,17 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from frontline.actions.urls import api_urlpatterns as actions_api_urlpatterns
 from frontline.followups.urls import api_urlpatterns as followups_api_urlpatterns
 from frontline.notifications import urls as notification_urls
-from frontline.staff.views import StaffLoginView, StaffTokenView, sign_in_rate_limited
+from frontline.staff.views import (
+    StaffLoginView,
+    StaffTokenView,
+    password_reset_rate_limited,
+    sign_in_rate_limited,
+)
 
 admin.site.site_header = "Frontline back office"
 admin.site.site_title = "Frontline"
@@ -17,7 +22,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", StaffTokenView.as_view(), name="token"),
     path("customers/", include("frontline.customers.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("catalog/", include("frontline.catalog.api_urls")),
     path(
         "notifications/",
@@ -32,6 +37,37 @@ urlpatterns = [
     path("customers/", include("frontline.customers.urls")),
     path("accounts/login/", StaffLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Staff change their password, or choose a new one through a link sent by e-mail.
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/changed/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path(
+        "accounts/password/reset/",
+        password_reset_rate_limited(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     # The admin's own sign-in checks passwords too: the same limits as the app's.
     path("admin/login/", sign_in_rate_limited(admin.site.login)),
     path("admin/", admin.site.urls),
@@ -42,3 +78,7 @@ urlpatterns = [
     path("actions/", include("frontline.actions.urls")),
     path("followups/", include("frontline.followups.urls")),
 ]
+
+# Under /api/ a 404 or 500 answers in the API's own JSON error body.
+handler404 = "frontline.core.api.not_found"
+handler500 = "frontline.core.api.server_error"

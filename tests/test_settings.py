@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 PRODUCTION_ENV = {
     "DEBUG": "0",
-    "SECRET_KEY": "x" * 50,
+    "SECRET_KEY": "a production secret of fifty characters or more, made up",
     "DATABASE_URL": "postgres://frontline@127.0.0.1:5432/frontline",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "ALLOWED_HOSTS": "frontline.example.com",
@@ -54,6 +54,30 @@ def test_production_start_up_names_the_missing_value(missing):
     assert result.returncode != 0
     assert "MissingSetting" in result.stderr
     assert missing in result.stderr
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["django-insecure-development-only-never-use-in-production", "short", "x" * 60],
+)
+def test_production_refuses_a_development_or_guessable_secret_key(secret):
+    result = load_settings(**{**PRODUCTION_ENV, "SECRET_KEY": secret})
+    assert result.returncode != 0
+    assert "WeakSecret" in result.stderr and "SECRET_KEY" in result.stderr
+
+
+def test_the_deployment_check_is_clean_with_production_settings():
+    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env={**environment, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
 
 
 def test_a_malformed_boolean_fails_naming_the_variable():

@@ -16,9 +16,15 @@ from rest_framework.views import APIView
 
 from frontline.actions import selectors, services
 from frontline.actions.models import ActionOutcome, ActionSuggestion, DismissReason
-from frontline.core.api import ErrorSerializer, FieldErrorsSerializer
+from frontline.core.api import ErrorSerializer
 from frontline.customers.models import Customer
 from frontline.recommendations.selectors import recommendations_for_customer
+
+
+class RecommendationsQuery(serializers.Serializer):
+    limit = serializers.IntegerField(
+        min_value=1, max_value=50, default=10, help_text="How many products, 1 to 50"
+    )
 
 
 class SuggestionSerializer(serializers.ModelSerializer):
@@ -141,8 +147,10 @@ class _OutcomeView(APIView):
         raise NotImplementedError
 
     def post(self, request: Request, suggestion_id: int) -> Response:
-        values = self._input(request)
         try:
+            # Scope before input: another store's staff learn nothing from a 400.
+            selectors.suggestion_visible_to(user=request.user, suggestion_id=suggestion_id)  # type: ignore[arg-type]
+            values = self._input(request)
             return self._decide(request, suggestion_id, **values)
         except ActionSuggestion.DoesNotExist:
             raise NotFound("This suggestion was already handled, or is not yours to see.") from None
@@ -152,7 +160,7 @@ class _OutcomeView(APIView):
 
 OUTCOME_RESPONSES = {
     201: OutcomeSerializer,
-    400: OpenApiResponse(FieldErrorsSerializer, description="Invalid input, per field"),
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input, per field"),
     404: NOT_FOUND,
 }
 
@@ -228,7 +236,7 @@ class DismissView(_OutcomeView):
 class CustomerRecommendationsView(APIView):
     @extend_schema(
         operation_id="recommendations_for_customer",
-        parameters=[OpenApiParameter("limit", int, description="1 to 50, default 10")],
+        parameters=[RecommendationsQuery],
         responses={
             200: RecommendationSerializer(many=True),
             400: OpenApiResponse(ErrorSerializer, description="Bad limit"),
@@ -237,14 +245,13 @@ class CustomerRecommendationsView(APIView):
         summary="Products for this customer, available in their size here or nearby",
     )
     def get(self, request: Request, customer_id: int) -> Response:
-        raw_limit = request.query_params.get("limit", "10")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
-            raise ApiValidationError({"limit": ["A whole number from 1 to 50."]})
+        query = RecommendationsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         try:
             found = recommendations_for_customer(
                 user=request.user,  # type: ignore[arg-type]
                 customer_id=customer_id,
-                limit=int(raw_limit),
+                limit=query.validated_data["limit"],
             )
         except Customer.DoesNotExist:
             raise NotFound("No such customer among the ones you may see.") from None
@@ -254,7 +261,13 @@ class CustomerRecommendationsView(APIView):
 class RulePerformanceView(APIView):
     @extend_schema(
         operation_id="actions_rule_performance",
-        parameters=[OpenApiParameter("days", int, description="Look back 1 to 365 days (30)")],
+        parameters=[
+            OpenApiParameter(
+                "days",
+                {"type": "integer", "minimum": 1, "maximum": selectors.MAX_PERIOD_DAYS},
+                description=f"How many days to look back (default {selectors.DEFAULT_PERIOD_DAYS})",
+            )
+        ],
         responses={
             200: RulePerformanceSerializer(many=True),
             400: OpenApiResponse(ErrorSerializer, description="Bad period"),

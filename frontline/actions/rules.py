@@ -23,6 +23,7 @@ from frontline.actions.registry import (
     registry,
 )
 from frontline.catalog.models import BackInStockWatch, Hold, Product, StockLevel
+from frontline.core.money import money_text
 from frontline.customers.models import (
     ConsentPurpose,
     CustomerPreference,
@@ -37,7 +38,7 @@ from frontline.orders.models import Order, OrderLine
 
 
 def _money(amount: Decimal | float | str) -> str:
-    return f"£{Decimal(amount):,.0f}"
+    return money_text(amount, whole=True)
 
 
 def _day(iso_date: str) -> str:

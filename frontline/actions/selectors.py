@@ -126,6 +126,7 @@ def top_actions_for_book(*, user: User, limit: int = 5) -> list[ActionSuggestion
 # --- Managers: which rules work -------------------------------------------------------------
 
 PERIOD_DAYS = (7, 30, 90, 365)
+MAX_PERIOD_DAYS = 365
 DEFAULT_PERIOD_DAYS = 30
 TOP_DISMISS_REASONS = 3
 
@@ -136,8 +137,9 @@ def performance_period_days(raw: str | None) -> int:
     Shared by the page and the API so that both accept and refuse the same values.
     """
     raw = raw or str(DEFAULT_PERIOD_DAYS)
-    if not raw.isdigit() or not 1 <= int(raw) <= 365:
-        raise ValueError("A whole number of days from 1 to 365.")
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_PERIOD_DAYS:
+        raise ValueError(f"A whole number of days from 1 to {MAX_PERIOD_DAYS}.")
     return int(raw)
 
 

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from frontline.catalog import selectors, services
 from frontline.catalog.models import BackInStockWatch, Hold, HoldRequest, Product, Variant
-from frontline.core.api import ErrorSerializer
+from frontline.core.api import ErrorSerializer, error_body, id_field, invalid_input_body
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
 
@@ -170,33 +170,45 @@ ERRORS = {
 
 
 def refusal(error: services.CatalogError) -> Response:
-    return Response(
-        {"detail": error.message, "code": type(error).__name__}, status=error.status_code
-    )
+    return Response(error_body(error.message, type(error).__name__), status=error.status_code)
 
 
 def not_found(message: str) -> Response:
-    return Response({"detail": message, "code": "NotFound"}, status=status.HTTP_404_NOT_FOUND)
+    return Response(error_body(message, "not_found"), status=status.HTTP_404_NOT_FOUND)
 
 
 def invalid(serializer: serializers.Serializer) -> Response:
-    return Response(
-        {"detail": "The request is not valid.", "code": "Invalid", "errors": serializer.errors},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
+    return Response(invalid_input_body(serializer.errors), status=status.HTTP_400_BAD_REQUEST)
 
 
-def origin_store(request: Request) -> Store | None:
-    user: User = request.user  # type: ignore[assignment]
-    raw = request.query_params.get("store", "")
-    if raw.isdigit():
-        store = stores_for(user).filter(pk=int(raw)).first()
+def origin_store(user: User, store_id: int | None) -> Store | None:
+    """The store the staff member looks from: the one asked for when it is theirs, else their
+    primary store."""
+    if store_id is not None:
+        store = stores_for(user).filter(pk=store_id).first()
         if store is not None:
             return store
     return primary_store_for(user)
 
 
-STORE_PARAM = OpenApiParameter("store", int, description="One of your stores (default: primary)")
+class StockQuery(serializers.Serializer):
+    store = id_field(required=False, help_text="One of your stores (default: primary)")
+
+
+class ProductStockQuery(StockQuery):
+    customer = id_field(required=False, help_text="Filter to this customer's size")
+
+
+class HoldListQuery(serializers.Serializer):
+    store = id_field(required=False, help_text="Only holds kept at or asked by this store")
+    customer = id_field(required=False)
+    status = serializers.ChoiceField(choices=Hold.Status.choices, required=False)
+
+
+def valid_query(query_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    query = query_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
 
 
 # --- Views ---------------------------------------------------------------------------------
@@ -227,63 +239,58 @@ class VariantLookupApi(APIView):
 
 class ProductStockApi(APIView):
     @extend_schema(
-        parameters=[
-            STORE_PARAM,
-            OpenApiParameter("customer", int, description="Filter to this customer's size"),
-        ],
-        responses={200: StockMatrixSerializer, 404: ERRORS[404]},
+        parameters=[ProductStockQuery],
+        responses={200: StockMatrixSerializer, 400: ERRORS[400], 404: ERRORS[404]},
     )
     def get(self, request: Request, product_id: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        query = valid_query(ProductStockQuery, request)
         product = Product.objects.select_related("brand").filter(pk=product_id).first()
         if product is None:
             return not_found("No such product.")
         sizes = None
-        raw_customer = request.query_params.get("customer", "")
-        if raw_customer:
-            customer = (
-                selectors.visible_customer(request.user, customer_id=int(raw_customer))  # type: ignore[arg-type]
-                if raw_customer.isdigit()
-                else None
-            )
+        if "customer" in query:
+            customer = selectors.visible_customer(user, customer_id=query["customer"])
             if customer is None:
                 return not_found("No such customer among the customers you look after.")
             size = selectors.customer_size_for(customer, product)
             sizes = [size] if size else None
-        matrix = selectors.stock_matrix(product=product, store=origin_store(request), sizes=sizes)
+        store = origin_store(user, query.get("store"))
+        matrix = selectors.stock_matrix(product=product, store=store, sizes=sizes)
         return Response(StockMatrixSerializer(matrix).data)
 
 
 class VariantStockApi(APIView):
     @extend_schema(
-        parameters=[STORE_PARAM], responses={200: StockOverviewSerializer, 404: ERRORS[404]}
+        parameters=[StockQuery],
+        responses={200: StockOverviewSerializer, 400: ERRORS[400], 404: ERRORS[404]},
     )
     def get(self, request: Request, variant_id: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        query = valid_query(StockQuery, request)
         variant = Variant.objects.select_related("product__brand").filter(pk=variant_id).first()
         if variant is None:
             return not_found("No such variant.")
-        overview = selectors.variant_stock_overview(variant=variant, origin=origin_store(request))
+        origin = origin_store(user, query.get("store"))
+        overview = selectors.variant_stock_overview(variant=variant, origin=origin)
         return Response(StockOverviewSerializer(overview).data)
 
 
 class HoldListCreateApi(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("store", int, description="Only holds kept at or asked by this store"),
-            OpenApiParameter("customer", int),
-            OpenApiParameter("status", str, enum=[choice for choice, _ in Hold.Status.choices]),
-        ],
-        responses={200: HoldSerializer(many=True)},
+        parameters=[HoldListQuery],
+        responses={200: HoldSerializer(many=True), 400: ERRORS[400]},
     )
     def get(self, request: Request) -> Response:
         holds = selectors.holds_visible_to(request.user)  # type: ignore[arg-type]
-        params = request.query_params
-        if params.get("store", "").isdigit():
-            store_id = int(params["store"])
+        query = valid_query(HoldListQuery, request)
+        if "store" in query:
+            store_id = query["store"]
             holds = holds.filter(store_id=store_id) | holds.filter(requested_from_id=store_id)
-        if params.get("customer", "").isdigit():
-            holds = holds.filter(customer_id=int(params["customer"]))
-        if params.get("status"):
-            holds = holds.filter(status=params["status"])
+        if "customer" in query:
+            holds = holds.filter(customer_id=query["customer"])
+        if "status" in query:
+            holds = holds.filter(status=query["status"])
         holds = holds.order_by("expires_at")[:200]
         return Response(HoldSerializer(holds, many=True).data)
 

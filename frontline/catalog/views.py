@@ -265,6 +265,9 @@ def hold_request_action(request: HttpRequest, request_id: int, action: str) -> H
         else:
             raise Http404("No such action.")
     except services.CatalogError as error:
+        if error.status_code == 404:
+            # Not theirs to answer (the requesting store): a 404, as the API answers.
+            raise Http404(error.message) from None
         messages.error(request, error.message)
     return redirect(reverse("catalog:holds") + f"?store={hold_request.hold.store_id}")
 

@@ -260,7 +260,7 @@ class NoteUpdateSerializer(serializers.Serializer):
 
 
 VALIDATION_ERROR = OpenApiResponse(
-    OpenApiTypes.OBJECT, description="The input is not valid; each field names its problem"
+    ErrorSerializer, description="The input is not valid; each field names its problem"
 )
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such customer among those you may see")
 CUSTOMER_ID = OpenApiParameter(

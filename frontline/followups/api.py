@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -26,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from frontline.core.api import ErrorSerializer, FieldErrorsSerializer
+from frontline.core.api import ErrorSerializer, id_field
 from frontline.customers.models import InteractionChannel, SizeCategory, Tier
 from frontline.followups import bulk, selectors, services
 from frontline.followups.models import (
@@ -80,6 +79,27 @@ class FollowUpSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class ListQuery(serializers.Serializer):
+    customer = id_field(required=False, help_text="Only this customer's")
+    assignee = id_field(required=False, help_text="Only this staff member's")
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=500, required=False)
+    offset = serializers.IntegerField(min_value=0, required=False)
+
+
+class BoardQuery(serializers.Serializer):
+    store = id_field(required=False, help_text="A store you manage (default: the first)")
+
+
+class FollowUpPageSerializer(serializers.Serializer):
+    """One page of follow-ups (limit/offset)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = FollowUpSerializer(many=True)
+
+
 class EventSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EventKind.choices)
     by_id = serializers.IntegerField(allow_null=True)
@@ -96,15 +116,15 @@ class FollowUpDetailSerializer(FollowUpSerializer):
 
 
 class CreateInputSerializer(serializers.Serializer):
-    customer_id = serializers.IntegerField()
-    assignee_id = serializers.IntegerField()
+    customer_id = id_field()
+    assignee_id = id_field()
     due_on = serializers.DateField(help_text="A store-local day, today or later")
     reason = serializers.ChoiceField(choices=Reason.choices)
     reason_text = serializers.CharField(
         max_length=200, required=False, default="", allow_blank=True
     )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    store_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    store_id = id_field(required=False, allow_null=True, default=None)
 
 
 class CompleteInputSerializer(serializers.Serializer):
@@ -121,7 +141,7 @@ class FollowUpSnoozeInputSerializer(serializers.Serializer):
 
 
 class ReassignInputSerializer(serializers.Serializer):
-    assignee_id = serializers.IntegerField()
+    assignee_id = id_field()
 
 
 class CancelInputSerializer(serializers.Serializer):
@@ -153,7 +173,7 @@ class BoardRowSerializer(serializers.Serializer):
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Unknown, or not yours to see")
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not yours to change (or managers only)")
-INVALID = OpenApiResponse(FieldErrorsSerializer, description="Invalid input, per field")
+INVALID = OpenApiResponse(ErrorSerializer, description="Invalid input, per field")
 
 
 def _user(request: Request) -> User:
@@ -183,30 +203,26 @@ def _run(write: Callable[[], FollowUp]) -> FollowUp:
 class FollowUpListView(APIView):
     @extend_schema(
         operation_id="followups_list",
-        parameters=[
-            OpenApiParameter("customer", int, description="Only this customer's"),
-            OpenApiParameter("assignee", int, description="Only this staff member's"),
-            OpenApiParameter("status", str, enum=Status.values),
-        ],
-        responses={200: FollowUpSerializer(many=True), 400: INVALID},
+        parameters=[ListQuery],
+        responses={200: FollowUpPageSerializer, 400: INVALID},
         summary="Follow-ups at the staff member's stores, by due day (paginated)",
     )
     def get(self, request: Request) -> Response:
         followups = selectors.followups_visible_to(_user(request)).select_related(
             "customer", "assignee"
         )
-        filters: dict[str, object] = {}
-        for name, field in (("customer", "customer_id"), ("assignee", "assignee_id")):
-            raw = request.query_params.get(name)
-            if raw is not None:
-                if not raw.isdigit():
-                    raise ApiValidationError({name: ["A whole number."]})
-                filters[field] = int(raw)
-        wanted_status = request.query_params.get("status")
-        if wanted_status is not None:
-            if wanted_status not in Status.values:
-                raise ApiValidationError({"status": [f"One of: {', '.join(Status.values)}."]})
-            filters["status"] = wanted_status
+        query = ListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        filters: dict[str, object] = {
+            field: wanted[name]
+            for name, field in (
+                ("customer", "customer_id"),
+                ("assignee", "assignee_id"),
+                ("status", "status"),
+            )
+            if name in wanted
+        }
         followups = followups.filter(**filters).order_by("due_on", "priority", "pk")
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(followups, request, view=self)
@@ -334,17 +350,16 @@ class MyDayView(APIView):
 class TeamBoardView(APIView):
     @extend_schema(
         operation_id="followups_team_board",
-        parameters=[OpenApiParameter("store", int, description="A store you manage")],
+        parameters=[BoardQuery],
         responses={200: BoardRowSerializer(many=True), 400: INVALID, 404: NOT_FOUND},
         summary="Per staff member of the store: open, due, overdue, done, rates and outcomes",
     )
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("store")
-        if raw is not None and not raw.isdigit():
-            raise ApiValidationError({"store": ["A whole number."]})
+        query = BoardQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         user = _user(request)
         try:
-            store = selectors.store_for_board(user=user, store_id=int(raw) if raw else None)
+            store = selectors.store_for_board(user=user, store_id=query.validated_data.get("store"))
             board = selectors.team_board(user=user, store=store)
         except Http404:
             raise NotFound("No such store among the ones you manage.") from None
@@ -376,9 +391,9 @@ class BulkCriteriaSerializer(serializers.Serializer):
 
 
 class BulkPreviewInputSerializer(serializers.Serializer):
-    store_id = serializers.IntegerField()
+    store_id = id_field()
     criteria = BulkCriteriaSerializer(required=False, default=dict)
-    assignee_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    assignee_ids = serializers.ListField(child=id_field(), min_length=1, max_length=500)
 
 
 class BulkAssignInputSerializer(BulkPreviewInputSerializer):

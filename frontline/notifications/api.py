@@ -11,7 +11,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from frontline.core.api import ErrorSerializer
+from frontline.core.api import LARGEST_ID, ErrorSerializer, error_body, id_field
 from frontline.notifications import selectors, services
 from frontline.notifications.delivery import web_push_configured
 from frontline.notifications.payloads import received_payload
@@ -32,11 +32,12 @@ class NotificationSerializer(serializers.Serializer):
 
 class NotificationListQuery(serializers.Serializer):
     after = serializers.IntegerField(
-        required=False, min_value=0, help_text="Only ids above this one, oldest first."
+        required=False,
+        min_value=0,
+        max_value=LARGEST_ID,
+        help_text="Only ids above this one, oldest first.",
     )
-    before = serializers.IntegerField(
-        required=False, min_value=1, help_text="Only ids below this one, newest first."
-    )
+    before = id_field(required=False, help_text="Only ids below this one, newest first.")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=PAGE_LIMIT_MAX)
 
 
@@ -107,12 +108,12 @@ def notification_list(request: Request) -> Response:
     )
 
 
-@extend_schema(request=None, responses={200: UnreadCount, 404: None})
+@extend_schema(request=None, responses={200: UnreadCount, 404: ErrorSerializer})
 @api_view(["POST"])
 def notification_read(request: Request, pk: int) -> Response:
     staff = selectors.signed_in_staff(request.user)
     if not services.notification_mark_read(user=staff, notification_id=pk):
-        return Response({"detail": "No such notification of yours."}, status=404)
+        return Response(error_body("No such notification of yours.", "not_found"), status=404)
     return Response({"unread_count": selectors.unread_count(staff)})
 
 
@@ -143,9 +144,13 @@ def push_settings(request: Request) -> Response:
 @extend_schema(
     methods=["POST"],
     request=PushSubscriptionSerializer,
-    responses={201: None, 400: None, 503: None},
+    responses={201: None, 400: ErrorSerializer, 503: ErrorSerializer},
 )
-@extend_schema(methods=["DELETE"], request=PushEndpointSerializer, responses={204: None, 404: None})
+@extend_schema(
+    methods=["DELETE"],
+    request=PushEndpointSerializer,
+    responses={204: None, 400: ErrorSerializer, 404: ErrorSerializer},
+)
 @api_view(["POST", "DELETE"])
 def push_subscriptions(request: Request) -> Response:
     """Opt this device in to Web Push (POST its subscription) or out (DELETE its endpoint)."""
@@ -158,10 +163,13 @@ def push_subscriptions(request: Request) -> Response:
             endpoint=endpoint.validated_data["endpoint"],
         )
         if not deleted:
-            return Response({"detail": "This device was not subscribed."}, status=404)
+            return Response(error_body("This device was not subscribed.", "not_found"), status=404)
         return Response(status=status.HTTP_204_NO_CONTENT)
     if not web_push_configured():
-        return Response({"detail": "Web Push is not configured on this server."}, status=503)
+        return Response(
+            error_body("Web Push is not configured on this server.", "push_not_configured"),
+            status=503,
+        )
     subscription = PushSubscriptionSerializer(data=request.data)
     subscription.is_valid(raise_exception=True)
     data: dict[str, Any] = subscription.validated_data

@@ -8,6 +8,6 @@ app_name = "sync"
 
 urlpatterns = [
     path("runs/", views.run_list, name="runs"),
-    path("runs/<int:run_id>/", views.run_detail, name="run"),
+    path("runs/<id:run_id>/", views.run_detail, name="run"),
     path("webhooks/<slug:source_name>/", webhooks.webhook_receive, name="webhook"),
 ]

@@ -8,4 +8,61 @@
       });
     });
   }
+
+  // Elements marked data-poll-unless-live poll (hx-trigger="every …") only while the
+  // notifications socket is not live: live pushes keep them current otherwise. This stands in
+  // for an htmx trigger filter, which htmx evaluates as a string: the Content Security Policy
+  // forbids that (htmx-config sets allowEval to false).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail.elt;
+    if (element.hasAttribute("data-poll-unless-live") &&
+        document.documentElement.dataset.notifications === "live") {
+      event.preventDefault();
+    }
+  });
+
+  // A failed htmx request is never silent: the reason is shown next to what failed, and goes
+  // away with the next request from there that succeeds. Refusals that re-render their fragment
+  // with the reason (400, 409, 422) are swapped instead (htmx-config in base.html).
+  var FAILURES = {
+    403: "You may not do this.",
+    404: "Not found: it may have been handled or removed already.",
+    429: "Too many attempts: wait a moment, then try again.",
+  };
+  var REFUSALS_SHOWN_BY_THE_PAGE = [400, 409, 422];
+
+  function failureText(status) {
+    if (FAILURES[status]) return FAILURES[status];
+    if (status >= 500) return "Something went wrong on our side and it was not done. Try again.";
+    return "That did not work (" + status + "). Try again.";
+  }
+
+  function showFailure(element, text) {
+    var note = element.nextElementSibling;
+    if (!note || !note.classList.contains("request-error")) {
+      note = document.createElement("p");
+      note.className = "request-error";
+      note.setAttribute("role", "alert");
+      element.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = text;
+  }
+
+  function clearFailure(element) {
+    var note = element.nextElementSibling;
+    if (note && note.classList.contains("request-error")) note.remove();
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (REFUSALS_SHOWN_BY_THE_PAGE.indexOf(status) !== -1) return;
+    showFailure(event.detail.elt, failureText(status));
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    showFailure(event.detail.elt,
+      "Not sent: there is no connection. Nothing was saved; try again once back online.");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful && event.detail.elt.isConnected) clearFailure(event.detail.elt);
+  });
 })();

@@ -88,7 +88,7 @@ def test_accept_snooze_dismiss(api, store):
 def test_bad_input_is_400_naming_the_field_and_changes_nothing(api, suggestion, verb, body, field):
     response = api.post(f"/api/actions/{suggestion.pk}/{verb}/", body, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["errors"]
     assert not ActionOutcome.objects.exists()
 
 

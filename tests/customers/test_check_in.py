@@ -67,5 +67,7 @@ def test_a_greeter_device_checks_in_through_the_api(associate_client, customer, 
     refused = associate_client.post(
         url, {"store": StoreFactory().pk}, content_type="application/json"
     )
-    assert refused.status_code == 400 and refused.json()["store"] == ["Not one of your stores."]
+    assert refused.status_code == 400 and refused.json()["errors"]["store"] == [
+        "Not one of your stores."
+    ]
     assert Notification.objects.filter(kind="customer.checked_in").count() == 1

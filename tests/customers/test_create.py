@@ -87,7 +87,7 @@ def test_the_api_signs_up_in_the_primary_store_and_explains_bad_input(associate_
         content_type="application/json",
     )  # fmt: skip
     assert bad.status_code == 400
-    assert "e-mail" in bad.json()["email"][0]
+    assert "e-mail" in bad.json()["errors"]["email"][0]
 
 
 def test_an_associate_cannot_sign_up_into_another_store(associate_client):
@@ -97,7 +97,7 @@ def test_an_associate_cannot_sign_up_into_another_store(associate_client):
         content_type="application/json",
     )  # fmt: skip
     assert response.status_code == 400
-    assert response.json()["store"] == ["Not one of your stores."]
+    assert response.json()["errors"]["store"] == ["Not one of your stores."]
     page = associate_client.post(
         reverse("customers:new"), {"last_name": "Byron", "store": elsewhere.pk}
     )

@@ -87,7 +87,7 @@ def test_notes_through_the_api(associate_client, customer):
     empty = associate_client.post(
         f"/api/customers/{customer.pk}/notes/", {"body": ""}, content_type="application/json"
     )
-    assert empty.status_code == 400 and "body" in empty.json()
+    assert empty.status_code == 400 and "body" in empty.json()["errors"]
 
 
 def test_a_size_change_records_who_and_when(associate_client, associate, customer):

@@ -6,6 +6,7 @@ import copy
 import json
 import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -383,3 +384,10 @@ def test_the_profile_shows_net_spend_and_returns_credit_notes_included(
     assert re.search(r"<dt>Returns</dt><dd>£60\.00 \(1 credit note\)</dd>", html)
     assert f"Credit note for {sale.number}" in html
     assert "<dt>Orders</dt><dd>1</dd>" in html
+
+
+def test_each_order_is_shown_in_its_own_currency(associate_client, customer, store):
+    OrderFactory(customer=customer, store=store, currency="EUR", total=Decimal("120.00"))
+    OrderFactory(customer=customer, store=store, currency="GBP", total=Decimal("89.00"))
+    page = associate_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "€120.00" in page and "£89.00" in page

@@ -88,5 +88,15 @@ def page(browser) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1180, "height": 820}, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Every page a browser test visits runs under the Content Security Policy: anything the
+    # policy blocks (an inline script, an injected style) fails the test that met it.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not refused, "blocked by the Content Security Policy:\n" + "\n".join(refused)

@@ -46,3 +46,40 @@ def test_accepting_works_without_javascript(browser, live_server, associate, pas
         assert ActionOutcome.objects.get().kind == "accepted"
     finally:
         context.close()
+
+
+def open_panel(page, live_server, associate, password) -> ActionSuggestionFactory:
+    store = associate.assignments.get().store
+    customer = CustomerFactory(preferred_store=store, first_name="Ada")
+    suggestion = ActionSuggestionFactory(customer=customer, channel="")
+    sign_in(page, live_server.url, associate, password)
+    page.goto(f"{live_server.url}/actions/customer/{customer.pk}/panel/")
+    page.get_by_text("Birthday in 3 days").wait_for()
+    return suggestion
+
+
+def test_a_refused_dismissal_shows_why_in_the_panel(page, live_server, associate, password):
+    open_panel(page, live_server, associate, password)
+    page.get_by_label("Why dismiss?").select_option("other")
+    page.get_by_role("button", name="Dismiss").click()
+    # The 400 carries the panel with the reason; htmx swaps it like a success.
+    page.get_by_text("Say in a few words why").wait_for()
+    assert not ActionOutcome.objects.exists()
+
+
+def test_a_request_that_fails_says_so_next_to_the_button(page, live_server, associate, password):
+    suggestion = open_panel(page, live_server, associate, password)
+    suggestion.delete()  # handled elsewhere meanwhile: the server answers 404
+    page.get_by_role("button", name="Accept").click()
+    alert = page.get_by_role("alert").filter(has_text="Not found")
+    alert.wait_for()
+    assert not ActionOutcome.objects.exists()
+
+
+def test_a_tap_without_a_connection_is_not_silent(page, live_server, associate, password):
+    open_panel(page, live_server, associate, password)
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Accept").click()
+    page.get_by_role("alert").filter(has_text="no connection").wait_for()
+    page.context.set_offline(False)
+    assert not ActionOutcome.objects.exists()

@@ -47,8 +47,8 @@ def test_a_manager_creates_one_and_reads_its_history(manager, associate, custome
         ({"due_on": "2000-01-01"}, "due_on", "Choose today or a later day"),
         ({"reason": "other"}, "reason_text", "Say in a few words"),
         ({"reason": "gossip"}, "reason", "is not a valid choice"),
-        ({"assignee_id": 0}, "assignee", "Choose someone who works at London."),
-        ({"customer_id": 0}, "customer", "No such customer among the ones you may see."),
+        ({"assignee_id": 999_999}, "assignee", "Choose someone who works at London."),
+        ({"customer_id": 999_999}, "customer", "No such customer among the ones you may see."),
         ({"due_on": "soon"}, "due_on", "Date has wrong format"),
     ],
 )
@@ -64,7 +64,7 @@ def test_bad_input_is_a_400_naming_the_field(
     }
     response = api_for(manager).post("/api/followups/", data, format="json")
     assert response.status_code == 400
-    assert message in " ".join(response.json()[field])
+    assert message in " ".join(response.json()["errors"][field])
     assert not FollowUp.objects.exists()
 
 
@@ -85,7 +85,7 @@ def test_the_assignee_completes_and_snoozes_through_the_api(associate, followup,
     again = client.post(
         f"/api/followups/{followup.pk}/complete/", {"outcome": "reached"}, format="json"
     )
-    assert again.status_code == 400 and "already done" in again.json()["status"][0]
+    assert again.status_code == 400 and "already done" in again.json()["errors"]["status"][0]
 
 
 def test_a_colleague_reads_but_may_not_complete(colleague, followup):

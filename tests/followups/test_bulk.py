@@ -238,7 +238,7 @@ def test_the_api_previews_creates_and_undoes(manager, associate, store, vips, to
     bad = client.post(
         "/api/followups/bulk/preview/", {**asked, "criteria": {"size": "M"}}, format="json"
     )
-    assert bad.status_code == 400 and "size_category" in bad.json()["criteria"]
+    assert bad.status_code == 400 and "size_category" in bad.json()["errors"]["criteria"]
     made = client.post(
         "/api/followups/bulk/",
         {**asked, "due_on": tomorrow.isoformat(), "reason": "thank_you"},

@@ -241,7 +241,7 @@ def test_plain_http_endpoints_are_refused_outside_tests(client, associate, vapid
     subscription = Browser().subscription("http://10.0.0.1/internal")
     response = client.post(SUBSCRIPTIONS_URL, subscription, content_type="application/json")
     assert response.status_code == 400
-    assert "https" in response.json()["endpoint"][0]
+    assert "https" in response.json()["errors"]["endpoint"][0]
 
 
 def test_without_vapid_keys_the_server_says_push_is_off(client, associate, settings):

@@ -27,7 +27,7 @@ def test_a_token_signs_its_owner_in(client, associate):
 def test_an_unknown_token_is_refused_with_drfs_message(client):
     response = with_token(client, "0" * 40)
     assert response.status_code == REFUSED
-    assert response.json() == {"detail": "Invalid token."}
+    assert response.json() == {"detail": "Invalid token.", "code": "authentication_failed"}
 
 
 def test_a_revoked_token_stops_working_at_once(client, associate):
@@ -43,4 +43,7 @@ def test_the_token_of_a_deactivated_user_is_refused(client, associate):
     associate.save(update_fields=["is_active"])
     response = with_token(client, token.key)
     assert response.status_code == REFUSED
-    assert response.json() == {"detail": "User inactive or deleted."}
+    assert response.json() == {
+        "detail": "User inactive or deleted.",
+        "code": "authentication_failed",
+    }
