@@ -92,6 +92,23 @@ def _person_followups(
         )
     ).first()
     plans: list[tuple[FollowUp, list[tuple[str, datetime, dict[str, object]]]]] = []
+
+    def planned(
+        customer_id: int, due_on: date, created: datetime, reason: str, detail: str, **more: object
+    ) -> FollowUp:
+        return FollowUp(
+            customer_id=customer_id,
+            store=store,
+            assignee=person,
+            created_by_id=manager,
+            due_on=due_on,
+            reason=reason,
+            reason_text=detail,
+            priority=Priority.HIGH if reason == Reason.SERVICE_RECOVERY else Priority.NORMAL,
+            created_at=created,
+            **more,
+        )
+
     ids = iter(customer_ids)
     for count, first, last in OPEN_PLAN:
         for _ in range(count):
@@ -101,17 +118,7 @@ def _person_followups(
             reason, detail = rng.choice(TEMPLATES)
             due_on = today + timedelta(days=rng.randint(first, last))
             created = _moment(min(due_on, today) - timedelta(days=rng.randint(2, 10)), 9, zone)
-            followup = FollowUp(
-                customer_id=customer_id,
-                store=store,
-                assignee=person,
-                created_by_id=manager,
-                due_on=due_on,
-                reason=reason,
-                reason_text=detail,
-                priority=Priority.HIGH if reason == Reason.SERVICE_RECOVERY else Priority.NORMAL,
-                created_at=created,
-            )
+            followup = planned(customer_id, due_on, created, reason, detail)
             plans.append((followup, [(EventKind.CREATED, created, {"assignee": person.pk})]))
     for _ in range(DONE_PER_PERSON):
         customer_id = next(ids, None)
@@ -123,21 +130,18 @@ def _person_followups(
         outcome, note = rng.choice(OUTCOMES)
         created = _moment(due_on - timedelta(days=rng.randint(2, 10)), 9, zone)
         completed = _moment(done_on, rng.randint(10, 17), zone)
-        followup = FollowUp(
-            customer_id=customer_id,
-            store=store,
-            assignee=person,
-            created_by_id=manager,
-            due_on=due_on,
-            reason=reason,
-            reason_text=detail,
+        followup = planned(
+            customer_id,
+            due_on,
+            created,
+            reason,
+            detail,
             status=Status.DONE,
             outcome=outcome,
             note=note,
             completed_at=completed,
             completed_on=done_on,
             days_late=(done_on - due_on).days,
-            created_at=created,
         )
         plans.append(
             (

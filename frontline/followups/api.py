@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from frontline.core.api import Conflict, ErrorSerializer, id_field
+from frontline.core.api import ErrorSerializer, id_field
 from frontline.customers.models import InteractionChannel, SizeCategory, Tier
 from frontline.followups import bulk, selectors, services
 from frontline.followups.models import (
@@ -38,7 +38,6 @@ from frontline.followups.models import (
     Status,
 )
 from frontline.staff.models import User
-from frontline.staff.selectors import is_manager
 
 
 class PersonSerializer(serializers.Serializer):
@@ -80,6 +79,27 @@ class FollowUpSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class ListQuery(serializers.Serializer):
+    customer = id_field(required=False, help_text="Only this customer's")
+    assignee = id_field(required=False, help_text="Only this staff member's")
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=500, required=False)
+    offset = serializers.IntegerField(min_value=0, required=False)
+
+
+class BoardQuery(serializers.Serializer):
+    store = id_field(required=False, help_text="A store you manage (default: the first)")
+
+
+class FollowUpPageSerializer(serializers.Serializer):
+    """One page of follow-ups (limit/offset)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = FollowUpSerializer(many=True)
+
+
 class EventSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EventKind.choices)
     by_id = serializers.IntegerField(allow_null=True)
@@ -96,15 +116,15 @@ class FollowUpDetailSerializer(FollowUpSerializer):
 
 
 class CreateInputSerializer(serializers.Serializer):
-    customer_id = serializers.IntegerField()
-    assignee_id = serializers.IntegerField()
+    customer_id = id_field()
+    assignee_id = id_field()
     due_on = serializers.DateField(help_text="A store-local day, today or later")
     reason = serializers.ChoiceField(choices=Reason.choices)
     reason_text = serializers.CharField(
         max_length=200, required=False, default="", allow_blank=True
     )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    store_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    store_id = id_field(required=False, allow_null=True, default=None)
 
 
 class CompleteInputSerializer(serializers.Serializer):
@@ -121,7 +141,7 @@ class FollowUpSnoozeInputSerializer(serializers.Serializer):
 
 
 class ReassignInputSerializer(serializers.Serializer):
-    assignee_id = serializers.IntegerField()
+    assignee_id = id_field()
 
 
 class CancelInputSerializer(serializers.Serializer):
@@ -151,11 +171,8 @@ class BoardRowSerializer(serializers.Serializer):
     purchase_within_14_days = serializers.IntegerField()
 
 
-# The largest page of follow-ups one request may ask for.
-LIST_LIMIT_MAX = 200
-
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Unknown, or not yours to see")
-FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Yours to see, not to change")
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not yours to change (or managers only)")
 INVALID = OpenApiResponse(ErrorSerializer, description="Invalid input, per field")
 
 
@@ -180,44 +197,24 @@ def _run(write: Callable[[], FollowUp]) -> FollowUp:
     except DjangoPermissionDenied as error:
         raise PermissionDenied(str(error)) from None
     except ValidationError as error:
-        if set(error.message_dict) == {"status"}:
-            # The follow-up is already done or cancelled: a conflict with its state, not bad input.
-            raise Conflict(" ".join(error.message_dict["status"])) from None
         raise ApiValidationError(error.message_dict) from None
-
-
-class FollowUpListQuery(serializers.Serializer):
-    customer = id_field(required=False, help_text="Only this customer's")
-    assignee = id_field(required=False, help_text="Only this staff member's")
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=LIST_LIMIT_MAX)
-    offset = serializers.IntegerField(required=False, min_value=0)
-
-
-class FollowUpPageSerializer(serializers.Serializer):
-    """One page of follow-ups, as DRF's limit/offset pagination writes it."""
-
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = FollowUpSerializer(many=True)
 
 
 class FollowUpListView(APIView):
     @extend_schema(
         operation_id="followups_list",
-        parameters=[FollowUpListQuery],
+        parameters=[ListQuery],
         responses={200: FollowUpPageSerializer, 400: INVALID},
         summary="Follow-ups at the staff member's stores, by due day (paginated)",
     )
     def get(self, request: Request) -> Response:
-        query = FollowUpListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        wanted = query.validated_data
         followups = selectors.followups_visible_to(_user(request)).select_related(
             "customer", "assignee"
         )
-        filters = {
+        query = ListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        filters: dict[str, object] = {
             field: wanted[name]
             for name, field in (
                 ("customer", "customer_id"),
@@ -228,7 +225,6 @@ class FollowUpListView(APIView):
         }
         followups = followups.filter(**filters).order_by("due_on", "priority", "pk")
         paginator = LimitOffsetPagination()
-        paginator.max_limit = LIST_LIMIT_MAX
         page = paginator.paginate_queryset(followups, request, view=self)
         return paginator.get_paginated_response(FollowUpSerializer(page, many=True).data)
 
@@ -264,20 +260,15 @@ class _WriteView(APIView):
 
     def post(self, request: Request, followup_id: int) -> Response:
         user = _user(request)
-        _detail(user, followup_id)  # scope before input: another store learns nothing from a 400
+        # Scope before input: a 400 for another store's follow-up would tell it exists.
+        _detail(user, followup_id)
         serializer = self.input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         _run(lambda: self._write(user, followup_id, dict(serializer.validated_data)))
         return Response(_detail(user, followup_id))
 
 
-WRITE_RESPONSES = {
-    200: FollowUpDetailSerializer,
-    400: INVALID,
-    403: FORBIDDEN,
-    404: NOT_FOUND,
-    409: OpenApiResponse(ErrorSerializer, description="Already done or cancelled"),
-}
+WRITE_RESPONSES = {200: FollowUpDetailSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND}
 
 
 class CompleteView(_WriteView):
@@ -356,24 +347,19 @@ class MyDayView(APIView):
         return Response(MyDaySerializer(selectors.my_day(user=_user(request))).data)
 
 
-class TeamBoardQuery(serializers.Serializer):
-    store = id_field(required=False, help_text="A store you manage (default: your first)")
-
-
 class TeamBoardView(APIView):
     @extend_schema(
         operation_id="followups_team_board",
-        parameters=[TeamBoardQuery],
+        parameters=[BoardQuery],
         responses={200: BoardRowSerializer(many=True), 400: INVALID, 404: NOT_FOUND},
         summary="Per staff member of the store: open, due, overdue, done, rates and outcomes",
     )
     def get(self, request: Request) -> Response:
-        query = TeamBoardQuery(data=request.query_params)
+        query = BoardQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         user = _user(request)
         try:
-            store_id = query.validated_data.get("store")
-            store = selectors.store_for_board(user=user, store_id=store_id)
+            store = selectors.store_for_board(user=user, store_id=query.validated_data.get("store"))
             board = selectors.team_board(user=user, store=store)
         except Http404:
             raise NotFound("No such store among the ones you manage.") from None
@@ -405,9 +391,9 @@ class BulkCriteriaSerializer(serializers.Serializer):
 
 
 class BulkPreviewInputSerializer(serializers.Serializer):
-    store_id = serializers.IntegerField()
+    store_id = id_field()
     criteria = BulkCriteriaSerializer(required=False, default=dict)
-    assignee_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    assignee_ids = serializers.ListField(child=id_field(), min_length=1, max_length=500)
 
 
 class BulkAssignInputSerializer(BulkPreviewInputSerializer):
@@ -451,10 +437,9 @@ class BulkUndoSerializer(serializers.Serializer):
     cancelled = serializers.IntegerField(help_text="Follow-ups still open, now cancelled")
 
 
-def _require_manager(request: Request) -> None:
-    """Bulk assignment is a manager's tool: others are refused before their input is read."""
-    if not is_manager(_user(request)):
-        raise PermissionDenied("Only store managers assign follow-ups in bulk.")
+def _require_manager(user: User) -> None:
+    if not selectors.managed_stores(user).exists():
+        raise PermissionDenied("Only store managers bulk-assign follow-ups.")
 
 
 def _bulk_input(data: dict[str, Any]) -> dict[str, Any]:
@@ -474,7 +459,7 @@ class BulkPreviewView(APIView):
         summary="What a bulk assignment would create, and for whom; creates nothing",
     )
     def post(self, request: Request) -> Response:
-        _require_manager(request)
+        _require_manager(_user(request))
         serializer = BulkPreviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         asked = _bulk_input(serializer.validated_data)
@@ -493,7 +478,7 @@ class BulkAssignView(APIView):
         summary="Create a follow-up for each matching customer, shared by open load",
     )
     def post(self, request: Request) -> Response:
-        _require_manager(request)
+        _require_manager(_user(request))
         serializer = BulkAssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         asked = _bulk_input(serializer.validated_data)

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -354,16 +353,12 @@ def bulk_assign(
             ),
             batch_size=INSERT_BATCH,
         )
-        _record_all(
-            batch.followups.values_list("pk", "assignee_id").iterator(chunk_size=INSERT_BATCH),
-            EventKind.CREATED,
-            by,
-            lambda assignee_id: {
-                "assignee": assignee_id,
-                "due_on": due_on.isoformat(),
-                "reason": reason,
-                "bulk_assignment": batch.pk,
-            },
+        _record_for_batch(
+            batch,
+            kind=EventKind.CREATED,
+            by=by,
+            status=Status.OPEN,
+            data={"due_on": due_on.isoformat(), "reason": reason, "bulk_assignment": batch.pk},
         )
         per_person = Counter(shares)
         for person in assignees:
@@ -381,18 +376,27 @@ def bulk_assign(
     return batch
 
 
-def _record_all(
-    rows: Iterable[tuple[int, int]], kind: str, by: User, data: Callable[[int], dict[str, Any]]
+def _record_for_batch(
+    batch: BulkAssignment, *, kind: str, by: User, status: str, data: dict[str, str | int]
 ) -> None:
-    """One history entry per (follow-up, assignee), written in batches."""
-    now = timezone.now()
-    FollowUpEvent.objects.bulk_create(
-        (
-            FollowUpEvent(followup_id=pk, kind=kind, by=by, at=now, data=data(assignee_id))
-            for pk, assignee_id in rows
-        ),
-        batch_size=INSERT_BATCH,
-    )
+    """One history entry for each of the batch's follow-ups in ``status`` (with its assignee
+    and ``data``), written by the database in one INSERT ... SELECT: building 10,000 Python
+    objects for it cost seconds. CAST, not ``::``, so that SQLite reads it too."""
+    build = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    pairs, values = ["'assignee', assignee_id"], []
+    for key, value in data.items():
+        kind_of = "BIGINT" if isinstance(value, int) else "TEXT"
+        pairs.append(f"CAST(%s AS TEXT), CAST(%s AS {kind_of})")
+        values += [key, value]
+    events, followups = FollowUpEvent._meta.db_table, FollowUp._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {events} (followup_id, kind, by_id, at, data) "  # noqa: S608
+            f"SELECT id, %s, %s, %s, {build}({', '.join(pairs)}) FROM {followups} "
+            "WHERE bulk_assignment_id = %s AND status = %s",
+            [kind, by.pk, at, *values, batch.pk, status],
+        )
 
 
 def bulk_assignments_visible_to(user: User) -> QuerySet[BulkAssignment]:
@@ -431,17 +435,17 @@ def bulk_assignment_undo(*, by: User, bulk_id: int) -> int:
         batch = bulk_assignments_visible_to(by).select_for_update().get(pk=bulk_id)
         if batch.undone_at is not None:
             raise ValidationError({"bulk": "This bulk assignment was undone already."})
+        # Locked first: nobody completes one of them between its history entry and its update.
         still_open = batch.followups.filter(status=Status.OPEN)
-        ids = list(still_open.values_list("pk", "assignee_id"))
-        FollowUp.objects.filter(pk__in=[pk for pk, _ in ids]).update(
-            status=Status.CANCELLED, updated_at=timezone.now()
+        list(still_open.select_for_update().values_list("pk", flat=True))
+        _record_for_batch(
+            batch,
+            kind=EventKind.CANCELLED,
+            by=by,
+            status=Status.OPEN,
+            data={"reason": "bulk assignment undone", "bulk_assignment": batch.pk},
         )
-        _record_all(
-            ids,
-            EventKind.CANCELLED,
-            by,
-            lambda _: {"reason": "bulk assignment undone", "bulk_assignment": batch.pk},
-        )
+        cancelled = still_open.update(status=Status.CANCELLED, updated_at=timezone.now())
         batch.undone_at, batch.undone_by = timezone.now(), by
         batch.save(update_fields=["undone_at", "undone_by"])
-    return len(ids)
+    return cancelled

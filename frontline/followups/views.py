@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -140,9 +140,12 @@ def _act(
     act: Any,
     done: str,
 ) -> HttpResponse:
-    """Run one change; answer with the card under htmx, else a message and a redirect."""
+    """Run one change; answer with the card under htmx, else a message and a redirect.
+
+    Scope first: another store's follow-up is "not found" whatever was posted, so that a
+    refusal of the input never tells that it exists.
+    """
     user = _user(request)
-    # Scope before input: another store's staff get a 404 whatever they send.
     selectors.followup_get(user=user, followup_id=followup_id)
     error = ""
     if not form.is_valid():
@@ -154,10 +157,8 @@ def _act(
             act(user, form.cleaned_data)
         except FollowUp.DoesNotExist:
             raise Http404("No such follow-up among the ones you may see.") from None
-        except ValidationError as problem:
-            # A refusal of what was asked is shown on the card; one of who asks (a
-            # PermissionDenied) is a 403, as the API answers.
-            error = _error_text(problem)
+        except (ValidationError, PermissionDenied) as problem:
+            error = _error_text(problem) if isinstance(problem, ValidationError) else str(problem)
     if request.htmx:  # type: ignore[attr-defined]
         followup = selectors.followup_get(user=user, followup_id=followup_id)
         context = _detail_context(user, followup, error=error, done="" if error else done)

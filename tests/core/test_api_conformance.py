@@ -10,8 +10,6 @@ An operation added to the API is covered the moment it is in the schema.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -25,21 +23,19 @@ from rest_framework.test import APIClient
 from schemathesis.checks import ignored_auth, positive_data_acceptance
 
 from frontline.catalog.models import Hold, HoldRequest
-from frontline.followups.bulk import BulkCriteria, bulk_assign
-from frontline.followups.services import followup_create
+from frontline.followups.models import BulkAssignment
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.management.commands.vapid_keys import generate_vapid_keys
 from frontline.notifications.services import notification_create
 from frontline.privacy.services import customer_erase
-from frontline.staff.models import StaffRole
 from tests.catalog.shop import build_shop
 from tests.factories import (
     ActionSuggestionFactory,
     CustomerFactory,
+    FollowUpFactory,
     InteractionFactory,
     NoteFactory,
     UserFactory,
-    staff_at,
 )
 
 pytestmark = pytest.mark.django_db
@@ -60,17 +56,21 @@ REFUSED_FOR_REASONS_OPENAPI_CANNOT_STATE = {
     "POST /api/catalog/holds/",
     "POST /api/catalog/holds/{hold_id}/extend/",
     "POST /api/catalog/watches/",
-    # Due and snooze dates are counted from today in the store's time zone; assignees must
-    # work at the store; the follow-up must be in a state that allows the change.
+    # Only an endpoint this device subscribed can be removed; a push service's https URL.
+    "POST /api/notifications/push/subscriptions/",
+    "DELETE /api/notifications/push/subscriptions/",
+    # A due day that is today or later at the store, an assignee who works there, a customer
+    # one may see; complete and snooze only one's own open follow-up, snooze to a later day.
     "POST /api/followups/",
     "POST /api/followups/{followup_id}/complete/",
     "POST /api/followups/{followup_id}/snooze/",
     "POST /api/followups/{followup_id}/reassign/",
-    "POST /api/followups/bulk/",
+    "POST /api/followups/{followup_id}/cancel/",
+    # Managers only, a store they manage, people who work there, a filter matching someone.
     "POST /api/followups/bulk/preview/",
-    # Only an endpoint this device subscribed can be removed; a push service's https URL.
-    "POST /api/notifications/push/subscriptions/",
-    "DELETE /api/notifications/push/subscriptions/",
+    "POST /api/followups/bulk/",
+    "POST /api/followups/bulk/{bulk_id}/undo/",
+    "GET /api/followups/team/",
 }
 
 
@@ -91,23 +91,7 @@ def world(settings):
     notification = notification_create(
         kind="system.test", recipients=to_staff(shop.associate), title="Hello"
     )
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    planned = {"due_on": tomorrow, "reason": "check_in"}
-    manager = staff_at(shop.here, StaffRole.MANAGER)
-    # The bulk assignment first: it plans for customers without an open follow-up.
-    bulk = bulk_assign(
-        by=manager,
-        store_id=shop.here.pk,
-        criteria=BulkCriteria(),
-        assignee_ids=[shop.associate.pk],
-        **planned,
-    )
-    followup = followup_create(
-        by=shop.associate, customer_id=customer.pk, assignee_id=shop.associate.pk, **planned
-    )
     ids = {
-        "followup_id": followup.pk,
-        "bulk_id": bulk.pk,
         "customer_id": customer.pk,
         "note_id": NoteFactory(customer=customer, author=shop.associate).pk,
         "suggestion_id": ActionSuggestionFactory(customer=customer).pk,
@@ -116,6 +100,10 @@ def world(settings):
         "product_id": shop.navy_m.product_id,
         "variant_id": shop.navy_m.pk,
         "id": notification.pk,
+        "followup_id": FollowUpFactory(customer=customer, assignee=shop.associate).pk,
+        "bulk_id": BulkAssignment.objects.create(
+            store=shop.here, reason="thank_you", due_on=timezone.localdate()
+        ).pk,
         "erasure_id": customer_erase(
             by=UserFactory(is_superuser=True),
             customer_id=CustomerFactory(preferred_store=shop.here).pk,

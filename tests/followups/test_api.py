@@ -47,8 +47,8 @@ def test_a_manager_creates_one_and_reads_its_history(manager, associate, custome
         ({"due_on": "2000-01-01"}, "due_on", "Choose today or a later day"),
         ({"reason": "other"}, "reason_text", "Say in a few words"),
         ({"reason": "gossip"}, "reason", "is not a valid choice"),
-        ({"assignee_id": 0}, "assignee", "Choose someone who works at London."),
-        ({"customer_id": 0}, "customer", "No such customer among the ones you may see."),
+        ({"assignee_id": 999_999}, "assignee", "Choose someone who works at London."),
+        ({"customer_id": 999_999}, "customer", "No such customer among the ones you may see."),
         ({"due_on": "soon"}, "due_on", "Date has wrong format"),
     ],
 )
@@ -85,7 +85,7 @@ def test_the_assignee_completes_and_snoozes_through_the_api(associate, followup,
     again = client.post(
         f"/api/followups/{followup.pk}/complete/", {"outcome": "reached"}, format="json"
     )
-    assert again.status_code == 409 and "already done" in again.json()["detail"]
+    assert again.status_code == 400 and "already done" in again.json()["errors"]["status"][0]
 
 
 def test_a_colleague_reads_but_may_not_complete(colleague, followup):
@@ -126,6 +126,9 @@ def test_another_store_gets_404_everywhere_as_for_a_missing_one(outsider, other_
                     "No such follow-up among the ones you may see."
                 )
         assert client.get("/api/followups/").json()["count"] == 0
+        # Bad input for another store's follow-up is still "not found", not a 400.
+        bad = client.post(f"/api/followups/{followup.pk}/complete/", {}, format="json")
+        assert bad.status_code == 404
     followup.refresh_from_db()
     assert followup.status == "open"
 

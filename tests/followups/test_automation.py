@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from frontline.actions.services import action_accept
@@ -131,3 +132,18 @@ def test_reminders_stop_at_the_limit_and_carry_on_next_time(associate, store, to
         )
     assert automation.followups_remind(limit=2) == 2
     assert automation.followups_remind(limit=2) == 1
+
+
+# --- The notification kinds live with the feature --------------------------------------------
+
+
+def test_the_follow_up_kinds_are_registered_by_this_app_and_only_once():
+    from frontline.notifications.kinds import KINDS, NotificationKind, kind_register
+
+    assert {KINDS[key].raised_by for key in ("followup.assigned", "followup.overdue")} == {
+        "followups",
+        "followups (beat task)",
+    }
+    kind_register(KINDS["followup.assigned"])  # the same kind again (a reloaded app): harmless
+    with pytest.raises(ValueError, match="already registered differently"):
+        kind_register(NotificationKind("followup.assigned", "Other", "someone", "elsewhere"))

@@ -114,7 +114,15 @@ def test_creating_spreads_records_history_tells_each_person_once_and_undo_cancel
     per_person = {f.assignee_id for f in created}
     assert per_person == {associate.pk, colleague.pk}
     assert created.filter(assignee=associate).count() == 3  # Cleo had one open already
-    assert FollowUpEvent.objects.filter(followup__in=created, kind="created").count() == 5
+    events = FollowUpEvent.objects.filter(followup__in=created, kind="created")
+    assert events.count() == 5 and {event.by for event in events} == {manager}
+    first = created.order_by("pk").first()
+    assert first.history.get().data == {
+        "assignee": first.assignee_id,
+        "due_on": tomorrow.isoformat(),
+        "reason": "event_invite",
+        "bulk_assignment": batch.pk,
+    }
     told = NotificationRecipient.objects.filter(notification__title__endswith="new follow-ups")
     assert sorted(told.values_list("recipient__username", flat=True)) == [
         "associate",
@@ -125,6 +133,13 @@ def test_creating_spreads_records_history_tells_each_person_once_and_undo_cancel
     FollowUp.objects.filter(pk=worked.pk).update(status="done", outcome="reached")
     assert bulk.bulk_assignment_undo(by=manager, bulk_id=batch.pk) == 4
     assert set(created.values_list("status", flat=True)) == {"done", "cancelled"}
+    undone = FollowUpEvent.objects.filter(followup__in=created, kind="cancelled")
+    assert undone.count() == 4 and worked.history.filter(kind="cancelled").count() == 0
+    assert undone.first().data == {
+        "assignee": undone.first().followup.assignee_id,
+        "reason": "bulk assignment undone",
+        "bulk_assignment": batch.pk,
+    }
     with pytest.raises(ValidationError):
         bulk.bulk_assignment_undo(by=manager, bulk_id=batch.pk)
 
@@ -236,3 +251,4 @@ def test_the_api_previews_creates_and_undoes(manager, associate, store, vips, to
     other = APIClient()
     other.force_authenticate(associate)
     assert other.post(f"/api/followups/bulk/{made.json()['id']}/undo/").status_code == 404
+    assert other.post("/api/followups/bulk/preview/", asked, format="json").status_code == 403

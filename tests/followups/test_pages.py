@@ -56,9 +56,11 @@ def test_my_day_reads_a_fixed_number_of_queries(associate, customer, today):
     client = client_for(associate)
 
     def queries() -> int:
+        # The follow-ups' own queries: the rest of the page (session, cached navigation) is
+        # not theirs, and a cache shared with a parallel test run may add one now and then.
         with CaptureQueriesContext(connection) as captured:
             assert client.get("/").status_code == 200
-        return len(captured)
+        return sum("followups_" in query["sql"] for query in captured.captured_queries)
 
     # One in each section to begin with (an empty section costs no query at all).
     for offset in (-1, 0, 1):
@@ -71,7 +73,7 @@ def test_my_day_reads_a_fixed_number_of_queries(associate, customer, today):
                 assignee=associate,
                 due_on=today + timedelta(days=offset),
             )
-    assert queries() == few
+    assert queries() == few > 0
 
 
 def test_completing_without_javascript_redirects_back_with_a_message(associate, day_of):
@@ -142,6 +144,7 @@ def test_another_store_gets_404_on_every_follow_up_page(outsider, other_manager,
         ]:
             url = reverse(f"followups:{name}", args=[followup.pk])
             assert client.post(url, data).status_code == 404
+            assert client.post(url, {}).status_code == 404  # bad input: still not found
     # The same answer as for a follow-up that does not exist at all.
     missing = reverse("followups:detail", args=[followup.pk + 1000])
     assert client_for(outsider).get(missing).status_code == 404
@@ -221,15 +224,19 @@ def test_the_team_board_reads_a_fixed_number_of_queries(manager, store, customer
     staff = [staff_at(store) for _ in range(3)]
 
     def queries() -> int:
+        # As for my day: the board's own queries (staff and follow-ups).
         with CaptureQueriesContext(connection) as captured:
             assert client.get(reverse("followups:team")).status_code == 200
-        return len(captured)
+        return sum(
+            "followups_" in query["sql"] or "staff_storeassignment" in query["sql"]
+            for query in captured.captured_queries
+        )
 
     few = queries()
     for person in staff:
         for offset in range(-2, 3):
             FollowUpFactory(customer=customer, assignee=person, due_on=today + timedelta(offset))
-    assert queries() == few
+    assert queries() == few > 0
 
 
 def test_my_day_shows_holds_expiring_today_and_suggestions_for_the_book(associate, customer, store):
