@@ -40,6 +40,9 @@
   }
 
   async function makeOffer() {
+    // "hello" and "welcome" can both reach the stylist (a socket that reconnects says hello
+    // again): a call that is up or coming up is kept, not replaced by a second offer.
+    if (pc && ["connecting", "connected"].indexOf(pc.connectionState) !== -1) return;
     newPeerConnection();
     var offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
