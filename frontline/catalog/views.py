@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from frontline.catalog import selectors, services
 from frontline.catalog.forms import DeclineForm, ExtendForm, HoldForm, WatchForm
 from frontline.catalog.models import HoldRequest, Product, Variant
+from frontline.core.converters import id_from_text
 from frontline.customers.models import Customer
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
@@ -24,8 +25,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return id_from_text(request.GET.get(name))
 
 
 def _customer_from_query(request: HttpRequest) -> Customer | None:

@@ -20,3 +20,12 @@ class IdConverter(IntConverter):
         if not 0 < number <= LARGEST_ID:
             raise ValueError(f"{value} is not an id")
         return number
+
+
+def id_from_text(raw: str | None) -> int | None:
+    """An id typed into a query string or form, or None when it is not one. ``isdecimal``, not
+    ``isdigit``: "²" is a digit that ``int()`` refuses (a 500)."""
+    if not raw or not raw.isdecimal():
+        return None
+    number = int(raw)
+    return number if 0 < number <= LARGEST_ID else None

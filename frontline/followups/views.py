@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from frontline.actions.selectors import top_actions_for_book
 from frontline.catalog.selectors import holds_expiring_by
+from frontline.core.converters import id_from_text
 from frontline.customers.models import SizeCategory, Tier
 from frontline.customers.selectors import customer_get_visible
 from frontline.followups import bulk, selectors, services
@@ -270,7 +271,7 @@ def followup_new(request: HttpRequest, customer_id: int) -> HttpResponse:
 def team_board(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     raw = request.GET.get("store", "")
-    store = selectors.store_for_board(user=user, store_id=int(raw) if raw.isdigit() else None)
+    store = selectors.store_for_board(user=user, store_id=id_from_text(raw))
     context = {
         "store": store,
         "stores": list(selectors.managed_stores(user)),
@@ -304,7 +305,9 @@ def _bulk_request(request: HttpRequest, store_id: int) -> dict[str, Any]:
                 },
             }
         ),
-        "assignee_ids": [int(pk) for pk in post.getlist("assignees") if pk.isdigit()],
+        "assignee_ids": [
+            pk for pk in map(id_from_text, post.getlist("assignees")) if pk is not None
+        ],
     }
 
 
@@ -313,7 +316,7 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
     """Filter → preview → create. Nothing is created before the manager has seen the preview."""
     user = _user(request)
     raw = request.GET.get("store", "") or request.POST.get("store", "")
-    store = selectors.store_for_board(user=user, store_id=int(raw) if raw.isdigit() else None)
+    store = selectors.store_for_board(user=user, store_id=id_from_text(raw))
     context: dict[str, Any] = {
         "store": store,
         "stores": list(selectors.managed_stores(user)),
