@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import chromium_path
+from tests.conftest import REPO, chromium_path
 
 BROWSER_ARGS = [
     "--no-sandbox",
@@ -82,21 +82,58 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+AXE_SOURCE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+AXE_REPORT_PREFIX = "axe-violations:"
+# Run in every document the browser tests open, before the page's own scripts: once the page
+# has loaded, axe checks it and reports the serious and critical violations on the console.
+# An init script is not subject to the page's Content Security Policy, the app's own are.
+AXE_ON_LOAD = """
+window.addEventListener("load", function () {
+  setTimeout(function () {
+    axe.run(document, { resultTypes: ["violations"] }).then(function (results) {
+      var grave = results.violations.filter(function (v) {
+        return v.impact === "serious" || v.impact === "critical";
+      }).map(function (v) {
+        return { id: v.id, impact: v.impact, help: v.help,
+                 targets: v.nodes.slice(0, 3).map(function (n) { return n.target.join(" "); }) };
+      });
+      if (!grave.length) return;
+      console.log("%s" + JSON.stringify({ url: location.href, violations: grave }));
+    });
+  }, 0);
+});
+""".replace("%s", AXE_REPORT_PREFIX)
+
+
+def accessibility_check(context) -> bool:
+    """Have axe check every page the context loads; False where axe is not installed."""
+    if not AXE_SOURCE.exists():
+        return False
+    context.add_init_script(script=AXE_SOURCE.read_text() + AXE_ON_LOAD)
+    return True
+
+
 @pytest.fixture
 def page(browser) -> Iterator[object]:
     # A tablet in landscape: the device the app is designed for.
     context = browser.new_context(viewport={"width": 1180, "height": 820}, has_touch=True)
+    accessibility_check(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
     # Every page a browser test visits runs under the Content Security Policy: anything the
-    # policy blocks (an inline script, an injected style) fails the test that met it.
+    # policy blocks (an inline script, an injected style) fails the test that met it. And axe
+    # checks each page it loads: a serious or critical accessibility violation fails it too.
     refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    inaccessible: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+        elif message.text.startswith(AXE_REPORT_PREFIX):
+            inaccessible.append(message.text.removeprefix(AXE_REPORT_PREFIX))
+
+    page.on("console", on_console)
     yield page
     context.close()
     assert not refused, "blocked by the Content Security Policy:\n" + "\n".join(refused)
+    assert not inaccessible, "serious accessibility violations (axe):\n" + "\n".join(inaccessible)
