@@ -77,10 +77,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "frontline.staff.time_zones.StoreTimeZoneMiddleware",
+    "frontline.staff.languages.StoreLanguageMiddleware",
     # After authentication: it records refusals of personal-data routes with the staff member.
     "frontline.privacy.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -453,6 +455,10 @@ WEB_PUSH_ENDPOINT_SCHEMES = ("https",)
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# Staff pages speak their store's language (Store.language, kept in the session at sign-in);
+# pages without a signed-in staff member (sign-in, booking) follow the browser's.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from frontline.staff.models import User
 from frontline.staff.selectors import is_manager
 
@@ -17,7 +20,7 @@ Audience = Literal["everyone", "managers"]
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str | Promise  # translated when shown
     url_name: str
     icon: str
     # A template rendered inside the entry (e.g. a count), for domains that have one.
@@ -26,16 +29,16 @@ class NavItem:
 
 
 MAIN_NAVIGATION: list[NavItem] = [
-    NavItem("My day", "core:home", "sun"),
-    NavItem("Customers", "customers:search", "search"),
-    NavItem("Stock", "catalog:lookup", "box"),
-    NavItem("Holds", "catalog:holds", "bookmark"),
-    NavItem("Sessions", "appointments:list", "calendar"),
-    NavItem("Notifications", "notifications:centre", "bell", "notifications/badge.html"),
-    NavItem("Team board", "followups:team", "users", audience="managers"),
-    NavItem("Duplicates", "customers:duplicates", "merge", audience="managers"),
-    NavItem("Rule performance", "actions:performance", "chart", audience="managers"),
-    NavItem("Sync", "sync:runs", "sync", audience="managers"),
+    NavItem(_("My day"), "core:home", "sun"),
+    NavItem(_("Customers"), "customers:search", "search"),
+    NavItem(_("Stock"), "catalog:lookup", "box"),
+    NavItem(_("Holds"), "catalog:holds", "bookmark"),
+    NavItem(_("Sessions"), "appointments:list", "calendar"),
+    NavItem(_("Notifications"), "notifications:centre", "bell", "notifications/badge.html"),
+    NavItem(_("Team board"), "followups:team", "users", audience="managers"),
+    NavItem(_("Duplicates"), "customers:duplicates", "merge", audience="managers"),
+    NavItem(_("Rule performance"), "actions:performance", "chart", audience="managers"),
+    NavItem(_("Sync"), "sync:runs", "sync", audience="managers"),
 ]
 
 

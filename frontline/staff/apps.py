@@ -12,9 +12,11 @@ class StaffConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
+        from frontline.staff.languages import remember_store_language
         from frontline.staff.time_zones import remember_store_time_zone
 
         user_logged_in.connect(remember_store_time_zone, dispatch_uid="staff-time-zone")
+        user_logged_in.connect(remember_store_language, dispatch_uid="staff-language")
         user_login_failed.connect(_count_failure, dispatch_uid="staff-lockout-failure")
         user_logged_in.connect(_clear_failures, dispatch_uid="staff-lockout-success")
 

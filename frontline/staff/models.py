@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -28,6 +29,10 @@ class Store(models.Model):
     postcode = models.CharField(max_length=16, blank=True)
     country = models.CharField(max_length=2, default="GB", help_text="ISO 3166-1 alpha-2")
     time_zone = TimeZoneField(default="Europe/London")
+    # The language of the staff pages for the people working here (settings.LANGUAGES).
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     latitude = models.DecimalField(
         max_digits=9,
         decimal_places=6,

@@ -1,0 +1,64 @@
+"""Staff pages speak their store's language; pages before sign-in follow the browser's."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from frontline.core.money import money_text
+from frontline.staff.languages import SESSION_KEY
+from tests.factories import TEST_PASSWORD, StoreAssignmentFactory, StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(store_language: str, **client_options) -> Client:
+    store = StoreFactory(language=store_language)
+    associate = StoreAssignmentFactory(store=store, role="associate").user
+    client = Client(**client_options)
+    assert client.login(username=associate.username, password=TEST_PASSWORD)
+    return client
+
+
+def test_a_french_store_s_associate_sees_the_app_in_french_whatever_the_browser_says():
+    client = signed_in("fr", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    response = client.get("/notifications/")
+    page = response.content.decode()
+    assert response["Content-Language"] == "fr"
+    assert '<html lang="fr">' in page
+    assert ">Ma journée<" in page and ">Se déconnecter<" in page
+    assert "Aucune notification pour l'instant." in page
+    assert "My day" not in page
+
+
+def test_an_english_store_s_associate_sees_english_even_from_a_french_browser():
+    client = signed_in("en", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    page = client.get("/notifications/").content.decode()
+    assert '<html lang="en">' in page and ">My day<" in page
+
+
+def test_the_sign_in_page_follows_the_browser():
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").get("/accounts/login/")
+    english = Client(HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").get("/accounts/login/")
+    assert "Connexion à Frontline" in french.content.decode()
+    assert "Mot de passe oublié ?" in french.content.decode()
+    assert "Sign in to Frontline" in english.content.decode()  # no German: the default
+
+
+def test_a_language_no_longer_offered_falls_back_to_the_browser_s():
+    client = signed_in("fr", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    session = client.session
+    session[SESSION_KEY] = "tlh"
+    session.save()
+    assert ">My day<" in client.get("/notifications/").content.decode()
+
+
+def test_amounts_are_written_the_french_way_in_french():
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert money_text(Decimal("1234.5"), "EUR") == "1\u202f234,50\u00a0€"
+    with translation.override("en"):
+        assert money_text(Decimal("1234.5"), "EUR") == "€1,234.50"
