@@ -185,14 +185,17 @@ def kept_of_sale() -> Coalesce:
     totals) and the units returned against its lines."""
     money = DecimalField(max_digits=18, decimal_places=4)
     credited = (
-        Order.objects.filter(original=OuterRef("pk"))
+        Order.objects.kept()
+        .filter(original=OuterRef("pk"))
         .order_by()
         .values("original")
         .annotate(total=Sum("total"))
         .values("total")
     )
     returned = (
-        OrderLine.objects.filter(order=OuterRef("pk"), returned_quantity__gt=0)
+        OrderLine.objects.filter(
+            order=OuterRef("pk"), order__deleted_at__isnull=True, returned_quantity__gt=0
+        )
         .order_by()
         .values("order")
         .annotate(value=Sum(F("returned_quantity") * F("unit_price"), output_field=money))
@@ -221,7 +224,8 @@ class ThankYouAfterPurchase(Rule):
         # What the customer kept of each sale: a purchase returned the same day earns no
         # thank-you. Only sales as big as the threshold can keep that much.
         orders = (
-            Order.objects.filter(
+            Order.objects.kept()
+            .filter(
                 **chunk.by_customer(),
                 kind=Order.Kind.SALE,
                 placed_at__gte=since,
@@ -565,6 +569,7 @@ class BackInStock(Rule):
             **chunk.by_customer("order__customer"),
             variant__product_id__in=product_ids,
             order__placed_at__gte=since,
+            order__deleted_at__isnull=True,
         )
         acted: set[int] = set()
         for rows in (

@@ -216,7 +216,7 @@ def rule_performance(
         OuterRef("decided_at") + timedelta(days=config.conversion_window_days),
         output_field=DateTimeField(),
     )
-    purchase_after = Order.objects.filter(
+    purchase_after = Order.objects.kept().filter(
         customer_id=OuterRef("customer_id"),
         placed_at__gt=OuterRef("decided_at"),
         placed_at__lte=window_end,

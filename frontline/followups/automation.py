@@ -165,7 +165,8 @@ def followups_thank_you_after_purchase(*, now: datetime | None = None) -> int:
     rules = FollowUpRules.load()
     orders = {
         f"thank-you:order:{order.pk}": order
-        for order in Order.objects.filter(
+        for order in Order.objects.kept()
+        .filter(
             kind=Order.Kind.SALE,
             total__gte=rules.thank_you_min_order_total,
             placed_at__gte=now - timedelta(days=rules.lookback_days),
@@ -311,7 +312,7 @@ def followups_mark_purchases(*, now: datetime | None = None) -> int:
     """Mark the follow-ups done in the last 14 days after which the customer bought: the team
     board's "purchase within 14 days". One set-wise UPDATE; a follow-up is marked once."""
     now = now or timezone.now()
-    bought_after = Order.objects.filter(
+    bought_after = Order.objects.kept().filter(
         customer_id=OuterRef("customer_id"),
         kind=Order.Kind.SALE,
         placed_at__gte=OuterRef("completed_at"),

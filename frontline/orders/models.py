@@ -19,6 +19,12 @@ from django.db import models
 from frontline.customers.models import Source
 
 
+class OrderQuerySet(models.QuerySet["Order"]):
+    def kept(self) -> OrderQuerySet:
+        """Orders the source has not deleted: the ones every figure, rule and suggestion counts."""
+        return self.filter(deleted_at__isnull=True)
+
+
 class Order(models.Model):
     class Channel(models.TextChoices):
         STORE = "store", "In store"
@@ -65,6 +71,8 @@ class Order(models.Model):
     # Set when the source deleted the order: kept for the record, left out of the customer's
     # figures and order history (orders.loading.orders_mark_deleted).
     deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         indexes = [

@@ -299,3 +299,11 @@ def test_an_unknown_setting_is_named_in_the_error(settings):
     settings.ACTIONS = {"cooldown_dayz": 3}
     with pytest.raises(ValueError, match="cooldown_dayz"):
         ActionSettings.load()
+
+
+def test_an_order_the_source_deleted_earns_no_thank_you():
+    customer = CustomerFactory()
+    OrderFactory(
+        customer=customer, total=Decimal("1200"), placed_at=NOW - timedelta(days=3), deleted_at=NOW
+    )
+    assert findings(ThankYouAfterPurchase(), chunk_for(customer)) == {}

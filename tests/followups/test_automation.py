@@ -147,3 +147,13 @@ def test_the_follow_up_kinds_are_registered_by_this_app_and_only_once():
     kind_register(KINDS["followup.assigned"])  # the same kind again (a reloaded app): harmless
     with pytest.raises(ValueError, match="already registered differently"):
         kind_register(NotificationKind("followup.assigned", "Other", "someone", "elsewhere"))
+
+
+def test_an_order_the_source_deleted_earns_no_thank_you(manager, customer):
+    OrderFactory(
+        customer=customer,
+        store=customer.preferred_store,
+        total=Decimal("900"),
+        deleted_at=timezone.now(),
+    )
+    assert automation.followups_thank_you_after_purchase() == 0

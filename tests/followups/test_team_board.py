@@ -151,3 +151,16 @@ def test_the_board_agrees_with_the_follow_ups_after_every_kind_of_change(
             "late": round((row.average_days_late or 0) * row.done_recently),
         } == expected, person.username
     assert board[associate.pk].open > 0 and board[colleague.pk].done_recently == 1
+
+
+def test_an_order_the_source_deleted_is_no_purchase_after_a_follow_up(associate, store, customer):
+    now = timezone.now()
+    FollowUpFactory(
+        customer=customer,
+        assignee=associate,
+        status="done",
+        outcome="reached",
+        completed_at=now - timedelta(days=2),
+    )
+    OrderFactory(customer=customer, store=store, placed_at=now - timedelta(days=1), deleted_at=now)
+    assert automation.followups_mark_purchases() == 0
