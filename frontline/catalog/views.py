@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
@@ -181,9 +182,9 @@ def hold_create(request: HttpRequest, variant_id: int) -> HttpResponse:
 
 def _hold_placed_message(hold: services.Hold) -> str:
     where = hold.store.name
-    text = (
-        f"Held for {hold.customer.full_name} at {where} until {hold.expires_at:%a %d %b %H:%M} UTC."
-    )
+    # In the time zone of the store keeping it, which the associate reads the rest of the app in.
+    until = timezone.localtime(hold.expires_at, hold.store.time_zone)
+    text = f"Held for {hold.customer.full_name} at {where} until {until:%a %d %b %H:%M %Z}."
     if hold.requested_from_id:
         text += f" {where} has been asked to put it aside."
     # Only a live check that was asked and did not answer is worth a word (basis_detail says).

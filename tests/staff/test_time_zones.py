@@ -46,3 +46,20 @@ def test_without_a_session_times_stay_in_utc(hold_in_new_york):
     session.save()
     page = client.get(f"/stock/holds/{hold.pk}/").content.decode()
     assert "Tue 8 Dec 2026, 17:00 UTC" in page
+
+
+def test_the_message_after_holding_gives_the_end_in_the_keeping_store_s_time():
+    shop = build_shop()
+    shop.here.time_zone = "America/New_York"
+    shop.here.save()
+    client = Client()
+    client.force_login(shop.associate)
+    page = client.post(
+        f"/stock/variants/{shop.navy_m.pk}/hold/",
+        {"customer_number": shop.customer.number, "store": shop.here.pk, "quantity": 1},
+        follow=True,
+    ).content.decode()
+    hold = Hold.objects.get()
+    local = hold.expires_at.astimezone(shop.here.time_zone)
+    assert f"until {local:%a %d %b %H:%M} E" in page  # EST or EDT, never UTC
+    assert " UTC." not in page
