@@ -8,7 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontline.catalog import selectors, services
@@ -183,14 +185,25 @@ def hold_create(request: HttpRequest, variant_id: int) -> HttpResponse:
 def _hold_placed_message(hold: services.Hold) -> str:
     where = hold.store.name
     # In the time zone of the store keeping it, which the associate reads the rest of the app in.
-    until = timezone.localtime(hold.expires_at, hold.store.time_zone)
-    text = f"Held for {hold.customer.full_name} at {where} until {until:%a %d %b %H:%M %Z}."
+    zone = hold.store.time_zone
+    until = date_format(timezone.localtime(hold.expires_at, zone), "D j M H:i T")
+    text = _("Held for %(name)s at %(store)s until %(until)s.") % {
+        "name": hold.customer.full_name,
+        "store": where,
+        "until": until,
+    }
     if hold.requested_from_id:
-        text += f" {where} has been asked to put it aside."
+        text += " " + _("%(store)s has been asked to put it aside.") % {"store": where}
     # Only a live check that was asked and did not answer is worth a word (basis_detail says).
     if hold.basis == "synced" and hold.basis_detail:
-        as_of = f"{hold.basis_as_of:%d %b %H:%M} UTC" if hold.basis_as_of else "an unknown time"
-        text += f" Based on the synced figure as of {as_of}: the live stock check did not answer."
+        as_of = (
+            date_format(timezone.localtime(hold.basis_as_of, zone), "j M H:i T")
+            if hold.basis_as_of
+            else _("an unknown time")
+        )
+        text += " " + _(
+            "Based on the synced figure as of %(as_of)s: the live stock check did not answer."
+        ) % {"as_of": as_of}
     return text
 
 
@@ -231,15 +244,18 @@ def hold_action(request: HttpRequest, hold_id: int, action: str) -> HttpResponse
         if action == "extend":
             form = ExtendForm(request.POST)
             if not form.is_valid():
-                raise services.InvalidRequest("Say for how many more hours (1 to 336).")
+                raise services.InvalidRequest(_("Say for how many more hours (1 to 336)."))
             services.hold_extend(user=user, hold=hold, hours=form.cleaned_data["hours"])
-            messages.success(request, "The hold is extended.")
+            messages.success(request, _("The hold is extended."))
         elif action == "cancel":
             services.hold_cancel(user=user, hold=hold)
-            messages.success(request, "The hold is cancelled and the stock released.")
+            messages.success(request, _("The hold is cancelled and the stock released."))
         elif action == "complete":
             order = services.hold_complete(user=user, hold=hold)
-            messages.success(request, f"Sold: order {order.number} recorded for the customer.")
+            messages.success(
+                request,
+                _("Sold: order %(number)s recorded for the customer.") % {"number": order.number},
+            )
         else:
             raise Http404("No such action.")
     except services.CatalogError as error:
@@ -257,12 +273,12 @@ def hold_request_action(request: HttpRequest, request_id: int, action: str) -> H
     try:
         if action == "accept":
             services.hold_request_accept(user=user, hold_request=hold_request)
-            messages.success(request, "Accepted: the item is put aside.")
+            messages.success(request, _("Accepted: the item is put aside."))
         elif action == "decline":
             form = DeclineForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
             services.hold_request_decline(user=user, hold_request=hold_request, reason=reason)
-            messages.success(request, "Declined: the requesting store is told.")
+            messages.success(request, _("Declined: the requesting store is told."))
         else:
             raise Http404("No such action.")
     except services.CatalogError as error:
@@ -281,7 +297,7 @@ def watch_create(request: HttpRequest, product_id: int) -> HttpResponse:
     form = WatchForm(request.POST)
     url = reverse("catalog:product", args=[product.pk])
     if not form.is_valid():
-        messages.error(request, "Say which size the customer is waiting for.")
+        messages.error(request, _("Say which size the customer is waiting for."))
         return redirect(url)
     data = form.cleaned_data
     customer = selectors.visible_customer(
@@ -292,7 +308,9 @@ def watch_create(request: HttpRequest, product_id: int) -> HttpResponse:
             raise services.NotFound("No such customer among the customers you look after.")
         services.watch_create(user=user, customer=customer, product=product, size=data["size"])
         messages.success(
-            request, f"{customer.full_name} will be told when {data['size']} is back in stock."
+            request,
+            _("%(name)s will be told when %(size)s is back in stock.")
+            % {"name": customer.full_name, "size": data["size"]},
         )
     except services.CatalogError as error:
         messages.error(request, error.message)

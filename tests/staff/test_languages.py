@@ -62,3 +62,26 @@ def test_amounts_are_written_the_french_way_in_french():
         assert money_text(Decimal("1234.5"), "EUR") == "1\u202f234,50\u00a0€"
     with translation.override("en"):
         assert money_text(Decimal("1234.5"), "EUR") == "€1,234.50"
+
+
+def test_stock_and_holds_speak_french_in_a_french_store():
+    from frontline.catalog.models import Hold
+    from tests.catalog.shop import build_shop
+
+    shop = build_shop()
+    shop.here.language = "fr"
+    shop.here.save()
+    client = Client()
+    client.force_login(shop.associate)
+    page = client.post(
+        f"/stock/variants/{shop.navy_m.pk}/hold/",
+        {"customer_number": shop.customer.number, "store": shop.here.pk, "quantity": 1},
+        follow=True,
+    ).content.decode()
+    assert f"Réservé pour {shop.customer.full_name} à {shop.here.name} jusqu\u2019au" in page
+    assert "Réservations en cours" in page and "Active holds" not in page
+    hold = Hold.objects.get()
+    detail = client.get(f"/stock/holds/{hold.pk}/").content.decode()
+    assert "Annuler la réservation" in detail and "Prolonger de (heures)" in detail
+    lookup = client.get("/stock/?q=zzzz-nothing").content.decode()
+    assert "Rien ne correspond à « zzzz-nothing »" in lookup
