@@ -31,12 +31,20 @@ def test_every_string_is_translated_and_none_is_fuzzy(language):
     assert not po.fuzzy_entries(), [e.msgid for e in po.fuzzy_entries()]
 
 
+def translations(entry: polib.POEntry | polib.MOEntry) -> tuple[str, ...]:
+    """The entry's translation, or each of its plural forms."""
+    if entry.msgid_plural:
+        return tuple(text for _, text in sorted(entry.msgstr_plural.items()))
+    return (entry.msgstr,)
+
+
 @pytest.mark.parametrize("language", OTHER_LANGUAGES)
 def test_translations_keep_every_placeholder(language):
     changed = [
-        (entry.msgid, entry.msgstr)
+        (entry.msgid, text)
         for entry in catalogue(language)
-        if sorted(PLACEHOLDER.findall(entry.msgid)) != sorted(PLACEHOLDER.findall(entry.msgstr))
+        for text in translations(entry)
+        if sorted(set(PLACEHOLDER.findall(entry.msgid))) != sorted(set(PLACEHOLDER.findall(text)))
     ]
     assert not changed
 
@@ -46,8 +54,8 @@ def test_the_compiled_catalogue_matches_its_source(language):
     po = catalogue(language)
     compiled = polib.mofile(str(REPO / "locale" / language / "LC_MESSAGES" / "django.mo"))
 
-    def pairs(entries) -> set[tuple[str | None, str, str]]:
-        return {(e.msgctxt, e.msgid, e.msgstr) for e in entries if e.msgid}
+    def pairs(entries) -> set[tuple[str | None, str, tuple[str, ...]]]:
+        return {(e.msgctxt, e.msgid, translations(e)) for e in entries if e.msgid}
 
     assert pairs(compiled) == pairs(po.translated_entries()), (
         "recompile: python -c \"import polib; polib.pofile('locale/fr/LC_MESSAGES/django.po')"

@@ -85,3 +85,19 @@ def test_stock_and_holds_speak_french_in_a_french_store():
     assert "Annuler la réservation" in detail and "Prolonger de (heures)" in detail
     lookup = client.get("/stock/?q=zzzz-nothing").content.decode()
     assert "Rien ne correspond à « zzzz-nothing »" in lookup
+
+
+def test_counts_take_the_french_plural():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template(
+        "{% load i18n %}{% blocktranslate count counter=n with number=n %}"
+        "{{ number }} record waiting in quarantine{% plural %}"
+        "{{ number }} records waiting in quarantine{% endblocktranslate %}"
+    )
+    with translation.override("fr"):
+        # French takes the singular for 0 and 1.
+        assert template.render(Context({"n": 0})) == "0 enregistrement en quarantaine"
+        assert template.render(Context({"n": 1})) == "1 enregistrement en quarantaine"
+        assert template.render(Context({"n": 2})) == "2 enregistrements en quarantaine"
