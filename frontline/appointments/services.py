@@ -45,6 +45,7 @@ from frontline.customers.models import (
     Source,
 )
 from frontline.customers.normalize import normalize_email, normalize_phone
+from frontline.customers.sentiment import interaction_sentiment_fields
 from frontline.customers.services import customer_home_store_adopt, interaction_record
 from frontline.followups.models import Reason
 from frontline.followups.services import followup_create
@@ -814,6 +815,9 @@ def booking_outcome_record(
             kind=InteractionKind.APPOINTMENT,
             summary=_outcome_summary(booking),
             occurred_at=now,
+            # Scored from the stylist's notes, as every note is (the outcome's label is not
+            # words about the customer).
+            **(interaction_sentiment_fields(summary=notes) if notes else {}),
         )
     return booking
 

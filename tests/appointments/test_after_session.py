@@ -71,6 +71,7 @@ def test_the_outcome_notes_and_a_follow_up_land_on_the_customers_record(
     assert entry.customer == shop.customer
     assert entry.summary.startswith("Interested: following up: virtual styling with Ada Stone")
     assert "wants it in L" in entry.summary
+    assert entry.sentiment == "positive"  # "Loved the navy crew": scored like every note
     followup = FollowUp.objects.get(customer=shop.customer)
     assert (followup.assignee, followup.due_on, followup.store) == (stylist.user, day, shop.here)
     assert followup.reason == "check_in"
