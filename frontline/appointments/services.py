@@ -696,9 +696,10 @@ def lookbook_item_move(*, item: LookbookItem, by_places: int) -> LookbookItem:
     with transaction.atomic():
         booking = _locked_booking(item.booking)
         ordered = list(booking.lookbook_items.order_by("position", "pk"))
-        index = next(i for i, other in enumerate(ordered) if other.pk == item.pk)
-        target = index + by_places
-        if 0 <= target < len(ordered):
+        # None when someone removed the item meanwhile: then there is nothing to move.
+        index = next((i for i, other in enumerate(ordered) if other.pk == item.pk), None)
+        target = -1 if index is None else index + by_places
+        if index is not None and 0 <= target < len(ordered):
             ordered[index], ordered[target] = ordered[target], ordered[index]
             for position, other in enumerate(ordered, start=1):
                 other.position = position

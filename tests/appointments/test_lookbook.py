@@ -190,3 +190,11 @@ def test_another_stores_staff_get_404_for_the_lookbook(shop, booking, client):
     client.force_login(shop.other_associate)
     assert client.post(add_url, {"variant": shop.navy_m.pk}).status_code == 404
     assert not LookbookItem.objects.exists()
+
+
+def test_moving_an_item_someone_removed_meanwhile_changes_nothing(shop, booking):
+    other = LookbookItem.objects.create(booking=booking, variant=shop.navy_l, position=1)
+    item = LookbookItem.objects.create(booking=booking, variant=shop.navy_m, position=2)
+    LookbookItem.objects.filter(pk=item.pk).delete()
+    services.lookbook_item_move(item=item, by_places=-1)
+    assert list(LookbookItem.objects.values_list("pk", "position")) == [(other.pk, 1)]
