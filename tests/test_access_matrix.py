@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
+from frontline.appointments.models import LookbookItem
 from frontline.appointments.services import booking_feedback_token, booking_manage_token
 from frontline.catalog.services import hold_create
 from frontline.customers.models import DuplicateCandidate
@@ -165,6 +166,13 @@ ACCESS: dict[str, Rule] = {
     "appointments:list": rule("GET", STAFF),
     "appointments:detail": rule("GET", STORE_A),
     "appointments:session": rule("GET", STORE_A),
+    "appointments:customer_lookbook": rule("GET", EVERYONE),
+    # The preparation view's writes: whoever at the booking's store prepares the session.
+    "appointments:lookbook": rule("GET POST", STORE_A),
+    "appointments:lookbook_share": rule("POST", STORE_A),
+    "appointments:lookbook_item": rule("POST", STORE_A),
+    "appointments:outcome": rule("POST", STORE_A),
+    "appointments:meeting_link": rule("POST", STORE_A),
     # Recommended actions follow the customer.
     "actions:customer_panel": rule("GET", STORE_A),
     "actions:customer_recommendations": rule("GET", STORE_A),
@@ -329,6 +337,9 @@ def brand(settings, monkeypatch):
         "followup_id": followup.pk,
         "bulk_id": bulk_assignment.pk,
         "booking_id": booking.pk,
+        "lookbook_item_id": LookbookItem.objects.create(
+            booking=booking, variant=shop.navy_m, position=1
+        ).pk,
         "section": "today",
         "signed": booking_manage_token(booking=booking),
         "feedback": booking_feedback_token(booking=booking),

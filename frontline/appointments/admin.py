@@ -5,7 +5,9 @@ from frontline.appointments.models import (
     BookingEmail,
     Break,
     DateOverride,
+    LookbookItem,
     Service,
+    StoreMeetingRoom,
     Stylist,
     TimeOff,
     WorkingHours,
@@ -54,6 +56,19 @@ class BookingEmailInline(admin.TabularInline):
     can_delete = False
 
 
+class LookbookItemInline(admin.TabularInline):
+    model = LookbookItem
+    extra = 0
+    raw_id_fields = ["variant", "hold", "added_by"]
+
+
+@admin.register(StoreMeetingRoom)
+class StoreMeetingRoomAdmin(admin.ModelAdmin):
+    """A store's external video link, for its stylists who have none of their own."""
+
+    list_display = ["store", "external_meeting_url"]
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = ["starts_at", "service", "stylist", "store", "name", "status"]
@@ -71,5 +86,8 @@ class BookingAdmin(admin.ModelAdmin):
         "blocks_until",
         "scheduled_at",
         "cancelled_at",
+        "external_meeting_url",
+        "outcome_recorded_at",
+        "outcome_recorded_by",
     ]
-    inlines = [BookingEmailInline]
+    inlines = [BookingEmailInline, LookbookItemInline]

@@ -7,7 +7,8 @@ tell each other to connect. Protocol (JSON text frames):
 * server → client ``{"type": "joined", "role": "stylist"|"customer"}`` once admitted;
 * client → server ``hello``, ``welcome``, ``offer``, ``answer``, ``ice`` and ``bye`` frames,
   relayed unchanged to the other participant's sockets with ``"from": <sender's role>``;
-* server → client ``{"type": "left", "from": role}`` when the other participant's socket closes.
+* server → client ``{"type": "left", "from": role}`` when the other participant's socket closes;
+* server → client ``{"type": "lookbook"}`` when the stylist changed the shared lookbook.
 
 Anyone else is refused before the handshake completes (close code 4403): a signed-in staff
 member who is not the booking's stylist, a wrong token, a cancelled or in-store session, or a
@@ -19,8 +20,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from frontline.appointments import selectors
@@ -35,6 +38,16 @@ SIGNAL = "session.signal"
 
 def session_group(booking_id: int) -> str:
     return f"session-{int(booking_id)}"
+
+
+def session_frame_send(*, booking_id: int, frame: dict[str, Any]) -> None:
+    """Send a frame from the server to both participants of a booking's room (for instance
+    ``{"type": "lookbook"}``: the lookbook changed, show it again)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(
+            session_group(booking_id), {"type": SIGNAL, "frame": frame, "sender": ""}
+        )
 
 
 class SessionSignallingConsumer(AsyncJsonWebsocketConsumer):

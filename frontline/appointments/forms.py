@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 from django import forms
 from django.db import models
 
-from frontline.appointments.models import Booking, Service, Stylist
+from frontline.appointments.models import Booking, Service, SessionOutcome, Stylist
+from frontline.core.converters import id_from_text
 from frontline.customers.models import ConsentChannel, ConsentPurpose
 from frontline.staff.models import Store
 
@@ -180,3 +181,66 @@ class RescheduleForm(forms.Form):
         if slot is None:
             raise forms.ValidationError("Choose one of the times shown.")
         return slot
+
+
+# --- The stylist's side: lookbook, outcome, video link ----------------------------------------
+
+
+class IdField(forms.Field):
+    """A database id posted by a page; anything else is the field's error, never a 500."""
+
+    def to_python(self, value: object) -> int | None:
+        if value in self.empty_values:
+            return None
+        number = id_from_text(str(value).strip())
+        if number is None:
+            raise forms.ValidationError("Choose one of the items shown.")
+        return number
+
+
+class LookbookAddForm(forms.Form):
+    variant = IdField(label="Size and colour")
+    note = forms.CharField(
+        label="Your note", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class LookbookSearchForm(forms.Form):
+    q = forms.CharField(label="Search products", max_length=100, required=False)
+
+
+class LookbookItemForm(forms.Form):
+    ACTIONS = ("note", "up", "down", "remove", "hold")
+
+    action = forms.ChoiceField(choices=[(action, action) for action in ACTIONS])
+    note = forms.CharField(
+        label="Your note", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SessionOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="What came of it", choices=SessionOutcome.choices, widget=forms.RadioSelect
+    )
+    notes = forms.CharField(
+        label="Notes for the customer's timeline",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    follow_up_on = forms.DateField(
+        label="Follow up on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="A follow-up for you on that day (needed for “Interested: following up”).",
+    )
+
+
+class MeetingLinkForm(forms.Form):
+    external_meeting_url = forms.CharField(
+        label="External video link",
+        max_length=500,
+        required=False,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text="For when the built-in video room cannot work; leave empty for none.",
+    )

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from frontline.appointments import selectors
 from frontline.appointments.models import Booking, BookingEmail, Service
 
 SUBJECTS = {
@@ -28,6 +29,8 @@ SUBJECTS = {
     BookingEmail.Kind.REMINDER_DAY: "Your styling session is tomorrow",
     BookingEmail.Kind.REMINDER_HOUR: "Your styling session starts in an hour",
     BookingEmail.Kind.FEEDBACK: "How was your styling session?",
+    BookingEmail.Kind.LOOKBOOK: "Your stylist's picks for your session",
+    BookingEmail.Kind.UPDATED: "Your styling session: how to join",
 }
 
 
@@ -49,9 +52,7 @@ def invite_calendar(*, booking: Booking, manage_url: str, stamp: datetime) -> Ca
     event.add("dtstart", booking.starts_at)
     event.add("dtend", booking.ends_at)
     event.add("summary", f"{booking.service.name} — {booking.store.name}")
-    event.add(
-        "description", f"With {booking.stylist.display_name}.\nChange or cancel: {manage_url}"
-    )
+    event.add("description", _description(booking, manage_url))
     event.add("location", _location(booking))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     organizer_name, organizer_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
@@ -66,6 +67,15 @@ def invite_calendar(*, booking: Booking, manage_url: str, stamp: datetime) -> Ca
     event.add("attendee", attendee)
     calendar.add_component(event)
     return calendar
+
+
+def _description(booking: Booking, manage_url: str) -> str:
+    lines = [f"With {booking.stylist.display_name}."]
+    meeting_url = selectors.external_meeting_url(booking)
+    if booking.service.kind == Service.Kind.VIDEO and meeting_url:
+        lines.append(f"If the video room does not work for you, join here: {meeting_url}")
+    lines.append(f"Change or cancel: {manage_url}")
+    return "\n".join(lines)
 
 
 def _location(booking: Booking) -> str:
@@ -98,14 +108,19 @@ def booking_message(
         "store_zone": str(booking.store.time_zone),
         "cutoff_hours": settings.APPOINTMENTS_CHANGE_CUTOFF_HOURS,
         "feedback_url": feedback_url,
+        "meeting_url": (
+            selectors.external_meeting_url(booking)
+            if booking.service.kind == Service.Kind.VIDEO
+            else ""
+        ),
     }
     message = EmailMultiAlternatives(
         subject=SUBJECTS[BookingEmail.Kind(kind)],
         body=render_to_string("appointments/email.txt", context),
         to=[booking.email],
     )
-    if kind == BookingEmail.Kind.FEEDBACK:
-        return message  # about a session that is over: nothing for the calendar
+    if kind in (BookingEmail.Kind.FEEDBACK, BookingEmail.Kind.LOOKBOOK):
+        return message  # nothing new for the calendar
     ics = invite_calendar(booking=booking, manage_url=manage_url, stamp=stamp).to_ical()
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
     # One text/calendar part naming its method: what mail clients read to offer accept and

@@ -82,6 +82,14 @@ class Stylist(models.Model):
         help_text="Sessions start on this grid from the start of each working period.",
     )
     services = models.ManyToManyField(Service, related_name="stylists", blank=True)
+    external_meeting_url = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text=(
+            "A video meeting link of the stylist's own (Teams, Zoom, Meet): offered to customers"
+            " instead of the built-in video room when the browser call cannot work."
+        ),
+    )
 
     class Meta:
         ordering = ["store", "user__first_name", "user__last_name"]
@@ -184,11 +192,33 @@ class TimeOff(models.Model):
         return f"{self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
 
 
+class StoreMeetingRoom(models.Model):
+    """A store's own external video meeting link, for its stylists who have none of their own."""
+
+    store = models.OneToOneField(
+        "staff.Store", on_delete=models.CASCADE, related_name="meeting_room"
+    )
+    external_meeting_url = models.URLField(max_length=500)
+
+    def __str__(self) -> str:
+        return f"Meeting room of {self.store}"
+
+
 class BookingStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
     CANCELLED = "cancelled", "Cancelled"
     COMPLETED = "completed", "Completed"
     NO_SHOW = "no_show", "No show"
+
+
+class SessionOutcome(models.TextChoices):
+    """What came of a session, as the stylist records it afterwards."""
+
+    PURCHASED = "purchased", "Bought during the session"
+    HELD = "held", "Items held to try or collect"
+    FOLLOW_UP = "follow_up", "Interested: following up"
+    NO_PURCHASE = "no_purchase", "No purchase"
+    NO_SHOW = "no_show", "The customer did not come"
 
 
 class Booking(models.Model):
@@ -240,6 +270,21 @@ class Booking(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     rated_at = models.DateTimeField(null=True, blank=True)
+    # This session's external video link, set by the stylist when the browser call cannot work
+    # (empty: the stylist's, then the store's, if any; see ``selectors.external_meeting_url``).
+    external_meeting_url = models.URLField(max_length=500, blank=True)
+    # When the stylist showed the lookbook to the customer (their pages show it from then on).
+    lookbook_shared_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=SessionOutcome.choices, blank=True)
+    outcome_notes = models.TextField(max_length=2000, blank=True)
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -280,6 +325,8 @@ class BookingEmail(models.Model):
         REMINDER_DAY = "reminder_24h", "Reminder a day before"
         REMINDER_HOUR = "reminder_1h", "Reminder an hour before"
         FEEDBACK = "feedback", "How was it? (after the session)"
+        LOOKBOOK = "lookbook", "The stylist's lookbook is ready"
+        UPDATED = "updated", "Session details changed (its video link)"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=14, choices=Kind.choices)
@@ -296,3 +343,31 @@ class BookingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.sequence} of booking {self.booking_id}"
+
+
+class LookbookItem(models.Model):
+    """A product the stylist picked for a session, in a size and colour in stock, with why.
+
+    Items are shown in ``position`` order; ``hold`` is the hold placed from the lookbook, if any.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="lookbook_items")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    note = models.CharField(max_length=500, blank=True)
+    hold = models.ForeignKey(
+        "catalog.Hold", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "variant"], name="lookbook_variant_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} in the lookbook of booking {self.booking_id}"

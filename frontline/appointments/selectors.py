@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -26,11 +26,17 @@ from frontline.appointments.models import (
     BookingStatus,
     Break,
     DateOverride,
+    LookbookItem,
     Service,
+    StoreMeetingRoom,
     Stylist,
     TimeOff,
     WorkingHours,
 )
+from frontline.catalog.models import Hold, Product, StockLevel, Variant
+from frontline.catalog.selectors import products_search
+from frontline.customers.models import Customer, CustomerSize
+from frontline.recommendations.selectors import recommendations_for_customer
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import stores_for
 
@@ -115,7 +121,7 @@ def diaries_for(
         stylist_id__in=ids, ends_at__gt=window_starts - margin, starts_at__lt=window_ends + margin
     ).values_list("stylist_id", "starts_at", "ends_at"):
         time_off[stylist_id].append((off_from, off_until))
-    busy: dict[int, list[Interval]] = defaultdict(list)
+    busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
     bookings = Booking.objects.filter(
         stylist_id__in=ids,
         status=BookingStatus.CONFIRMED,
@@ -124,9 +130,9 @@ def diaries_for(
     )
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
-    # Read as seconds since the epoch: a "book any stylist" search reads thousands of sessions,
-    # and building each aware datetime from a float is several times cheaper than Django's
-    # parsing of a timestamptz (measured with tests/bench/bench_booking_slots.py).
+    # Read as seconds since the epoch, and handed to the engine so: a "book any stylist" search
+    # reads thousands of sessions, and the engine works in those seconds (no datetime is built
+    # for them; measured with tests/bench/bench_booking_slots.py).
     # Fetched with a plain cursor: the rows need none of the ORM's per-row conversions.
     sql, params = bookings.values_list(
         "stylist_id", EpochSeconds("starts_at"), EpochSeconds("blocks_until")
@@ -135,9 +141,7 @@ def diaries_for(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     for stylist_id, busy_from, busy_until in rows:
-        busy[stylist_id].append(
-            (datetime.fromtimestamp(busy_from, UTC), datetime.fromtimestamp(busy_until, UTC))
-        )
+        busy[stylist_id].append((busy_from, busy_until))
     return {
         stylist.pk: Diary(
             zone=stylist.store.time_zone,
@@ -145,7 +149,7 @@ def diaries_for(
             weekly_breaks=breaks[stylist.pk],
             overrides=overrides[stylist.pk],
             time_off=time_off[stylist.pk],
-            busy=busy[stylist.pk],
+            busy_seconds=busy[stylist.pk],
             buffer=timedelta(minutes=stylist.buffer_minutes),
             minimum_notice=timedelta(minutes=stylist.minimum_notice_minutes),
             horizon=timedelta(days=stylist.horizon_days),
@@ -373,3 +377,162 @@ def session_admission(
 def session_window(booking: Booking) -> tuple[datetime, datetime]:
     """When the booking's video room is open."""
     return booking.starts_at - SESSION_OPENS_BEFORE, booking.ends_at + SESSION_CLOSES_AFTER
+
+
+# --- The lookbook -----------------------------------------------------------------------------
+
+# Accessories come in one size: whatever the customer wears, they fit.
+SIZE_FREE_CATEGORIES = frozenset({Product.Category.ACCESSORIES})
+LOOKBOOK_CANDIDATES = 12
+
+
+@dataclass(frozen=True)
+class VariantInStock:
+    variant: Variant
+    available: int
+
+
+@dataclass(frozen=True)
+class LookbookCandidate:
+    """A product the stylist may add, with its variants in the customer's size in stock."""
+
+    product: Product
+    because: str
+    size_on_file: str | None
+    variants: list[VariantInStock]
+
+
+@dataclass(frozen=True)
+class LookbookEntry:
+    item: LookbookItem
+    available: int
+
+    @property
+    def hold_is_active(self) -> bool:
+        return self.item.hold is not None and self.item.hold.status == Hold.Status.ACTIVE
+
+
+def customer_sizes(*, customer_id: int) -> dict[str, str]:
+    """The sizes on file per category (tops, shoes ...), as recorded."""
+    return dict(
+        CustomerSize.objects.filter(customer_id=customer_id).values_list("category", "size")
+    )
+
+
+def lookbook_candidates(
+    *, user: User, booking: Booking, query: str = "", limit: int = LOOKBOOK_CANDIDATES
+) -> list[LookbookCandidate]:
+    """Products for the booking's lookbook, from a search or, without one, the customer's
+    recommendations: only their variants in the customer's size (where one is on file for
+    the category) with units free at the booking's store, and none already in the lookbook."""
+    ranked = _candidate_products(user=user, booking=booking, query=query, limit=limit)
+    if not ranked:
+        return []
+    sizes = {
+        category: size.upper()
+        for category, size in customer_sizes(customer_id=booking.customer_id).items()
+    }
+    chosen = set(booking.lookbook_items.values_list("variant_id", flat=True))
+    in_stock: dict[int, list[VariantInStock]] = defaultdict(list)
+    for stock in (
+        StockLevel.objects.filter(
+            store_id=booking.store_id,
+            variant__product_id__in=[product.pk for product, _ in ranked],
+            on_hand__gt=F("reserved"),
+        )
+        .exclude(variant_id__in=chosen)
+        .select_related("variant")
+        .order_by("variant__colour", "variant__size")
+    ):
+        in_stock[stock.variant.product_id].append(VariantInStock(stock.variant, stock.available))
+    candidates = []
+    for product, because in ranked:
+        size = None if product.category in SIZE_FREE_CATEGORIES else sizes.get(product.category)
+        variants = [
+            entry
+            for entry in in_stock.get(product.pk, [])
+            if size is None or entry.variant.size.upper() == size
+        ]
+        if variants:
+            candidates.append(LookbookCandidate(product, because, size, variants))
+    return candidates
+
+
+def _candidate_products(
+    *, user: User, booking: Booking, query: str, limit: int
+) -> list[tuple[Product, str]]:
+    if query.strip():
+        return [(product, "Matches your search") for product in products_search(query, limit=limit)]
+    try:
+        recommended = recommendations_for_customer(
+            user=user, customer_id=booking.customer_id, limit=limit
+        )
+    except Customer.DoesNotExist:
+        # The customer is not one of this staff member's (another store's regular): search
+        # still works, recommendations need the customer's history.
+        return []
+    products = Product.objects.select_related("brand").in_bulk(
+        [entry.product_id for entry in recommended]
+    )
+    return [
+        (products[entry.product_id], entry.because)
+        for entry in recommended
+        if entry.product_id in products
+    ]
+
+
+def lookbook_entries(*, booking: Booking) -> list[LookbookEntry]:
+    """The booking's lookbook in order, with what is free at its store of each item now."""
+    items = list(
+        booking.lookbook_items.select_related("variant__product__brand", "hold").order_by(
+            "position", "pk"
+        )
+    )
+    available = dict(
+        StockLevel.objects.filter(
+            store_id=booking.store_id, variant_id__in=[item.variant_id for item in items]
+        )
+        .annotate(free=F("on_hand") - F("reserved"))
+        .values_list("variant_id", "free")
+    )
+    return [LookbookEntry(item, max(available.get(item.variant_id, 0), 0)) for item in items]
+
+
+def lookbook_item_for(*, staff: User, booking_id: int, item_id: int) -> LookbookItem | None:
+    """A lookbook item of a booking at the staff member's stores."""
+    return (
+        LookbookItem.objects.filter(
+            pk=item_id, booking_id=booking_id, booking__in=bookings_visible_to(staff)
+        )
+        .select_related("booking__customer", "booking__store", "variant__product")
+        .first()
+    )
+
+
+def external_meeting_url(booking: Booking) -> str:
+    """The external video link for the session: its own, else its stylist's, else its store's
+    (empty when there is none and the built-in video room is the only way)."""
+    if booking.external_meeting_url:
+        return booking.external_meeting_url
+    if booking.stylist.external_meeting_url:
+        return booking.stylist.external_meeting_url
+    return (
+        StoreMeetingRoom.objects.filter(store_id=booking.store_id)
+        .values_list("external_meeting_url", flat=True)
+        .first()
+        or ""
+    )
+
+
+def variant_for_lookbook(*, variant_id: int) -> Variant | None:
+    return (
+        Variant.objects.select_related("product")
+        .filter(pk=variant_id, product__is_active=True)
+        .first()
+    )
+
+
+def variant_available_at(*, variant_id: int, store_id: int) -> int:
+    """Units of the variant the store has neither sold nor promised."""
+    row = StockLevel.objects.filter(variant_id=variant_id, store_id=store_id).first()
+    return max(row.available, 0) if row else 0

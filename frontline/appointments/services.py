@@ -9,26 +9,32 @@ domain's normalisers) and raises ``ValidationError`` naming the field at fault, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.validators import URLValidator
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.appointments import invites, selectors
 from frontline.appointments.availability import nearest
+from frontline.appointments.consumers import session_frame_send
 from frontline.appointments.models import (
     Booking,
     BookingEmail,
     BookingStatus,
+    LookbookItem,
     Service,
+    SessionOutcome,
     Stylist,
 )
+from frontline.catalog.models import Hold
+from frontline.catalog.services import HoldNotActive, hold_create
 from frontline.customers.identities import resolve_customers
 from frontline.customers.loading import consents_land, customer_ids_by_identity, customers_land
 from frontline.customers.models import (
@@ -39,10 +45,13 @@ from frontline.customers.models import (
     Source,
 )
 from frontline.customers.normalize import normalize_email, normalize_phone
-from frontline.customers.services import interaction_record
+from frontline.customers.sentiment import interaction_sentiment_fields
+from frontline.customers.services import customer_home_store_adopt, interaction_record
+from frontline.followups.models import Reason
+from frontline.followups.services import followup_create
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.services import notification_create
-from frontline.staff.models import Store
+from frontline.staff.models import Store, User
 
 # The name of the PostgreSQL exclusion constraint (migration 0002) that refuses overlaps.
 NO_OVERLAP_CONSTRAINT = "booking_no_overlap_per_stylist"
@@ -53,6 +62,9 @@ MANAGE_SALT = "frontline.appointments.manage"
 FEEDBACK_SALT = "frontline.appointments.feedback"
 # How long after a session its "how was it?" link still takes an answer.
 FEEDBACK_LINK_AGE = timedelta(days=14)
+OUTCOME_NOTES_MAX = 2000
+# External meeting links are given to customers: only https, only to a host.
+MEETING_URL_VALIDATOR = URLValidator(schemes=["https"])
 
 
 class SlotTaken(Exception):
@@ -136,9 +148,12 @@ def _book(
     try:
         with transaction.atomic():
             # On SQLite this transaction holds the write lock from its start, so this check and
-            # the insert below cannot interleave with another booking's; on PostgreSQL the
-            # exclusion constraint settles a race the check cannot see.
-            if _overlaps_a_booking(chosen, starts_at, starts_at + duration):
+            # the insert below cannot interleave with another booking's. PostgreSQL needs no
+            # check: its exclusion constraint refuses the insert of an overlapping session
+            # (caught below), and a query less matters when fifty customers book at once.
+            if connection.vendor != "postgresql" and _overlaps_a_booking(
+                chosen, starts_at, starts_at + duration
+            ):
                 raise SlotTaken([])
             customer_id = _customer_for_booking(contacts, store=store, now=now)
             booking = Booking.objects.create(
@@ -161,9 +176,9 @@ def _book(
             )
             _tell_stylist(booking, kind="appointment.booked", title="New session booked")
             _email_on_commit(booking, BookingEmail.Kind.CONFIRMATION)
+            # On the timeline, which also has the customer's actions recomputed: "prepare for
+            # the session" appears among them.
             _on_timeline(booking, "Booked")
-            # "Prepare for the session" appears among the customer's recommended actions.
-            actions_refresh_for_customer_on_commit(customer_id=customer_id)
     except IntegrityError as error:
         if NO_OVERLAP_CONSTRAINT not in str(error):
             raise
@@ -299,6 +314,9 @@ def _customer_for_booking(contacts: CustomerDetails, *, store: Store, now: datet
         # match certainly is a question for a person: either way the pair goes to the merge
         # review queue with its score and reasons.
         transaction.on_commit(lambda: detect_duplicates_task.delay(customer_id), robust=True)
+    # A customer with no store of their own becomes this store's, so that its staff can prepare
+    # the session with their 360, hold items and follow up.
+    customer_home_store_adopt(customer_id=customer_id, store=store)
     if contacts.consents:
         # Only what was ticked is recorded, as a grant: an unticked box on a public page, where
         # anybody can type anybody's address, must not withdraw a consent given elsewhere.
@@ -416,8 +434,7 @@ def booking_reschedule(
             raise SlotTaken([]) from None
         _tell_stylist(booking, kind="appointment.rescheduled", title="Session moved")
         _email_on_commit(booking, BookingEmail.Kind.RESCHEDULED)
-        _on_timeline(booking, "Moved")
-        actions_refresh_for_customer_on_commit(customer_id=booking.customer_id)
+        _on_timeline(booking, "Moved")  # which has the customer's actions recomputed
     return booking
 
 
@@ -433,8 +450,7 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
         booking.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
         _tell_stylist(booking, kind="appointment.cancelled", title="Session cancelled")
         _email_on_commit(booking, BookingEmail.Kind.CANCELLATION)
-        _on_timeline(booking, "Cancelled")
-        actions_refresh_for_customer_on_commit(customer_id=booking.customer_id)
+        _on_timeline(booking, "Cancelled")  # which has the customer's actions recomputed
     return booking
 
 
@@ -609,3 +625,269 @@ def booking_reminders_queue(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             _tell_stylist(booking, kind="appointment.starting_soon", title="Session in 10 minutes")
     return queued
+
+
+# --- The lookbook -----------------------------------------------------------------------------
+
+LOOKBOOK_NOTE_MAX = 500
+LOOKBOOK_MAX_ITEMS = 40
+
+
+def _clean_lookbook_note(note: str) -> str:
+    note = note.replace("\x00", "").strip()
+    if len(note) > LOOKBOOK_NOTE_MAX:
+        raise ValidationError({"note": f"A note is at most {LOOKBOOK_NOTE_MAX} characters."})
+    return note
+
+
+def _locked_booking(booking: Booking) -> Booking:
+    """The booking, locked: changes to its lookbook and outcome happen one at a time."""
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("service", "store", "stylist__user", "customer")
+        .get(pk=booking.pk)
+    )
+
+
+def lookbook_item_add(
+    *, by: User, booking: Booking, variant_id: int, note: str = ""
+) -> LookbookItem:
+    """Put a variant the booking's store has free at the end of the session's lookbook."""
+    note = _clean_lookbook_note(note)
+    variant = selectors.variant_for_lookbook(variant_id=variant_id)
+    if variant is None:
+        raise ValidationError({"variant": "Choose one of the products shown."})
+    with transaction.atomic():
+        booking = _locked_booking(booking)
+        if booking.status == BookingStatus.CANCELLED:
+            raise ValidationError({"variant": "This session was cancelled."})
+        if selectors.variant_available_at(variant_id=variant.pk, store_id=booking.store_id) < 1:
+            raise ValidationError(
+                {
+                    "variant": f"No {variant.product.name} in {variant.colour} {variant.size} is"
+                    f" free at {booking.store.name} any more."
+                }
+            )
+        items = booking.lookbook_items.all()
+        if items.filter(variant=variant).exists():
+            raise ValidationError({"variant": "That one is in the lookbook already."})
+        if items.count() >= LOOKBOOK_MAX_ITEMS:
+            raise ValidationError(
+                {"variant": f"A lookbook holds at most {LOOKBOOK_MAX_ITEMS} items."}
+            )
+        last = items.aggregate(last=Max("position"))["last"] or 0
+        item = LookbookItem.objects.create(
+            booking=booking, variant=variant, position=last + 1, note=note, added_by=by
+        )
+        _lookbook_changed(booking)
+    return item
+
+
+def lookbook_item_note_set(*, item: LookbookItem, note: str) -> LookbookItem:
+    item.note = _clean_lookbook_note(note)
+    with transaction.atomic():
+        item.save(update_fields=["note"])
+        _lookbook_changed(item.booking)
+    return item
+
+
+def lookbook_item_move(*, item: LookbookItem, by_places: int) -> LookbookItem:
+    """Swap the item with its neighbour before (-1) or after (+1); at an end nothing moves."""
+    with transaction.atomic():
+        booking = _locked_booking(item.booking)
+        ordered = list(booking.lookbook_items.order_by("position", "pk"))
+        # None when someone removed the item meanwhile: then there is nothing to move.
+        index = next((i for i, other in enumerate(ordered) if other.pk == item.pk), None)
+        target = -1 if index is None else index + by_places
+        if index is not None and 0 <= target < len(ordered):
+            ordered[index], ordered[target] = ordered[target], ordered[index]
+            for position, other in enumerate(ordered, start=1):
+                other.position = position
+            LookbookItem.objects.bulk_update(ordered, ["position"])
+            _lookbook_changed(booking)
+    return item
+
+
+def lookbook_item_remove(*, item: LookbookItem) -> None:
+    """Take the item out of the lookbook; a hold placed from it stays (it is the store's now)."""
+    with transaction.atomic():
+        booking = item.booking
+        item.delete()
+        _lookbook_changed(booking)
+
+
+def lookbook_item_hold(*, by: User, item: LookbookItem) -> Hold:
+    """Keep the item aside for the customer at the booking's store, through the catalog's holds
+    (its stock check, deadline and notifications); raises the catalog's ``CatalogError``."""
+    booking = item.booking
+    if item.hold is not None and item.hold.status == Hold.Status.ACTIVE:
+        raise HoldNotActive("This item is already kept aside for the customer.")
+    local = booking.starts_at.astimezone(booking.store.time_zone)
+    hold = hold_create(
+        user=by,
+        customer=booking.customer,
+        variant=item.variant,
+        store=booking.store,
+        pickup_note=f"From the lookbook of the {booking.service.name.lower()} on {local:%d %b}",
+    )
+    with transaction.atomic():
+        LookbookItem.objects.filter(pk=item.pk).update(hold=hold)
+        item.hold = hold
+        _lookbook_changed(booking)
+    return hold
+
+
+def lookbook_share(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """Show the lookbook to the customer: on their booking's pages from now on, and in one
+    e-mail with their link (sharing again changes nothing)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _locked_booking(booking)
+        if booking.status == BookingStatus.CANCELLED:
+            raise ChangeRefused("This session was cancelled.")
+        if not booking.lookbook_items.exists():
+            raise ChangeRefused("Add something to the lookbook first.")
+        if booking.lookbook_shared_at is None:
+            booking.lookbook_shared_at = now
+            booking.save(update_fields=["lookbook_shared_at", "updated_at"])
+            _email_on_commit(booking, BookingEmail.Kind.LOOKBOOK)
+            _lookbook_changed(booking)
+    return booking
+
+
+def _lookbook_changed(booking: Booking) -> None:
+    """Tell the customer's open video room to show the lookbook again, once this commits."""
+    if booking.lookbook_shared_at is None:
+        return
+    booking_id = booking.pk
+    transaction.on_commit(
+        lambda: session_frame_send(booking_id=booking_id, frame={"type": "lookbook"}), robust=True
+    )
+
+
+# --- After the session: what came of it -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    """What the stylist records after a session."""
+
+    outcome: str
+    notes: str = ""
+    # A day to get back in touch: a follow-up for the stylist (followups domain).
+    follow_up_on: date | None = None
+
+
+def booking_outcome_record(
+    *, by: User, booking: Booking, report: SessionReport, now: datetime | None = None
+) -> Booking:
+    """Record how the session went: the booking becomes completed (or a no-show), the notes
+    and outcome land on the customer's timeline, and a follow-up is planned when asked for.
+    Recording again corrects the record (the timeline entry is replaced)."""
+    now = now or timezone.now()
+    notes = report.notes.replace("\x00", "").strip()
+    _check_report(report, notes)
+    with transaction.atomic():
+        booking = _locked_booking(booking)
+        if booking.status == BookingStatus.CANCELLED or now < booking.starts_at:
+            raise ChangeRefused("The session has not taken place yet.")
+        booking.outcome, booking.outcome_notes = report.outcome, notes
+        booking.outcome_recorded_at, booking.outcome_recorded_by = now, by
+        booking.status = (
+            BookingStatus.NO_SHOW
+            if report.outcome == SessionOutcome.NO_SHOW
+            else BookingStatus.COMPLETED
+        )
+        booking.save(
+            update_fields=[
+                "outcome",
+                "outcome_notes",
+                "outcome_recorded_at",
+                "outcome_recorded_by",
+                "status",
+                "updated_at",
+            ]
+        )
+        if report.follow_up_on is not None:
+            _follow_up_after(booking, by=by, day=report.follow_up_on)
+        _timeline_entry(
+            booking,
+            entry="outcome",
+            kind=InteractionKind.APPOINTMENT,
+            summary=_outcome_summary(booking),
+            occurred_at=now,
+            # Scored from the stylist's notes, as every note is (the outcome's label is not
+            # words about the customer).
+            **(interaction_sentiment_fields(summary=notes) if notes else {}),
+        )
+    return booking
+
+
+def _check_report(report: SessionReport, notes: str) -> None:
+    errors: dict[str, str] = {}
+    if report.outcome not in SessionOutcome.values:
+        errors["outcome"] = "Choose what came of the session."
+    if len(notes) > OUTCOME_NOTES_MAX:
+        errors["notes"] = f"Notes are at most {OUTCOME_NOTES_MAX} characters."
+    if report.outcome == SessionOutcome.FOLLOW_UP and report.follow_up_on is None:
+        errors["follow_up_on"] = "Choose the day to get back in touch."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _follow_up_after(booking: Booking, *, by: User, day: date) -> None:
+    local = booking.starts_at.astimezone(booking.store.time_zone)
+    try:
+        followup_create(
+            by=by,
+            customer_id=booking.customer_id,
+            assignee_id=by.pk,
+            due_on=day,
+            reason=Reason.CHECK_IN,
+            reason_text=f"After the {booking.service.name.lower()} of {local:%d %b %Y}",
+            store_id=booking.store_id,
+        )
+    except ValidationError as error:
+        # The follow-up's own checks (a day in the past, a staff member who does not work at
+        # the store) are about the day asked for, as far as this form goes.
+        raise ValidationError({"follow_up_on": error.messages}) from None
+
+
+def _outcome_summary(booking: Booking) -> str:
+    held = booking.lookbook_items.filter(hold__status=Hold.Status.ACTIVE).count()
+    parts = [
+        f"{booking.get_outcome_display()}: {booking.service.name.lower()} with "
+        f"{booking.stylist.display_name}"
+    ]
+    if held:
+        parts.append(f"{held} item{'s' if held != 1 else ''} held from the lookbook")
+    if booking.outcome_notes:
+        parts.append(booking.outcome_notes)
+    return ". ".join(parts)
+
+
+# --- The external video link ------------------------------------------------------------------
+
+
+def booking_meeting_link_set(*, booking: Booking, url: str) -> Booking:
+    """Give the session an external video link (empty: none of its own). The customer's
+    calendar gets the updated invite (same UID, next SEQUENCE) and an e-mail with the link."""
+    url = url.strip()
+    if url:
+        try:
+            MEETING_URL_VALIDATOR(url)
+        except ValidationError:
+            raise ValidationError(
+                {"external_meeting_url": "Enter the meeting's https:// link."}
+            ) from None
+    with transaction.atomic():
+        booking = _locked_booking(booking)
+        if booking.status != BookingStatus.CONFIRMED:
+            raise ChangeRefused("This session was cancelled or has taken place.")
+        if booking.external_meeting_url == url:
+            return booking
+        booking.external_meeting_url = url
+        booking.sequence += 1
+        booking.save(update_fields=["external_meeting_url", "sequence", "updated_at"])
+        _email_on_commit(booking, BookingEmail.Kind.UPDATED)
+    return booking

@@ -11,25 +11,35 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from frontline.appointments import selectors, services
 from frontline.appointments.availability import slots_by_local_day
 from frontline.appointments.forms import (
     BookingDetailsForm,
+    LookbookAddForm,
+    LookbookItemForm,
+    LookbookSearchForm,
+    MeetingLinkForm,
     RescheduleForm,
     SessionChoiceForm,
+    SessionOutcomeForm,
     parse_slot,
 )
-from frontline.appointments.models import Booking, Stylist
+from frontline.appointments.models import Booking, BookingStatus, Stylist
+from frontline.catalog.services import CatalogError
+from frontline.privacy.models import AccessAction
+from frontline.privacy.services import personal_data_access_record
 from frontline.staff.models import User
 
 DAYS_SHOWN = 14
@@ -221,6 +231,9 @@ def manage(request: HttpRequest, signed: str) -> HttpResponse:
         booking.refresh_from_db()
     if booking.status == "confirmed" and not context["refusal"]:
         context["days"] = _reschedule_days(booking, now=now)
+    if booking.service.kind == "video" and booking.status == "confirmed":
+        context["meeting_url"] = selectors.external_meeting_url(booking)
+    context.update(_lookbook_shown_context(booking, role="customer"))
     return render(request, "appointments/manage.html", context, status=status)
 
 
@@ -314,6 +327,8 @@ def _session_page(
             "is_open": booking.status == "confirmed" and opens <= timezone.now() <= closes,
             "socket_path": socket_path,
             "ice_servers": settings.APPOINTMENTS_ICE_SERVERS,
+            "meeting_url": selectors.external_meeting_url(booking),
+            **_lookbook_shown_context(booking, role=role),
         },
     )
 
@@ -338,16 +353,219 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "appointments/list.html", context)
 
 
-@login_required
-@require_GET
-def appointment_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
-    """Preparing the session: what the customer said, and the way to their 360."""
+def _staff_booking(request: HttpRequest, booking_id: int) -> Booking:
+    """A booking at the staff member's stores, or a 404 (never a 403: the id tells nothing)."""
     user: User = request.user  # type: ignore[assignment]
     booking = selectors.appointment_for(staff=user, booking_id=booking_id)
     if booking is None:
         raise Http404("No such session at your stores.")
+    return booking
+
+
+@login_required
+@require_GET
+def appointment_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Preparing the session: what the customer said, their sizes, the lookbook and the way to
+    their 360; after it, what came of it."""
+    booking = _staff_booking(request, booking_id)
+    return _preparation_page(request, booking)
+
+
+def _preparation_page(
+    request: HttpRequest,
+    booking: Booking,
+    *,
+    status: int = 200,
+    error: str = "",
+    **forms: object,
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    search = LookbookSearchForm(request.GET or None)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    # What the stylist reads here is the customer's: on the audit trail like the profile.
+    personal_data_access_record(
+        staff_id=user.pk,
+        customer_id=booking.customer_id,
+        action=AccessAction.PROFILE_VIEWED,
+        detail=f"session preparation, booking {booking.pk}",
+    )
+    now = timezone.now()
+    context = {
+        "booking": booking,
+        "store_zone": booking.store.time_zone,
+        "sizes": selectors.customer_sizes(customer_id=booking.customer_id),
+        "lookbook": selectors.lookbook_entries(booking=booking),
+        "search": search,
+        "query": query,
+        "candidates": selectors.lookbook_candidates(user=user, booking=booking, query=query),
+        "meeting_url": selectors.external_meeting_url(booking),
+        "meeting_form": MeetingLinkForm(
+            initial={"external_meeting_url": booking.external_meeting_url}
+        ),
+        "outcome_form": SessionOutcomeForm(
+            initial={"outcome": booking.outcome, "notes": booking.outcome_notes}
+        ),
+        "has_started": booking.status != BookingStatus.CANCELLED and booking.starts_at <= now,
+        "error": error,
+        **forms,
+    }
+    return render(request, "appointments/detail.html", context, status=status)
+
+
+def _back_to_preparation(booking: Booking, anchor: str) -> HttpResponse:
+    return redirect(reverse("appointments:detail", args=[booking.pk]) + f"#{anchor}")
+
+
+def _first_error(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lookbook(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET: the lookbook as the video room shows it. POST: add a product to it."""
+    booking = _staff_booking(request, booking_id)
+    if request.method == "GET":
+        return _lookbook_fragment(request, booking, role="stylist")
+    form = LookbookAddForm(request.POST)
+    if not form.is_valid():
+        return _preparation_page(request, booking, status=400, add_form=form)
+    try:
+        services.lookbook_item_add(
+            by=request.user,  # type: ignore[arg-type]
+            booking=booking,
+            variant_id=form.cleaned_data["variant"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        return _preparation_page(request, booking, status=400, error=_first_error(error))
+    return _back_to_preparation(booking, "lookbook")
+
+
+@login_required
+@require_POST
+def lookbook_item(request: HttpRequest, booking_id: int, lookbook_item_id: int) -> HttpResponse:
+    """Change one item: its note, its place, out of the lookbook, or held for the customer."""
+    user: User = request.user  # type: ignore[assignment]
+    item = selectors.lookbook_item_for(staff=user, booking_id=booking_id, item_id=lookbook_item_id)
+    if item is None:
+        raise Http404("No such item in the lookbooks of your stores.")
+    booking = _staff_booking(request, booking_id)
+    form = LookbookItemForm(request.POST)
+    if not form.is_valid():
+        return _preparation_page(request, booking, status=400, error="Choose an action shown.")
+    action = form.cleaned_data["action"]
+    try:
+        if action == "note":
+            services.lookbook_item_note_set(item=item, note=form.cleaned_data["note"])
+        elif action in ("up", "down"):
+            services.lookbook_item_move(item=item, by_places=-1 if action == "up" else 1)
+        elif action == "remove":
+            services.lookbook_item_remove(item=item)
+        else:
+            services.lookbook_item_hold(by=user, item=item)
+    except ValidationError as error:
+        return _preparation_page(request, booking, status=400, error=_first_error(error))
+    except CatalogError as refusal:
+        return _preparation_page(
+            request, booking, status=refusal.status_code, error=refusal.message
+        )
+    return _back_to_preparation(booking, "lookbook")
+
+
+@login_required
+@require_POST
+def lookbook_share(request: HttpRequest, booking_id: int) -> HttpResponse:
+    booking = _staff_booking(request, booking_id)
+    try:
+        services.lookbook_share(booking=booking)
+    except services.ChangeRefused as refusal:
+        return _preparation_page(request, booking, status=400, error=str(refusal))
+    return _back_to_preparation(booking, "lookbook")
+
+
+@login_required
+@require_POST
+def session_outcome(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """After the session: what came of it, notes for the timeline, a follow-up."""
+    booking = _staff_booking(request, booking_id)
+    form = SessionOutcomeForm(request.POST)
+    if not form.is_valid():
+        return _preparation_page(request, booking, status=400, outcome_form=form)
+    try:
+        services.booking_outcome_record(
+            by=request.user,  # type: ignore[arg-type]
+            booking=booking,
+            report=services.SessionReport(
+                outcome=form.cleaned_data["outcome"],
+                notes=form.cleaned_data["notes"],
+                follow_up_on=form.cleaned_data["follow_up_on"],
+            ),
+        )
+    except ValidationError as error:
+        _form_errors(form, error)
+        return _preparation_page(request, booking, status=400, outcome_form=form)
+    except services.ChangeRefused as refusal:
+        return _preparation_page(request, booking, status=400, error=str(refusal))
+    return _back_to_preparation(booking, "outcome")
+
+
+@login_required
+@require_POST
+def meeting_link(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """The session's external video link, for when the built-in room cannot work."""
+    booking = _staff_booking(request, booking_id)
+    form = MeetingLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.booking_meeting_link_set(
+                booking=booking, url=form.cleaned_data["external_meeting_url"]
+            )
+            return _back_to_preparation(booking, "when-title")
+        except ValidationError as error:
+            _form_errors(form, error)
+        except services.ChangeRefused as refusal:
+            return _preparation_page(request, booking, status=400, error=str(refusal))
+    return _preparation_page(request, booking, status=400, meeting_form=form)
+
+
+def _form_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's field errors shown on the form's fields (the rest above the form)."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def _lookbook_fragment(request: HttpRequest, booking: Booking, *, role: str) -> HttpResponse:
     return render(
         request,
-        "appointments/detail.html",
-        {"booking": booking, "store_zone": booking.store.time_zone},
+        "appointments/_lookbook_shown.html",
+        _lookbook_shown_context(booking, role=role),
     )
+
+
+def _lookbook_shown_context(booking: Booking, *, role: str) -> dict[str, object]:
+    """The lookbook as the customer sees it (only once shared) and the stylist in the call."""
+    shared = role == "stylist" or booking.lookbook_shared_at is not None
+    return {
+        "booking": booking,
+        "lookbook_role": role,
+        "lookbook_entries": selectors.lookbook_entries(booking=booking) if shared else [],
+        "lookbook_url": (
+            reverse("appointments:lookbook", args=[booking.pk])
+            if role == "stylist"
+            else reverse("appointments:customer_lookbook", args=[booking.token])
+        ),
+    }
+
+
+@never_cache
+@ratelimit(group="appointments.browse", key="ip", rate=_browse_rate, method="GET", block=False)
+@require_GET
+def customer_lookbook(request: HttpRequest, token: str) -> HttpResponse:
+    """The shared lookbook, for the customer's video room to show again when it changes."""
+    if (limited := _limited(request)) is not None:
+        return limited
+    booking = selectors.booking_by_token(token)
+    if booking is None:
+        raise Http404("No such booking.")
+    return _lookbook_fragment(request, booking, role="customer")

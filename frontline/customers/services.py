@@ -707,6 +707,19 @@ def customers_merge_undo(*, merge_id: int, undone_by: User) -> CustomerMerge:
 # --- What other domains record on the timeline ---------------------------------------------
 
 
+def customer_home_store_adopt(*, customer_id: int, store: Store) -> bool:
+    """Make ``store`` the customer's store if they have none yet; whether it was set.
+
+    A customer created outside a store (a booking on the public page) would otherwise be
+    nobody's: no associate or stylist could see them. One that has a store keeps it.
+    """
+    return bool(
+        Customer.objects.filter(pk=customer_id, preferred_store__isnull=True).update(
+            preferred_store=store, updated_at=timezone.now()
+        )
+    )
+
+
 def interaction_record(
     *,
     customer_id: int,

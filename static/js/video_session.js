@@ -87,6 +87,12 @@
         if (pc && pc.remoteDescription) await pc.addIceCandidate(frame.candidate);
         else pendingCandidates.push(frame.candidate);
         break;
+      case "lookbook": {
+        // The stylist changed the shared lookbook: htmx fetches it again (see _lookbook_shown.html).
+        const lookbook = document.querySelector("[data-lookbook]");
+        if (lookbook && window.htmx) window.htmx.trigger(lookbook, "lookbook-changed");
+        break;
+      }
       case "bye":
         if (pc) { pc.close(); pc = null; }
         remoteVideo.srcObject = null;

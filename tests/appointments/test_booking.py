@@ -57,6 +57,25 @@ def test_a_booking_creates_the_customer_from_what_was_typed(store, service, styl
     assert len(booking.token) >= 40
 
 
+def test_a_new_customer_becomes_the_stores_so_its_stylists_can_see_them(store, service, stylist):
+    from frontline.customers.selectors import customers_visible_to
+
+    booking = book(store, service, stylist)
+    assert booking.customer.preferred_store == store
+    assert customers_visible_to(stylist.user).filter(pk=booking.customer_id).exists()
+
+
+def test_a_known_customer_keeps_their_own_store(store, service, stylist):
+    known = CustomerFactory(
+        first_name="Grace", last_name="Hopper", email="grace.hopper@example.com"
+    )
+    home = known.preferred_store
+    assert home is not None and home != store
+    booking = book(store, service, stylist)
+    known.refresh_from_db()
+    assert (booking.customer_id, known.preferred_store) == (known.pk, home)
+
+
 def test_a_known_customer_is_matched_by_email_and_their_record_left_alone(store, service, stylist):
     known = CustomerFactory(
         first_name="Grace", last_name="Hopper", email="grace.hopper@example.com", phone=""

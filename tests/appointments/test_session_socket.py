@@ -127,3 +127,30 @@ async def test_frames_that_are_not_signalling_close_the_socket(open_socket, book
     await customer.receive_json_from()
     await customer.send_to(text_data="x" * 70_000)
     assert (await customer.receive_output())["code"] == CLOSE_BAD_FRAME
+
+
+async def test_the_rooms_hear_when_the_shared_lookbook_changes(open_socket, booking):
+    from frontline.appointments import services
+    from frontline.appointments.models import LookbookItem
+    from tests.factories import StockLevelFactory
+
+    customer, connected, _ = await open_socket(f"/ws/sessions/c/{booking.token}/")
+    assert connected
+    assert (await customer.receive_json_from())["type"] == "joined"
+
+    def put_in_lookbook() -> LookbookItem:
+        variant = StockLevelFactory(store=booking.store).variant
+        return LookbookItem.objects.create(booking=booking, variant=variant, position=1)
+
+    item = await database_sync_to_async(put_in_lookbook)()
+    # Not shared yet: the customer's room is not told.
+    await database_sync_to_async(services.lookbook_item_note_set)(item=item, note="Not yet")
+    assert await customer.receive_nothing(timeout=0.2)
+
+    await database_sync_to_async(services.lookbook_share)(booking=booking)
+    assert await customer.receive_json_from() == {"type": "lookbook"}
+    item = await database_sync_to_async(
+        lambda: LookbookItem.objects.select_related("booking").get(pk=item.pk)
+    )()
+    await database_sync_to_async(services.lookbook_item_note_set)(item=item, note="Try it on")
+    assert await customer.receive_json_from() == {"type": "lookbook"}

@@ -71,7 +71,7 @@ def run(options: Any) -> Report:
                     )
                     diary = diaries[stylist.pk]
                     slots += free_slots(
-                        type(diary)(**{**diary.__dict__, "busy": busy}),
+                        type(diary)(**{**diary.__dict__, "busy": busy, "busy_seconds": ()}),
                         duration=timedelta(minutes=bench.service.duration_minutes),
                         now=now,
                         window_starts=starts,

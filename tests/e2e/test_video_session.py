@@ -87,3 +87,40 @@ def test_stylist_and_customer_connect_and_exchange_media(
     customer.locator("[data-call-status]", has_text="The call has ended").wait_for()
     for context in contexts:
         context.close()
+
+
+def test_the_customer_sees_the_shared_lookbook_change_during_the_call(
+    camera_browser, start_asgi_server
+):
+    """The stylist edits the lookbook in the preparation view; the customer's open video room
+    shows the change without reloading (the session socket tells it, htmx fetches it)."""
+    from frontline.appointments import services
+    from frontline.appointments.models import LookbookItem
+    from tests.e2e.helpers import in_a_thread_of_its_own
+    from tests.factories import StockLevelFactory
+
+    booking: Booking = BookingFactory()
+    variant = StockLevelFactory(store=booking.store).variant
+    item = LookbookItem.objects.create(
+        booking=booking, variant=variant, position=1, note="First thoughts"
+    )
+    in_a_thread_of_its_own(lambda: services.lookbook_share(booking=booking))
+    base_url = start_asgi_server({"REDIS_URL": settings.REDIS_URL})
+    customer = camera_browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    # The first page a freshly started server renders can take long on a shared machine: the
+    # PostgreSQL suite under load average 25 timed out at 20 s on this very goto.
+    customer.set_default_timeout(60_000)
+    customer.goto(f"{base_url}/book/session/{booking.token}/")
+    lookbook = customer.locator("[data-lookbook]")
+    assert "First thoughts" in lookbook.inner_text()
+    assert variant.product.name in lookbook.inner_text()
+    # Joined the room: from now on the socket hears what the stylist changes.
+    customer.locator("[data-call-status]", has_text="Waiting for your stylist").wait_for()
+
+    def change_the_note() -> None:
+        fresh = LookbookItem.objects.select_related("booking").get(pk=item.pk)
+        services.lookbook_item_note_set(item=fresh, note="Try it with the wide trousers")
+
+    in_a_thread_of_its_own(change_the_note)
+    customer.locator("[data-lookbook]", has_text="Try it with the wide trousers").wait_for()
+    assert customer.url.endswith(f"/book/session/{booking.token}/")  # no reload
