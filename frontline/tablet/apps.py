@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class TabletConfig(AppConfig):
+    """The associate's tablet as a device: offline replay of writes (idempotency keys), the
+    lock after inactivity and the quick switch between staff members with a PIN."""
+
+    name = "frontline.tablet"
+    label = "tablet"
+    verbose_name = "Shared tablets"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from frontline.tablet.locking import tablet_session_start
+
+        user_logged_in.connect(tablet_session_start, dispatch_uid="tablet-session-start")
