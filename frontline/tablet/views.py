@@ -38,12 +38,16 @@ def _next(request: HttpRequest) -> str:
     return "/"
 
 
+# A script's fetch (the page's idle timer, the service worker) rather than a form.
+FETCHES = ("cors", "same-origin")
+
+
 @login_required
 @require_POST
 def lock(request: HttpRequest) -> HttpResponse:
     """Lock now: the tablet's own timer, or the staff member leaving it."""
     locking.session_lock(request)
-    if request.headers.get("HX-Request") or request.headers.get("Sec-Fetch-Mode") == "cors":
+    if request.headers.get("HX-Request") or request.headers.get("Sec-Fetch-Mode") in FETCHES:
         return HttpResponse(status=204)
     return redirect(f"/tablet/locked/?{urlencode({'next': _next(request)})}")
 

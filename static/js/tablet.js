@@ -156,7 +156,7 @@
       var box = document.getElementById("outbox");
       if (box) {
         box.hidden = waiting === 0;
-        box.textContent = waiting + (waiting === 1 ? " change" : " changes") + " waiting to send";
+        box.textContent = waiting ? waiting + (waiting === 1 ? " change" : " changes") + " waiting to send" : "";
       }
       var problems = document.getElementById("outbox-problems");
       if (problems) {

@@ -23,6 +23,7 @@ const SHELL = [
 const PERSONAL = "frontline-personal-";
 const STATE = "frontline-state";
 const LOCKED = "/__frontline/locked";
+const PENDING_LOCK = "/__frontline/pending-lock";
 const MAX_AGE_MS = {{ personal_max_age_seconds }} * 1000;
 const RECENT_CUSTOMERS = {{ recent_customers }};
 const PERSONAL_PAGES = [
@@ -56,7 +57,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method === "POST") {
     // Seen before the server answers, so that they hold offline too.
     if (url.pathname === "/accounts/logout/") event.waitUntil(forgetEveryone());
-    if (url.pathname === "/tablet/lock/") event.waitUntil(setLocked(true));
+    if (url.pathname === "/tablet/lock/") event.respondWith(lock(request));
     return;
   }
   if (request.method !== "GET") return;
@@ -79,6 +80,7 @@ async function personal(request, url) {
   const key = keyFor(request, url);
   let response;
   try {
+    await sendPendingLock();
     response = await fetch(request);
   } catch (error) {
     const saved = await recall(key);
@@ -143,6 +145,40 @@ async function recall(key) {
     return undefined;
   }
   return saved;
+}
+
+// A lock made offline is kept, and told to the server before any personal page is asked for:
+// otherwise the server, which never heard of it, would serve the page to whoever holds the tablet.
+async function lock(request) {
+  await setLocked(true);
+  const token = request.headers.get("X-CSRFToken") || (await formToken(request));
+  try {
+    const response = await fetch(request);
+    await pendingLock().then((state) => state.delete(PENDING_LOCK));
+    return response;
+  } catch (error) {
+    const state = await pendingLock();
+    await state.put(PENDING_LOCK, new Response(token));
+    if (request.mode === "navigate") return caches.match("/offline/");
+    return new Response(null, { status: 202 });
+  }
+}
+
+async function formToken(request) {
+  try { return String((await request.clone().formData()).get("csrfmiddlewaretoken") || ""); }
+  catch (error) { return ""; }
+}
+
+function pendingLock() { return caches.open(STATE); }
+
+async function sendPendingLock() {
+  const state = await pendingLock();
+  const pending = await state.match(PENDING_LOCK);
+  if (!pending) return;
+  const response = await fetch("/tablet/lock/", {
+    method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": await pending.text() },
+  });
+  if (response.ok || response.status === 403) await state.delete(PENDING_LOCK);
 }
 
 async function forgetEveryone() {
