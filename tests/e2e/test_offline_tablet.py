@@ -132,6 +132,21 @@ def test_a_conflict_is_said_plainly_and_loses_nothing(page, live_server, shop_fl
     page.locator(".outbox-problem").wait_for(state="detached")
 
 
+def test_signing_out_wipes_the_copies_kept_for_offline(page, live_server, shop_floor, password):
+    alice, _, ada = shop_floor
+    profile = f"{live_server.url}/customers/{ada.pk}/"
+    sign_in(page, live_server.url, alice, password)
+    controlled_by_the_service_worker(page)
+    page.goto(profile)
+    page.get_by_role("heading", name="Ada Lovelace").wait_for()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/accounts/login/**")
+    page.context.set_offline(True)
+    page.goto(profile)
+    page.get_by_role("heading", name="You are offline").wait_for()
+    assert page.get_by_role("heading", name="Ada Lovelace").count() == 0
+
+
 def unlock_as(page, person, pin: str) -> None:
     page.get_by_label(person.get_full_name()).check()
     page.get_by_label("PIN").fill(pin)
@@ -173,6 +188,11 @@ def test_staff_switch_on_a_locked_tablet_and_each_keeps_their_queue(
         unlock_as(page, bob, "7391")
         page.get_by_text("Signed in as Bob Baker.").wait_for()
         assert page.locator("#outbox").is_hidden()  # Alice's note is not Bob's to send
+        # Alice's copies went with the switch: offline, Bob finds none of them.
+        context.set_offline(True)
+        page.goto(profile)
+        page.get_by_role("heading", name="You are offline").wait_for()
+        context.set_offline(False)
         page.goto(profile)
         add_note(page, "Bob: prefers e-mail")
         page.locator("#notes .note-body", has_text="Bob: prefers e-mail").wait_for()

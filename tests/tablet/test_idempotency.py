@@ -161,3 +161,15 @@ def test_an_answer_is_forgotten_after_a_day(associate_client, customer, settings
     IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=25))
     post_note(associate_client, customer, "another-key")
     assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["another-key"]
+
+
+def test_erasing_a_customer_drops_the_answers_kept_about_them(associate_client, customer, store):
+    from frontline.privacy.services import customer_erase
+    from tests.factories import CustomerFactory, staff_at
+
+    other = CustomerFactory(preferred_store=store)
+    post_note(associate_client, customer, "about-ada")
+    post_note(associate_client, other, "about-someone-else")
+    manager = staff_at(store, role="manager")
+    customer_erase(by=manager, customer_id=customer.pk)
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["about-someone-else"]
