@@ -79,6 +79,30 @@ def test_a_key_still_in_use_is_refused_with_409(associate_client, customer, asso
     assert not CustomerNote.objects.exists()
 
 
+def test_a_claim_left_by_a_process_that_died_is_taken_over(associate_client, customer, associate):
+    """Its write rolled back with it (the write and the kept answer commit together)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from frontline.tablet.idempotency import fingerprint_of
+
+    same_request = _request_like(customer, body="Loves linen")
+    IdempotentRequest.objects.create(
+        staff=associate, key="orphan", fingerprint=fingerprint_of(same_request), path="/"
+    )
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(minutes=6))
+    answer = post_note(associate_client, customer, "orphan")
+    assert answer.status_code == 201
+    assert notes_count(customer) == 1
+    assert post_note(associate_client, customer, "orphan").json() == answer.json()
+    assert notes_count(customer) == 1
+
+
+def notes_count(customer) -> int:
+    return CustomerNote.objects.filter(customer=customer).count()
+
+
 def _request_like(customer, body: str):
     from django.test import RequestFactory
 

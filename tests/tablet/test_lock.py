@@ -75,6 +75,8 @@ def test_the_lock_screen_names_nobody_as_signed_in(associate):
     assert screen.status_code == 200
     assert "X-Frontline-Staff" not in screen.headers
     assert "frontline-staff" not in screen.content.decode()
+    # Nor does it listen for live notifications, which name customers.
+    assert "notifications.js" not in screen.content.decode()
 
 
 def test_the_pin_opens_the_tablet_for_its_owner_where_they_left_it(associate):
