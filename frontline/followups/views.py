@@ -39,7 +39,6 @@ from frontline.followups.forms import (
 from frontline.followups.models import BulkAssignment, FollowUp, Outcome, Priority, Reason
 from frontline.staff.models import User
 from frontline.staff.selectors import primary_store_for
-from frontline.tablet.idempotency import idempotent_view
 
 
 def _user(request: HttpRequest) -> User:
@@ -181,7 +180,6 @@ def _act(
 
 @login_required
 @require_POST
-@idempotent_view
 def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
     return _act(
         request,
