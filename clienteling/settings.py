@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "frontline.sentiment",
     "frontline.privacy",
     "frontline.appointments",
+    "frontline.tablet",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After authentication and sessions: a locked tablet's session gets the lock screen only.
+    "frontline.tablet.locking.TabletLockMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -104,6 +107,12 @@ AUTHENTICATION_BACKENDS = ["frontline.staff.lockout.LockoutModelBackend"]
 # lets 150 through in that time) without locking out someone who mistypes a few times.
 LOGIN_LOCKOUT_FAILURES = env.get_int("LOGIN_LOCKOUT_FAILURES", 10, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env.get_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+# Shared tablets: TABLET_PIN_FAILURES wrong PINs for one staff member lock their PIN for
+# TABLET_PIN_LOCKOUT_SECONDS (or until they sign in with their password); an Idempotency-Key
+# and the answer it got are kept IDEMPOTENCY_KEY_HOURS, far longer than a tablet stays offline.
+TABLET_PIN_FAILURES = env.get_int("TABLET_PIN_FAILURES", 5, minimum=1)
+TABLET_PIN_LOCKOUT_SECONDS = env.get_int("TABLET_PIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+IDEMPOTENCY_KEY_HOURS = env.get_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -118,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontline.core.context_processors.navigation",
+                "frontline.tablet.context_processors.tablet",
             ],
         },
     },

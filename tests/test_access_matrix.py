@@ -85,6 +85,11 @@ ACCESS: dict[str, Rule] = {
     "login": rule("GET", EVERYONE),
     "logout": rule("POST", EVERYONE),
     "password_change": rule("GET POST", STAFF),
+    # Shared tablets: any staff member locks their own session, opens it with a PIN, sets one.
+    "tablet:lock": rule("POST", STAFF),
+    "tablet:locked": rule("GET", STAFF),
+    "tablet:unlock": rule("POST", STAFF),
+    "tablet:pin": rule("GET POST", STAFF),
     "password_change_done": rule("GET", STAFF),
     "password_reset": rule("GET POST", EVERYONE),
     "password_reset_done": rule("GET", EVERYONE),

@@ -56,13 +56,22 @@ def manifest(request: HttpRequest) -> JsonResponse:
     return JsonResponse(data, content_type="application/manifest+json")
 
 
+# As many as the search page lists as "recently opened".
+RECENT_CUSTOMERS_OFFLINE = 20
+
+
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker, served from / so that its scope covers the whole app."""
     response = render(
         request,
         "core/sw.js",
-        {"version": settings.STATIC_VERSION},
+        {
+            "version": settings.STATIC_VERSION,
+            # Personal copies never outlive the sign-in they were made in.
+            "personal_max_age_seconds": settings.SESSION_COOKIE_AGE,
+            "recent_customers": RECENT_CUSTOMERS_OFFLINE,
+        },
         content_type="application/javascript",
     )
     response["Service-Worker-Allowed"] = "/"

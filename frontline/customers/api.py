@@ -44,6 +44,11 @@ from frontline.privacy.services import (
 )
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
+from frontline.tablet.idempotency import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENCY_RESPONSES,
+    idempotent_api,
+)
 
 # --- Serializers ---------------------------------------------------------------------------
 
@@ -471,10 +476,16 @@ class CustomerCheckInApi(APIView):
     @extend_schema(
         operation_id="customers_check_in",
         summary="The customer has arrived: the visit is recorded and the store's staff told",
-        parameters=[CUSTOMER_ID],
+        parameters=[CUSTOMER_ID, IDEMPOTENCY_KEY_PARAMETER],
         request=CheckInSerializer,
-        responses={201: InteractionSerializer, 400: VALIDATION_ERROR, 404: NOT_FOUND},
+        responses={
+            201: InteractionSerializer,
+            400: VALIDATION_ERROR,
+            404: NOT_FOUND,
+            **IDEMPOTENCY_RESPONSES,
+        },
     )
+    @idempotent_api
     def post(self, request: Request, customer_id: str) -> Response:
         customer = _visible_customer(request, customer_id)
         staff = _staff(request)
@@ -529,10 +540,16 @@ class CustomerNotesApi(APIView):
     @extend_schema(
         operation_id="customers_notes_create",
         summary="Add a note to the customer",
-        parameters=[CUSTOMER_ID],
+        parameters=[CUSTOMER_ID, IDEMPOTENCY_KEY_PARAMETER],
         request=NoteCreateSerializer,
-        responses={201: NoteSerializer, 400: VALIDATION_ERROR, 404: NOT_FOUND},
+        responses={
+            201: NoteSerializer,
+            400: VALIDATION_ERROR,
+            404: NOT_FOUND,
+            **IDEMPOTENCY_RESPONSES,
+        },
     )
+    @idempotent_api
     def post(self, request: Request, customer_id: str) -> Response:
         customer = _visible_customer(request, customer_id)
         data = NoteCreateSerializer(data=request.data)

@@ -40,6 +40,7 @@ from frontline.privacy.services import (
 )
 from frontline.staff.models import User
 from frontline.staff.selectors import primary_store_for
+from frontline.tablet.idempotency import idempotent_view
 
 
 class StaffRequest(HttpRequest):
@@ -211,6 +212,7 @@ def _edit_section(
 
 @login_required
 @require_POST
+@idempotent_view
 def note_add(request: StaffRequest, customer_id: int) -> HttpResponse:
     return _edit_section(
         request,
@@ -262,6 +264,7 @@ def note_pin(request: StaffRequest, customer_id: int, note_id: int) -> HttpRespo
 
 @login_required
 @require_POST
+@idempotent_view
 def check_in(request: StaffRequest, customer_id: int) -> HttpResponse:
     """The customer has just arrived at the associate's store: the store's tablets are told."""
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)

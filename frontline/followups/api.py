@@ -38,6 +38,11 @@ from frontline.followups.models import (
     Status,
 )
 from frontline.staff.models import User
+from frontline.tablet.idempotency import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENCY_RESPONSES,
+    idempotent_api,
+)
 
 
 class PersonSerializer(serializers.Serializer):
@@ -277,9 +282,11 @@ class CompleteView(_WriteView):
     @extend_schema(
         operation_id="followup_complete",
         request=CompleteInputSerializer,
-        responses=WRITE_RESPONSES,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={**WRITE_RESPONSES, **IDEMPOTENCY_RESPONSES},
         summary="Complete one's own follow-up with an outcome; the note goes on the timeline",
     )
+    @idempotent_api
     def post(self, request: Request, followup_id: int) -> Response:
         return super().post(request, followup_id)
 

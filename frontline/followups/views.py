@@ -7,7 +7,7 @@ work without JavaScript); under htmx the view answers with the follow-up's card 
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from frontline.actions.selectors import top_actions_for_book
+from frontline.appointments.selectors import appointments_for_day
 from frontline.catalog.selectors import holds_expiring_by
 from frontline.core.converters import id_from_text
 from frontline.customers.models import SizeCategory, Tier
@@ -58,15 +59,21 @@ def _end_of_today(user: User) -> datetime:
     return datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
 
 
+def _today(end_of_today: datetime) -> date:
+    return (end_of_today - timedelta(days=1)).date()
+
+
 @login_required
 @require_GET
 def my_day(request: HttpRequest) -> HttpResponse:
-    """The associate's home: their follow-ups, today's expiring holds, the best suggestions for
-    their customers, and the customer search box."""
+    """The associate's home: their follow-ups, the sessions they host today, today's expiring
+    holds, the best suggestions for their customers, and the customer search box."""
     user = _user(request)
+    end_of_today = _end_of_today(user)
     context = {
         "day": selectors.my_day(user=user),
-        "holds": list(holds_expiring_by(user=user, until=_end_of_today(user))[:20]),
+        "appointments": appointments_for_day(staff=user, day=_today(end_of_today)),
+        "holds": list(holds_expiring_by(user=user, until=end_of_today)[:20]),
         "actions": top_actions_for_book(user=user, limit=5),
         **_card_choices(),
     }

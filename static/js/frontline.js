@@ -59,6 +59,8 @@
     showFailure(event.detail.elt, failureText(status));
   });
   document.addEventListener("htmx:sendError", function (event) {
+    // Writes the tablet can keep for later are the outbox's (tablet.js): it says so itself.
+    if (event.detail.elt.hasAttribute("data-offline-queue") && window.indexedDB) return;
     showFailure(event.detail.elt,
       "Not sent: there is no connection. Nothing was saved; try again once back online.");
   });

@@ -1,0 +1,301 @@
+"""Idempotency-Key: a write sent twice (a tablet's offline queue retrying after a lost answer)
+takes effect once, and every replay gets the first answer.
+
+As the IETF draft "The Idempotency-Key HTTP Header Field" (draft-ietf-httpapi-idempotency-key-
+header) describes it: the client makes up a unique key per intended write and sends it with
+every attempt; the server keeps the key with a fingerprint of the request and the answer it
+gave. A key reused with a different request is refused with 422, a key whose first request is
+still running with 409. Keys belong to the staff member who sent them, so one person's keys
+never answer for another.
+
+The claim (a row with no answer yet) is committed before the write runs, so a concurrent
+attempt sees it; the write and the kept answer then commit together, so a process that dies
+mid-write leaves no effect and a claim that is taken over once it is STALE_CLAIM old.
+Refusals raised as exceptions (invalid input, a conflict with the object's state) keep no
+answer: nothing was written, and the same request is refused again the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from frontline.core.api import ErrorSerializer
+from frontline.tablet.models import IdempotentRequest
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+STALE_CLAIM = timedelta(minutes=5)
+# Headers that are part of an answer's meaning (where a redirect goes, what htmx should do).
+KEPT_HEADERS = ("Content-Type", "Location", "HX-Trigger", "HX-Redirect", "HX-Reswap", "HX-Retarget")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class KeyRefused(Exception):
+    """The key cannot be honoured; ``status`` and ``message`` say why."""
+
+    def __init__(self, status_code: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    status_code: int
+    headers: dict[str, str]
+    body: str
+
+
+def key_from(request: HttpRequest) -> str | None:
+    """The request's key, or None when it sent none (the key is optional).
+
+    The draft sends it as a Structured Field string ("…" quoted); a bare token is taken too.
+    """
+    raw = request.headers.get(HEADER)
+    if raw is None:
+        return None
+    key = raw.strip()
+    if len(key) > 2 and key.startswith('"') and key.endswith('"'):
+        key = key[1:-1]
+    if not key or len(key) > MAX_KEY_LENGTH or not all(" " <= c <= "~" for c in key):
+        raise KeyRefused(
+            status.HTTP_400_BAD_REQUEST,
+            "invalid_idempotency_key",
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+        )
+    return key
+
+
+def fingerprint_of(request: HttpRequest) -> str:
+    """What makes two attempts the same request: method, path and content.
+
+    A form's CSRF token is left out (it is masked afresh on every page), and JSON is compared
+    by value, not by its spacing.
+    """
+    content_type = request.content_type or ""
+    if content_type in FORM_TYPES:
+        fields = sorted(
+            (name, values) for name, values in request.POST.lists() if name != "csrfmiddlewaretoken"
+        )
+        content = json.dumps(fields)
+    else:
+        content = _canonical_json(request.body)
+    digest = hashlib.sha256()
+    for part in (request.method or "", request.path, content):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _canonical_json(body: bytes) -> str:
+    try:
+        return json.dumps(json.loads(body), sort_keys=True)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+def answer_once(
+    *, staff_id: int, key: str, request: HttpRequest, run: Callable[[], KeptAnswer]
+) -> tuple[KeptAnswer, bool]:
+    """The first answer to this key, and whether it is a replay: the write is run now, or
+    the answer kept from before is given again."""
+    fingerprint = fingerprint_of(request)
+    _forget_old_keys(staff_id)
+    claim = _claim(staff_id=staff_id, key=key, fingerprint=fingerprint, path=request.path)
+    if isinstance(claim, KeptAnswer):
+        return claim, True
+    try:
+        with transaction.atomic():
+            answer = run()
+            if answer.status_code >= 500:
+                raise _NotKept(answer)
+            IdempotentRequest.objects.filter(pk=claim.pk).update(
+                status_code=answer.status_code, headers=answer.headers, body=answer.body
+            )
+    except _NotKept as not_kept:
+        claim.delete()
+        return not_kept.answer, False
+    except BaseException:
+        claim.delete()
+        raise
+    return answer, False
+
+
+class _NotKept(Exception):
+    """A server error: rolled back and not kept, so that a retry runs the write again."""
+
+    def __init__(self, answer: KeptAnswer) -> None:
+        self.answer = answer
+
+
+def _forget_old_keys(staff_id: int) -> None:
+    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    IdempotentRequest.objects.filter(staff_id=staff_id, created_at__lt=cutoff).delete()
+
+
+def _claim(
+    *, staff_id: int, key: str, fingerprint: str, path: str
+) -> IdempotentRequest | KeptAnswer:
+    """A new claim on the key, or the answer kept for it; refuses a key in use otherwise."""
+    try:
+        with transaction.atomic():
+            return IdempotentRequest.objects.create(
+                staff_id=staff_id, key=key, fingerprint=fingerprint, path=path
+            )
+    except IntegrityError:
+        pass
+    earlier = IdempotentRequest.objects.get(staff_id=staff_id, key=key)
+    if earlier.fingerprint != fingerprint:
+        raise KeyRefused(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            f"This {HEADER} was used for a different request; make up a new key for a new one.",
+        )
+    if earlier.status_code is not None:
+        return KeptAnswer(earlier.status_code, earlier.headers, earlier.body)
+    stale_before = timezone.now() - STALE_CLAIM
+    taken_over = IdempotentRequest.objects.filter(
+        pk=earlier.pk, status_code__isnull=True, created_at__lt=stale_before
+    ).update(created_at=timezone.now())
+    if taken_over:  # its process died: the write rolled back with it, so it runs again
+        return earlier
+    raise KeyRefused(
+        status.HTTP_409_CONFLICT,
+        "idempotency_key_in_use",
+        f"A request with this {HEADER} is still being handled; try again in a moment.",
+    )
+
+
+# --- For Django views (the app's pages and htmx fragments) ---------------------------------
+
+
+def idempotent_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Honour an Idempotency-Key on a view of the app (signed-in staff, session auth)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            key = key_from(request)
+            if key is None or not request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            answer, replayed = answer_once(
+                staff_id=request.user.pk,
+                key=key,
+                request=request,
+                run=lambda: _kept_from_page(view(request, *args, **kwargs)),
+            )
+        except KeyRefused as refusal:
+            response = HttpResponse(refusal.message, status=refusal.status_code)
+            response["Content-Type"] = "text/plain; charset=utf-8"
+            response["HX-Reswap"] = "none"  # nothing to put in the page: the alert says it
+            return response
+        response = _page_from_kept(answer)
+        if replayed:
+            response[REPLAYED_HEADER] = "true"
+        return response
+
+    return wrapper
+
+
+def _kept_from_page(response: HttpResponse) -> KeptAnswer:
+    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+        response.render()
+    headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+    return KeptAnswer(response.status_code, headers, response.content.decode("utf-8", "replace"))
+
+
+def _page_from_kept(answer: KeptAnswer) -> HttpResponse:
+    response = HttpResponse(answer.body, status=answer.status_code)
+    for name, value in answer.headers.items():
+        response[name] = value
+    return response
+
+
+# --- For DRF views (the API, session or token auth) -----------------------------------------
+
+# For the OpenAPI schema of every operation that honours a key.
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    pattern=r"^[!-~]([ -~]{0,253}[!-~])?$",
+    description=(
+        "Any unique text (a UUID) made up for this one write and sent again with every retry "
+        "of it: the write then happens once and every retry gets its first answer again "
+        "(marked Idempotent-Replayed: true). Kept for a day, per staff member."
+    ),
+)
+IDEMPOTENCY_RESPONSES = {
+    409: OpenApiResponse(
+        ErrorSerializer, description="The first request with this Idempotency-Key is still running"
+    ),
+    422: OpenApiResponse(
+        ErrorSerializer, description="This Idempotency-Key was used for a different request"
+    ),
+}
+
+
+class KeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+
+
+class KeyInUse(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_key_in_use"
+
+
+def idempotent_api(method: Callable[..., Response]) -> Callable[..., Response]:
+    """Honour an Idempotency-Key on an APIView's method; runs after DRF authenticated the
+    caller, so token-authenticated devices have their keys kept too."""
+
+    @functools.wraps(method)
+    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            key = key_from(request._request)
+            if key is None or request.user.pk is None:
+                return method(view, request, *args, **kwargs)
+            answer, replayed = answer_once(
+                staff_id=request.user.pk,
+                key=key,
+                request=request._request,
+                run=lambda: _kept_from_api(method(view, request, *args, **kwargs)),
+            )
+        except KeyRefused as refusal:
+            raise _api_refusal(refusal) from None
+        headers = {REPLAYED_HEADER: "true"} if replayed else None
+        return Response(json.loads(answer.body), status=answer.status_code, headers=headers)
+
+    return wrapper
+
+
+def _api_refusal(refusal: KeyRefused) -> exceptions.APIException:
+    if refusal.status_code == status.HTTP_400_BAD_REQUEST:
+        return exceptions.ValidationError({HEADER: [refusal.message]})
+    if refusal.status_code == status.HTTP_409_CONFLICT:
+        return KeyInUse(refusal.message)
+    return KeyReused(refusal.message)
+
+
+def _kept_from_api(response: Response) -> KeptAnswer:
+    return KeptAnswer(response.status_code, {}, json.dumps(response.data, cls=JSONEncoder))

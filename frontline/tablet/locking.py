@@ -1,0 +1,144 @@
+"""The lock of a shared tablet: after a store's chosen minutes without a touch the tablet
+locks, and only a PIN (or a full sign-in) opens it again.
+
+The page locks itself when nobody has touched it for that long (static/js/tablet.js); the
+server keeps the lock in the session, so that reloading a page does not get past it, and
+locks on its own a session that sent no request for that long (a tablet that was asleep, with
+no JavaScript running). The minutes come from the staff member's primary store when they sign
+in and stay in the session, so no request pays a query for them. A staff member with no store
+(an administrator at a desk) is not on a shared tablet and is never locked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+
+from frontline.core.api import error_body
+from frontline.staff.models import Store, User
+from frontline.staff.selectors import primary_store_for
+from frontline.tablet.models import DEFAULT_LOCK_AFTER_MINUTES, TabletPolicy
+from frontline.tablet.pin_failures import pin_failures_clear
+
+LOCKED = "tablet_locked"
+LOCK_AFTER = "tablet_lock_after"
+STORE = "tablet_store"
+STAFF_HEADER = "X-Frontline-Staff"
+# Requests that never meet the lock: the lock screen itself, signing in and out, and what any
+# page needs before anyone is signed in.
+OPEN_PATHS = (
+    "/tablet/",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/password/reset/",
+    "/static/",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/offline/",
+    "/healthz/",
+)
+# The last request of a session is written at most this often: activity, not every poll.
+SEEN_WRITE_EVERY = 15
+
+
+def lock_after_seconds_for(store: Store | None) -> int:
+    if store is None:
+        return 0
+    policy = TabletPolicy.objects.filter(store=store)
+    minutes = policy.values_list("lock_after_minutes", flat=True).first()
+    return 60 * (DEFAULT_LOCK_AFTER_MINUTES if minutes is None else minutes)
+
+
+def tablet_session_start(sender: object, request: HttpRequest, user: User, **_: object) -> None:
+    """On every sign-in (Django's user_logged_in), a PIN switch included: the tablet's store
+    and its lock time go into the new session, unlocked. Signing in also ends a lock of the
+    PIN after too many wrong ones: whoever did it knows the password."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    store = primary_store_for(user)
+    session[STORE] = store.pk if store else None
+    session[LOCK_AFTER] = lock_after_seconds_for(store)
+    session.pop(LOCKED, None)
+    _seen_now(request)
+    pin_failures_clear(user.pk)
+
+
+def session_lock(request: HttpRequest) -> None:
+    request.session[LOCKED] = True
+
+
+def session_unlock(request: HttpRequest) -> None:
+    request.session.pop(LOCKED, None)
+    _seen_now(request)
+
+
+def is_locked(request: HttpRequest) -> bool:
+    return bool(request.session.get(LOCKED))
+
+
+def lock_after_seconds(request: HttpRequest) -> int:
+    return int(request.session.get(LOCK_AFTER) or 0)
+
+
+def _seen_key(request: HttpRequest) -> str:
+    return f"tablet-seen:{request.session.session_key}"
+
+
+def _seen_now(request: HttpRequest) -> None:
+    if request.session.session_key:
+        cache.set(_seen_key(request), time.time(), timeout=24 * 60 * 60)
+
+
+def _idle_too_long(request: HttpRequest, lock_after: int) -> bool:
+    """True when the session sent nothing for longer than the lock time; notes this request."""
+    if not request.session.session_key:
+        return False
+    now = time.time()
+    last = cache.get(_seen_key(request))
+    if last is not None and now - last > lock_after:
+        return True
+    if last is None or now - last >= SEEN_WRITE_EVERY:
+        cache.set(_seen_key(request), now, timeout=24 * 60 * 60)
+    return False
+
+
+def locked_answer(request: HttpRequest) -> HttpResponseBase:
+    """What a locked session gets instead of the page: 423 Locked for the API and htmx (which
+    is sent to the lock screen), the lock screen for a page."""
+    target = f"/tablet/locked/?{urlencode({'next': request.get_full_path()})}"
+    if request.path.startswith("/api/"):
+        body = error_body("This tablet is locked: unlock it to continue.", "locked")
+        return JsonResponse(body, status=423)
+    if request.headers.get("HX-Request"):
+        response = HttpResponse("This tablet is locked.", status=423)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+class TabletLockMiddleware:
+    """Keeps locked sessions on the lock screen, and names the signed-in staff member on every
+    answer they get (the service worker keeps personal pages per staff member by it)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not request.user.is_authenticated or request.path.startswith(OPEN_PATHS):
+            return self.get_response(request)
+        lock_after = lock_after_seconds(request)
+        if is_locked(request):
+            return locked_answer(request)
+        if lock_after and _idle_too_long(request, lock_after):
+            session_lock(request)
+            return locked_answer(request)
+        response = self.get_response(request)
+        response[STAFF_HEADER] = str(request.user.pk)
+        return response

@@ -1,0 +1,235 @@
+"""A shared tablet on a bad store Wi-Fi, in a real Chromium: what the associate opened stays
+readable offline, what they write offline is sent once when the connection returns, and a
+locked tablet passes from one staff member to another with a PIN, keeping each one's queue."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontline.customers.models import CustomerNote
+from frontline.tablet.services import pin_set
+from tests.conftest import REPO
+from tests.e2e.helpers import sign_in
+from tests.factories import CustomerFactory, FollowUpFactory, StoreFactory, staff_at
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHOTS = REPO / "var" / "screenshots"
+PORTRAIT = {"width": 820, "height": 1180}
+LANDSCAPE = {"width": 1180, "height": 820}
+
+
+@pytest.fixture
+def shop_floor():
+    store = StoreFactory(code="e2e-offline", name="Grafton Street")
+    alice = staff_at(store, first_name="Alice", last_name="Archer")
+    bob = staff_at(store, first_name="Bob", last_name="Baker")
+    ada = CustomerFactory(first_name="Ada", last_name="Lovelace", preferred_store=store)
+    FollowUpFactory(customer=ada, assignee=alice)
+    return alice, bob, ada
+
+
+def controlled_by_the_service_worker(page) -> None:
+    """Wait until the service worker is active and controls the page (it claims open pages)."""
+    page.evaluate("() => navigator.serviceWorker.ready")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+
+def notes_of(customer) -> list[str]:
+    return list(CustomerNote.objects.filter(customer=customer).values_list("body", flat=True))
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+def add_note(page, text: str) -> None:
+    page.get_by_placeholder("Add a note").fill(text)
+    page.get_by_role("button", name="Add note").click()
+
+
+def test_a_note_written_offline_is_saved_once_when_back_online(
+    page, live_server, shop_floor, password
+):
+    alice, _, ada = shop_floor
+    profile = f"{live_server.url}/customers/{ada.pk}/"
+    sign_in(page, live_server.url, alice, password)
+    controlled_by_the_service_worker(page)
+    page.goto(profile)  # kept for offline reading as it is shown
+    page.get_by_role("heading", name="Ada Lovelace").wait_for()
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("heading", name="My day").wait_for()
+
+    page.context.set_offline(True)
+    copy = page.goto(profile)
+    assert copy is not None and copy.headers.get("x-frontline-saved-at"), "not the tablet's copy"
+    page.get_by_role("heading", name="Ada Lovelace").wait_for()
+    page.goto(f"{live_server.url}/")  # "my day" too
+    page.get_by_role("heading", name="My day").wait_for()
+    page.goto(profile)
+    assert page.locator("#connection").is_visible()
+    add_note(page, "Wants the linen shirt in blue")
+    page.get_by_text("Waiting to send: kept").wait_for()
+    page.locator("#outbox", has_text="1 change waiting to send").wait_for()
+    shoot(page, "offline-note-waiting-1180x820")
+    assert notes_of(ada) == []
+
+    page.context.set_offline(False)
+    page.get_by_text("Sent: Note for Ada Lovelace.").wait_for()
+    assert page.locator("#outbox").is_hidden()
+    assert notes_of(ada) == ["Wants the linen shirt in blue"]
+    # Another try to send (the next timer tick, another tab) finds nothing left to send.
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.reload()
+    page.locator("#notes .note-body", has_text="Wants the linen shirt in blue").wait_for()
+    assert notes_of(ada) == ["Wants the linen shirt in blue"]
+
+
+def test_a_note_whose_answer_was_lost_is_sent_again_and_saved_once(
+    page, live_server, shop_floor, password
+):
+    """The note reached the server but its answer never came back: the outbox sends it again
+    with the same Idempotency-Key, and the server answers as the first time."""
+    alice, _, ada = shop_floor
+    sign_in(page, live_server.url, alice, password, then=f"/customers/{ada.pk}/")
+    lost = []
+
+    def deliver_then_lose_the_answer(route):
+        if not lost:
+            lost.append(route.fetch())  # the server saves the note...
+            route.abort("connectionreset")  # ...and the tablet never hears back
+        else:
+            route.continue_()
+
+    page.route("**/customers/*/notes/", deliver_then_lose_the_answer)
+    add_note(page, "Size 40 in the navy coat")
+    page.get_by_text("Sent: Note for Ada Lovelace.").wait_for(timeout=40_000)
+    assert notes_of(ada) == ["Size 40 in the navy coat"]
+
+
+def test_a_conflict_is_said_plainly_and_loses_nothing(page, live_server, shop_floor, password):
+    alice, bob, ada = shop_floor
+    followup = ada.followups.get()
+    sign_in(page, live_server.url, alice, password)
+    controlled_by_the_service_worker(page)
+    page.context.set_offline(True)
+    card = page.locator(f"#followup-{followup.pk}")
+    card.get_by_label("Note for the timeline").fill("Called, she will come on Saturday")
+    card.get_by_role("button", name="Complete").click()
+    page.get_by_text("Waiting to send: kept").wait_for()
+    # Meanwhile the follow-up went to someone else.
+    followup.assignee = bob
+    followup.save(update_fields=["assignee"])
+    page.context.set_offline(False)
+    problem = page.locator(".outbox-problem")
+    problem.wait_for()
+    assert "Not saved: Follow-up" in problem.inner_text()
+    assert "Called, she will come on Saturday" in problem.inner_text()
+    page.reload()
+    page.locator(".outbox-problem").wait_for()  # kept until the associate dismisses it
+    page.get_by_role("button", name="Dismiss").click()
+    page.locator(".outbox-problem").wait_for(state="detached")
+
+
+def test_signing_out_wipes_the_copies_kept_for_offline(page, live_server, shop_floor, password):
+    alice, _, ada = shop_floor
+    profile = f"{live_server.url}/customers/{ada.pk}/"
+    sign_in(page, live_server.url, alice, password)
+    controlled_by_the_service_worker(page)
+    page.goto(profile)
+    page.get_by_role("heading", name="Ada Lovelace").wait_for()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/accounts/login/**")
+    page.context.set_offline(True)
+    page.goto(profile)
+    page.get_by_role("heading", name="You are offline").wait_for()
+    assert page.get_by_role("heading", name="Ada Lovelace").count() == 0
+
+
+def unlock_as(page, person, pin: str) -> None:
+    page.get_by_label(person.get_full_name()).check()
+    page.get_by_label("PIN").fill(pin)
+    page.get_by_role("button", name="Unlock").click()
+
+
+def test_staff_switch_on_a_locked_tablet_and_each_keeps_their_queue(
+    browser, live_server, shop_floor, password
+):
+    alice, bob, ada = shop_floor
+    pin_set(staff=alice, pin="4826")
+    pin_set(staff=bob, pin="7391")
+    context = browser.new_context(viewport=PORTRAIT, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        profile = f"{live_server.url}/customers/{ada.pk}/"
+        sign_in(page, live_server.url, alice, password, then=f"/customers/{ada.pk}/")
+        controlled_by_the_service_worker(page)
+        page.reload()
+        shoot(page, "profile-portrait-820x1180")
+
+        # Alice writes offline, and leaves the tablet: it locks itself while still offline.
+        context.set_offline(True)
+        add_note(page, "Alice: birthday in May")
+        page.get_by_text("Waiting to send: kept").wait_for()
+        page.evaluate("() => localStorage.setItem('frontline-last-touch', Date.now() - 3600e3)")
+        page.wait_for_url("**/tablet/locked/**")
+        # Nothing personal is shown from the tablet's copies while it is locked.
+        page.goto(profile)
+        page.get_by_role("heading", name="You are offline").wait_for()
+        assert page.get_by_role("heading", name="Ada Lovelace").count() == 0
+
+        # Back online, the server heard of the lock before anything else: Bob switches in.
+        context.set_offline(False)
+        page.goto(profile)
+        page.wait_for_url("**/tablet/locked/**")
+        shoot(page, "locked-portrait-820x1180")
+        unlock_as(page, bob, "7391")
+        page.get_by_text("Signed in as Bob Baker.").wait_for()
+        assert page.locator("#outbox").is_hidden()  # Alice's note is not Bob's to send
+        # Alice's copies went with the switch: offline, Bob finds none of them.
+        context.set_offline(True)
+        page.goto(profile)
+        page.get_by_role("heading", name="You are offline").wait_for()
+        context.set_offline(False)
+        page.goto(profile)
+        add_note(page, "Bob: prefers e-mail")
+        page.locator("#notes .note-body", has_text="Bob: prefers e-mail").wait_for()
+        assert notes_of(ada) == ["Bob: prefers e-mail"]
+
+        # Bob locks the tablet; Alice comes back, and her note goes, in her name.
+        page.get_by_role("button", name="Lock").click()
+        page.wait_for_url("**/tablet/locked/**")
+        unlock_as(page, alice, "4826")
+        page.get_by_role("heading", name="My day").wait_for()
+        page.wait_for_function("() => document.getElementById('outbox').hidden")
+        authors = dict(
+            CustomerNote.objects.filter(customer=ada).values_list("body", "author__username")
+        )
+        assert authors == {
+            "Alice: birthday in May": alice.username,
+            "Bob: prefers e-mail": bob.username,
+        }
+    finally:
+        context.close()
+
+
+def test_screens_at_tablet_size_in_portrait_and_landscape(
+    browser, live_server, shop_floor, password
+):
+    alice, _, ada = shop_floor
+    for name, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
+        context = browser.new_context(viewport=viewport, has_touch=True)
+        page = context.new_page()
+        try:
+            sign_in(page, live_server.url, alice, password)
+            size = f"{viewport['width']}x{viewport['height']}"
+            shoot(page, f"my-day-{name}-{size}")
+            page.goto(f"{live_server.url}/customers/{ada.pk}/")
+            page.wait_for_load_state("networkidle")
+            shoot(page, f"profile-{name}-{size}")
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= viewport["width"], f"sideways scrolling in {name}"
+        finally:
+            context.close()
