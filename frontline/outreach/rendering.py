@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.template.loader import render_to_string
 
@@ -112,6 +113,7 @@ def render_message(
     subject: str,
     body: str,
     channel: str,
+    html_template: Any = None,
 ) -> Rendered:
     missing = unknown_variables(subject, body)
     if missing:
@@ -125,8 +127,10 @@ def render_message(
     if channel == "email":
         # The HTML part shows the wishlist as cards; the text part keeps it as lines.
         without_cards = fill(body, {**values, "wishlist": ""}).strip()
-        html = render_to_string(
-            "outreach/email.html",
-            {"subject": filled_subject, "text": without_cards, "cards": cards, "store": store},
-        )
+        context = {"subject": filled_subject, "text": without_cards, "cards": cards, "store": store}
+        # A campaign loads the template once for thousands of messages.
+        if html_template is not None:
+            html = html_template.render(context)
+        else:
+            html = render_to_string("outreach/email.html", context)
     return Rendered(subject=filled_subject, text=text, html=html, cards=cards)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -36,6 +37,7 @@ from frontline.outreach import rules
 from frontline.outreach.channels import (
     TWILIO_INVALID_NUMBER,
     TWILIO_UNSUBSCRIBED,
+    EmailAdapter,
     OutgoingMessage,
     PermanentFailure,
     SendResult,
@@ -298,6 +300,25 @@ def message_deliver(*, message_id: int, adapter: object | None = None) -> str:
         return "failed"
     message_sent_record(message, result)
     return "sent"
+
+
+def messages_deliver(*, message_ids: list[int]) -> dict[str, int]:
+    """Deliver several messages; e-mails share one SMTP connection (a campaign's chunk)."""
+    outcomes: dict[str, int] = {}
+    connection = get_connection(fail_silently=False)
+    try:
+        email = EmailAdapter(connection)
+        for message_id in message_ids:
+            channel = Message.objects.filter(pk=message_id).values_list("channel", flat=True)
+            adapter = email if list(channel) == [Channel.EMAIL] else None
+            outcome = message_deliver(message_id=message_id, adapter=adapter)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if outcome == "retrying":
+                # The server may have dropped us: the next e-mail starts a new session.
+                connection.close()
+    finally:
+        connection.close()
+    return outcomes
 
 
 class Postponed(Exception):

@@ -30,3 +30,9 @@ def dispatch_due_messages_task() -> int:
     for message_id in due:
         deliver_message_task.delay(message_id)
     return len(due)
+
+
+@shared_task(**TASK_OPTIONS)
+def deliver_messages_task(message_ids: list[int]) -> dict[str, int]:
+    """A campaign's chunk: one SMTP connection for all its e-mails."""
+    return services.messages_deliver(message_ids=message_ids)
