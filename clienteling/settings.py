@@ -356,7 +356,7 @@ OUTREACH_RETRY_BASE_SECONDS = env.get_int("OUTREACH_RETRY_BASE_SECONDS", 30, min
 OUTREACH_RETRY_CAP_SECONDS = env.get_int("OUTREACH_RETRY_CAP_SECONDS", 3600, minimum=1)
 # A claim older than this is taken to belong to a worker that died; the message is retried
 # with the same idempotency key.
-OUTREACH_CLAIM_LEASE_SECONDS = env.get_int("OUTREACH_CLAIM_LEASE_SECONDS", 300, minimum=10)
+OUTREACH_CLAIM_LEASE_SECONDS = env.get_int("OUTREACH_CLAIM_LEASE_SECONDS", 300, minimum=1)
 # How the brand signs its messages (unsubscribe confirmations name it).
 OUTREACH_BRAND_NAME = env.get_str("OUTREACH_BRAND_NAME", default="Frontline")
 OUTREACH_WEBHOOK_RATE = env.get_str("OUTREACH_WEBHOOK_RATE", default="600/m")
@@ -559,6 +559,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "FollowUpReasonEnum": "frontline.followups.models.Reason",
         "FollowUpStatusEnum": "frontline.followups.models.Status",
+        "OutreachChannelEnum": "frontline.outreach.models.Channel",
+        "MessageStatusEnum": "frontline.outreach.models.Status",
+        "PurposeEnum": "frontline.customers.models.ConsentPurpose",
     },
 }
 

@@ -39,7 +39,7 @@ def _refused(refusal: Refusal) -> Response:
     return Response(error_body(refusal.message, refusal.code, errors), status=400)
 
 
-class EventSerializer(serializers.Serializer):
+class DeliveryEventSerializer(serializers.Serializer):
     status = serializers.CharField()
     error_code = serializers.CharField()
     received_at = serializers.DateTimeField()
@@ -66,7 +66,7 @@ class MessageSerializer(serializers.Serializer):
 
 
 class MessageDetailSerializer(MessageSerializer):
-    events = EventSerializer(many=True, help_text="Delivery statuses the provider reported")
+    events = DeliveryEventSerializer(many=True, help_text="Delivery statuses the provider reported")
 
 
 class MessagePageSerializer(serializers.Serializer):
@@ -214,7 +214,8 @@ class ChannelsView(APIView):
 
 def _detail(message: Message) -> dict[str, Any]:
     data = dict(MessageSerializer(message).data)
-    data["events"] = EventSerializer(selectors.message_events(message=message), many=True).data
+    events = selectors.message_events(message=message)
+    data["events"] = DeliveryEventSerializer(events, many=True).data
     return data
 
 
