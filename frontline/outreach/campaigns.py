@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
-from django.template.loader import get_template
 from django.utils import timezone
 
 from frontline.customers.models import ConsentPurpose, Customer
@@ -64,7 +63,6 @@ def campaign_queue(
         result.refused["not_found"] = len(set(wanted)) - len(customers)
         consented = _consented_ids(customers, channel, purpose)
         recent = _recent_counts(customers, now)
-        html_template = get_template("outreach/email.html") if channel == Channel.EMAIL else None
         messages = []
         for customer in customers:
             try:
@@ -79,7 +77,6 @@ def campaign_queue(
                         now,
                         consented=consented,
                         recent=recent.get(customer.pk, (0, 0)),
-                        html_template=html_template,
                     )
                 )
             except Refusal as refusal:
@@ -141,7 +138,6 @@ def _message_for(
     *,
     consented: set[int],
     recent: tuple[int, int],
-    html_template: object,
 ) -> Message:
     if customer.pk not in consented:
         raise Refusal("no_consent", "no consent")
@@ -155,7 +151,6 @@ def _message_for(
             subject=subject,
             body=body,
             channel=channel,
-            html_template=html_template,
         )
     except UnknownVariable as error:
         raise Refusal("unknown_variable", str(error)) from error

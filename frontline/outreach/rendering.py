@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from django.template.loader import render_to_string
+from django.utils.html import escape, format_html, format_html_join, linebreaks
 
 from frontline.customers.models import Customer, WishlistItem
 from frontline.staff.models import Store, User
@@ -113,7 +112,6 @@ def render_message(
     subject: str,
     body: str,
     channel: str,
-    html_template: Any = None,
 ) -> Rendered:
     missing = unknown_variables(subject, body)
     if missing:
@@ -127,10 +125,30 @@ def render_message(
     if channel == "email":
         # The HTML part shows the wishlist as cards; the text part keeps it as lines.
         without_cards = fill(body, {**values, "wishlist": ""}).strip()
-        context = {"subject": filled_subject, "text": without_cards, "cards": cards, "store": store}
-        # A campaign loads the template once for thousands of messages.
-        if html_template is not None:
-            html = html_template.render(context)
-        else:
-            html = render_to_string("outreach/email.html", context)
+        html = email_html(subject=filled_subject, text=without_cards, cards=cards, store=store)
     return Rendered(subject=filled_subject, text=text, html=html, cards=cards)
+
+
+def email_html(*, subject: str, text: str, cards: list[ProductCard], store: Store | None) -> str:
+    """The e-mail's HTML part, every value escaped. Built in code rather than with a template:
+    a campaign renders it ten thousand times, and the template engine cost more than the rest
+    of queueing a message together."""
+    card_cells = format_html_join(
+        "",
+        '<td valign="top"><strong>{}</strong><br>{}<br>{}</td>',
+        ((card.name, card.detail, card.price) for card in cards),
+    )
+    table = (
+        format_html('<table role="presentation" cellpadding="8"><tr>{}</tr></table>', card_cells)
+        if cards
+        else ""
+    )
+    signature = format_html("<p>{}</p>", store.name) if store is not None else ""
+    return format_html(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{}</title></head>'
+        "<body><div>{}</div>{}{}</body></html>",
+        subject,
+        linebreaks(escape(text)),
+        table,
+        signature,
+    )

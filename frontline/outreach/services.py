@@ -308,9 +308,9 @@ def messages_deliver(*, message_ids: list[int]) -> dict[str, int]:
     connection = get_connection(fail_silently=False)
     try:
         email = EmailAdapter(connection)
+        channels = dict(Message.objects.filter(pk__in=message_ids).values_list("pk", "channel"))
         for message_id in message_ids:
-            channel = Message.objects.filter(pk=message_id).values_list("channel", flat=True)
-            adapter = email if list(channel) == [Channel.EMAIL] else None
+            adapter = email if channels.get(message_id) == Channel.EMAIL else None
             outcome = message_deliver(message_id=message_id, adapter=adapter)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             if outcome == "retrying":
