@@ -716,10 +716,7 @@ def thread_read(*, by: User, customer: Customer, limit: int = 50) -> list[Messag
     return messages
 
 
-def thread_read_record(*, by: User, customer: Customer) -> None:
+def thread_read_record(*, by: User, customer: Customer, detail: str = "outreach: messages") -> None:
     personal_data_access_record(
-        staff_id=by.pk,
-        customer_id=customer.pk,
-        action=AccessAction.TIMELINE_READ,
-        detail="outreach: messages",
+        staff_id=by.pk, customer_id=customer.pk, action=AccessAction.TIMELINE_READ, detail=detail
     )

@@ -67,6 +67,8 @@ def compose(request: StaffRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
     customer = customer_get_visible(user=user, customer_id=customer_id)
     if request.method == "GET":
+        # The page shows the customer's consents and, in the preview, their address.
+        services.thread_read_record(by=user, customer=customer, detail="outreach: compose")
         form = ComposeForm(initial=_initial(customer, request))
         return render(request, "outreach/compose.html", _context(customer, form))
     form = ComposeForm(request.POST)

@@ -30,6 +30,7 @@ def test_the_page_offers_only_consented_channels(outreach_settings, client_for, 
     assert 'value="sms"  checked' in html or 'value="sms" checked' in html.replace("  ", " ")
     assert "E-mail — no consent" in html
     assert "WhatsApp — no consent" in html
+    assert PersonalDataAccess.objects.filter(customer=customer, detail="outreach: compose").exists()
 
 
 def test_a_template_fills_the_form_without_javascript(outreach_settings, client_for, customer):
