@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "frontline.privacy",
     "frontline.appointments",
     "frontline.tablet",
+    "frontline.outreach",
 ]
 
 MIDDLEWARE = [
@@ -332,6 +333,51 @@ CELERY_BEAT_SCHEDULE["appointments-reminders"] = {
     "options": {"expires": 290},
 }
 
+# --- Outreach: messages to customers (frontline.outreach) -------------------------------
+# E-mail goes through Django's e-mail backend (EMAIL_URL). SMS and WhatsApp go through the
+# provider adapter: "twilio" (Twilio's Messages API) or "log" (development: written to the log).
+OUTREACH_SMS_BACKEND = env.get_str("OUTREACH_SMS_BACKEND", default="log")
+if OUTREACH_SMS_BACKEND not in {"twilio", "log"}:
+    raise ImproperlyConfigured(f"OUTREACH_SMS_BACKEND={OUTREACH_SMS_BACKEND!r}: use twilio or log.")
+TWILIO_API_URL = env.get_str("TWILIO_API_URL", default="https://api.twilio.com")
+TWILIO_ACCOUNT_SID = env.get_str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.get_str(
+    "TWILIO_AUTH_TOKEN", default="", required=OUTREACH_SMS_BACKEND == "twilio"
+)
+if OUTREACH_SMS_BACKEND == "twilio" and not TWILIO_ACCOUNT_SID:
+    raise env.MissingSetting("TWILIO_ACCOUNT_SID is required with OUTREACH_SMS_BACKEND=twilio.")
+TWILIO_SMS_FROM = env.get_str("TWILIO_SMS_FROM", default="")
+TWILIO_WHATSAPP_FROM = env.get_str("TWILIO_WHATSAPP_FROM", default="")
+TWILIO_TIMEOUT_SECONDS = env.get_int("TWILIO_TIMEOUT_SECONDS", 10, minimum=1)
+# The public base URL the provider calls back (status callbacks, inbound messages) and signs:
+# behind a proxy it must be the address the provider uses. SITE_URL by default.
+OUTREACH_WEBHOOK_BASE_URL = env.get_str("OUTREACH_WEBHOOK_BASE_URL", default=SITE_URL)
+# Replies to e-mails are addressed reply+<token>@OUTREACH_REPLY_DOMAIN; empty: replies are
+# matched by In-Reply-To and the sender's address only.
+OUTREACH_REPLY_DOMAIN = env.get_str("OUTREACH_REPLY_DOMAIN", default="")
+# The shared secret the mail relay signs inbound e-mail posts with (HMAC-SHA256, hex).
+OUTREACH_INBOUND_EMAIL_SECRET = env.get_str("OUTREACH_INBOUND_EMAIL_SECRET", default="")
+# No SMS or WhatsApp between these hours in the customer's time zone ("HH:MM-HH:MM").
+OUTREACH_QUIET_HOURS = env.get_str("OUTREACH_QUIET_HOURS", default="21:00-09:00")
+# Frequency caps per customer: messages a day (any purpose), marketing messages a week.
+OUTREACH_MESSAGES_PER_DAY = env.get_int("OUTREACH_MESSAGES_PER_DAY", 3, minimum=1)
+OUTREACH_MARKETING_PER_WEEK = env.get_int("OUTREACH_MARKETING_PER_WEEK", 2, minimum=0)
+# Attempts per message, and the backoff between them (doubling from the base, capped).
+OUTREACH_MAX_ATTEMPTS = env.get_int("OUTREACH_MAX_ATTEMPTS", 6, minimum=1)
+OUTREACH_RETRY_BASE_SECONDS = env.get_int("OUTREACH_RETRY_BASE_SECONDS", 30, minimum=1)
+OUTREACH_RETRY_CAP_SECONDS = env.get_int("OUTREACH_RETRY_CAP_SECONDS", 3600, minimum=1)
+# A claim older than this is taken to belong to a worker that died; the message is retried
+# with the same idempotency key.
+OUTREACH_CLAIM_LEASE_SECONDS = env.get_int("OUTREACH_CLAIM_LEASE_SECONDS", 300, minimum=1)
+# How the brand signs its messages (unsubscribe confirmations name it).
+OUTREACH_BRAND_NAME = env.get_str("OUTREACH_BRAND_NAME", default="Frontline")
+OUTREACH_WEBHOOK_RATE = env.get_str("OUTREACH_WEBHOOK_RATE", default="600/m")
+CELERY_BEAT_SCHEDULE["outreach-dispatch"] = {
+    "task": "frontline.outreach.tasks.dispatch_due_messages_task",
+    "schedule": 30.0,
+    "options": {"expires": 25},
+}
+
 # --- Privacy: retention and erasure (frontline.privacy) ---------------------------------
 # Interactions older than this many days keep their kind, channel, date and sentiment and
 # lose their text (a nightly job). Three years by default: personal data is kept no longer
@@ -529,6 +575,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "FollowUpReasonEnum": "frontline.followups.models.Reason",
         "FollowUpStatusEnum": "frontline.followups.models.Status",
+        "OutreachChannelEnum": "frontline.outreach.models.Channel",
+        "MessageStatusEnum": "frontline.outreach.models.Status",
+        "PurposeEnum": "frontline.customers.models.ConsentPurpose",
     },
 }
 

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from frontline.actions.urls import api_urlpatterns as actions_api_urlpatterns
 from frontline.followups.urls import api_urlpatterns as followups_api_urlpatterns
 from frontline.notifications import urls as notification_urls
+from frontline.outreach.urls import api_urlpatterns as outreach_api_urlpatterns
 from frontline.staff.views import (
     StaffLoginView,
     StaffTokenView,
@@ -31,6 +32,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("actions/", include((actions_api_urlpatterns, "actions"))),
     path("followups/", include((followups_api_urlpatterns, "followups"))),
     path("privacy/", include("frontline.privacy.api_urls")),
+    path("outreach/", include((outreach_api_urlpatterns, "outreach"))),
 ]
 
 urlpatterns = [
@@ -81,6 +83,7 @@ urlpatterns = [
     path("", include("frontline.appointments.urls")),
     path("privacy/", include("frontline.privacy.urls")),
     path("tablet/", include("frontline.tablet.urls")),
+    path("outreach/", include("frontline.outreach.urls")),
 ]
 
 # Under /api/ a 404 or 500 answers in the API's own JSON error body.

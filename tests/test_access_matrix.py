@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from frontline.appointments.models import LookbookItem
@@ -33,6 +35,7 @@ from frontline.followups.services import followup_create
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.management.commands.vapid_keys import generate_vapid_keys
 from frontline.notifications.services import notification_create
+from frontline.outreach.models import Message
 from frontline.privacy.services import customer_erase
 from frontline.staff.models import StaffRole
 from frontline.sync.models import Run, Source
@@ -189,6 +192,19 @@ ACCESS: dict[str, Rule] = {
     "privacy:customer_export": rule("GET", MANAGERS_A),
     "privacy:customer_erase": rule("GET POST", MANAGERS_A),
     "privacy:erasure": rule("GET", MANAGERS_A),
+    # Outreach: writing to a customer is for their store's staff; the provider's and the mail
+    # relay's webhooks are signed by them, not signed in (a request without a signature is
+    # refused whoever sends it).
+    "outreach:compose": rule("GET POST", STORE_A),
+    "outreach:twilio_inbound": rule("POST", frozenset()),
+    "outreach:twilio_status": rule("POST", frozenset()),
+    "outreach:email_inbound": rule("POST", frozenset()),
+    "api:outreach:messages": rule("GET POST", STORE_A),
+    "api:outreach:preview": rule("POST", STORE_A),
+    "api:outreach:channels": rule("GET", STORE_A),
+    "api:outreach:message": rule("GET", STORE_A),
+    "api:outreach:cancel": rule("POST", STORE_A),
+    "api:outreach:templates": rule("GET", STAFF),
     # The API: the same policies, answered in JSON.
     "api:token": rule("POST", EVERYONE),
     # The API's description is public, as its endpoints' answers are not.
@@ -351,6 +367,15 @@ def brand(settings, monkeypatch):
         "uidb64": "MQ",  # a reset link that is not valid: the page says so
         "token": booking.token,
         "erasure_id": erasure.pk,
+        "message_id": Message.objects.create(
+            customer=customer,
+            channel="email",
+            direction="outbound",
+            status="scheduled",
+            body="Hello",
+            to_address=customer.email,
+            not_before=timezone.now() + timedelta(days=1),
+        ).pk,
     }
     return people, values
 

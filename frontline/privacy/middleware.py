@@ -12,7 +12,16 @@ from frontline.privacy.services import personal_data_denial_record
 # URL namespaces whose pages and endpoints show a customer's personal data: a 403 or 404 there
 # is a refused (or mistaken) look at someone's data, and goes on the record.
 PERSONAL_DATA_NAMESPACES = frozenset(
-    {"customers", "api:customers", "privacy", "api:privacy", "actions", "api:actions"}
+    {
+        "customers",
+        "api:customers",
+        "privacy",
+        "api:privacy",
+        "actions",
+        "api:actions",
+        "outreach",
+        "api:outreach",
+    }
 )
 DENIALS = frozenset({403, 404})
 

@@ -27,6 +27,7 @@ from frontline.followups.models import BulkAssignment
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.management.commands.vapid_keys import generate_vapid_keys
 from frontline.notifications.services import notification_create
+from frontline.outreach.models import Message
 from frontline.privacy.services import customer_erase
 from tests.catalog.shop import build_shop
 from tests.factories import (
@@ -74,6 +75,11 @@ REFUSED_FOR_REASONS_OPENAPI_CANNOT_STATE = {
     "POST /api/followups/bulk/",
     "POST /api/followups/bulk/{bulk_id}/undo/",
     "GET /api/followups/team/",
+    # Consent per channel and purpose, quiet hours, the WhatsApp window, frequency caps, known
+    # template variables; only a message still waiting can be cancelled.
+    "POST /api/outreach/customers/{customer_id}/messages/",
+    "POST /api/outreach/customers/{customer_id}/messages/preview/",
+    "POST /api/outreach/messages/{message_id}/cancel/",
 }
 
 
@@ -110,6 +116,14 @@ def world(settings):
         "erasure_id": customer_erase(
             by=UserFactory(is_superuser=True),
             customer_id=CustomerFactory(preferred_store=shop.here).pk,
+        ).pk,
+        "message_id": Message.objects.create(
+            customer=customer,
+            channel="email",
+            direction="outbound",
+            status="sent",
+            body="Hello",
+            to_address=customer.email,
         ).pk,
     }
     token = Token.objects.create(user=shop.associate).key

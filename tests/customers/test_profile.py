@@ -290,19 +290,19 @@ def test_empty_slots_say_so_and_a_registered_panel_loads_from_its_own_url(
     associate_client, customer, tmp_path, settings
 ):
     html = associate_client.get(reverse("customers:profile", args=[customer.pk])).content.decode()
-    assert "No messages: conversations arrive with outreach." in html
+    assert "No appointments: booking arrives with virtual styling." in html
     templates = copy.deepcopy(settings.TEMPLATES)
     templates[0]["DIRS"] = [*templates[0]["DIRS"], tmp_path]
     settings.TEMPLATES = templates  # assigned, so Django rebuilds its template engines
     (tmp_path / "messages_panel.html").write_text(
         "{{ due_count }} messages for {{ customer.first_name }}"
     )
-    original = {panel.key: panel for panel in profile_panels()}["messages"]
+    original = {panel.key: panel for panel in profile_panels()}["appointments"]
     profile_panel_register(
         ProfilePanel(
-            key="messages",
-            title="Messages",
-            order=40,
+            key="appointments",
+            title="Appointments",
+            order=30,
             template="messages_panel.html",
             context=lambda user, customer: {"due_count": 2},
         )
@@ -311,7 +311,7 @@ def test_empty_slots_say_so_and_a_registered_panel_loads_from_its_own_url(
         html = associate_client.get(
             reverse("customers:profile", args=[customer.pk])
         ).content.decode()
-        panel_url = reverse("customers:panel", args=[customer.pk, "messages"])
+        panel_url = reverse("customers:panel", args=[customer.pk, "appointments"])
         assert f'hx-get="{panel_url}"' in html
         fragment = associate_client.get(panel_url, HTTP_HX_REQUEST="true").content.decode()
         assert "2 messages for Ada" in fragment

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django import forms
+
+from frontline.customers.models import ConsentPurpose
+from frontline.outreach.models import Channel
+
+
+class ComposeForm(forms.Form):
+    channel = forms.ChoiceField(choices=Channel.choices)
+    purpose = forms.ChoiceField(choices=ConsentPurpose.choices, initial=ConsentPurpose.SERVICE)
+    template = forms.SlugField(required=False, max_length=40)
+    subject = forms.CharField(required=False, max_length=200)
+    # The rules give the real limit per channel, with a message saying it; this bound only
+    # keeps an absurd post from being processed at all.
+    body = forms.CharField(required=False, max_length=20_000, strip=False)
+    send_at = forms.DateTimeField(
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text="In your store's time zone; empty: send now.",
+    )
