@@ -110,4 +110,6 @@ def as_table(report: dict[str, Any]) -> str:
         lines.append(
             f"{name:<14}{values[0]:>12.4f}{values[1]:>14.4f}{values[2]:>11.4f}{values[3]:>9.4f}"
         )
+    if "als" not in report["quality"]:
+        lines.append("als           not measured: the implicit library is not installed")
     return "\n".join(lines) + "\n"
