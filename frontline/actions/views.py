@@ -29,7 +29,7 @@ from frontline.actions.forms import SNOOZE_CHOICES, AcceptForm, DismissForm, Sno
 from frontline.actions.models import ActionSuggestion, DismissReason
 from frontline.actions.registry import PLANNED_RULES
 from frontline.customers.models import Customer
-from frontline.recommendations.selectors import recommendations_for_customer
+from frontline.recommendations.selectors import recommendation_list
 
 TEMPLATE = "actions/customer_panels.html"
 
@@ -55,7 +55,7 @@ def customer_actions_panel(request: HttpRequest, customer_id: int) -> HttpRespon
     context = _panel_context(request, customer_id)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, f"{TEMPLATE}#actions-panel", context)
-    context["recommendations"] = recommendations_for_customer(
+    context["suggestions"] = recommendation_list(
         user=request.user,  # type: ignore[arg-type]
         customer_id=customer_id,
     )
@@ -66,7 +66,7 @@ def customer_actions_panel(request: HttpRequest, customer_id: int) -> HttpRespon
 @require_GET
 def customer_recommendations_panel(request: HttpRequest, customer_id: int) -> HttpResponse:
     try:
-        recommendations = recommendations_for_customer(
+        suggestions = recommendation_list(
             user=request.user,  # type: ignore[arg-type]
             customer_id=customer_id,
         )
@@ -75,7 +75,7 @@ def customer_recommendations_panel(request: HttpRequest, customer_id: int) -> Ht
     return render(
         request,
         f"{TEMPLATE}#recommendations-panel",
-        {"recommendations": recommendations, "customer_id": customer_id},
+        {"suggestions": suggestions, "customer_id": customer_id},
     )
 
 

@@ -1,4 +1,4 @@
-"""Item-to-item similarities learnt from order history, recomputed nightly."""
+"""What the nightly job learns from order history: similar products and best sellers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ class ProductSimilarity(models.Model):
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
     similar = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
     score = models.FloatField(help_text="Shrunk cosine similarity, 0..1")
-    co_buyers = models.PositiveIntegerField(help_text="Customers who bought both")
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -29,17 +28,36 @@ class ProductSimilarity(models.Model):
 
 
 class ProductPopularity(models.Model):
-    """How many customers bought the product: the fallback ranking and the baseline."""
+    """How much the product sells, recent purchases weighing more: ranking and cold start."""
 
     product = models.OneToOneField(
         "catalog.Product", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
-    buyers = models.PositiveIntegerField()
+    buyers = models.PositiveIntegerField(help_text="Customers who bought it")
+    score = models.FloatField(default=0.0, help_text="Recency-weighted buyers")
     computed_at = models.DateTimeField()
 
     class Meta:
         verbose_name_plural = "product popularity"
-        indexes = [models.Index(fields=["-buyers"], name="popular_products")]
+        indexes = [models.Index(fields=["-score"], name="popular_products_recent")]
 
     def __str__(self) -> str:
         return f"{self.product_id}: {self.buyers} buyers"
+
+
+class StoreBestSeller(models.Model):
+    """A store's best sellers (recency-weighted buyers), for customers with no history yet."""
+
+    store = models.ForeignKey("staff.Store", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "-score"], name="store_best_sellers")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "product"], name="one_best_seller_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.product_id} {self.score:.1f}"

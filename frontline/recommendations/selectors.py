@@ -1,31 +1,42 @@
-"""'For this customer': products to show, from what similar customers bought and what they like.
+"""'For this customer': products to show, scored as the offline evaluation scores them.
 
-The list is filtered to products available in the customer's size at their store, a store
-nearby, or the online warehouse, so an associate never shows something the customer cannot
-have. Scoped like every read: only customers the staff member may see.
+The customer's history is read as it stands (a purchase counts at once) and scored with the
+nightly tables by ``model.blended_scores``, the function the evaluation measures: what they
+rebuy (recency-weighted), what is bought with what they bought, best sellers. A customer with no
+history gets their store's best sellers. Each suggestion says why.
+
+The list is then filtered to products available in the customer's size at their store, a store
+nearby or the online warehouse. When that leaves nothing, the answer says so and offers the top
+products where they can still be had (another store), rather than an empty list. When no stock
+is known for any candidate at all, the list is shown unfiltered and says so.
+Scoped like every read: only customers the staff member may see.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
+import numpy as np
+import scipy.sparse as sp
 from django.conf import settings
 from django.db.models import F
-from django.db.models.functions import Lower
+from django.utils import timezone
 
 from frontline.actions.selectors import customer_visible_to
 from frontline.catalog.models import Product, StockLevel
-from frontline.customers.models import Customer, CustomerPreference, CustomerSize, PreferenceKind
-from frontline.orders.models import OrderLine
-from frontline.recommendations.models import ProductPopularity, ProductSimilarity
-from frontline.recommendations.similarity import blend, score_candidates
+from frontline.customers.models import Customer, CustomerSize
+from frontline.recommendations import model as recommender
+from frontline.recommendations.models import ProductPopularity, ProductSimilarity, StoreBestSeller
+from frontline.recommendations.services import purchase_lines_of_customer
 from frontline.staff.models import Store, User
 
 SIZE_FREE = {Product.Category.ACCESSORIES}
 # How many ranked candidates are checked for stock to fill a list of ``limit``.
 CANDIDATE_POOL = 60
+POPULAR_CANDIDATES = 200
+ELSEWHERE_SHOWN = 5
 
 
 @dataclass
@@ -39,6 +50,17 @@ class Recommendation:
     sizes: list[str] = field(default_factory=list)
     in_stock_here: bool = False
     nearby_stores: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Suggestions:
+    """What the panel shows: ``available`` to show now, else what to offer instead and why."""
+
+    available: list[Recommendation] = field(default_factory=list)
+    # Stock filtered every candidate out: the best ones at other stores (or anywhere, to order).
+    elsewhere: list[Recommendation] = field(default_factory=list)
+    # No stock figure is known for any candidate: the list, not checked against stock.
+    unchecked: list[Recommendation] = field(default_factory=list)
 
 
 def _distance_km(a: Store, b: Store) -> float:
@@ -71,72 +93,122 @@ def reachable_stores(home: Store | None) -> dict[int, Store]:
     return stores
 
 
-def purchased_products(customer_id: int) -> set[int]:
-    return set(
-        OrderLine.objects.filter(order__customer_id=customer_id, variant__isnull=False)
-        .values_list("variant__product_id", flat=True)
-        .distinct()
+@dataclass(frozen=True)
+class Ranked:
+    products: list[int]
+    scores: dict[int, float]
+    reasons: dict[int, str]
+
+
+def ranked_for_customer(customer: Customer, *, now: datetime) -> Ranked:
+    """Every candidate product for the customer, best first, with its reason."""
+    lines = list(purchase_lines_of_customer(customer.pk))
+    if not lines:
+        return _store_best_sellers(customer)
+    purchases = recommender.Purchases.from_rows(
+        [(customer.pk, product, placed_at.timestamp()) for product, placed_at in lines]
     )
-
-
-def favourite_brand_products(customer_id: int) -> set[int]:
-    brands = CustomerPreference.objects.filter(
-        customer_id=customer_id, kind=PreferenceKind.BRAND
-    ).annotate(brand=Lower("value"))
-    return set(
-        Product.objects.annotate(brand_name=Lower("brand__name"))
-        .filter(is_active=True, brand_name__in=brands.values("brand"))
-        .values_list("id", flat=True)
+    owned = sorted(set(purchases.products.tolist()))
+    similar = list(
+        ProductSimilarity.objects.filter(product_id__in=owned).values_list(
+            "product_id", "similar_id", "score"
+        )
     )
-
-
-def recommendations_for_customer(
-    *, user: User, customer_id: int, limit: int = 10
-) -> list[Recommendation]:
-    customer = customer_visible_to(user=user, customer_id=customer_id)
-    owned = purchased_products(customer.pk)
-    neighbours: dict[int, list[tuple[int, float, int]]] = defaultdict(list)
-    for product, similar, score, co in ProductSimilarity.objects.filter(
-        product_id__in=owned
-    ).values_list("product_id", "similar_id", "score", "co_buyers"):
-        neighbours[product].append((similar, score, co))
-    popular = list(
-        ProductPopularity.objects.order_by("-buyers").values_list("product_id", flat=True)[:200]
+    popular = dict(
+        ProductPopularity.objects.order_by("-score").values_list("product_id", "score")[
+            :POPULAR_CANDIDATES
+        ]
     )
-    collaborative = score_candidates(owned, neighbours)
-    brand_products = favourite_brand_products(customer.pk) - owned
-    scores = blend(
-        collaborative,
-        favourite_brand_products=brand_products,
-        popularity_rank={product: rank for rank, product in enumerate(popular)},
+    candidates = np.array(sorted(set(owned) | {s for _p, s, _x in similar} | set(popular)))
+    column = {int(product): n for n, product in enumerate(candidates)}
+    settings_ = recommender.Settings()
+    matrices = recommender.purchase_matrices(
+        purchases, now_seconds=now.timestamp(), settings=settings_
     )
-    for rank, product in enumerate(popular):  # best sellers fill what the rest leaves empty
-        scores.setdefault(product, -1 - rank / len(popular))
-    ranked = [p for p, _s in sorted(scores.items(), key=lambda i: (-i[1], i[0])) if p not in owned]
-    reasons = {
-        product: _because(product in collaborative, product in brand_products)
-        for product in ranked[:CANDIDATE_POOL]
-    }
-    return _available_in_size(customer, ranked[:CANDIDATE_POOL], scores, reasons, limit)
+    history = sp.csr_matrix(
+        (
+            matrices.recency.data,
+            [column[int(matrices.product_ids[c])] for c in matrices.recency.indices],
+            matrices.recency.indptr,
+        ),
+        shape=(1, len(candidates)),
+    )
+    neighbours = sp.csr_matrix(
+        (
+            [score for _p, _s, score in similar],
+            ([column[p] for p, _s, _x in similar], [column[s] for _p, s, _x in similar]),
+        ),
+        shape=(len(candidates), len(candidates)),
+        dtype=np.float32,
+    )
+    popularity = np.array([popular.get(int(p), 0.0) for p in candidates], dtype=np.float32)
+    fitted = recommender.Model(matrices, neighbours, popularity, settings_)
+    scores = recommender.blended_scores(fitted, history)[0]
+    order = np.argsort(-scores, kind="stable")
+    ranked = [int(candidates[i]) for i in order if scores[i] > 0]
+    reasons = _reasons(ranked[:CANDIDATE_POOL], lines, similar, history, column)
+    return Ranked(ranked, {int(candidates[i]): float(scores[i]) for i in order}, reasons)
 
 
-def _because(collaborative: bool, favourite_brand: bool) -> str:
-    if collaborative and favourite_brand:
-        return "Customers with similar taste bought it, and it is a favourite brand"
-    if collaborative:
-        return "Customers who bought what they bought also bought it"
-    if favourite_brand:
-        return "From a favourite brand"
-    return "A best seller"
-
-
-def _available_in_size(
-    customer: Customer,
+def _reasons(
     ranked: list[int],
-    scores: dict[int, float],
-    reasons: dict[int, str],
-    limit: int,
-) -> list[Recommendation]:
+    lines: list[tuple[int, datetime]],
+    similar: list[tuple[int, int, float]],
+    history: sp.csr_matrix,
+    column: dict[int, int],
+) -> dict[int, str]:
+    """Why each product: bought before, bought with one of theirs, or a best seller."""
+    last_bought: dict[int, datetime] = {}
+    for product, placed_at in lines:
+        last_bought[product] = max(placed_at, last_bought.get(product, placed_at))
+    weight = history.toarray()[0]
+    strongest: dict[int, tuple[float, int]] = {}
+    for product, similar_product, score in similar:
+        contribution = score * weight[column[product]]
+        if contribution > strongest.get(similar_product, (0.0, 0))[0]:
+            strongest[similar_product] = (contribution, product)
+    names = dict(
+        Product.objects.filter(pk__in={p for _c, p in strongest.values()}).values_list("id", "name")
+    )
+    reasons = {}
+    for product in ranked:
+        if product in last_bought:
+            reasons[product] = f"Bought before, last on {last_bought[product]:%-d %b %Y}"
+        elif product in strongest:
+            reasons[product] = f"Bought with {names.get(strongest[product][1], 'their purchases')}"
+        else:
+            reasons[product] = "Popular"
+    return reasons
+
+
+def _store_best_sellers(customer: Customer) -> Ranked:
+    """Cold start: the customer's store's best sellers, else the brand's."""
+    rows: list[tuple[int, float]] = []
+    if customer.preferred_store_id:
+        rows = list(
+            StoreBestSeller.objects.filter(store_id=customer.preferred_store_id)
+            .order_by("-score")
+            .values_list("product_id", "score")[:POPULAR_CANDIDATES]
+        )
+    where = f"at {customer.preferred_store.name}" if rows and customer.preferred_store else ""
+    if not rows:
+        rows = list(
+            ProductPopularity.objects.order_by("-score").values_list("product_id", "score")[
+                :POPULAR_CANDIDATES
+            ]
+        )
+    top = max((score for _p, score in rows), default=1.0) or 1.0
+    return Ranked(
+        [product for product, _score in rows],
+        {product: score / top for product, score in rows},
+        {product: " ".join(filter(None, ["Popular", where])) for product, _score in rows},
+    )
+
+
+def recommendation_list(*, user: User, customer_id: int, limit: int = 10) -> Suggestions:
+    customer = customer_visible_to(user=user, customer_id=customer_id)
+    ranked = ranked_for_customer(customer, now=timezone.now())
+    pool = ranked.products[:CANDIDATE_POOL]
     stores = reachable_stores(customer.preferred_store)
     sizes = {
         category: size.lower()
@@ -146,31 +218,77 @@ def _available_in_size(
     }
     products = {
         product.pk: product
-        for product in Product.objects.filter(pk__in=ranked, is_active=True).select_related("brand")
+        for product in Product.objects.filter(pk__in=pool, is_active=True).select_related("brand")
     }
-    found: dict[int, Recommendation] = {}
-    for product_id, size, store_id in StockLevel.objects.filter(
-        variant__product_id__in=list(products), store_id__in=list(stores), on_hand__gt=F("reserved")
-    ).values_list("variant__product_id", "variant__size", "store_id"):
+    pool = [p for p in pool if p in products]
+
+    def entry(product_id: int) -> Recommendation:
         product = products[product_id]
-        wanted = sizes.get(product.category)
-        if product.category not in SIZE_FREE and wanted and size.lower() != wanted:
-            continue
-        entry = found.setdefault(
-            product_id,
-            Recommendation(
-                product_id=product.pk,
-                name=product.name,
-                brand=product.brand.name,
-                category=product.category,
-                score=round(scores[product_id], 3),
-                because=reasons[product_id],
-            ),
+        because = ranked.reasons.get(product_id, "Popular")
+        if because.startswith("Popular") and product.category in sizes:
+            because += " · in their size"
+        return Recommendation(
+            product_id=product.pk,
+            name=product.name,
+            brand=product.brand.name,
+            category=product.category,
+            score=round(ranked.scores.get(product_id, 0.0), 3),
+            because=because,
         )
-        if size not in entry.sizes:
-            entry.sizes.append(size)
-        if customer.preferred_store_id == store_id:
-            entry.in_stock_here = True
-        elif stores[store_id].name not in entry.nearby_stores:
-            entry.nearby_stores.append(stores[store_id].name)
-    return [found[product_id] for product_id in ranked if product_id in found][:limit]
+
+    stock, known = _stock_in_size(pool, products, sizes)
+    if not known:
+        return Suggestions(unchecked=[entry(p) for p in pool[:limit]])
+    available: dict[int, Recommendation] = {}
+    elsewhere: dict[int, Recommendation] = {}
+    for product_id, size, store_id in stock:
+        if store_id in stores:
+            item = available.setdefault(product_id, entry(product_id))
+            if customer.preferred_store_id == store_id:
+                item.in_stock_here = True
+            elif stores[store_id].name not in item.nearby_stores:
+                item.nearby_stores.append(stores[store_id].name)
+        else:
+            item = elsewhere.setdefault(product_id, entry(product_id))
+            name = _store_names().get(store_id, "another store")
+            if name not in item.nearby_stores:
+                item.nearby_stores.append(name)
+        if size not in item.sizes:
+            item.sizes.append(size)
+    shown = [available[p] for p in pool if p in available][:limit]
+    if shown:
+        return Suggestions(available=shown)
+    return Suggestions(
+        elsewhere=[elsewhere[p] for p in pool if p in elsewhere][:ELSEWHERE_SHOWN]
+        or [entry(p) for p in pool[:ELSEWHERE_SHOWN]]
+    )
+
+
+def _store_names() -> dict[int, str]:
+    return dict(Store.objects.filter(is_active=True).values_list("id", "name"))
+
+
+def _stock_in_size(
+    pool: list[int], products: dict[int, Product], sizes: dict[str, str]
+) -> tuple[list[tuple[int, str, int]], bool]:
+    """(product, size, store) with stock beyond holds in the customer's size; any stock known."""
+    if not StockLevel.objects.filter(variant__product_id__in=pool).exists():
+        return [], False
+    rows = StockLevel.objects.filter(
+        variant__product_id__in=pool, store__is_active=True, on_hand__gt=F("reserved")
+    ).values_list("variant__product_id", "variant__size", "store_id")
+    found = []
+    for product_id, size, store_id in rows:
+        category = products[product_id].category
+        wanted = sizes.get(category)
+        if category in SIZE_FREE or not wanted or size.lower() == wanted:
+            found.append((product_id, size, store_id))
+    return found, True
+
+
+def recommendations_for_customer(
+    *, user: User, customer_id: int, limit: int = 10
+) -> list[Recommendation]:
+    """The products to show now (in stock in size here, nearby or online), for the API."""
+    suggestions = recommendation_list(user=user, customer_id=customer_id, limit=limit)
+    return suggestions.available

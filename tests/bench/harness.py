@@ -100,6 +100,19 @@ def time_each(calls: Iterable[Callable[[], object]]) -> list[float]:
     return samples
 
 
+def reset_peak_rss() -> bool:
+    """Start this process's peak-memory mark afresh (Linux: "5" to clear_refs); False if not.
+
+    So a step measured in-process reports its own peak (on top of what the process already
+    held, as a worker running it would), not an earlier step's.
+    """
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 def peak_rss_mb(process: psutil.Process | None = None) -> float:
     """Peak resident memory of a process (default: this one): the kernel's high-water mark."""
     process = process or psutil.Process()

@@ -20,7 +20,7 @@ from frontline.actions import selectors
 from frontline.actions.forms import SNOOZE_CHOICES
 from frontline.actions.models import DismissReason
 from frontline.customers.models import Customer
-from frontline.recommendations.selectors import recommendations_for_customer
+from frontline.recommendations.selectors import recommendation_list
 
 register = template.Library()
 PANELS = "actions/customer_panels.html"
@@ -48,7 +48,7 @@ def actions_panel(context: template.Context, customer_id: int) -> dict[str, Any]
 def recommendations_panel(context: template.Context, customer_id: int) -> dict[str, Any]:
     request = context["request"]
     try:
-        found = recommendations_for_customer(user=request.user, customer_id=customer_id)
+        found = recommendation_list(user=request.user, customer_id=customer_id)
     except Customer.DoesNotExist:
         return {"hidden": True}
-    return {"request": request, "recommendations": found, "customer_id": customer_id}
+    return {"request": request, "suggestions": found, "customer_id": customer_id}
