@@ -339,6 +339,13 @@ CELERY_BEAT_SCHEDULE["privacy-erasure-confirmations"] = {
     "task": "frontline.privacy.tasks.collect_erasure_confirmations_task",
     "schedule": crontab(minute=40),
 }
+# --- Sentiment (frontline.sentiment) ----------------------------------------------------------
+# The learned model is trained on the brand's rated feedback every night, and used only when it
+# beats the shipped lexicon on the held-out share.
+CELERY_BEAT_SCHEDULE["sentiment-nightly-retrain"] = {
+    "task": "frontline.sentiment.tasks.retrain_sentiment_model_task",
+    "schedule": crontab(hour=1, minute=0),
+}
 
 # --- Sync with CRM and ERP (frontline.sync) ---------------------------------------------
 # Where file-drop sources keep their inbox/ and archive/ folders, one folder per source.

@@ -80,6 +80,7 @@ urlpatterns = [
     path("followups/", include("frontline.followups.urls")),
     path("", include("frontline.appointments.urls")),
     path("privacy/", include("frontline.privacy.urls")),
+    path("sentiment/", include("frontline.sentiment.urls")),
 ]
 
 # Under /api/ a 404 or 500 answers in the API's own JSON error body.

@@ -176,6 +176,8 @@ ACCESS: dict[str, Rule] = {
     "privacy:customer_export": rule("GET", MANAGERS_A),
     "privacy:customer_erase": rule("GET POST", MANAGERS_A),
     "privacy:erasure": rule("GET", MANAGERS_A),
+    # How the sentiment models read the brand's feedback: the back office's (staff flag).
+    "sentiment:models": rule("GET", frozenset({"admin"})),
     # The API: the same policies, answered in JSON.
     "api:token": rule("POST", EVERYONE),
     # The API's description is public, as its endpoints' answers are not.
