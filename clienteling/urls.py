@@ -81,6 +81,7 @@ urlpatterns = [
     path("", include("frontline.appointments.urls")),
     path("privacy/", include("frontline.privacy.urls")),
     path("sentiment/", include("frontline.sentiment.urls")),
+    path("", include("frontline.surveys.urls")),
 ]
 
 # Under /api/ a 404 or 500 answers in the API's own JSON error body.

@@ -34,11 +34,14 @@ from frontline.notifications.management.commands.vapid_keys import generate_vapi
 from frontline.notifications.services import notification_create
 from frontline.privacy.services import customer_erase
 from frontline.staff.models import StaffRole
+from frontline.surveys.models import About
+from frontline.surveys.services import survey_create, survey_link
 from frontline.sync.models import Run, Source
 from tests.appointments.factories import BookingFactory, StylistFactory
 from tests.catalog.shop import build_shop
 from tests.factories import (
     ActionSuggestionFactory,
+    ConsentFactory,
     CustomerFactory,
     CustomerPreferenceFactory,
     NoteFactory,
@@ -178,6 +181,8 @@ ACCESS: dict[str, Rule] = {
     "privacy:erasure": rule("GET", MANAGERS_A),
     # How the sentiment models read the brand's feedback: the back office's (staff flag).
     "sentiment:models": rule("GET", frozenset({"admin"})),
+    # A survey is answered by whoever holds its signed link: no sign-in.
+    "surveys:answer": rule("GET POST", EVERYONE),
     # The API: the same policies, answered in JSON.
     "api:token": rule("POST", EVERYONE),
     # The API's description is public, as its endpoints' answers are not.
@@ -299,6 +304,10 @@ def brand(settings, monkeypatch):
         due_on=store_today(store_a),
     )
     booking = BookingFactory(customer=customer, stylist=stylist)
+    ConsentFactory(customer=customer, purpose="service")
+    survey = survey_create(
+        customer=customer, store=store_a, about=About.PURCHASE, about_key="order:matrix"
+    )
     merge = customers_merge(
         survivor_id=customer.pk, loser_id=merged_away.pk, merged_by=people["manager_a"]
     )
@@ -337,6 +346,7 @@ def brand(settings, monkeypatch):
         "uidb64": "MQ",  # a reset link that is not valid: the page says so
         "token": booking.token,
         "erasure_id": erasure.pk,
+        "survey_link": survey_link(survey),
     }
     return people, values
 
