@@ -12,10 +12,14 @@ $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit("Frontline needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall whenever the declared dependencies change.
-$(STAMP): pyproject.toml | $(PY)
+# Reinstall whenever the declared dependencies change. The npm packages are the browser checks'
+# tools (Lighthouse, axe), pinned by package-lock.json; without npm those checks are skipped
+# with that reason, the rest of the suite runs.
+$(STAMP): pyproject.toml package-lock.json | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the Lighthouse and axe checks will be skipped"; fi
 	@touch $(STAMP)
 
 install: $(STAMP)
