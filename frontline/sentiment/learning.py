@@ -14,6 +14,7 @@ choosing the one in use are ``services``' and ``selectors``'.
 from __future__ import annotations
 
 import hashlib
+import math
 import pickle
 import re
 import zlib
@@ -150,7 +151,13 @@ def pipeline_build() -> Any:
 
 
 class LearnedModel:
-    """A trained pipeline behind the SentimentModel interface."""
+    """A trained pipeline behind the SentimentModel interface.
+
+    One text at a time (a write) is read without the pipeline: scikit-learn's per-call checks
+    and sparse stacking cost about 3 ms a text, while the same arithmetic done here on the few
+    hundred n-grams of one text takes a fraction of that. ``tests/sentiment`` checks that both
+    ways give the same probabilities.
+    """
 
     def __init__(self, *, name: str, pipeline: Any, languages: frozenset[str]) -> None:
         self.name = name
@@ -159,12 +166,42 @@ class LearnedModel:
         classes = list(pipeline.classes_)
         self._negative, self._positive = classes.index(NEGATIVE), classes.index(POSITIVE)
         self._classes = classes
-        self._vocabulary = pipeline.named_steps["features"].transformer_list[0][1].vocabulary_
+        vectorizers = [v for _, v in pipeline.named_steps["features"].transformer_list]
+        self._vocabulary = vectorizers[0].vocabulary_
+        classifier = pipeline.named_steps["classifier"]
+        self._coefficients = classifier.coef_
+        self._intercepts = classifier.intercept_
+        offsets = [0]
+        for vectorizer in vectorizers[:-1]:
+            offsets.append(offsets[-1] + len(vectorizer.vocabulary_))
+        self._parts = [
+            (vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset)
+            for vectorizer, offset in zip(vectorizers, offsets, strict=True)
+        ]
 
     def read(self, text: str) -> tuple[str, float]:
-        probabilities = self._pipeline.predict_proba([text])[0]
+        probabilities = self.probabilities(text)
         label = self._classes[int(probabilities.argmax())]
         return str(label), float(probabilities[self._positive] - probabilities[self._negative])
+
+    def probabilities(self, text: str) -> Any:
+        """P(class) for one text, as ``pipeline.predict_proba`` gives it."""
+        import numpy
+
+        columns: list[int] = []
+        weights: list[float] = []
+        for analyzer, vocabulary, idf, offset in self._parts:
+            counts = Counter(
+                index for term in analyzer(text) if (index := vocabulary.get(term)) is not None
+            )
+            # Sublinear TF times IDF, then each vectorizer's vector scaled to unit length.
+            part = {index: (1 + math.log(count)) * idf[index] for index, count in counts.items()}
+            norm = math.sqrt(sum(value * value for value in part.values())) or 1.0
+            columns.extend(offset + index for index in part)
+            weights.extend(value / norm for value in part.values())
+        scores = self._intercepts + self._coefficients[:, columns] @ numpy.array(weights)
+        exponentials = numpy.exp(scores - scores.max())
+        return exponentials / exponentials.sum()
 
     def knows_a_word_of(self, text: str) -> bool:
         return any(word in self._vocabulary for word in _TOKEN.findall(text.lower()))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from frontline.sentiment.feedback import rated_feedback
 from frontline.sentiment.learning import Evaluation, RatedText, Training, model_train
 from frontline.sentiment.models import LearnedModelVersion, Outcome
+from frontline.sentiment.selectors import model_in_use_forget
 
 logger = logging.getLogger("frontline.sentiment")
 
@@ -32,6 +33,8 @@ def learned_model_retrain(*, rated: Sequence[RatedText] | None = None) -> Learne
             _in_use_switch(version)
         # Only the model in use and the newest keep their bytes: the history keeps the figures.
         LearnedModelVersion.objects.exclude(pk=version.pk).filter(in_use=False).update(blob=None)
+    # This process reads with the new model at once; the others within CHECK_SECONDS.
+    model_in_use_forget()
     logger.info(
         "Sentiment model %s: %s (learned macro-F1 %s, default %s, %s texts)",
         version.name,

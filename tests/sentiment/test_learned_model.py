@@ -175,3 +175,24 @@ def test_the_models_page_before_any_training_says_the_lexicon_is_in_use(client):
 def test_store_staff_without_the_staff_flag_may_not_see_the_models_page(client):
     client.force_login(UserFactory(is_staff=False))
     assert client.get(reverse("sentiment:models")).status_code == 403
+
+
+def test_one_text_is_read_as_the_pipeline_reads_it(trained_on_extract):
+    model = trained_on_extract.learned
+    texts = [item.text for item in star_reviews_read(EXTRACT)[:200]] + ["", "zzzz qqqq"]
+    expected = model._pipeline.predict_proba(texts)
+    for text, probabilities in zip(texts, expected, strict=True):
+        assert model.probabilities(text) == pytest.approx(probabilities, abs=1e-9)
+
+
+@pytest.mark.django_db
+def test_a_process_that_missed_a_switch_reads_with_the_default_not_a_500():
+    first = learned_model_retrain(rated=brand_feedback(seed=1))
+    assert model_in_use().name == first.name  # remembered by this process, not yet loaded…
+    from frontline.sentiment import selectors
+
+    selectors._in_use.loaded.clear()
+    # …then another worker puts a newer model in use, and the first loses its bytes.
+    LearnedModelVersion.objects.filter(pk=first.pk).update(in_use=False, blob=None)
+    assert model_in_use().name == default_model().name
+    assert interaction_sentiment_fields(summary="Lovely")["sentiment"] == POSITIVE
