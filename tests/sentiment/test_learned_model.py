@@ -3,8 +3,11 @@ it beats the shipped lexicon there; a nightly task retrains it and rescores the 
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from frontline.customers.models import Interaction, SentimentBackfill
@@ -196,3 +199,17 @@ def test_a_process_that_missed_a_switch_reads_with_the_default_not_a_500():
     LearnedModelVersion.objects.filter(pk=first.pk).update(in_use=False, blob=None)
     assert model_in_use().name == default_model().name
     assert interaction_sentiment_fields(summary="Lovely")["sentiment"] == POSITIVE
+
+
+@pytest.mark.django_db
+def test_a_brand_starts_from_its_exported_reviews_with_the_command(tmp_path):
+    stars = {NEGATIVE: 1, "neutral": 3, POSITIVE: 5}
+    path = tmp_path / "reviews.csv"
+    rows = [f'"","{item.text}",{stars[item.label]}' for item in brand_feedback()]
+    path.write_text("Title,Review Text,Rating\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    output = StringIO()
+    call_command("sentiment_retrain", "--reviews-csv", str(path), stdout=output)
+    assert "Beat the default: in use" in output.getvalue()
+    assert LearnedModelVersion.objects.get(in_use=True).trained_texts > 200
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("sentiment_retrain", "--reviews-csv", str(tmp_path / "missing.csv"))
