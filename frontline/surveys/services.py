@@ -124,6 +124,8 @@ def surveys_after_purchases(*, now: datetime | None = None, limit: int = 500) ->
             store__isnull=False,
             deleted_at__isnull=True,
             customer__email__gt="",
+            customer__deleted_at__isnull=True,
+            customer__merged_into__isnull=True,
             customer__consents__channel=ConsentChannel.EMAIL,
             customer__consents__purpose=ConsentPurpose.SERVICE,
             customer__consents__granted=True,
