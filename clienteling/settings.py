@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "frontline.followups",
     "frontline.recommendations",
     "frontline.sentiment",
+    "frontline.surveys",
     "frontline.privacy",
     "frontline.appointments",
     "frontline.tablet",
@@ -396,6 +397,24 @@ CELERY_BEAT_SCHEDULE["privacy-interaction-retention"] = {
 CELERY_BEAT_SCHEDULE["privacy-erasure-confirmations"] = {
     "task": "frontline.privacy.tasks.collect_erasure_confirmations_task",
     "schedule": crontab(minute=40),
+}
+# --- Sentiment (frontline.sentiment) ----------------------------------------------------------
+# The learned model is trained on the brand's rated feedback every night, and used only when it
+# beats the shipped lexicon on the held-out share.
+CELERY_BEAT_SCHEDULE["sentiment-nightly-retrain"] = {
+    "task": "frontline.sentiment.tasks.retrain_sentiment_model_task",
+    "schedule": crontab(hour=1, minute=0),
+}
+# --- Surveys (frontline.surveys): one question, 0-10, after a purchase or an appointment ------
+SURVEY_LINK_DAYS = env.get_int("SURVEY_LINK_DAYS", 14, minimum=1)
+# Nobody is asked twice within this many days, whatever they bought.
+SURVEY_QUIET_DAYS = env.get_int("SURVEY_QUIET_DAYS", 30, minimum=0)
+SURVEY_AFTER_PURCHASE_HOURS = env.get_int("SURVEY_AFTER_PURCHASE_HOURS", 24, minimum=0)
+SURVEY_ANSWER_RATE = env.get_str("SURVEY_ANSWER_RATE", default="10/m")
+SURVEY_VIEW_RATE = env.get_str("SURVEY_VIEW_RATE", default="60/m")
+CELERY_BEAT_SCHEDULE["surveys-after-purchases"] = {
+    "task": "frontline.surveys.tasks.send_purchase_surveys_task",
+    "schedule": crontab(minute=20),
 }
 
 # --- Sync with CRM and ERP (frontline.sync) ---------------------------------------------

@@ -84,6 +84,8 @@ urlpatterns = [
     path("privacy/", include("frontline.privacy.urls")),
     path("tablet/", include("frontline.tablet.urls")),
     path("outreach/", include("frontline.outreach.urls")),
+    path("sentiment/", include("frontline.sentiment.urls")),
+    path("", include("frontline.surveys.urls")),
 ]
 
 # Under /api/ a 404 or 500 answers in the API's own JSON error body.

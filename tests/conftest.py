@@ -27,6 +27,15 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _sentiment_model_asked_again() -> None:
+    """Each process remembers which sentiment model is in use for a few seconds; a test must
+    not inherit a learned model from the one before, whose rows were rolled back."""
+    from frontline.sentiment.selectors import model_in_use_forget
+
+    model_in_use_forget()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     # Production hashing is deliberately slow; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher"]

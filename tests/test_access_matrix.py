@@ -38,11 +38,14 @@ from frontline.notifications.services import notification_create
 from frontline.outreach.models import Message
 from frontline.privacy.services import customer_erase
 from frontline.staff.models import StaffRole
+from frontline.surveys.models import About
+from frontline.surveys.services import survey_create, survey_link
 from frontline.sync.models import Run, Source
 from tests.appointments.factories import BookingFactory, StylistFactory
 from tests.catalog.shop import build_shop
 from tests.factories import (
     ActionSuggestionFactory,
+    ConsentFactory,
     CustomerFactory,
     CustomerPreferenceFactory,
     NoteFactory,
@@ -205,6 +208,10 @@ ACCESS: dict[str, Rule] = {
     "api:outreach:message": rule("GET", STORE_A),
     "api:outreach:cancel": rule("POST", STORE_A),
     "api:outreach:templates": rule("GET", STAFF),
+    # How the sentiment models read the brand's feedback: the back office's (staff flag).
+    "sentiment:models": rule("GET", frozenset({"admin"})),
+    # A survey is answered by whoever holds its signed link: no sign-in.
+    "surveys:answer": rule("GET POST", EVERYONE),
     # The API: the same policies, answered in JSON.
     "api:token": rule("POST", EVERYONE),
     # The API's description is public, as its endpoints' answers are not.
@@ -326,6 +333,10 @@ def brand(settings, monkeypatch):
         due_on=store_today(store_a),
     )
     booking = BookingFactory(customer=customer, stylist=stylist)
+    ConsentFactory(customer=customer, purpose="service")
+    survey = survey_create(
+        customer=customer, store=store_a, about=About.PURCHASE, about_key="order:matrix"
+    )
     merge = customers_merge(
         survivor_id=customer.pk, loser_id=merged_away.pk, merged_by=people["manager_a"]
     )
@@ -376,6 +387,7 @@ def brand(settings, monkeypatch):
             to_address=customer.email,
             not_before=timezone.now() + timedelta(days=1),
         ).pk,
+        "survey_link": survey_link(survey),
     }
     return people, values
 

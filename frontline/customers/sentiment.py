@@ -23,7 +23,8 @@ from frontline.customers.models import (
     SentimentBackfill,
     Source,
 )
-from frontline.sentiment.scoring import Score, SentimentModel, default_model, texts_score
+from frontline.sentiment.scoring import Score, SentimentModel, texts_score
+from frontline.sentiment.selectors import model_in_use
 
 logger = logging.getLogger("frontline.customers")
 
@@ -60,6 +61,7 @@ def interactions_sentiment_fields(
     *, summaries: Sequence[str | None], model: SentimentModel | None = None
 ) -> list[dict[str, Any]]:
     """The same for a batch (a sync page): one model, one pass."""
+    model = model or model_in_use()
     return [_fields(score) for score in texts_score(texts=summaries, model=model)]
 
 
@@ -81,11 +83,11 @@ def interaction_rows_score(rows: list[dict[str, Any]]) -> None:
 def sentiment_backfill_start(
     *, model: SentimentModel | None = None, restart: bool = False
 ) -> SentimentBackfill:
-    """The backfill of ``model`` (the default), created on first use; ``restart`` rewinds it.
+    """The backfill of ``model`` (the one in use), created on first use; ``restart`` rewinds it.
 
     Calling it again is harmless: it returns the checkpoint as it stands.
     """
-    name = (model or default_model()).name
+    name = (model or model_in_use()).name
     with transaction.atomic():
         backfill, created = SentimentBackfill.objects.select_for_update().get_or_create(model=name)
         if created or restart:
@@ -108,10 +110,16 @@ def sentiment_backfill_chunk(
     waits and then carries on after the first. Idempotent: rows whose label and score are
     already right are not written again.
     """
-    model = model or default_model()
+    model = model or model_in_use()
     with transaction.atomic():
         backfill = SentimentBackfill.objects.select_for_update().get(pk=backfill_id)
         if backfill.finished_at:
+            return backfill
+        if backfill.model != model.name:
+            # Another model was put in use since this backfill started: its own backfill
+            # scores the history again, and this one stops rather than mix two models' labels.
+            backfill.finished_at = timezone.now()
+            backfill.save(update_fields=["finished_at", "updated_at"])
             return backfill
         chunk = list(
             # History only: what is written after the start is scored by its writer, and a

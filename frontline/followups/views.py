@@ -39,6 +39,7 @@ from frontline.followups.forms import (
 from frontline.followups.models import BulkAssignment, FollowUp, Outcome, Priority, Reason
 from frontline.staff.models import User
 from frontline.staff.selectors import primary_store_for
+from frontline.surveys import selectors as surveys
 
 
 def _user(request: HttpRequest) -> User:
@@ -279,10 +280,15 @@ def team_board(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     raw = request.GET.get("store", "")
     store = selectors.store_for_board(user=user, store_id=id_from_text(raw))
+    since = surveys.since_days()
     context = {
         "store": store,
         "stores": list(selectors.managed_stores(user)),
         "board": selectors.team_board(user=user, store=store),
+        # What the customers said in the surveys, and what came of the unhappy ones.
+        "nps": surveys.store_nps(store=store, since=since),
+        "associates_nps": surveys.associates_nps(store=store, since=since),
+        "recovery": surveys.detractor_recovery(store=store, since=since),
     }
     return render(request, "followups/team.html", context)
 

@@ -62,8 +62,8 @@ class SentimentModel(Protocol):
     name: str
     languages: frozenset[str]
 
-    def polarity(self, text: str) -> float:
-        """The text's sentiment from -1 to 1; 0 where the model finds nothing to go on."""
+    def read(self, text: str) -> tuple[str, float]:
+        """The text's label and its polarity from -1 to 1 (0 where nothing goes either way)."""
         ...
 
     def knows_a_word_of(self, text: str) -> bool: ...
@@ -84,6 +84,10 @@ class LexiconModel:
 
     def polarity(self, text: str) -> float:
         return float(self._analyzer.polarity_scores(text)["compound"])
+
+    def read(self, text: str) -> tuple[str, float]:
+        polarity = self.polarity(text)
+        return _label(polarity), polarity
 
     def knows_a_word_of(self, text: str) -> bool:
         lexicon = self._analyzer.lexicon
@@ -127,11 +131,16 @@ def text_score(*, text: str | None, model: SentimentModel | None = None) -> Scor
     model = model or default_model()
     cleaned = text_clean(text or "")
     detected = text_language(cleaned)
+    if not detected:
+        # No words: only the lexicon knows what emoji and emoticons say; a learned model's
+        # character n-grams would read noise into them.
+        model = default_model()
     language = _read_as(cleaned, detected, model)
     if language is None:
         return Score(label=UNKNOWN, score=None, language=detected, model=model.name)
-    polarity = max(-1.0, min(1.0, round(model.polarity(cleaned), 4)))
-    return Score(label=_label(polarity), score=polarity, language=language, model=model.name)
+    label, polarity = model.read(cleaned)
+    polarity = max(-1.0, min(1.0, round(polarity, 4)))
+    return Score(label=label, score=polarity, language=language, model=model.name)
 
 
 def texts_score(*, texts: Iterable[str | None], model: SentimentModel | None = None) -> list[Score]:
@@ -147,7 +156,7 @@ def _read_as(cleaned: str, detected: str, model: SentimentModel) -> str | None:
     if not detected:
         # No words, only emoji or emoticons: those the lexicon knows carry the same feeling in
         # every language ("😍", ":)"); a text the model finds nothing in stays unknown.
-        return "" if model.polarity(cleaned) != 0 else None
+        return "" if model.read(cleaned)[1] != 0 else None
     if detected in model.languages:
         return detected
     words: Sequence[str] = _WORD.findall(cleaned)

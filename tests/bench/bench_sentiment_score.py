@@ -5,7 +5,9 @@ Measured: ``interaction_sentiment_fields`` (language detection, then the lexicon
 fixed mix of what the timeline holds: short CRM notes, e-mails and reviews of a few sentences,
 other languages, markup, emoji, and a long text of a megabyte. The models are loaded before
 timing (once per process; a worker pays it on its first text). Baseline in the same run: the
-lexicon alone, without language detection, on the same texts.
+lexicon alone, without language detection, on the same texts. The learned model (trained in the
+run on the shipped review extract) is timed on the same texts, one at a time as a write scores
+them: ``learned_*`` results.
 """
 
 from __future__ import annotations
@@ -13,8 +15,14 @@ from __future__ import annotations
 import argparse
 import random
 
-from frontline.customers.sentiment import interaction_sentiment_fields
-from frontline.sentiment.scoring import default_model, text_clean
+from frontline.customers.sentiment import (
+    interaction_sentiment_fields,
+    interactions_sentiment_fields,
+)
+from frontline.sentiment.feedback import star_reviews_read
+from frontline.sentiment.learning import model_train
+from frontline.sentiment.scoring import SentimentModel, default_model, text_clean
+from tests.bench.bench_sentiment_quality import EXTRACT
 from tests.bench.datasets import OwnData
 from tests.bench.harness import Report, latency_summary, time_each
 
@@ -57,6 +65,15 @@ def texts(count: int) -> list[str]:
     return [*chosen, *[MEGABYTE] * 5]
 
 
+def _learned_on_the_shipped_reviews() -> SentimentModel:
+    """The learned model as the nightly training builds it, from the shipped review extract."""
+    training = model_train(rated=star_reviews_read(EXTRACT), name="learned-bench")
+    assert training.learned is not None, training.note
+    for text in SHORT + REVIEWS:  # warm it as the lexicon was
+        training.learned.read(text)
+    return training.learned
+
+
 def run(options: argparse.Namespace) -> Report:
     sample = texts(TEXTS[options.scale])
     for text in sample[:50]:  # load the models and warm the caches
@@ -72,9 +89,22 @@ def run(options: argparse.Namespace) -> Report:
     results = latency_summary(samples)
     results["texts_per_s"] = round(len(samples) / (sum(samples) / 1000))
     results["unknown_share"] = round(unknown / len(sample), 3)
+    learned = _learned_on_the_shipped_reviews()
+    learned_samples = time_each(
+        lambda text=text: interactions_sentiment_fields(summaries=[text], model=learned)
+        for text in sample
+    )
+    results.update(
+        {f"learned_{name}": value for name, value in latency_summary(learned_samples).items()}
+    )
     return Report(
         name="sentiment_score",
-        params={"texts": len(sample), "model": lexicon.name, "megabyte_texts": 5},
+        params={
+            "texts": len(sample),
+            "model": lexicon.name,
+            "megabyte_texts": 5,
+            "learned_model": "trained on the shipped review extract (learned_* results)",
+        },
         results=results,
         baseline={"label": "lexicon alone, no language detection", **latency_summary(baseline)},
         budget={"p95_ms": {"max": 5}},
