@@ -77,7 +77,8 @@ def test_recommendations_fill_the_list_before_any_search(shop, booking, stylist)
     )
     candidates = selectors.lookbook_candidates(user=stylist.user, booking=booking)
     assert [c.product for c in candidates] == [shop.navy_m.product]
-    assert candidates[0].because == "A best seller"
+    # The recommender says why: a best seller, in the size the customer has on file.
+    assert candidates[0].because == "Popular · in their size"
 
 
 def test_the_stylist_builds_orders_and_annotates_the_lookbook(shop, booking, stylist_client):
