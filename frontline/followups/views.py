@@ -18,6 +18,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -106,7 +107,9 @@ def my_section(request: HttpRequest, section: str) -> HttpResponse:
 
 def _card_choices() -> dict[str, Any]:
     return {
-        "outcome_choices": Outcome.choices,
+        # The same list in every card: built once per page, not looped over in each of them
+        # (on my day that loop was a third of the template's work).
+        "outcome_options": format_html_join("", '<option value="{}">{}</option>', Outcome.choices),
         "snooze_default": (timezone.localdate() + timedelta(days=1)).isoformat(),
     }
 
