@@ -39,7 +39,6 @@ from frontline.followups.forms import (
 )
 from frontline.followups.models import BulkAssignment, FollowUp, Outcome, Priority, Reason
 from frontline.staff.models import User
-from frontline.staff.selectors import primary_store_for
 from frontline.surveys import selectors as surveys
 
 
@@ -54,9 +53,10 @@ def _error_text(error: ValidationError) -> str:
 # --- My day ---------------------------------------------------------------------------------
 
 
-def _end_of_today(user: User) -> datetime:
-    store = primary_store_for(user)
-    zone = store.time_zone if store else timezone.get_current_timezone()
+def _end_of_today() -> datetime:
+    """Midnight ending today where the staff member works: the zone of their primary store,
+    which sign-in keeps in the session and the middleware makes current (no query)."""
+    zone = timezone.get_current_timezone()
     today = timezone.localtime(timezone.now(), zone).date()
     return datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
 
@@ -71,7 +71,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
     """The associate's home: their follow-ups, the sessions they host today, today's expiring
     holds, the best suggestions for their customers, and the customer search box."""
     user = _user(request)
-    end_of_today = _end_of_today(user)
+    end_of_today = _end_of_today()
     context = {
         "day": selectors.my_day(user=user),
         "appointments": appointments_for_day(staff=user, day=_today(end_of_today)),
