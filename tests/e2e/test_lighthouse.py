@@ -1,4 +1,5 @@
-"""Lighthouse on the login page, the associate's day and a customer's profile (issue 24).
+"""Lighthouse on the login page, the public booking page, the associate's day and a customer's
+profile (issues 23 and 24).
 
 The pages are served by the production ASGI server (uvicorn) over a small demo brand, and
 audited in Debian's Chromium as a signed-in associate sees them on a phone-sized screen with
@@ -49,6 +50,10 @@ pytestmark = [
 ]
 
 
+# Pages audited signed out, first: the sign-in page and the customers' public booking page.
+PUBLIC_PREFIXES = ("/accounts/", "/book/")
+
+
 def run_lighthouse(base_url: str, pages: dict[str, str], out_dir: Path) -> dict[str, dict]:
     """Audit ``pages`` once each; the scores per page, the reports written to ``out_dir``."""
     config = {
@@ -58,7 +63,7 @@ def run_lighthouse(base_url: str, pages: dict[str, str], out_dir: Path) -> dict[
         "password": settings.DEMO_PASSWORD,
         "outDir": str(out_dir),
         "pages": pages,
-        "signedOut": [name for name, path in pages.items() if path.startswith("/accounts/")],
+        "signedOut": [name for name, path in pages.items() if path.startswith(PUBLIC_PREFIXES)],
     }
     config_path = out_dir / "config.json"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -90,6 +95,25 @@ def failing_audits(report_path: Path, category: str) -> list[str]:
     ]
 
 
+def completed(got: dict) -> bool:
+    """False when Lighthouse could not finish the audit (a runtime error such as NO_NAVSTART,
+    for which its message says: run Lighthouse again); the categories are then None."""
+    return all(got[category] is not None for category in TARGETS)
+
+
+def met_performance(got: dict) -> bool:
+    return completed(got) and got["performance"] >= TARGETS["performance"]
+
+
+def judged(attempts: list[dict]) -> dict:
+    """One page's scores from several runs: the first completed run, its performance replaced
+    by the median of the completed runs' (the first attempt when none completed)."""
+    done = [got for got in attempts if completed(got)]
+    if not done:
+        return attempts[0]
+    return {**done[0], "performance": statistics.median(got["performance"] for got in done)}
+
+
 @pytest.fixture
 def demo_brand(django_db_setup) -> Customer:
     call_command("seed_demo", customers=120, products=40, stores=2, verbosity=0)
@@ -99,21 +123,25 @@ def demo_brand(django_db_setup) -> Customer:
     return customer
 
 
-def test_login_my_day_and_profile_meet_lighthouse_targets(start_asgi_server, demo_brand):
+def test_login_booking_my_day_and_profile_meet_lighthouse_targets(start_asgi_server, demo_brand):
     base_url = start_asgi_server({"REDIS_URL": settings.REDIS_URL})
-    pages = {"login": "/accounts/login/", "home": "/", "profile": f"/customers/{demo_brand.pk}/"}
+    pages = {
+        "login": "/accounts/login/",
+        "book": "/book/",
+        "home": "/",
+        "profile": f"/customers/{demo_brand.pk}/",
+    }
     scores = run_lighthouse(base_url, pages, REPORTS)
     assert set(scores) == set(pages)
 
-    slow = [name for name, got in scores.items() if got["performance"] < TARGETS["performance"]]
-    if slow:
-        again = [
-            run_lighthouse(base_url, {name: pages[name] for name in slow}, REPORTS / f"run-{n}")
+    again = [name for name, got in scores.items() if not met_performance(got)]
+    if again:
+        reruns = [
+            run_lighthouse(base_url, {name: pages[name] for name in again}, REPORTS / f"run-{n}")
             for n in range(2, MEDIAN_OF + 1)
         ]
-        for name in slow:
-            runs = [scores[name]["performance"], *(run[name]["performance"] for run in again)]
-            scores[name]["performance"] = statistics.median(runs)
+        for name in again:
+            scores[name] = judged([scores[name], *(run[name] for run in reruns)])
 
     (REPORTS / "summary.json").write_text(json.dumps(scores, indent=2))
     missed = {
@@ -122,6 +150,6 @@ def test_login_my_day_and_profile_meet_lighthouse_targets(start_asgi_server, dem
         )
         for name, got in scores.items()
         for category, target in TARGETS.items()
-        if got[category] < target
+        if got[category] is None or got[category] < target
     }
     assert not missed, json.dumps(missed, indent=2)
