@@ -10,7 +10,19 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from frontline.appointments.availability import (
@@ -39,6 +51,7 @@ from frontline.customers.models import Customer, CustomerSize
 from frontline.recommendations.selectors import recommendations_for_customer
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import stores_for
+from frontline.surveys.models import About, Survey
 
 
 def services_bookable() -> QuerySet[Service]:
@@ -264,10 +277,23 @@ FEEDBACK_AFTER = timedelta(minutes=30)
 FEEDBACK_UNTIL = timedelta(days=7)
 
 
+# A survey about a session is keyed on "booking:<id>" (surveys.Survey.about_key).
+SURVEY_KEY_PREFIX = "booking:"
+
+
+def survey_key(booking_id: int) -> str:
+    return f"{SURVEY_KEY_PREFIX}{booking_id}"
+
+
 def feedback_due(*, now: datetime) -> list[tuple[int, int]]:
-    """(booking id, version) of the sessions over whose customer has not been asked yet."""
+    """(booking id, version) of the sessions over whose customer has not been asked yet, by
+    the rating e-mail or by the NPS survey sent when the stylist recorded the outcome."""
     asked = BookingEmail.objects.filter(
         booking=OuterRef("pk"), kind=BookingEmail.Kind.FEEDBACK, sent_at__isnull=False
+    )
+    surveyed = Survey.objects.filter(
+        about=About.APPOINTMENT,
+        about_key=Concat(Value(SURVEY_KEY_PREFIX), Cast(OuterRef("pk"), CharField())),
     )
     return list(
         Booking.objects.filter(
@@ -277,6 +303,7 @@ def feedback_due(*, now: datetime) -> list[tuple[int, int]]:
             rating__isnull=True,
         )
         .exclude(Exists(asked))
+        .exclude(Exists(surveyed))
         .order_by("ends_at")
         .values_list("pk", "sequence")
     )

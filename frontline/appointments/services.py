@@ -52,6 +52,8 @@ from frontline.followups.services import followup_create
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.services import notification_create
 from frontline.staff.models import Store, User
+from frontline.surveys.models import About
+from frontline.surveys.services import survey_create
 
 # The name of the PostgreSQL exclusion constraint (migration 0002) that refuses overlaps.
 NO_OVERLAP_CONSTRAINT = "booking_no_overlap_per_stylist"
@@ -810,6 +812,8 @@ def booking_outcome_record(
         )
         if report.follow_up_on is not None:
             _follow_up_after(booking, by=by, day=report.follow_up_on)
+        if booking.status == BookingStatus.COMPLETED:
+            _survey_after(booking, now=now)
         _timeline_entry(
             booking,
             entry="outcome",
@@ -821,6 +825,21 @@ def booking_outcome_record(
             **(interaction_sentiment_fields(summary=notes) if notes else {}),
         )
     return booking
+
+
+def _survey_after(booking: Booking, *, now: datetime) -> None:
+    """The NPS question about the session (surveys domain), for a customer who may be asked.
+    It takes the place of the one-tap rating e-mail (``selectors.feedback_due`` leaves such a
+    session out): one question after a session, not two. A correction of the outcome asks
+    nothing more (one survey per session)."""
+    survey_create(
+        customer=booking.customer,
+        store=booking.store,
+        about=About.APPOINTMENT,
+        about_key=selectors.survey_key(booking.pk),
+        associate=booking.stylist.user,
+        now=now,
+    )
 
 
 def _check_report(report: SessionReport, notes: str) -> None:

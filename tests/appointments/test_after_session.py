@@ -7,15 +7,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from frontline.appointments import services
 from frontline.appointments.models import BookingStatus, LookbookItem
 from frontline.customers.models import Interaction
 from frontline.followups.models import FollowUp
 from frontline.followups.selectors import store_today
+from frontline.surveys.models import About, Survey
 from tests.appointments.factories import BookingFactory, StylistFactory
 from tests.catalog.shop import build_shop
+from tests.factories import ConsentFactory, CustomerFactory
 
 
 @pytest.fixture
@@ -131,3 +135,51 @@ def test_another_stores_staff_get_404(shop, booking, client):
     assert record(client, booking, outcome="purchased").status_code == 404
     booking.refresh_from_db()
     assert booking.outcome == ""
+
+
+# --- The NPS question after a session (surveys domain) ----------------------------------------
+
+
+def questions_sent(booking, **when):
+    """The subjects of the e-mails sent, after the reminders' job ran (only questions are due:
+    the session is over)."""
+    services.booking_reminders_queue(now=booking.ends_at + timedelta(**when))
+    return [message.subject for message in mail.outbox]
+
+
+def test_a_completed_session_asks_the_nps_question_once_instead_of_the_rating(
+    shop, booking, stylist, stylist_client, tasks_run, django_capture_on_commit_callbacks
+):
+    ConsentFactory(customer=shop.customer, purpose="service")
+    with django_capture_on_commit_callbacks(execute=True):
+        record(stylist_client, booking, outcome="purchased", notes="Took the navy crew.")
+    survey = Survey.objects.get(customer=shop.customer)
+    assert (survey.about, survey.about_key) == (About.APPOINTMENT, f"booking:{booking.pk}")
+    assert (survey.associate, survey.store) == (stylist.user, booking.store)
+    assert survey.sent_at is not None
+
+    # Correcting the outcome asks nothing more, and the one-tap rating e-mail is not sent.
+    with django_capture_on_commit_callbacks(execute=True):
+        record(stylist_client, booking, outcome="held")
+    subjects = questions_sent(booking, hours=2)
+    assert Survey.objects.filter(customer=shop.customer).count() == 1
+    assert "How was your styling session?" not in subjects
+    assert len(subjects) == 1
+
+
+def test_no_nps_question_for_a_no_show_or_without_consent_and_the_rating_still_goes(
+    shop, booking, stylist_client, tasks_run, django_capture_on_commit_callbacks
+):
+    # No consent to service e-mails: no survey, the session's own rating e-mail instead.
+    with django_capture_on_commit_callbacks(execute=True):
+        record(stylist_client, booking, outcome="purchased")
+    assert not Survey.objects.exists()
+    assert questions_sent(booking, hours=2) == ["How was your styling session?"]
+
+    other = BookingFactory(
+        customer=CustomerFactory(), stylist=booking.stylist, starts_at=booking.ends_at
+    )
+    ConsentFactory(customer=other.customer, purpose="service")
+    with django_capture_on_commit_callbacks(execute=True):
+        record(stylist_client, other, outcome="no_show")
+    assert not Survey.objects.exists()
