@@ -40,6 +40,7 @@ from frontline.followups.models import BulkAssignment, FollowUp, Outcome, Priori
 from frontline.staff.models import User
 from frontline.staff.selectors import primary_store_for
 from frontline.surveys import selectors as surveys
+from frontline.tablet.idempotency import idempotent_view
 
 
 def _user(request: HttpRequest) -> User:
@@ -181,6 +182,7 @@ def _act(
 
 @login_required
 @require_POST
+@idempotent_view
 def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
     return _act(
         request,

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, status
@@ -43,19 +44,42 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 STALE_CLAIM = timedelta(minutes=5)
+# A key in use is answered with 409 and this Retry-After: the first request is then most likely
+# done, and the retry gets its answer. The tablet's outbox waits and sends again, for the first
+# request may still fail and leave the write undone.
+IN_USE_RETRY_AFTER_SECONDS = 2
+# A claim may vanish between our failed insert and our read (its request was refused, and a
+# refusal keeps nothing): the key is free again, so it is claimed afresh a few times.
+CLAIM_ATTEMPTS = 3
 # Headers that are part of an answer's meaning (where a redirect goes, what htmx should do).
 KEPT_HEADERS = ("Content-Type", "Location", "HX-Trigger", "HX-Redirect", "HX-Reswap", "HX-Retarget")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# What the app's pages say instead of the API's words, which name the header.
+PAGE_MESSAGES = {
+    "invalid_idempotency_key": _(
+        "This change could not be sent as it was. Reload the page and try again."
+    ),
+    "idempotency_key_reused": _(
+        "This change was already sent with other content. Reload the page and try again."
+    ),
+    "idempotency_key_in_use": _(
+        "This change is still being saved. Wait a moment, then look again."
+    ),
+}
 
 
 class KeyRefused(Exception):
-    """The key cannot be honoured; ``status`` and ``message`` say why."""
+    """The key cannot be honoured; ``status`` and ``message`` say why, and ``retry_after``
+    (seconds) when the same request will be answered if sent again later."""
 
-    def __init__(self, status_code: int, code: str, message: str) -> None:
+    def __init__(
+        self, status_code: int, code: str, message: str, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.code = code
         self.message = message
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -156,14 +180,30 @@ def _claim(
     *, staff_id: int, key: str, fingerprint: str, path: str
 ) -> IdempotentRequest | KeptAnswer:
     """A new claim on the key, or the answer kept for it; refuses a key in use otherwise."""
-    try:
-        with transaction.atomic():
-            return IdempotentRequest.objects.create(
-                staff_id=staff_id, key=key, fingerprint=fingerprint, path=path
-            )
-    except IntegrityError:
-        pass
-    earlier = IdempotentRequest.objects.get(staff_id=staff_id, key=key)
+    for _attempt in range(CLAIM_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return IdempotentRequest.objects.create(
+                    staff_id=staff_id, key=key, fingerprint=fingerprint, path=path
+                )
+        except IntegrityError:
+            pass
+        earlier = IdempotentRequest.objects.filter(staff_id=staff_id, key=key).first()
+        if earlier is not None:
+            return _earlier_claim(earlier, fingerprint)
+    raise _in_use()
+
+
+def _in_use() -> KeyRefused:
+    return KeyRefused(
+        status.HTTP_409_CONFLICT,
+        "idempotency_key_in_use",
+        f"A request with this {HEADER} is still being handled; try again in a moment.",
+        retry_after=IN_USE_RETRY_AFTER_SECONDS,
+    )
+
+
+def _earlier_claim(earlier: IdempotentRequest, fingerprint: str) -> IdempotentRequest | KeptAnswer:
     if earlier.fingerprint != fingerprint:
         raise KeyRefused(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
@@ -178,11 +218,7 @@ def _claim(
     ).update(created_at=timezone.now())
     if taken_over:  # its process died: the write rolled back with it, so it runs again
         return earlier
-    raise KeyRefused(
-        status.HTTP_409_CONFLICT,
-        "idempotency_key_in_use",
-        f"A request with this {HEADER} is still being handled; try again in a moment.",
-    )
+    raise _in_use()
 
 
 # --- For Django views (the app's pages and htmx fragments) ---------------------------------
@@ -204,9 +240,12 @@ def idempotent_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
                 run=lambda: _kept_from_page(view(request, *args, **kwargs)),
             )
         except KeyRefused as refusal:
-            response = HttpResponse(refusal.message, status=refusal.status_code)
+            message = PAGE_MESSAGES.get(refusal.code, refusal.message)
+            response = HttpResponse(message, status=refusal.status_code)
             response["Content-Type"] = "text/plain; charset=utf-8"
             response["HX-Reswap"] = "none"  # nothing to put in the page: the alert says it
+            if refusal.retry_after is not None:
+                response["Retry-After"] = str(refusal.retry_after)
             return response
         response = _page_from_kept(answer)
         if replayed:
@@ -263,6 +302,7 @@ class KeyReused(exceptions.APIException):
 class KeyInUse(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "idempotency_key_in_use"
+    wait: int | None = None  # seconds; DRF's handler sends it as Retry-After
 
 
 def idempotent_api(method: Callable[..., Response]) -> Callable[..., Response]:
@@ -293,7 +333,9 @@ def _api_refusal(refusal: KeyRefused) -> exceptions.APIException:
     if refusal.status_code == status.HTTP_400_BAD_REQUEST:
         return exceptions.ValidationError({HEADER: [refusal.message]})
     if refusal.status_code == status.HTTP_409_CONFLICT:
-        return KeyInUse(refusal.message)
+        in_use = KeyInUse(refusal.message)
+        in_use.wait = refusal.retry_after
+        return in_use
     return KeyReused(refusal.message)
 
 

@@ -54,9 +54,12 @@
   }
 
   document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr.status;
-    if (REFUSALS_SHOWN_BY_THE_PAGE.indexOf(status) !== -1) return;
-    showFailure(event.detail.elt, failureText(status));
+    var xhr = event.detail.xhr;
+    // A refusal in plain words (no fragment to swap in) is shown as it is.
+    var plain = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
+    if (plain && xhr.responseText) return showFailure(event.detail.elt, xhr.responseText.slice(0, 300));
+    if (REFUSALS_SHOWN_BY_THE_PAGE.indexOf(xhr.status) !== -1) return;
+    showFailure(event.detail.elt, failureText(xhr.status));
   });
   document.addEventListener("htmx:sendError", function (event) {
     // Writes the tablet can keep for later are the outbox's (tablet.js): it says so itself.

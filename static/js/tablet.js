@@ -126,6 +126,13 @@
         return dropEntry(entry.key).then(function () { sent(entry); return true; });
       }
       if (FINAL.indexOf(response.status) === -1) return false;  // locked, busy, server trouble: later
+      // 409 with Retry-After: the first send of this very entry is still running on the
+      // server. It may yet fail, so the entry waits and goes again; its answer comes then.
+      var wait = Number(response.headers.get("Retry-After"));
+      if (response.status === 409 && wait > 0) {
+        setTimeout(flush, wait * 1000);
+        return false;
+      }
       return reasonFor(response).then(function (reason) {
         entry.state = "refused";
         entry.reason = reason;

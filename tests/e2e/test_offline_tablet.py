@@ -108,6 +108,42 @@ def test_a_note_whose_answer_was_lost_is_sent_again_and_saved_once(
     assert notes_of(ada) == ["Size 40 in the navy coat"]
 
 
+def test_an_outcome_whose_answer_was_lost_is_sent_again_and_recorded_once(
+    page, live_server, shop_floor, password
+):
+    """The outcome reached the server but its answer was lost; the outbox's next send is told
+    the first is still running (409, Retry-After) and waits; the one after gets the first
+    answer. One outcome, its note once on the timeline, nothing shown as not saved."""
+    from frontline.customers.models import Interaction
+
+    alice, _, ada = shop_floor
+    followup = ada.followups.get()
+    sign_in(page, live_server.url, alice, password)
+    sends = []
+
+    def lose_the_answer_then_say_busy(route):
+        sends.append(route.request.headers.get("idempotency-key"))
+        if len(sends) == 1:
+            route.fetch()  # the server records the outcome...
+            route.abort("connectionreset")  # ...and the tablet never hears back
+        elif len(sends) == 2:
+            route.fulfill(status=409, headers={"Retry-After": "1"}, body="Still being handled.")
+        else:
+            route.continue_()
+
+    page.route("**/followups/*/complete/", lose_the_answer_then_say_busy)
+    card = page.locator(f"#followup-{followup.pk}")
+    card.get_by_label("Outcome").select_option("reached")
+    card.get_by_label("Note for the timeline").fill("Coming in on Saturday")
+    card.get_by_role("button", name="Complete").click()
+    page.get_by_text("Sent: Follow-up").wait_for(timeout=40_000)
+    assert len(sends) == 3 and len(set(sends)) == 1, sends  # one key for every send
+    assert page.locator(".outbox-problem").count() == 0
+    followup.refresh_from_db()
+    assert (followup.status, followup.note) == ("done", "Coming in on Saturday")
+    assert Interaction.objects.filter(summary__contains="Coming in on Saturday").count() == 1
+
+
 def test_a_conflict_is_said_plainly_and_loses_nothing(page, live_server, shop_floor, password):
     alice, bob, ada = shop_floor
     followup = ada.followups.get()
