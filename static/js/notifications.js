@@ -19,6 +19,7 @@
   var TOAST_MS = 8000;
   var MAX_TOASTS_AT_ONCE = 3;
   var SIGNED_OUT = 4401; // the close code the server ends a signed-out socket with
+  var LOCKED = 4423; // the tablet locked (in another tab, or idle): nothing personal is shown
   var socket = null;
   var attempt = 0;
   var retryTimer = null;
@@ -139,6 +140,14 @@
       socket = null;
       setStatus("offline");
       location.reload();
+      return;
+    }
+    // 4423: the tablet locked. This page goes to the lock screen too, and back here once
+    // unlocked, when a new socket catches up on what was raised meanwhile.
+    if (event.code === LOCKED) {
+      socket = null;
+      setStatus("offline");
+      location.assign("/tablet/locked/?next=" + encodeURIComponent(location.pathname + location.search));
       return;
     }
     scheduleReconnect();
