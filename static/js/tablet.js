@@ -6,6 +6,8 @@
   "use strict";
   var staff = meta("frontline-staff");
   var lockAfter = Number(meta("frontline-lock-after")) * 1000;
+  // A write waits to be sent at most this long (a shift); older, it is dropped and shown.
+  var maxAge = Number(meta("frontline-offline-max-age")) * 1000;
   var csrf = csrfToken();
   var FINAL = [400, 403, 404, 409, 410, 422];  // refused for good: retrying cannot help
   var REFUSED = {
@@ -113,12 +115,42 @@
       .then(function () { flushing = false; render(); });
   }
 
+  function tooOld(entry) { return maxAge > 0 && Date.now() - entry.created > maxAge; }
+
+  // Not sent late: what it says may no longer hold. Kept on screen, with the words, until
+  // dismissed, like a refusal.
+  function expire(entry) {
+    entry.state = "refused";
+    entry.reason = "Written more than " + duration(maxAge) +
+      " ago, while offline: too old to send now. Enter it again if it still applies.";
+    return keepEntry(entry).then(function () { return true; });
+  }
+
+  function duration(ms) {
+    var hours = Math.floor(ms / 3600000);
+    if (hours >= 1) return hours + (hours === 1 ? " hour" : " hours");
+    var minutes = Math.max(1, Math.floor(ms / 60000));
+    return minutes + (minutes === 1 ? " minute" : " minutes");
+  }
+
+  // Even offline: the associate learns at once that an old write will not go.
+  function expireOld() {
+    return myEntries().then(function (entries) {
+      return Promise.all(entries.filter(function (entry) {
+        return entry.state === "waiting" && tooOld(entry);
+      }).map(expire));
+    });
+  }
+
   function send(entry) {
+    if (tooOld(entry)) return expire(entry);
     return fetch(entry.url, {
       method: "POST", credentials: "same-origin", body: entry.body,
       headers: {
         "Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": csrf,
         "Idempotency-Key": entry.key, "HX-Request": "true",
+        // The server refuses it too if it is older than a shift by its own clock.
+        "X-Frontline-Written-At": new Date(entry.created).toISOString(),
       },
     }).then(function (response) {
       var signedOut = response.redirected && new URL(response.url).pathname.indexOf("/accounts/login/") === 0;
@@ -223,9 +255,9 @@
   }
   window.addEventListener("online", function () { showConnection(); flush(); });
   window.addEventListener("offline", showConnection);
-  setInterval(flush, 30000);
+  setInterval(function () { expireOld().then(render).then(flush); }, 30000);
   showConnection();
-  render().then(flush);
+  expireOld().then(render).then(flush);
 
   // --- The lock after inactivity ---------------------------------------------------------------
   // The last touch is shared by the tablet's tabs; the server keeps the lock once it is set.

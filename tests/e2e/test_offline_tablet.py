@@ -168,6 +168,82 @@ def test_a_conflict_is_said_plainly_and_loses_nothing(page, live_server, shop_fl
     page.locator(".outbox-problem").wait_for(state="detached")
 
 
+AGE_THE_OUTBOX = """(hours) => new Promise((resolve, reject) => {
+  const opening = indexedDB.open("frontline", 1);
+  opening.onsuccess = () => {
+    const db = opening.result;
+    const writing = db.transaction("outbox", "readwrite");
+    const outbox = writing.objectStore("outbox");
+    outbox.getAll().onsuccess = (event) => {
+      event.target.result.forEach((entry) => {
+        entry.created = Date.now() - hours * 3600e3;
+        outbox.put(entry);
+      });
+    };
+    writing.oncomplete = () => { db.close(); resolve(); };
+    writing.onerror = () => reject(writing.error);
+  };
+  opening.onerror = () => reject(opening.error);
+})"""
+
+
+def test_a_write_kept_offline_longer_than_a_shift_is_not_sent_and_is_shown(
+    page, live_server, shop_floor, password
+):
+    alice, _, ada = shop_floor
+    sign_in(page, live_server.url, alice, password, then=f"/customers/{ada.pk}/")
+    sent = []
+    page.route("**/customers/*/notes/", lambda route: (sent.append(1), route.continue_()))
+    page.context.set_offline(True)
+    add_note(page, "Wants the linen shirt in blue")
+    page.get_by_text("Waiting to send: kept").wait_for()
+    # The tablet stayed offline all night: the note was written 13 hours ago.
+    page.evaluate(AGE_THE_OUTBOX, 13)
+    page.reload()  # offline still: the page is the tablet's copy, the outbox looks again
+    problem = page.locator(".outbox-problem")
+    problem.wait_for()
+    assert "Written more than 12 hours ago, while offline: too old" in problem.inner_text()
+    assert "Wants the linen shirt in blue" in problem.inner_text()  # the words are not lost
+    assert page.locator("#outbox").is_hidden()
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(1000)
+    assert sent == [] and notes_of(ada) == []
+    page.get_by_role("button", name="Dismiss").click()
+    page.locator(".outbox-problem").wait_for(state="detached")
+
+
+def test_the_server_refuses_a_write_older_than_a_shift_and_the_tablet_says_why(
+    page, live_server, shop_floor, password
+):
+    """The tablet's clock said the note was fresh; the server's says it is two days old."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    alice, _, ada = shop_floor
+    sign_in(page, live_server.url, alice, password, then=f"/customers/{ada.pk}/")
+    two_days_ago = (timezone.now() - timedelta(days=2)).isoformat()
+
+    def sent_two_days_late(route):
+        headers = route.request.headers
+        if "x-frontline-written-at" in headers:
+            route.continue_(headers={**headers, "x-frontline-written-at": two_days_ago})
+        else:
+            route.continue_()
+
+    page.route("**/customers/*/notes/", sent_two_days_late)
+    page.context.set_offline(True)
+    add_note(page, "Size 40 in the navy coat")
+    page.get_by_text("Waiting to send: kept").wait_for()
+    page.context.set_offline(False)
+    problem = page.locator(".outbox-problem")
+    problem.wait_for()
+    assert "Written on this tablet more than 12\xa0hours ago" in problem.inner_text()
+    assert "Size 40 in the navy coat" in problem.inner_text()
+    assert notes_of(ada) == []
+
+
 def test_signing_out_wipes_the_copies_kept_for_offline(page, live_server, shop_floor, password):
     alice, _, ada = shop_floor
     profile = f"{live_server.url}/customers/{ada.pk}/"
