@@ -169,7 +169,8 @@ def suggestion_snooze(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     return _respond(
         request,
         customer_id,
-        done=_("Snoozed until %(day)s.") % {"day": date_format(outcome.snoozed_until, "j M")},
+        done=_("Snoozed until %(day)s.")
+        % {"day": date_format(outcome.snoozed_until or timezone.now(), "j M")},
     )
 
 
