@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontline.core.context_processors.navigation",
+                "frontline.core.javascript_text.javascript_text",
                 "frontline.tablet.context_processors.tablet",
             ],
         },

@@ -345,3 +345,19 @@ def test_screens_at_tablet_size_in_portrait_and_landscape(
             assert width <= viewport["width"], f"sideways scrolling in {name}"
         finally:
             context.close()
+
+
+def test_the_outbox_speaks_the_store_s_language(page, live_server, password):
+    """A French store's tablet: the script's own words come in French too."""
+    store = StoreFactory(code="e2e-paris", name="Rue Saint-Honoré", language="fr")
+    claire = staff_at(store, first_name="Claire", last_name="Martin")
+    ada = CustomerFactory(first_name="Ada", last_name="Lovelace", preferred_store=store)
+    sign_in(page, live_server.url, claire, password, then=f"/customers/{ada.pk}/")
+    page.context.set_offline(True)
+    page.get_by_placeholder("Ajouter une note").fill("Préfère le lin")
+    page.get_by_role("button", name="Ajouter la note").click()
+    page.get_by_text("En attente d\u2019envoi : conservé sur cette tablette").wait_for()
+    page.locator("#outbox", has_text="1 modification en attente d\u2019envoi").wait_for()
+    page.context.set_offline(False)
+    page.get_by_text("Envoyé : Note pour Ada Lovelace.").wait_for()
+    assert notes_of(ada) == ["Préfère le lin"]
