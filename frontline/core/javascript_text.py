@@ -54,6 +54,29 @@ SCRIPT_TEXTS = (
     gettext_noop("Alerts could not be turned off: %(reason)s"),
     gettext_noop("alerts are blocked in this browser's settings"),
     gettext_noop("the server answered %(status)s"),
+    # video_session.js: the video room (staff and customers).
+    gettext_noop("Connected."),
+    gettext_noop("The connection failed. Try again, or call the store."),
+    gettext_noop("Calling…"),
+    gettext_noop("Waiting for your customer…"),
+    gettext_noop("Waiting for your stylist…"),
+    gettext_noop("The call has ended."),
+    gettext_noop("The other side left. Waiting for them to come back…"),
+    gettext_noop("Something went wrong: %(reason)s"),
+    gettext_noop("This video room is not open to you now."),
+    gettext_noop("Connection lost; reconnecting…"),
+    gettext_noop("Unmute"),
+    gettext_noop("Mute"),
+    gettext_noop("Camera on"),
+    gettext_noop("Camera off"),
+    gettext_noop("You ended the call."),
+    gettext_noop(
+        "We could not use your camera or microphone. Allow them in your browser, then reload."
+    ),
+    # barcode.js: scanning a product's barcode.
+    gettext_noop("Scanned %(code)s"),
+    gettext_noop("Point the camera at the barcode, or type it."),
+    gettext_noop("The camera is not available: type the barcode instead."),
 )
 
 

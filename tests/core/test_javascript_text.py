@@ -13,7 +13,7 @@ from frontline.core.javascript_text import SCRIPT_TEXTS
 from tests.conftest import REPO
 from tests.factories import TEST_PASSWORD, StoreAssignmentFactory, StoreFactory
 
-SCRIPTS = ("frontline.js", "tablet.js", "notifications.js")
+SCRIPTS = ("frontline.js", "tablet.js", "notifications.js", "video_session.js", "barcode.js")
 # text("…"), text("…" + "…"), and text(a ? "…" : "…"): every literal a lookup may get.
 LOOKUP = re.compile(r'\btext\((?:[^()"]*\?\s*)?((?:"[^"]*"\s*(?:\+|:)\s*)*"[^"]*")')
 LITERAL = re.compile(r'"([^"]*)"')
