@@ -108,12 +108,20 @@ def test_a_french_store_s_profile_and_day_are_in_french():
 
     store = StoreFactory(language="fr")
     associate = StoreAssignmentFactory(store=store, role="associate").user
-    ada = CustomerFactory(preferred_store=store, first_name="Ada", last_name="Lovelace")
+    ada = CustomerFactory(
+        preferred_store=store, first_name="Ada", last_name="Lovelace", tier="gold"
+    )
     FollowUpFactory(customer=ada, assignee=associate)
     client = Client()
     assert client.login(username=associate.username, password=TEST_PASSWORD)
     profile = client.get(f"/customers/{ada.pk}/").content.decode()
-    for words in (">Historique<", ">Ajouter la note<", ">Achats<", "Note pour Ada Lovelace"):
+    for words in (
+        ">Historique<",
+        ">Ajouter la note<",
+        ">Achats<",
+        "Note pour Ada Lovelace",
+        ">Or<",
+    ):
         assert words in profile
     for english in (">Timeline<", ">Add note<", ">Purchases<"):
         assert english not in profile
