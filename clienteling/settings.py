@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontline.core.context_processors.navigation",
+                "frontline.core.javascript_text.javascript_text",
                 "frontline.tablet.context_processors.tablet",
             ],
         },
@@ -451,6 +452,18 @@ BRAND_CURRENCY = env.get_str("BRAND_CURRENCY", default="GBP")
 # --- Sessions, security -----------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # one shift
+# A write queued on an offline tablet is sent at most this long after it was written (a
+# shift, as the offline copies): older ones are dropped by the tablet and refused by the
+# server, their words shown to the associate. Never longer than an Idempotency-Key is kept,
+# or a late replay of a write that went through could go through again.
+OFFLINE_WRITE_MAX_AGE_SECONDS = env.get_int(
+    "OFFLINE_WRITE_MAX_AGE_SECONDS", SESSION_COOKIE_AGE, minimum=60
+)
+if OFFLINE_WRITE_MAX_AGE_SECONDS > IDEMPOTENCY_KEY_HOURS * 60 * 60:
+    raise ImproperlyConfigured(
+        f"OFFLINE_WRITE_MAX_AGE_SECONDS={OFFLINE_WRITE_MAX_AGE_SECONDS} is longer than "
+        f"IDEMPOTENCY_KEY_HOURS={IDEMPOTENCY_KEY_HOURS} hours: keys must outlive queued writes."
+    )
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: the token is rendered into hx-headers
 SESSION_COOKIE_SECURE = PRODUCTION

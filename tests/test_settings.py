@@ -136,3 +136,9 @@ def test_beat_schedule_keeps_every_domains_periodic_tasks():
         schedule["privacy-erasure-confirmations"]["task"]
         == "frontline.privacy.tasks.collect_erasure_confirmations_task"
     )
+
+
+def test_queued_writes_may_not_outlive_the_keys_that_make_their_replay_safe():
+    result = load_settings(OFFLINE_WRITE_MAX_AGE_SECONDS=str(25 * 3600), IDEMPOTENCY_KEY_HOURS="24")
+    assert result.returncode != 0
+    assert "OFFLINE_WRITE_MAX_AGE_SECONDS" in result.stderr

@@ -10,8 +10,10 @@ from decimal import Decimal
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.db.models import DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower
+from django.utils import translation
 
 from frontline.actions.registry import (
     OFFERED_VARIANT_KEY,
@@ -170,7 +172,8 @@ class LapsingHighValue(Rule):
         return clamp_score(35 + value_part + recency_part + tier_part)
 
     def reason(self, facts: Facts) -> str:
-        tier = Tier(facts["tier"]).label
+        with translation.override(settings.LANGUAGE_CODE):  # stored, in the brand's language
+            tier = str(Tier(facts["tier"]).label)
         return (
             f"{tier} customer, {_money(facts['lifetime_value'])} spent, not seen for "
             f"{facts['days_since_seen']} days (since {_day(facts['last_seen'])}): check in."

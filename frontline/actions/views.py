@@ -20,7 +20,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontline.actions import selectors, services
@@ -38,7 +40,7 @@ def _panel_context(request: HttpRequest, customer_id: int, error: str = "") -> d
     try:
         current = selectors.actions_for_customer(user=request.user, customer_id=customer_id)  # type: ignore[arg-type]
     except Customer.DoesNotExist:
-        raise Http404("No such customer among the ones you may see.") from None
+        raise Http404(_("No such customer among the ones you may see.")) from None
     return {
         "customer": current.customer,
         "current": current,
@@ -71,7 +73,7 @@ def customer_recommendations_panel(request: HttpRequest, customer_id: int) -> Ht
             customer_id=customer_id,
         )
     except Customer.DoesNotExist:
-        raise Http404("No such customer among the ones you may see.") from None
+        raise Http404(_("No such customer among the ones you may see.")) from None
     return render(
         request,
         f"{TEMPLATE}#recommendations-panel",
@@ -86,7 +88,7 @@ def _customer_of(request: HttpRequest, suggestion_id: int) -> int:
             suggestion_id=suggestion_id,
         )
     except ActionSuggestion.DoesNotExist:
-        raise Http404("This suggestion was already handled, or is not yours to see.") from None
+        raise Http404(_("This suggestion was already handled, or is not yours to see.")) from None
     return suggestion.customer_id
 
 
@@ -142,8 +144,8 @@ def suggestion_accept(request: HttpRequest, suggestion_id: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except ActionSuggestion.DoesNotExist:
-        raise Http404("This suggestion was already handled.") from None
-    return _respond(request, customer_id, done="Accepted.", next_url=result.next_url)
+        raise Http404(_("This suggestion was already handled.")) from None
+    return _respond(request, customer_id, done=_("Accepted."), next_url=result.next_url)
 
 
 @login_required
@@ -163,8 +165,13 @@ def suggestion_snooze(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     except ValidationError as error:
         return _respond(request, customer_id, error=_first_error(error))
     except ActionSuggestion.DoesNotExist:
-        raise Http404("This suggestion was already handled.") from None
-    return _respond(request, customer_id, done=f"Snoozed until {outcome.snoozed_until:%-d %b}.")
+        raise Http404(_("This suggestion was already handled.")) from None
+    return _respond(
+        request,
+        customer_id,
+        done=_("Snoozed until %(day)s.")
+        % {"day": date_format(outcome.snoozed_until or timezone.now(), "j M")},
+    )
 
 
 @login_required
@@ -173,7 +180,7 @@ def suggestion_dismiss(request: HttpRequest, suggestion_id: int) -> HttpResponse
     customer_id = _customer_of(request, suggestion_id)
     form = DismissForm(request.POST)
     if not form.is_valid():
-        return _respond(request, customer_id, error="Choose why you dismiss it.")
+        return _respond(request, customer_id, error=_("Choose why you dismiss it."))
     try:
         services.action_dismiss(
             user=request.user,  # type: ignore[arg-type]
@@ -184,8 +191,8 @@ def suggestion_dismiss(request: HttpRequest, suggestion_id: int) -> HttpResponse
     except ValidationError as error:
         return _respond(request, customer_id, error=_first_error(error))
     except ActionSuggestion.DoesNotExist:
-        raise Http404("This suggestion was already handled.") from None
-    return _respond(request, customer_id, done="Dismissed; it will not come back soon.")
+        raise Http404(_("This suggestion was already handled.")) from None
+    return _respond(request, customer_id, done=_("Dismissed; it will not come back soon."))
 
 
 @login_required
@@ -193,7 +200,7 @@ def suggestion_dismiss(request: HttpRequest, suggestion_id: int) -> HttpResponse
 def rule_performance_page(request: HttpRequest) -> HttpResponse:
     """Per rule: open, decided (accepted, snoozed, dismissed and why), acceptance, conversion."""
     if not selectors.may_see_performance(request.user):  # type: ignore[arg-type]
-        raise PermissionDenied("Only store managers see how the rules perform.")
+        raise PermissionDenied(_("Only store managers see how the rules perform."))
     try:
         days = selectors.performance_period_days(request.GET.get("days"))
     except ValueError:

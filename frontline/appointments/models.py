@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 WEEKDAYS = [
     (0, "Monday"),
@@ -205,20 +206,20 @@ class StoreMeetingRoom(models.Model):
 
 
 class BookingStatus(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    CANCELLED = "cancelled", "Cancelled"
-    COMPLETED = "completed", "Completed"
-    NO_SHOW = "no_show", "No show"
+    CONFIRMED = "confirmed", pgettext_lazy("styling session", "Confirmed")
+    CANCELLED = "cancelled", pgettext_lazy("styling session", "Cancelled")
+    COMPLETED = "completed", pgettext_lazy("styling session", "Completed")
+    NO_SHOW = "no_show", pgettext_lazy("styling session", "No show")
 
 
 class SessionOutcome(models.TextChoices):
     """What came of a session, as the stylist records it afterwards."""
 
-    PURCHASED = "purchased", "Bought during the session"
-    HELD = "held", "Items held to try or collect"
-    FOLLOW_UP = "follow_up", "Interested: following up"
-    NO_PURCHASE = "no_purchase", "No purchase"
-    NO_SHOW = "no_show", "The customer did not come"
+    PURCHASED = "purchased", pgettext_lazy("styling session", "Bought during the session")
+    HELD = "held", pgettext_lazy("styling session", "Items held to try or collect")
+    FOLLOW_UP = "follow_up", pgettext_lazy("styling session", "Interested: following up")
+    NO_PURCHASE = "no_purchase", pgettext_lazy("styling session", "No purchase")
+    NO_SHOW = "no_show", pgettext_lazy("styling session", "The customer did not come")
 
 
 class Booking(models.Model):

@@ -19,7 +19,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frontline.appointments import invites, selectors
 from frontline.appointments.availability import nearest
@@ -874,10 +874,9 @@ def _follow_up_after(booking: Booking, *, by: User, day: date) -> None:
 
 def _outcome_summary(booking: Booking) -> str:
     held = booking.lookbook_items.filter(hold__status=Hold.Status.ACTIVE).count()
-    parts = [
-        f"{booking.get_outcome_display()}: {booking.service.name.lower()} with "
-        f"{booking.stylist.display_name}"
-    ]
+    with translation.override(settings.LANGUAGE_CODE):  # stored: in the brand's language
+        outcome = str(booking.get_outcome_display())
+    parts = [f"{outcome}: {booking.service.name.lower()} with {booking.stylist.display_name}"]
     if held:
         parts.append(f"{held} item{'s' if held != 1 else ''} held from the lookbook")
     if booking.outcome_notes:

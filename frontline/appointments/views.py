@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -182,7 +183,7 @@ def booked(request: HttpRequest, token: str) -> HttpResponse:
     """The confirmation page; its address (with the unguessable token) is the customer's."""
     booking = selectors.booking_by_token(token)
     if booking is None:
-        raise Http404("No such booking.")
+        raise Http404(_("No such booking."))
     return render(
         request,
         "appointments/booked.html",
@@ -222,11 +223,11 @@ def manage(request: HttpRequest, signed: str) -> HttpResponse:
                     booking=booking, starts_at=form.cleaned_data["slot"], now=now
                 )
                 return redirect("appointments:manage", signed=signed)
-            context["error"] = "Choose one of the times shown."
+            context["error"] = _("Choose one of the times shown.")
         except services.ChangeRefused as refusal:
             context["refusal"] = str(refusal)
         except (services.SlotTaken, ValidationError):
-            context["error"] = "That time was just taken or is not available; choose another."
+            context["error"] = _("That time was just taken or is not available; choose another.")
         status = 400
         booking.refresh_from_db()
     if booking.status == "confirmed" and not context["refusal"]:
@@ -269,7 +270,7 @@ def feedback(request: HttpRequest, signed: str) -> HttpResponse:
             rating = int(request.POST.get("rating", ""))
             services.booking_rate(booking=booking, rating=rating)
         except (ValueError, ValidationError):
-            context["error"] = "Choose from 1 to 5."
+            context["error"] = _("Choose from 1 to 5.")
             return render(request, "appointments/feedback.html", context, status=400)
         except services.ChangeRefused as refusal:
             context["error"] = str(refusal)
@@ -287,7 +288,7 @@ def customer_session(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's side of the video call; the token in the address is their key."""
     booking = selectors.booking_by_token(token)
     if booking is None or booking.service.kind != "video":
-        raise Http404("No such video session.")
+        raise Http404(_("No such video session."))
     return _session_page(
         request, booking, role="customer", socket_path=f"/ws/sessions/c/{booking.token}/"
     )
@@ -300,7 +301,7 @@ def stylist_session(request: HttpRequest, booking_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     booking = selectors.appointment_for(staff=user, booking_id=booking_id)
     if booking is None or booking.service.kind != "video":
-        raise Http404("No such video session at your stores.")
+        raise Http404(_("No such video session at your stores."))
     return _session_page(
         request, booking, role="stylist", socket_path=f"/ws/sessions/{booking.pk}/"
     )
@@ -358,7 +359,7 @@ def _staff_booking(request: HttpRequest, booking_id: int) -> Booking:
     user: User = request.user  # type: ignore[assignment]
     booking = selectors.appointment_for(staff=user, booking_id=booking_id)
     if booking is None:
-        raise Http404("No such session at your stores.")
+        raise Http404(_("No such session at your stores."))
     return booking
 
 
@@ -449,11 +450,11 @@ def lookbook_item(request: HttpRequest, booking_id: int, lookbook_item_id: int) 
     user: User = request.user  # type: ignore[assignment]
     item = selectors.lookbook_item_for(staff=user, booking_id=booking_id, item_id=lookbook_item_id)
     if item is None:
-        raise Http404("No such item in the lookbooks of your stores.")
+        raise Http404(_("No such item in the lookbooks of your stores."))
     booking = _staff_booking(request, booking_id)
     form = LookbookItemForm(request.POST)
     if not form.is_valid():
-        return _preparation_page(request, booking, status=400, error="Choose an action shown.")
+        return _preparation_page(request, booking, status=400, error=_("Choose an action shown."))
     action = form.cleaned_data["action"]
     try:
         if action == "note":
@@ -567,5 +568,5 @@ def customer_lookbook(request: HttpRequest, token: str) -> HttpResponse:
         return limited
     booking = selectors.booking_by_token(token)
     if booking is None:
-        raise Http404("No such booking.")
+        raise Http404(_("No such booking."))
     return _lookbook_fragment(request, booking, role="customer")

@@ -45,7 +45,7 @@ from frontline.privacy.services import (
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
 from frontline.tablet.idempotency import (
-    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENCY_PARAMETERS,
     IDEMPOTENCY_RESPONSES,
     idempotent_api,
 )
@@ -476,7 +476,7 @@ class CustomerCheckInApi(APIView):
     @extend_schema(
         operation_id="customers_check_in",
         summary="The customer has arrived: the visit is recorded and the store's staff told",
-        parameters=[CUSTOMER_ID, IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[CUSTOMER_ID, *IDEMPOTENCY_PARAMETERS],
         request=CheckInSerializer,
         responses={
             201: InteractionSerializer,
@@ -540,7 +540,7 @@ class CustomerNotesApi(APIView):
     @extend_schema(
         operation_id="customers_notes_create",
         summary="Add a note to the customer",
-        parameters=[CUSTOMER_ID, IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[CUSTOMER_ID, *IDEMPOTENCY_PARAMETERS],
         request=NoteCreateSerializer,
         responses={
             201: NoteSerializer,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Concat, Lower, Replace, Upper
+from django.utils.translation import pgettext_lazy
 
 
 class Source(models.TextChoices):
@@ -24,10 +25,10 @@ class Source(models.TextChoices):
 
 
 class Tier(models.TextChoices):
-    MEMBER = "member", "Member"
-    SILVER = "silver", "Silver"
-    GOLD = "gold", "Gold"
-    VIP = "vip", "VIP"
+    MEMBER = "member", pgettext_lazy("customer", "Member")
+    SILVER = "silver", pgettext_lazy("customer", "Silver")
+    GOLD = "gold", pgettext_lazy("customer", "Gold")
+    VIP = "vip", pgettext_lazy("customer", "VIP")
 
 
 class Customer(models.Model):
@@ -197,11 +198,11 @@ class Consent(models.Model):
 
 
 class SizeCategory(models.TextChoices):
-    TOPS = "tops", "Tops"
-    BOTTOMS = "bottoms", "Bottoms"
-    DRESSES = "dresses", "Dresses"
-    OUTERWEAR = "outerwear", "Outerwear"
-    SHOES = "shoes", "Shoes"
+    TOPS = "tops", pgettext_lazy("customer", "Tops")
+    BOTTOMS = "bottoms", pgettext_lazy("customer", "Bottoms")
+    DRESSES = "dresses", pgettext_lazy("customer", "Dresses")
+    OUTERWEAR = "outerwear", pgettext_lazy("customer", "Outerwear")
+    SHOES = "shoes", pgettext_lazy("customer", "Shoes")
 
 
 class CustomerSize(models.Model):
@@ -223,10 +224,10 @@ class CustomerSize(models.Model):
 
 
 class PreferenceKind(models.TextChoices):
-    BRAND = "brand", "Brand"
-    STYLE = "style", "Style"
-    COLOUR = "colour", "Colour"
-    FIT = "fit", "Fit note"
+    BRAND = "brand", pgettext_lazy("customer", "Brand")
+    STYLE = "style", pgettext_lazy("customer", "Style")
+    COLOUR = "colour", pgettext_lazy("customer", "Colour")
+    FIT = "fit", pgettext_lazy("customer", "Fit note")
 
 
 class CustomerPreference(models.Model):
@@ -250,36 +251,36 @@ class CustomerPreference(models.Model):
 
 
 class InteractionChannel(models.TextChoices):
-    STORE = "store", "In store"
-    ONLINE = "online", "Online"
-    EMAIL = "email", "E-mail"
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    PHONE = "phone", "Phone"
-    VIDEO = "video", "Video"
-    SOCIAL = "social", "Social"
+    STORE = "store", pgettext_lazy("customer", "In store")
+    ONLINE = "online", pgettext_lazy("customer", "Online")
+    EMAIL = "email", pgettext_lazy("customer", "E-mail")
+    SMS = "sms", pgettext_lazy("customer", "SMS")
+    WHATSAPP = "whatsapp", pgettext_lazy("customer", "WhatsApp")
+    PHONE = "phone", pgettext_lazy("customer", "Phone")
+    VIDEO = "video", pgettext_lazy("customer", "Video")
+    SOCIAL = "social", pgettext_lazy("customer", "Social")
 
 
 class InteractionKind(models.TextChoices):
-    PURCHASE = "purchase", "Purchase"
-    VISIT = "visit", "Visit"
-    COMPLAINT = "complaint", "Complaint"
-    COMMENT = "comment", "Comment"
-    REQUEST = "request", "Request"
-    INQUIRY = "inquiry", "Inquiry"
-    THANKS = "thanks", "Thanks"
-    MESSAGE = "message", "Message"
-    APPOINTMENT = "appointment", "Appointment"
-    NOTE = "note", "Note"
+    PURCHASE = "purchase", pgettext_lazy("customer", "Purchase")
+    VISIT = "visit", pgettext_lazy("customer", "Visit")
+    COMPLAINT = "complaint", pgettext_lazy("customer", "Complaint")
+    COMMENT = "comment", pgettext_lazy("customer", "Comment")
+    REQUEST = "request", pgettext_lazy("customer", "Request")
+    INQUIRY = "inquiry", pgettext_lazy("customer", "Inquiry")
+    THANKS = "thanks", pgettext_lazy("customer", "Thanks")
+    MESSAGE = "message", pgettext_lazy("customer", "Message")
+    APPOINTMENT = "appointment", pgettext_lazy("customer", "Appointment")
+    NOTE = "note", pgettext_lazy("customer", "Note")
 
 
 class Sentiment(models.TextChoices):
-    NEGATIVE = "negative", "Negative"
-    NEUTRAL = "neutral", "Neutral"
-    POSITIVE = "positive", "Positive"
+    NEGATIVE = "negative", pgettext_lazy("customer", "Negative")
+    NEUTRAL = "neutral", pgettext_lazy("customer", "Neutral")
+    POSITIVE = "positive", pgettext_lazy("customer", "Positive")
     # Not scored: no words, a language no model covers, or never scored at all. Kept apart
     # from neutral so that the trend's shares count only what was really read.
-    UNKNOWN = "unknown", "Unknown"
+    UNKNOWN = "unknown", pgettext_lazy("customer", "Unknown")
 
 
 class Interaction(models.Model):
@@ -404,8 +405,8 @@ class CustomerNote(models.Model):
 
 
 class WishlistSource(models.TextChoices):
-    ECOMMERCE = "ecommerce", "E-commerce"
-    ASSOCIATE = "associate", "Added by an associate"
+    ECOMMERCE = "ecommerce", pgettext_lazy("customer", "E-commerce")
+    ASSOCIATE = "associate", pgettext_lazy("customer", "Added by an associate")
 
 
 class WishlistItem(models.Model):

@@ -22,6 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from frontline.customers.models import Customer
 from frontline.staff.models import User
 
@@ -31,8 +34,8 @@ PanelContext = Callable[[User, Customer], dict[str, Any]]
 @dataclass(frozen=True)
 class ProfilePanel:
     key: str
-    title: str
-    empty_text: str = ""
+    title: str | Promise  # translated lazily: each staff member reads their store's language
+    empty_text: str | Promise = ""
     order: int = 100
     template: str = ""
     context: PanelContext | None = None
@@ -63,13 +66,17 @@ for _order, (_key, _title, _empty) in enumerate(
     [
         (
             "actions",
-            "Recommended actions",
-            "No recommended actions yet: they arrive with the actions engine.",
+            _("Recommended actions"),
+            _("No recommended actions yet: they arrive with the actions engine."),
         ),
-        ("holds", "Holds", "No holds: keeping items aside arrives with inventory."),
-        ("followups", "Follow-ups", "No follow-ups: they arrive with the follow-up planner."),
-        ("appointments", "Appointments", "No appointments: booking arrives with virtual styling."),
-        ("messages", "Messages", "No messages: conversations arrive with outreach."),
+        ("holds", _("Holds"), _("No holds: keeping items aside arrives with inventory.")),
+        ("followups", _("Follow-ups"), _("No follow-ups: they arrive with the follow-up planner.")),
+        (
+            "appointments",
+            _("Appointments"),
+            _("No appointments: booking arrives with virtual styling."),
+        ),
+        ("messages", _("Messages"), _("No messages: conversations arrive with outreach.")),
     ]
 ):
     profile_panel_register(
@@ -86,7 +93,7 @@ def _register_installed_panels() -> None:
         profile_panel_register(
             ProfilePanel(
                 key="actions",
-                title="Recommended actions",
+                title=_("Recommended actions"),
                 order=0,
                 template="customers/panels/actions.html",
                 context=lambda user, customer: {},
@@ -97,7 +104,7 @@ def _register_installed_panels() -> None:
         profile_panel_register(
             ProfilePanel(
                 key="holds",
-                title="Holds",
+                title=_("Holds"),
                 order=10,
                 template="customers/panels/holds.html",
                 context=lambda user, customer: {},

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -77,7 +78,11 @@ def customer_new(request: StaffRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{customer.full_name} is signed up as {customer.number}.")
+            messages.success(
+                request,
+                _("%(name)s is signed up as %(number)s.")
+                % {"name": customer.full_name, "number": customer.number},
+            )
             return redirect("customers:profile", customer.pk)
     return render(request, "customers/new.html", {"form": form})
 
@@ -139,7 +144,7 @@ def timeline(request: StaffRequest, customer_id: int) -> HttpResponse:
     channel = request.GET.get("channel", "")
     kind = request.GET.get("kind", "")
     if channel not in {"", *InteractionChannel.values} or kind not in {"", *InteractionKind.values}:
-        return HttpResponseBadRequest("Unknown channel or kind.")
+        return HttpResponseBadRequest(_("Unknown channel or kind."))
     try:
         page = selectors.customer_timeline(
             customer=customer, channel=channel, kind=kind, cursor=request.GET.get("cursor")
@@ -163,7 +168,7 @@ def panel(request: StaffRequest, customer_id: int, key: str) -> HttpResponse:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     found = profile_panel(key)
     if found is None:
-        raise Http404("No such panel.")
+        raise Http404(_("No such panel."))
     extra = found.context(request.user, customer) if found.is_live and found.context else {}
     context = {"customer": customer, "panel": found, **extra}
     template = "customers/panel.html#panel" if request.htmx else "customers/panel.html"
@@ -238,7 +243,7 @@ def _visible_note(request: StaffRequest, customer_id: int, note_id: int) -> Cust
 def note_edit(request: StaffRequest, customer_id: int, note_id: int) -> HttpResponse:
     note = _visible_note(request, customer_id, note_id)
     if note.author_id != request.user.pk:
-        raise PermissionDenied("Only the author can edit this note.")
+        raise PermissionDenied(_("Only the author can edit this note."))
     error = ""
     if request.method == "POST":
         try:
@@ -270,10 +275,14 @@ def check_in(request: StaffRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
     store = primary_store_for(request.user)
     if store is None:
-        messages.error(request, "You work in no store, so there is nowhere to check in at.")
+        messages.error(request, _("You work in no store, so there is nowhere to check in at."))
     else:
         services.customer_check_in(customer=customer, store=store, by=request.user)
-        messages.success(request, f"{customer.full_name} is checked in at {store.name}.")
+        messages.success(
+            request,
+            _("%(name)s is checked in at %(store)s.")
+            % {"name": customer.full_name, "store": store.name},
+        )
     return redirect("customers:profile", customer.pk)
 
 
@@ -379,7 +388,7 @@ def dates_set(request: StaffRequest, customer_id: int) -> HttpResponse:
 def _require_reviewer(request: StaffRequest) -> None:
     if not selectors.can_review_duplicates(request.user):
         # Not a 404: the page exists for managers, and the associate is told who can use it.
-        raise PermissionDenied("Only store managers review duplicate customers.")
+        raise PermissionDenied(_("Only store managers review duplicate customers."))
 
 
 @login_required
@@ -404,7 +413,7 @@ def duplicate_review(request: StaffRequest, candidate_id: int) -> HttpResponse:
     if request.method == "POST":
         survivor_id = int(request.POST.get("survivor") or first.pk)
         if survivor_id not in {first.pk, second.pk}:
-            return HttpResponseBadRequest("The survivor must be one of the two customers.")
+            return HttpResponseBadRequest(_("The survivor must be one of the two customers."))
         loser_id = second.pk if survivor_id == first.pk else first.pk
         # Each differing field is ticked "first" or "second" (a column); take the loser's.
         loser_column = "second" if loser_id == second.pk else "first"
@@ -421,7 +430,9 @@ def duplicate_review(request: StaffRequest, candidate_id: int) -> HttpResponse:
             error = str(refusal)
         else:
             messages.success(
-                request, f"Merged. {merge.loser.number} now opens as {merge.survivor.number}."
+                request,
+                _("Merged. %(merged)s now opens as %(kept)s.")
+                % {"merged": merge.loser.number, "kept": merge.survivor.number},
             )
             return redirect("customers:profile", merge.survivor_id)
     rows = [
@@ -450,7 +461,7 @@ def duplicate_dismiss(request: StaffRequest, candidate_id: int) -> HttpResponse:
     _require_reviewer(request)
     candidate = selectors.duplicate_candidate_get(user=request.user, candidate_id=candidate_id)
     services.duplicate_candidate_dismiss(candidate=candidate, by=request.user)
-    messages.success(request, "Marked as two different people.")
+    messages.success(request, _("Marked as two different people."))
     return redirect("customers:duplicates")
 
 
@@ -460,13 +471,15 @@ def merge_undo(request: StaffRequest, merge_id: int) -> HttpResponse:
     _require_reviewer(request)
     merge = selectors.merges_visible_to(user=request.user).filter(pk=merge_id).first()
     if merge is None:
-        raise Http404("No such merge.")
+        raise Http404(_("No such merge."))
     try:
         services.customers_merge_undo(merge_id=merge.pk, undone_by=request.user)
     except services.MergeRefused as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(
-            request, f"Merge undone: {merge.loser.number} is a separate customer again."
+            request,
+            _("Merge undone: %(number)s is a separate customer again.")
+            % {"number": merge.loser.number},
         )
     return redirect("customers:duplicates")

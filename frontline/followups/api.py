@@ -39,7 +39,7 @@ from frontline.followups.models import (
 )
 from frontline.staff.models import User
 from frontline.tablet.idempotency import (
-    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENCY_PARAMETERS,
     IDEMPOTENCY_RESPONSES,
     idempotent_api,
 )
@@ -282,7 +282,7 @@ class CompleteView(_WriteView):
     @extend_schema(
         operation_id="followup_complete",
         request=CompleteInputSerializer,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=IDEMPOTENCY_PARAMETERS,
         responses={**WRITE_RESPONSES, **IDEMPOTENCY_RESPONSES},
         summary="Complete one's own follow-up with an outcome; the note goes on the timeline",
     )

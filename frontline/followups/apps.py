@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FollowupsConfig(AppConfig):
@@ -28,7 +29,7 @@ class FollowupsConfig(AppConfig):
         profile_panel_register(
             ProfilePanel(
                 key="followups",
-                title="Follow-ups",
+                title=_("Follow-ups"),
                 order=20,
                 template="followups/panel.html",
                 context=lambda user, customer: {

@@ -21,10 +21,11 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frontline.customers.models import (
     Customer,
@@ -368,7 +369,7 @@ def bulk_assign(
                     kind="followup.assigned",
                     recipients=to_staff(person),
                     title=f"{count} new follow-ups",
-                    body=f"{batch.get_reason_display()}, due {due_on:%a %-d %b}.",
+                    body=f"{_in_english(batch.get_reason_display())}, due {due_on:%a %-d %b}.",
                     link="/",
                     store=store,
                     dedupe_key=f"bulk-{batch.pk}-{person.pk}",
@@ -449,3 +450,10 @@ def bulk_assignment_undo(*, by: User, bulk_id: int) -> int:
         batch.undone_at, batch.undone_by = timezone.now(), by
         batch.save(update_fields=["undone_at", "undone_by"])
     return cancelled
+
+
+def _in_english(label: object) -> str:
+    """A choice's label as stored text: in the brand's language, as the notification's other
+    words are, whichever store's manager made the batch."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)

@@ -11,32 +11,33 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 
 class Reason(models.TextChoices):
-    THANK_YOU = "thank_you", "Thank you"
-    NEW_ARRIVALS = "new_arrivals", "New arrivals"
-    EVENT_INVITE = "event_invite", "Event invitation"
-    SERVICE_RECOVERY = "service_recovery", "Service recovery"
-    OCCASION = "occasion", "Birthday or anniversary"
-    CHECK_IN = "check_in", "Check in"
-    BACK_IN_STOCK = "back_in_stock", "Back in stock"
-    HOLD = "hold", "Item on hold"
-    OTHER = "other", "Other (free text)"
+    THANK_YOU = "thank_you", pgettext_lazy("follow-up", "Thank you")
+    NEW_ARRIVALS = "new_arrivals", pgettext_lazy("follow-up", "New arrivals")
+    EVENT_INVITE = "event_invite", pgettext_lazy("follow-up", "Event invitation")
+    SERVICE_RECOVERY = "service_recovery", pgettext_lazy("follow-up", "Service recovery")
+    OCCASION = "occasion", pgettext_lazy("follow-up", "Birthday or anniversary")
+    CHECK_IN = "check_in", pgettext_lazy("follow-up", "Check in")
+    BACK_IN_STOCK = "back_in_stock", pgettext_lazy("follow-up", "Back in stock")
+    HOLD = "hold", pgettext_lazy("follow-up", "Item on hold")
+    OTHER = "other", pgettext_lazy("follow-up", "Other (free text)")
 
 
 class Priority(models.IntegerChoices):
     # Lower sorts first: the list of the day starts with what matters most.
-    HIGH = 1, "High"
-    NORMAL = 2, "Normal"
-    LOW = 3, "Low"
+    HIGH = 1, pgettext_lazy("follow-up", "High")
+    NORMAL = 2, pgettext_lazy("follow-up", "Normal")
+    LOW = 3, pgettext_lazy("follow-up", "Low")
 
 
 class Status(models.TextChoices):
-    OPEN = "open", "Open"
-    SNOOZED = "snoozed", "Snoozed"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
+    OPEN = "open", pgettext_lazy("follow-up", "Open")
+    SNOOZED = "snoozed", pgettext_lazy("follow-up", "Snoozed")
+    DONE = "done", pgettext_lazy("follow-up", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("follow-up", "Cancelled")
 
 
 # Follow-ups still to be worked: snoozed ones are open ones with a later day.
@@ -44,13 +45,13 @@ ACTIVE_STATUSES = (Status.OPEN, Status.SNOOZED)
 
 
 class Outcome(models.TextChoices):
-    REACHED = "reached", "Reached"
-    LEFT_MESSAGE = "left_message", "Left a message"
-    NO_ANSWER = "no_answer", "No answer"
-    APPOINTMENT_BOOKED = "appointment_booked", "Appointment booked"
-    PURCHASE = "purchase", "Purchase"
-    NOT_INTERESTED = "not_interested", "Not interested"
-    WRONG_CONTACT = "wrong_contact", "Wrong contact details"
+    REACHED = "reached", pgettext_lazy("follow-up", "Reached")
+    LEFT_MESSAGE = "left_message", pgettext_lazy("follow-up", "Left a message")
+    NO_ANSWER = "no_answer", pgettext_lazy("follow-up", "No answer")
+    APPOINTMENT_BOOKED = "appointment_booked", pgettext_lazy("follow-up", "Appointment booked")
+    PURCHASE = "purchase", pgettext_lazy("follow-up", "Purchase")
+    NOT_INTERESTED = "not_interested", pgettext_lazy("follow-up", "Not interested")
+    WRONG_CONTACT = "wrong_contact", pgettext_lazy("follow-up", "Wrong contact details")
 
 
 # Outcomes in which the customer was actually spoken to: "reached" on the team board.
@@ -177,11 +178,11 @@ class FollowUp(models.Model):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    REASSIGNED = "reassigned", "Reassigned"
-    SNOOZED = "snoozed", "Snoozed"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
+    CREATED = "created", pgettext_lazy("follow-up", "Created")
+    REASSIGNED = "reassigned", pgettext_lazy("follow-up", "Reassigned")
+    SNOOZED = "snoozed", pgettext_lazy("follow-up", "Snoozed")
+    COMPLETED = "completed", pgettext_lazy("follow-up", "Completed")
+    CANCELLED = "cancelled", pgettext_lazy("follow-up", "Cancelled")
 
 
 class FollowUpEvent(models.Model):

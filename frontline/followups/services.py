@@ -14,9 +14,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.customers.models import (
@@ -110,9 +111,7 @@ def _locked(by: User, followup_id: int) -> FollowUp:
 
 def _require_active(followup: FollowUp) -> None:
     if followup.status not in ACTIVE_STATUSES:
-        raise ValidationError(
-            {"status": f"This follow-up is already {followup.get_status_display().lower()}."}
-        )
+        raise ValidationError({"status": f"This follow-up is already {followup.status}."})
 
 
 def _require_manager(by: User, followup: FollowUp, doing: str) -> None:
@@ -344,8 +343,12 @@ def followup_complete(
             ]
         )
         _record(followup, EventKind.COMPLETED, by, outcome=outcome, note=note[:500])
-        outcome_label = str(Outcome(outcome).label)
-        summary = f"Follow-up ({followup.title}): {outcome_label}." + (f" {note}" if note else "")
+        # Stored words are in the brand's language whoever's store wrote them: the timeline
+        # is read by every store, and the CRM receives the same summary.
+        with translation.override(settings.LANGUAGE_CODE):
+            outcome_label = str(Outcome(outcome).label)
+            title = followup.title
+        summary = f"Follow-up ({title}): {outcome_label}." + (f" {note}" if note else "")
         Interaction.objects.create(
             customer_id=followup.customer_id,
             channel=channel,

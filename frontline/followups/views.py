@@ -18,8 +18,11 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from frontline.actions.selectors import top_actions_for_book
@@ -40,6 +43,7 @@ from frontline.followups.forms import (
 from frontline.followups.models import BulkAssignment, FollowUp, Outcome, Priority, Reason
 from frontline.staff.models import User
 from frontline.surveys import selectors as surveys
+from frontline.tablet.idempotency import idempotent_view
 
 
 def _user(request: HttpRequest) -> User:
@@ -83,9 +87,9 @@ def my_day(request: HttpRequest) -> HttpResponse:
 
 
 SECTION_TITLES = {
-    "overdue": "Overdue",
-    "today": "Due today",
-    "upcoming": "Coming up this week",
+    "overdue": gettext_lazy("Overdue"),
+    "today": gettext_lazy("Due today"),
+    "upcoming": gettext_lazy("Coming up this week"),
 }
 PAGE_SIZE = 20
 
@@ -168,7 +172,7 @@ def _act(
         try:
             act(user, form.cleaned_data)
         except FollowUp.DoesNotExist:
-            raise Http404("No such follow-up among the ones you may see.") from None
+            raise Http404(_("No such follow-up among the ones you may see.")) from None
         except (ValidationError, PermissionDenied) as problem:
             error = _error_text(problem) if isinstance(problem, ValidationError) else str(problem)
     if request.htmx:  # type: ignore[attr-defined]
@@ -184,13 +188,14 @@ def _act(
 
 @login_required
 @require_POST
+@idempotent_view
 def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
     return _act(
         request,
         followup_id,
         CompleteForm(request.POST),
         lambda user, data: services.followup_complete(by=user, followup_id=followup_id, **data),
-        "Done: the note is on the customer's timeline.",
+        _("Done: the note is on the customer's timeline."),
     )
 
 
@@ -202,7 +207,7 @@ def followup_snooze(request: HttpRequest, followup_id: int) -> HttpResponse:
         followup_id,
         SnoozeForm(request.POST),
         lambda user, data: services.followup_snooze(by=user, followup_id=followup_id, **data),
-        "Snoozed.",
+        _("Snoozed."),
     )
 
 
@@ -216,7 +221,7 @@ def followup_reassign(request: HttpRequest, followup_id: int) -> HttpResponse:
         lambda user, data: services.followup_reassign(
             by=user, followup_id=followup_id, assignee_id=data["assignee"]
         ),
-        "Reassigned.",
+        _("Reassigned."),
     )
 
 
@@ -228,7 +233,7 @@ def followup_cancel(request: HttpRequest, followup_id: int) -> HttpResponse:
         followup_id,
         CancelForm(request.POST),
         lambda user, data: services.followup_cancel(by=user, followup_id=followup_id, **data),
-        "Cancelled.",
+        _("Cancelled."),
     )
 
 
@@ -241,7 +246,7 @@ def followup_new(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = customer_get_visible(user=user, customer_id=customer_id)
     store = customer.preferred_store
     if store is None:
-        raise Http404("This customer has no store to plan a follow-up at.")
+        raise Http404(_("This customer has no store to plan a follow-up at."))
     manager = store in selectors.managed_stores(user)
     staff = list(selectors.staff_of_store(store)) if manager else [user]
     form = CreateForm(request.POST or None, initial={"assignee": user.pk})
@@ -261,7 +266,11 @@ def followup_new(request: HttpRequest, customer_id: int) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"Follow-up planned for {followup.due_on:%a %-d %b}.")
+            messages.success(
+                request,
+                _("Follow-up planned for %(day)s.")
+                % {"day": date_format(followup.due_on, "D j M")},
+            )
             return redirect("customers:profile", customer.pk)
     context = {
         "customer": customer,
@@ -377,7 +386,7 @@ def _bulk_get(user: User, bulk_id: int) -> BulkAssignment:
     batch = bulk.bulk_assignments_visible_to(user).select_related("store").filter(pk=bulk_id)
     found = batch.first()
     if found is None:
-        raise Http404("No such bulk assignment at the stores you manage.")
+        raise Http404(_("No such bulk assignment at the stores you manage."))
     return found
 
 
@@ -399,5 +408,8 @@ def bulk_undo(request: HttpRequest, bulk_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, f"Undone: {cancelled} follow-ups still open were cancelled.")
+        messages.success(
+            request,
+            _("Undone: %(count)s follow-ups still open were cancelled.") % {"count": cancelled},
+        )
     return redirect("followups:bulk_detail", batch.pk)

@@ -16,7 +16,9 @@ Protocol (JSON text frames):
   ``{"type": "sync.run_progress", "run": {...}}``). They are not stored and never caught up:
   they describe state a page can read again (see ``services.live_event_send``).
 * The server closes the socket with code 4401 when the session it was opened with signs out,
-  or the staff member's account is deactivated.
+  or the staff member's account is deactivated; with 4423 when that session's tablet locks
+  (and refuses to open one while it is locked): a locked screen shows nothing personal. The
+  client goes to the lock screen, and catches up once unlocked.
 
 The socket joins its groups before it answers a catch-up, so an event is either in the
 catch-up, or pushed, or both (the client ignores ids it has already processed): never neither.
@@ -33,9 +35,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from frontline.notifications import groups, selectors
 from frontline.notifications.payloads import received_payload
 from frontline.staff.models import User
+from frontline.tablet.locking import session_locked_for_socket
 
 # Close codes in the 4000-4999 range are ours to define (RFC 6455 §7.4.2).
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_LOCKED = 4423  # as HTTP's 423 Locked
 
 # Channel-layer events that only forward a frame to the socket, without the database.
 PUSHED_EVENTS = frozenset([groups.CREATED, groups.READ, groups.LIVE])
@@ -52,7 +56,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
-        session_key = getattr(self.scope.get("session"), "session_key", None) or ""
+        session = self.scope.get("session")
+        if await database_sync_to_async(session_locked_for_socket)(session, user_id=user.pk):
+            await self.close(code=CLOSE_LOCKED)
+            return
+        session_key = getattr(session, "session_key", None) or ""
         self.session_name = groups.session_digest(session_key) if session_key else ""
         # The personal group first: from here on a change of stores reaches this socket as a
         # regroup, so one made between reading the stores and joining them is not missed.
@@ -88,10 +96,10 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             self.groups_joined.discard(group)
         return bool(joining or leaving)
 
-    async def _end(self) -> None:
+    async def _end(self, code: int = CLOSE_UNAUTHENTICATED) -> None:
         # Out of every group first, so nothing more is pushed to a socket that is closing.
         await self._follow([])
-        await self.close(code=CLOSE_UNAUTHENTICATED)
+        await self.close(code=code)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "catch_up":
@@ -143,3 +151,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def notification_signed_out(self, event: dict[str, Any]) -> None:
         if self.session_name and event["session"] == self.session_name:
             await self._end()
+
+    async def notification_session_locked(self, event: dict[str, Any]) -> None:
+        if self.session_name and event["session"] == self.session_name:
+            await self._end(CLOSE_LOCKED)

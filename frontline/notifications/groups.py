@@ -14,6 +14,8 @@ LIVE = "live.event"
 REGROUP = "notification.regroup"
 # A session signed out: its sockets close.
 SIGNED_OUT = "notification.signed_out"
+# A session's tablet locked: its sockets close until it is unlocked.
+SESSION_LOCKED = "notification.session_locked"
 
 
 def group_name(scope: Literal["staff", "store"], pk: int) -> str:

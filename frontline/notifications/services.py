@@ -30,6 +30,7 @@ from frontline.notifications.groups import (
     LIVE,
     READ,
     REGROUP,
+    SESSION_LOCKED,
     SIGNED_OUT,
     session_digest,
     staff_group,
@@ -171,6 +172,13 @@ def live_session_close(*, user_id: int, session_key: str) -> None:
     Only that session's: the same person still signed in on another tablet keeps hearing.
     """
     _tell_sockets(user_id, {"type": SIGNED_OUT, "session": session_digest(session_key)})
+
+
+def live_session_lock(*, user_id: int, session_key: str) -> None:
+    """Close the staff member's sockets opened with a session whose tablet just locked: a
+    locked screen shows nothing personal. They catch up on what they missed once unlocked."""
+    if session_key:
+        _tell_sockets(user_id, {"type": SESSION_LOCKED, "session": session_digest(session_key)})
 
 
 # --- delivery ----------------------------------------------------------------------------

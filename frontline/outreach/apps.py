@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OutreachConfig(AppConfig):
@@ -33,7 +34,7 @@ class OutreachConfig(AppConfig):
         profile_panel_register(
             ProfilePanel(
                 key="messages",
-                title="Messages",
+                title=_("Messages"),
                 order=40,
                 template="outreach/panel.html",
                 context=lambda user, customer: {

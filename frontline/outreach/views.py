@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.middleware import HtmxDetails
 
@@ -92,7 +93,7 @@ def compose(request: StaffRequest, customer_id: int) -> HttpResponse:
         _add_refusal(form, refusal)
         return _compose_again(request, customer, form)
     scheduled = message.status == Status.SCHEDULED
-    messages.success(request, "Message scheduled." if scheduled else "Message on its way.")
+    messages.success(request, _("Message scheduled.") if scheduled else _("Message on its way."))
     return redirect("customers:profile", customer.pk)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from frontline.tablet.locking import is_locked, lock_after_seconds
@@ -12,4 +13,8 @@ def tablet(request: HttpRequest) -> dict[str, object]:
         return {}
     if is_locked(request):
         return {}
-    return {"tablet_staff": request.user.pk, "tablet_lock_after": lock_after_seconds(request)}
+    return {
+        "tablet_staff": request.user.pk,
+        "tablet_lock_after": lock_after_seconds(request),
+        "tablet_offline_write_max_age": settings.OFFLINE_WRITE_MAX_AGE_SECONDS,
+    }

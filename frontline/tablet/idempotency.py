@@ -22,13 +22,16 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, status
@@ -41,21 +44,56 @@ from frontline.tablet.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+# When a write the tablet's outbox sends was written (RFC 3339): one that waited offline
+# longer than OFFLINE_WRITE_MAX_AGE_SECONDS is refused rather than applied late.
+WRITTEN_AT_HEADER = "X-Frontline-Written-At"
 MAX_KEY_LENGTH = 255
 STALE_CLAIM = timedelta(minutes=5)
+# A key in use is answered with 409 and this Retry-After: the first request is then most likely
+# done, and the retry gets its answer. The tablet's outbox waits and sends again, for the first
+# request may still fail and leave the write undone.
+IN_USE_RETRY_AFTER_SECONDS = 2
+# A claim may vanish between our failed insert and our read (its request was refused, and a
+# refusal keeps nothing): the key is free again, so it is claimed afresh a few times.
+CLAIM_ATTEMPTS = 3
 # Headers that are part of an answer's meaning (where a redirect goes, what htmx should do).
 KEPT_HEADERS = ("Content-Type", "Location", "HX-Trigger", "HX-Redirect", "HX-Reswap", "HX-Retarget")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# What the app's pages say instead of the API's words, which name the header.
+PAGE_MESSAGES = {
+    "invalid_idempotency_key": _(
+        "This change could not be sent as it was. Reload the page and try again."
+    ),
+    "idempotency_key_reused": _(
+        "This change was already sent with other content. Reload the page and try again."
+    ),
+    "idempotency_key_in_use": _(
+        "This change is still being saved. Wait a moment, then look again."
+    ),
+    "invalid_written_at": _(
+        "This change could not be sent as it was. Reload the page and try again."
+    ),
+}
 
 
 class KeyRefused(Exception):
-    """The key cannot be honoured; ``status`` and ``message`` say why."""
+    """The key cannot be honoured; ``status`` and ``message`` say why, and ``retry_after``
+    (seconds) when the same request will be answered if sent again later."""
 
-    def __init__(self, status_code: int, code: str, message: str) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        retry_after: int | None = None,
+        page_message: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.code = code
         self.message = message
+        self.retry_after = retry_after
+        self.page_message = page_message
 
 
 @dataclass(frozen=True)
@@ -83,6 +121,46 @@ def key_from(request: HttpRequest) -> str | None:
             f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
         )
     return key
+
+
+def written_at_from(request: HttpRequest) -> datetime | None:
+    """When the write was made on the tablet (None when not said: a write sent at once)."""
+    raw = request.headers.get(WRITTEN_AT_HEADER)
+    if raw is None:
+        return None
+    try:
+        written_at = parse_datetime(raw.strip())
+    except ValueError:
+        written_at = None
+    if written_at is None or written_at.tzinfo is None:
+        raise KeyRefused(
+            status.HTTP_400_BAD_REQUEST,
+            "invalid_written_at",
+            f"{WRITTEN_AT_HEADER} must be a date and time with its offset (RFC 3339).",
+        )
+    return written_at
+
+
+def refuse_if_written_too_long_ago(written_at: datetime | None) -> None:
+    """A write that waited offline longer than a shift is not applied late: what it says
+    (a note, an outcome) may no longer hold, and its key may be forgotten by then."""
+    if written_at is None:
+        return
+    now = timezone.now()
+    oldest = now - timedelta(seconds=settings.OFFLINE_WRITE_MAX_AGE_SECONDS)
+    if written_at >= oldest:
+        return
+    limit = timesince(oldest, now)
+    raise KeyRefused(
+        status.HTTP_410_GONE,
+        "written_too_long_ago",
+        f"Written at {written_at.isoformat()}, more than {limit} ago: too old to be applied now.",
+        page_message=_(
+            "Written on this tablet more than %(limit)s ago, while it was offline: too old to "
+            "send now. Enter it again if it still applies."
+        )
+        % {"limit": limit},
+    )
 
 
 def fingerprint_of(request: HttpRequest) -> str:
@@ -114,16 +192,26 @@ def _canonical_json(body: bytes) -> str:
 
 
 def answer_once(
-    *, staff_id: int, key: str, request: HttpRequest, run: Callable[[], KeptAnswer]
+    *,
+    staff_id: int,
+    key: str,
+    request: HttpRequest,
+    run: Callable[[], KeptAnswer],
+    written_at: datetime | None = None,
 ) -> tuple[KeptAnswer, bool]:
     """The first answer to this key, and whether it is a replay: the write is run now, or
-    the answer kept from before is given again."""
+    the answer kept from before is given again.
+
+    A write made too long ago is refused, but only when it would run now: one that went
+    through before (its answer was lost) still gets that answer, however late it asks.
+    """
     fingerprint = fingerprint_of(request)
     _forget_old_keys(staff_id)
     claim = _claim(staff_id=staff_id, key=key, fingerprint=fingerprint, path=request.path)
     if isinstance(claim, KeptAnswer):
         return claim, True
     try:
+        refuse_if_written_too_long_ago(written_at)
         with transaction.atomic():
             answer = run()
             if answer.status_code >= 500:
@@ -156,14 +244,30 @@ def _claim(
     *, staff_id: int, key: str, fingerprint: str, path: str
 ) -> IdempotentRequest | KeptAnswer:
     """A new claim on the key, or the answer kept for it; refuses a key in use otherwise."""
-    try:
-        with transaction.atomic():
-            return IdempotentRequest.objects.create(
-                staff_id=staff_id, key=key, fingerprint=fingerprint, path=path
-            )
-    except IntegrityError:
-        pass
-    earlier = IdempotentRequest.objects.get(staff_id=staff_id, key=key)
+    for _attempt in range(CLAIM_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return IdempotentRequest.objects.create(
+                    staff_id=staff_id, key=key, fingerprint=fingerprint, path=path
+                )
+        except IntegrityError:
+            pass
+        earlier = IdempotentRequest.objects.filter(staff_id=staff_id, key=key).first()
+        if earlier is not None:
+            return _earlier_claim(earlier, fingerprint)
+    raise _in_use()
+
+
+def _in_use() -> KeyRefused:
+    return KeyRefused(
+        status.HTTP_409_CONFLICT,
+        "idempotency_key_in_use",
+        f"A request with this {HEADER} is still being handled; try again in a moment.",
+        retry_after=IN_USE_RETRY_AFTER_SECONDS,
+    )
+
+
+def _earlier_claim(earlier: IdempotentRequest, fingerprint: str) -> IdempotentRequest | KeptAnswer:
     if earlier.fingerprint != fingerprint:
         raise KeyRefused(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
@@ -178,11 +282,7 @@ def _claim(
     ).update(created_at=timezone.now())
     if taken_over:  # its process died: the write rolled back with it, so it runs again
         return earlier
-    raise KeyRefused(
-        status.HTTP_409_CONFLICT,
-        "idempotency_key_in_use",
-        f"A request with this {HEADER} is still being handled; try again in a moment.",
-    )
+    raise _in_use()
 
 
 # --- For Django views (the app's pages and htmx fragments) ---------------------------------
@@ -195,18 +295,24 @@ def idempotent_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             key = key_from(request)
+            written_at = written_at_from(request)
             if key is None or not request.user.is_authenticated:
+                refuse_if_written_too_long_ago(written_at)
                 return view(request, *args, **kwargs)
             answer, replayed = answer_once(
                 staff_id=request.user.pk,
                 key=key,
                 request=request,
                 run=lambda: _kept_from_page(view(request, *args, **kwargs)),
+                written_at=written_at,
             )
         except KeyRefused as refusal:
-            response = HttpResponse(refusal.message, status=refusal.status_code)
+            message = refusal.page_message or PAGE_MESSAGES.get(refusal.code, refusal.message)
+            response = HttpResponse(message, status=refusal.status_code)
             response["Content-Type"] = "text/plain; charset=utf-8"
             response["HX-Reswap"] = "none"  # nothing to put in the page: the alert says it
+            if refusal.retry_after is not None:
+                response["Retry-After"] = str(refusal.retry_after)
             return response
         response = _page_from_kept(answer)
         if replayed:
@@ -245,9 +351,26 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
         "(marked Idempotent-Replayed: true). Kept for a day, per staff member."
     ),
 )
+WRITTEN_AT_PARAMETER = OpenApiParameter(
+    WRITTEN_AT_HEADER,
+    OpenApiTypes.DATETIME,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "When the write was made, for a write kept on a device while offline and sent later: "
+        "one made longer ago than a shift (OFFLINE_WRITE_MAX_AGE_SECONDS) is refused with 410, "
+        "unless it went through before, when its first answer is given again."
+    ),
+)
+# Every header an idempotent write reads.
+IDEMPOTENCY_PARAMETERS = [IDEMPOTENCY_KEY_PARAMETER, WRITTEN_AT_PARAMETER]
 IDEMPOTENCY_RESPONSES = {
     409: OpenApiResponse(
         ErrorSerializer, description="The first request with this Idempotency-Key is still running"
+    ),
+    410: OpenApiResponse(
+        ErrorSerializer,
+        description="Written too long ago (X-Frontline-Written-At) to be applied now",
     ),
     422: OpenApiResponse(
         ErrorSerializer, description="This Idempotency-Key was used for a different request"
@@ -263,6 +386,7 @@ class KeyReused(exceptions.APIException):
 class KeyInUse(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "idempotency_key_in_use"
+    wait: int | None = None  # seconds; DRF's handler sends it as Retry-After
 
 
 def idempotent_api(method: Callable[..., Response]) -> Callable[..., Response]:
@@ -273,13 +397,16 @@ def idempotent_api(method: Callable[..., Response]) -> Callable[..., Response]:
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
             key = key_from(request._request)
+            written_at = written_at_from(request._request)
             if key is None or request.user.pk is None:
+                refuse_if_written_too_long_ago(written_at)
                 return method(view, request, *args, **kwargs)
             answer, replayed = answer_once(
                 staff_id=request.user.pk,
                 key=key,
                 request=request._request,
                 run=lambda: _kept_from_api(method(view, request, *args, **kwargs)),
+                written_at=written_at,
             )
         except KeyRefused as refusal:
             raise _api_refusal(refusal) from None
@@ -289,11 +416,22 @@ def idempotent_api(method: Callable[..., Response]) -> Callable[..., Response]:
     return wrapper
 
 
+class WrittenTooLongAgo(exceptions.APIException):
+    status_code = status.HTTP_410_GONE
+    default_code = "written_too_long_ago"
+
+
 def _api_refusal(refusal: KeyRefused) -> exceptions.APIException:
+    if refusal.code == "invalid_written_at":
+        return exceptions.ValidationError({WRITTEN_AT_HEADER: [refusal.message]})
     if refusal.status_code == status.HTTP_400_BAD_REQUEST:
         return exceptions.ValidationError({HEADER: [refusal.message]})
+    if refusal.status_code == status.HTTP_410_GONE:
+        return WrittenTooLongAgo(refusal.message)
     if refusal.status_code == status.HTTP_409_CONFLICT:
-        return KeyInUse(refusal.message)
+        in_use = KeyInUse(refusal.message)
+        in_use.wait = refusal.retry_after
+        return in_use
     return KeyReused(refusal.message)
 
 

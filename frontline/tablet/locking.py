@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import cast
 from urllib.parse import urlencode
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from frontline.core.api import error_body
+from frontline.notifications.services import live_session_lock
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for
 from frontline.tablet.models import DEFAULT_LOCK_AFTER_MINUTES, TabletPolicy
@@ -71,7 +74,20 @@ def tablet_session_start(sender: object, request: HttpRequest, user: User, **_: 
 
 
 def session_lock(request: HttpRequest) -> None:
-    request.session[LOCKED] = True
+    """Lock the signed-in staff member's session (only signed-in sessions meet the lock)."""
+    _lock(request.session, user_id=cast(User, request.user).pk)
+
+
+def _lock(session: SessionBase, *, user_id: int) -> None:
+    """Lock the session, and close its live sockets (another tab of the tablet would go on
+    showing notifications, which name customers, under the lock screen).
+
+    Saved at once rather than with the answer, so that a tab whose socket was just closed and
+    which goes to the lock screen finds the session locked already.
+    """
+    session[LOCKED] = True
+    session.save()
+    live_session_lock(user_id=user_id, session_key=session.session_key or "")
 
 
 def session_unlock(request: HttpRequest) -> None:
@@ -87,25 +103,43 @@ def lock_after_seconds(request: HttpRequest) -> int:
     return int(request.session.get(LOCK_AFTER) or 0)
 
 
-def _seen_key(request: HttpRequest) -> str:
-    return f"tablet-seen:{request.session.session_key}"
+def _seen_key(session_key: str | None) -> str:
+    return f"tablet-seen:{session_key}"
 
 
 def _seen_now(request: HttpRequest) -> None:
     if request.session.session_key:
-        cache.set(_seen_key(request), time.time(), timeout=24 * 60 * 60)
+        cache.set(_seen_key(request.session.session_key), time.time(), timeout=24 * 60 * 60)
 
 
-def _idle_too_long(request: HttpRequest, lock_after: int) -> bool:
-    """True when the session sent nothing for longer than the lock time; notes this request."""
-    if not request.session.session_key:
+def _idle_too_long(session: SessionBase, lock_after: int, *, touch: bool = True) -> bool:
+    """True when the session sent nothing for longer than the lock time; unless told not to
+    (a socket opening is no touch of the screen), notes that it sends something now."""
+    if not session.session_key:
         return False
     now = time.time()
-    last = cache.get(_seen_key(request))
+    last = cache.get(_seen_key(session.session_key))
     if last is not None and now - last > lock_after:
         return True
-    if last is None or now - last >= SEEN_WRITE_EVERY:
-        cache.set(_seen_key(request), now, timeout=24 * 60 * 60)
+    if touch and (last is None or now - last >= SEEN_WRITE_EVERY):
+        cache.set(_seen_key(session.session_key), now, timeout=24 * 60 * 60)
+    return False
+
+
+def session_locked_for_socket(session: SessionBase | None, *, user_id: int) -> bool:
+    """Whether a live socket opened with this session must be refused: the tablet is locked,
+    or has been idle longer than its store allows (it is then locked, as a page would be).
+
+    Reads the session store: call it from a thread, not the event loop.
+    """
+    if session is None:
+        return False
+    if session.get(LOCKED):
+        return True
+    lock_after = int(session.get(LOCK_AFTER) or 0)
+    if lock_after and _idle_too_long(session, lock_after, touch=False):
+        _lock(session, user_id=user_id)
+        return True
     return False
 
 
@@ -136,7 +170,7 @@ class TabletLockMiddleware:
         lock_after = lock_after_seconds(request)
         if is_locked(request):
             return locked_answer(request)
-        if lock_after and _idle_too_long(request, lock_after):
+        if lock_after and _idle_too_long(request.session, lock_after):
             session_lock(request)
             return locked_answer(request)
         response = self.get_response(request)

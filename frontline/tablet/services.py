@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from frontline.notifications.services import live_session_close
 from frontline.privacy.context import client_address_set, request_address
 from frontline.privacy.services import sign_in_record
 from frontline.staff.models import User
@@ -82,5 +83,10 @@ def tablet_unlock(*, request: HttpRequest, staff_id: int, pin: str) -> Unlocked:
             return Unlocked(candidate, switched=False)
     # A different person: a session of their own (login() starts a new one, so nothing of the
     # previous person's session carries over); user_logged_in records it and starts the tablet.
+    # The previous person's sockets closed when the tablet locked; any left would go on
+    # hearing their notifications on the new person's screen, so they are closed too.
+    previous_staff_id, previous_session = request.user.pk, request.session.session_key
     login(request, candidate, backend=BACKEND)
+    if previous_staff_id is not None and previous_session:
+        live_session_close(user_id=previous_staff_id, session_key=previous_session)
     return Unlocked(candidate, switched=True)

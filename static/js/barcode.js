@@ -11,7 +11,8 @@
   var status = document.querySelector("[data-barcode-status]");
   var stream = null;
 
-  function say(text) { if (status) { status.textContent = text; } }
+  var text = window.Frontline.text; // the page's language (frontline.js)
+  function say(words) { if (status) { status.textContent = words; } }
 
   function stop() {
     if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
@@ -22,7 +23,7 @@
   function found(code) {
     stop();
     input.value = code;
-    say("Scanned " + code);
+    say(text("Scanned %(code)s", { code: code }));
     input.form.requestSubmit ? input.form.requestSubmit() : input.form.submit();
   }
 
@@ -34,7 +35,7 @@
       stream = media;
       video.srcObject = media;
       video.hidden = false;
-      say("Point the camera at the barcode, or type it.");
+      say(text("Point the camera at the barcode, or type it."));
       return video.play().then(function scan() {
         if (!stream) { return; }
         detector.detect(video).then(function (codes) {
@@ -43,7 +44,7 @@
       });
     }).catch(function () {
       stop();
-      say("The camera is not available: type the barcode instead.");
+      say(text("The camera is not available: type the barcode instead."));
     });
   });
 })();

@@ -7,6 +7,7 @@
  */
 (function () {
   "use strict";
+  var text = window.Frontline.text; // the page's language (frontline.js)
   var stateElement = document.getElementById("notifications-state");
   if (!stateElement) return;
   var state = JSON.parse(stateElement.textContent);
@@ -19,6 +20,7 @@
   var TOAST_MS = 8000;
   var MAX_TOASTS_AT_ONCE = 3;
   var SIGNED_OUT = 4401; // the close code the server ends a signed-out socket with
+  var LOCKED = 4423; // the tablet locked (in another tab, or idle): nothing personal is shown
   var socket = null;
   var attempt = 0;
   var retryTimer = null;
@@ -68,7 +70,7 @@
     var close = document.createElement("button");
     close.type = "button";
     close.className = "button button-quiet";
-    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("aria-label", text("Dismiss"));
     close.textContent = "×";
     close.addEventListener("click", function () { toast.remove(); });
     toast.appendChild(link);
@@ -141,6 +143,14 @@
       location.reload();
       return;
     }
+    // 4423: the tablet locked. This page goes to the lock screen too, and back here once
+    // unlocked, when a new socket catches up on what was raised meanwhile.
+    if (event.code === LOCKED) {
+      socket = null;
+      setStatus("offline");
+      location.assign("/tablet/locked/?next=" + encodeURIComponent(location.pathname + location.search));
+      return;
+    }
     scheduleReconnect();
   }
 
@@ -194,7 +204,7 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
         body: JSON.stringify(body),
       }).then(function (response) {
-        if (!response.ok && response.status !== 404) throw new Error("the server answered " + response.status);
+        if (!response.ok && response.status !== 404) throw new Error(text("the server answered %(status)s", { status: response.status }));
       });
     }
 
@@ -205,7 +215,7 @@
     subscribeButton.addEventListener("click", function () {
       Notification.requestPermission()
         .then(function (permission) {
-          if (permission !== "granted") throw new Error("alerts are blocked in this browser's settings");
+          if (permission !== "granted") throw new Error(text("alerts are blocked in this browser's settings"));
           return navigator.serviceWorker.ready;
         })
         .then(function (registration) {
@@ -215,8 +225,8 @@
           });
         })
         .then(function (subscription) { return api("POST", subscription.toJSON()); })
-        .then(function () { show(true, "Alerts are on for this tablet."); })
-        .catch(function (error) { show(false, "Alerts could not be turned on: " + error.message); });
+        .then(function () { show(true, text("Alerts are on for this tablet.")); })
+        .catch(function (error) { show(false, text("Alerts could not be turned on: %(reason)s", { reason: error.message })); });
     });
 
     unsubscribeButton.addEventListener("click", function () {
@@ -227,8 +237,8 @@
           var endpoint = subscription.endpoint;
           return subscription.unsubscribe().then(function () { return api("DELETE", { endpoint: endpoint }); });
         })
-        .then(function () { show(false, "Alerts are off for this tablet."); })
-        .catch(function (error) { show(true, "Alerts could not be turned off: " + error.message); });
+        .then(function () { show(false, text("Alerts are off for this tablet.")); })
+        .catch(function (error) { show(true, text("Alerts could not be turned off: %(reason)s", { reason: error.message })); });
     });
   }
 

@@ -6,12 +6,15 @@
   "use strict";
   var staff = meta("frontline-staff");
   var lockAfter = Number(meta("frontline-lock-after")) * 1000;
+  // A write waits to be sent at most this long (a shift); older, it is dropped and shown.
+  var maxAge = Number(meta("frontline-offline-max-age")) * 1000;
   var csrf = csrfToken();
   var FINAL = [400, 403, 404, 409, 410, 422];  // refused for good: retrying cannot help
+  var text = window.Frontline.text;
   var REFUSED = {
-    403: "You may not do this.",
-    404: "It is gone, or no longer yours to see.",
-    409: "Someone changed it in the meantime.",
+    403: text("You may not do this."),
+    404: text("It is gone, or no longer yours to see."),
+    409: text("Someone changed it in the meantime."),
   };
   var flushing = false;
 
@@ -82,12 +85,12 @@
     return keepEntry(entry).then(function () {
       form.reset();
       delete form.dataset.idempotencyKey;
-      say(form, entry.key, "Waiting to send: kept on this tablet and sent when the connection returns.");
+      say(form, entry.key, text("Waiting to send: kept on this tablet and sent when the connection returns."));
       render();
     });
   }
 
-  function say(form, key, text) {
+  function say(form, key, message) {
     var note = document.querySelector('[data-outbox-key="' + key + '"]');
     if (!note) {
       note = document.createElement("p");
@@ -96,7 +99,7 @@
       note.dataset.outboxKey = key;
       form.insertAdjacentElement("afterend", note);
     }
-    note.textContent = text;
+    note.textContent = message;
   }
 
   // --- Sending, in the order written, one at a time ------------------------------------------
@@ -113,12 +116,42 @@
       .then(function () { flushing = false; render(); });
   }
 
+  function tooOld(entry) { return maxAge > 0 && Date.now() - entry.created > maxAge; }
+
+  // Not sent late: what it says may no longer hold. Kept on screen, with the words, until
+  // dismissed, like a refusal.
+  function expire(entry) {
+    entry.state = "refused";
+    entry.reason = text("Written more than %(age)s ago, while offline: too old to send now. " +
+      "Enter it again if it still applies.", { age: duration(maxAge) });
+    return keepEntry(entry).then(function () { return true; });
+  }
+
+  function duration(ms) {
+    var hours = Math.floor(ms / 3600000);
+    if (hours >= 1) return text(hours === 1 ? "%(count)s hour" : "%(count)s hours", { count: hours });
+    var minutes = Math.max(1, Math.floor(ms / 60000));
+    return text(minutes === 1 ? "%(count)s minute" : "%(count)s minutes", { count: minutes });
+  }
+
+  // Even offline: the associate learns at once that an old write will not go.
+  function expireOld() {
+    return myEntries().then(function (entries) {
+      return Promise.all(entries.filter(function (entry) {
+        return entry.state === "waiting" && tooOld(entry);
+      }).map(expire));
+    });
+  }
+
   function send(entry) {
+    if (tooOld(entry)) return expire(entry);
     return fetch(entry.url, {
       method: "POST", credentials: "same-origin", body: entry.body,
       headers: {
         "Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": csrf,
         "Idempotency-Key": entry.key, "HX-Request": "true",
+        // The server refuses it too if it is older than a shift by its own clock.
+        "X-Frontline-Written-At": new Date(entry.created).toISOString(),
       },
     }).then(function (response) {
       var signedOut = response.redirected && new URL(response.url).pathname.indexOf("/accounts/login/") === 0;
@@ -126,6 +159,13 @@
         return dropEntry(entry.key).then(function () { sent(entry); return true; });
       }
       if (FINAL.indexOf(response.status) === -1) return false;  // locked, busy, server trouble: later
+      // 409 with Retry-After: the first send of this very entry is still running on the
+      // server. It may yet fail, so the entry waits and goes again; its answer comes then.
+      var wait = Number(response.headers.get("Retry-After"));
+      if (response.status === 409 && wait > 0) {
+        setTimeout(flush, wait * 1000);
+        return false;
+      }
       return reasonFor(response).then(function (reason) {
         entry.state = "refused";
         entry.reason = reason;
@@ -136,15 +176,15 @@
 
   function sent(entry) {
     var note = document.querySelector('[data-outbox-key="' + entry.key + '"]');
-    if (note) note.textContent = "Sent: " + entry.label + ".";
+    if (note) note.textContent = text("Sent: %(label)s.", { label: entry.label });
   }
 
   // The server's own words when it gave any (the fragment's alert, or the API's message).
   function reasonFor(response) {
-    return response.text().then(function (text) {
-      var fallback = REFUSED[response.status] || "It was refused (" + response.status + ").";
-      if ((response.headers.get("Content-Type") || "").indexOf("html") === -1) return text.slice(0, 300) || fallback;
-      var page = new DOMParser().parseFromString(text, "text/html");
+    return response.text().then(function (body) {
+      var fallback = REFUSED[response.status] || text("It was refused (%(status)s).", { status: response.status });
+      if ((response.headers.get("Content-Type") || "").indexOf("html") === -1) return body.slice(0, 300) || fallback;
+      var page = new DOMParser().parseFromString(body, "text/html");
       var alert = page.querySelector("[role=alert], .form-error, .field-error");
       return alert && alert.textContent.trim() ? alert.textContent.trim() : fallback;
     });
@@ -156,7 +196,8 @@
       var box = document.getElementById("outbox");
       if (box) {
         box.hidden = waiting === 0;
-        box.textContent = waiting ? waiting + (waiting === 1 ? " change" : " changes") + " waiting to send" : "";
+        box.textContent = waiting ? text(waiting === 1 ? "%(count)s change waiting to send" :
+          "%(count)s changes waiting to send", { count: waiting }) : "";
       }
       var problems = document.getElementById("outbox-problems");
       if (problems) {
@@ -171,15 +212,15 @@
     var item = document.createElement("div");
     item.className = "outbox-problem";
     item.setAttribute("role", "alert");
-    var text = document.createElement("p");
-    text.textContent = "Not saved: " + entry.label + ". " + entry.reason +
-      (entry.text ? " What you wrote: “" + entry.text + "”" : "");
+    var words = document.createElement("p");
+    words.textContent = text("Not saved: %(label)s. %(reason)s", { label: entry.label, reason: entry.reason }) +
+      (entry.text ? " " + text("What you wrote: “%(text)s”", { text: entry.text }) : "");
     var dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "button button-quiet";
-    dismiss.textContent = "Dismiss";
+    dismiss.textContent = text("Dismiss");
     dismiss.addEventListener("click", function () { dropEntry(entry.key).then(render); });
-    item.append(text, dismiss);
+    item.append(words, dismiss);
     return item;
   }
 
@@ -216,9 +257,9 @@
   }
   window.addEventListener("online", function () { showConnection(); flush(); });
   window.addEventListener("offline", showConnection);
-  setInterval(flush, 30000);
+  setInterval(function () { expireOld().then(render).then(flush); }, 30000);
   showConnection();
-  render().then(flush);
+  expireOld().then(render).then(flush);
 
   // --- The lock after inactivity ---------------------------------------------------------------
   // The last touch is shared by the tablet's tabs; the server keeps the lock once it is set.

@@ -16,7 +16,8 @@
   var pendingCandidates = [];
   var ended = false;
 
-  function say(text) { statusLine.textContent = text; }
+  var text = window.Frontline.text; // the page's language (frontline.js)
+  function say(words) { statusLine.textContent = words; }
   function send(frame) {
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
   }
@@ -33,8 +34,8 @@
     pc.ontrack = function (event) { remoteVideo.srcObject = event.streams[0]; };
     pc.onconnectionstatechange = function () {
       root.dataset.state = pc.connectionState;
-      if (pc.connectionState === "connected") say("Connected.");
-      if (pc.connectionState === "failed") say("The connection failed. Try again, or call the store.");
+      if (pc.connectionState === "connected") say(text("Connected."));
+      if (pc.connectionState === "failed") say(text("The connection failed. Try again, or call the store."));
     };
     return pc;
   }
@@ -47,7 +48,7 @@
     var offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     send({ type: "offer", sdp: pc.localDescription.sdp });
-    say("Calling…");
+    say(text("Calling…"));
   }
 
   async function takeOffer(sdp) {
@@ -66,7 +67,7 @@
   async function onFrame(frame) {
     switch (frame.type) {
       case "joined":
-        say(role === "stylist" ? "Waiting for your customer…" : "Waiting for your stylist…");
+        say(role === "stylist" ? text("Waiting for your customer…") : text("Waiting for your stylist…"));
         send({ type: "hello" });
         break;
       case "hello":
@@ -97,7 +98,7 @@
         if (pc) { pc.close(); pc = null; }
         remoteVideo.srcObject = null;
         root.dataset.state = "ended";
-        say("The call has ended.");
+        say(text("The call has ended."));
         break;
       case "left":
         // A socket closing after "bye" is the end of the call, not a dropped line.
@@ -105,7 +106,7 @@
         if (pc) { pc.close(); pc = null; }
         remoteVideo.srcObject = null;
         root.dataset.state = "waiting";
-        say("The other side left. Waiting for them to come back…");
+        say(text("The other side left. Waiting for them to come back…"));
         break;
     }
   }
@@ -114,12 +115,12 @@
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + window.location.host + root.dataset.socketPath);
     socket.onmessage = function (event) {
-      onFrame(JSON.parse(event.data)).catch(function (error) { say("Something went wrong: " + error.message); });
+      onFrame(JSON.parse(event.data)).catch(function (error) { say(text("Something went wrong: %(reason)s", { reason: error.message })); });
     };
     socket.onclose = function (event) {
       if (ended) return;
-      if (event.code === 4403) { say("This video room is not open to you now."); return; }
-      say("Connection lost; reconnecting…");
+      if (event.code === 4403) { say(text("This video room is not open to you now.")); return; }
+      say(text("Connection lost; reconnecting…"));
       setTimeout(openSocket, 2000);
     };
   }
@@ -155,7 +156,8 @@
       var off = button.getAttribute("aria-pressed") !== "true";
       localStream.getTracks().forEach(function (t) { if (t.kind === kind) t.enabled = !off; });
       button.setAttribute("aria-pressed", String(off));
-      button.textContent = kind === "audio" ? (off ? "Unmute" : "Mute") : (off ? "Camera on" : "Camera off");
+      button.textContent = kind === "audio" ? (off ? text("Unmute") : text("Mute")) :
+        (off ? text("Camera on") : text("Camera off"));
     });
   });
   root.querySelector("[data-hang-up]").addEventListener("click", function () {
@@ -165,7 +167,7 @@
     if (socket) socket.close();
     localStream.getTracks().forEach(function (t) { t.stop(); });
     root.dataset.state = "ended";
-    say("You ended the call.");
+    say(text("You ended the call."));
   });
 
   navigator.mediaDevices.getUserMedia({ video: true, audio: true }).then(function (stream) {
@@ -174,6 +176,6 @@
     listDevices();
     openSocket();
   }).catch(function () {
-    say("We could not use your camera or microphone. Allow them in your browser, then reload.");
+    say(text("We could not use your camera or microphone. Allow them in your browser, then reload."));
   });
 })();

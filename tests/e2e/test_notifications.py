@@ -73,6 +73,29 @@ def test_a_notification_arrives_live_shows_in_the_centre_and_reading_it_clears_t
     assert page.locator("[data-unread-count]").inner_text() == "0"
 
 
+def test_a_tablet_locked_in_one_tab_shows_nothing_live_in_another(
+    page, start_asgi_server, associate, password
+):
+    """The other tab's socket is closed by the lock (4423): that tab goes to the lock screen
+    rather than go on showing notifications, which name customers."""
+    base_url = start_asgi_server({"REDIS_URL": settings.REDIS_URL})
+    sign_in(page, base_url, associate, password)
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{base_url}/notifications/")
+    other_tab.locator("html[data-notifications='live']").wait_for(state="attached")
+
+    page.get_by_role("button", name="Lock").click()
+    page.wait_for_url("**/tablet/locked/**")
+
+    other_tab.wait_for_url("**/tablet/locked/?next=%2Fnotifications%2F")
+    raise_in_another_thread(
+        kind="customer.checked_in", recipients=to_staff(associate), title="Ana Duarte is here"
+    )
+    other_tab.wait_for_timeout(1000)
+    assert other_tab.locator(".toast").count() == 0
+    assert "Ana Duarte" not in other_tab.content()
+
+
 def test_after_the_server_restarts_the_tablet_reconnects_and_shows_what_it_missed_once(
     page, tmp_path, associate, password, django_db_setup
 ):

@@ -108,6 +108,42 @@ def test_a_note_whose_answer_was_lost_is_sent_again_and_saved_once(
     assert notes_of(ada) == ["Size 40 in the navy coat"]
 
 
+def test_an_outcome_whose_answer_was_lost_is_sent_again_and_recorded_once(
+    page, live_server, shop_floor, password
+):
+    """The outcome reached the server but its answer was lost; the outbox's next send is told
+    the first is still running (409, Retry-After) and waits; the one after gets the first
+    answer. One outcome, its note once on the timeline, nothing shown as not saved."""
+    from frontline.customers.models import Interaction
+
+    alice, _, ada = shop_floor
+    followup = ada.followups.get()
+    sign_in(page, live_server.url, alice, password)
+    sends = []
+
+    def lose_the_answer_then_say_busy(route):
+        sends.append(route.request.headers.get("idempotency-key"))
+        if len(sends) == 1:
+            route.fetch()  # the server records the outcome...
+            route.abort("connectionreset")  # ...and the tablet never hears back
+        elif len(sends) == 2:
+            route.fulfill(status=409, headers={"Retry-After": "1"}, body="Still being handled.")
+        else:
+            route.continue_()
+
+    page.route("**/followups/*/complete/", lose_the_answer_then_say_busy)
+    card = page.locator(f"#followup-{followup.pk}")
+    card.get_by_label("Outcome").select_option("reached")
+    card.get_by_label("Note for the timeline").fill("Coming in on Saturday")
+    card.get_by_role("button", name="Complete").click()
+    page.get_by_text("Sent: Follow-up").wait_for(timeout=40_000)
+    assert len(sends) == 3 and len(set(sends)) == 1, sends  # one key for every send
+    assert page.locator(".outbox-problem").count() == 0
+    followup.refresh_from_db()
+    assert (followup.status, followup.note) == ("done", "Coming in on Saturday")
+    assert Interaction.objects.filter(summary__contains="Coming in on Saturday").count() == 1
+
+
 def test_a_conflict_is_said_plainly_and_loses_nothing(page, live_server, shop_floor, password):
     alice, bob, ada = shop_floor
     followup = ada.followups.get()
@@ -130,6 +166,82 @@ def test_a_conflict_is_said_plainly_and_loses_nothing(page, live_server, shop_fl
     page.locator(".outbox-problem").wait_for()  # kept until the associate dismisses it
     page.get_by_role("button", name="Dismiss").click()
     page.locator(".outbox-problem").wait_for(state="detached")
+
+
+AGE_THE_OUTBOX = """(hours) => new Promise((resolve, reject) => {
+  const opening = indexedDB.open("frontline", 1);
+  opening.onsuccess = () => {
+    const db = opening.result;
+    const writing = db.transaction("outbox", "readwrite");
+    const outbox = writing.objectStore("outbox");
+    outbox.getAll().onsuccess = (event) => {
+      event.target.result.forEach((entry) => {
+        entry.created = Date.now() - hours * 3600e3;
+        outbox.put(entry);
+      });
+    };
+    writing.oncomplete = () => { db.close(); resolve(); };
+    writing.onerror = () => reject(writing.error);
+  };
+  opening.onerror = () => reject(opening.error);
+})"""
+
+
+def test_a_write_kept_offline_longer_than_a_shift_is_not_sent_and_is_shown(
+    page, live_server, shop_floor, password
+):
+    alice, _, ada = shop_floor
+    sign_in(page, live_server.url, alice, password, then=f"/customers/{ada.pk}/")
+    sent = []
+    page.route("**/customers/*/notes/", lambda route: (sent.append(1), route.continue_()))
+    page.context.set_offline(True)
+    add_note(page, "Wants the linen shirt in blue")
+    page.get_by_text("Waiting to send: kept").wait_for()
+    # The tablet stayed offline all night: the note was written 13 hours ago.
+    page.evaluate(AGE_THE_OUTBOX, 13)
+    page.reload()  # offline still: the page is the tablet's copy, the outbox looks again
+    problem = page.locator(".outbox-problem")
+    problem.wait_for()
+    assert "Written more than 12 hours ago, while offline: too old" in problem.inner_text()
+    assert "Wants the linen shirt in blue" in problem.inner_text()  # the words are not lost
+    assert page.locator("#outbox").is_hidden()
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(1000)
+    assert sent == [] and notes_of(ada) == []
+    page.get_by_role("button", name="Dismiss").click()
+    page.locator(".outbox-problem").wait_for(state="detached")
+
+
+def test_the_server_refuses_a_write_older_than_a_shift_and_the_tablet_says_why(
+    page, live_server, shop_floor, password
+):
+    """The tablet's clock said the note was fresh; the server's says it is two days old."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    alice, _, ada = shop_floor
+    sign_in(page, live_server.url, alice, password, then=f"/customers/{ada.pk}/")
+    two_days_ago = (timezone.now() - timedelta(days=2)).isoformat()
+
+    def sent_two_days_late(route):
+        headers = route.request.headers
+        if "x-frontline-written-at" in headers:
+            route.continue_(headers={**headers, "x-frontline-written-at": two_days_ago})
+        else:
+            route.continue_()
+
+    page.route("**/customers/*/notes/", sent_two_days_late)
+    page.context.set_offline(True)
+    add_note(page, "Size 40 in the navy coat")
+    page.get_by_text("Waiting to send: kept").wait_for()
+    page.context.set_offline(False)
+    problem = page.locator(".outbox-problem")
+    problem.wait_for()
+    assert "Written on this tablet more than 12\xa0hours ago" in problem.inner_text()
+    assert "Size 40 in the navy coat" in problem.inner_text()
+    assert notes_of(ada) == []
 
 
 def test_signing_out_wipes_the_copies_kept_for_offline(page, live_server, shop_floor, password):
@@ -233,3 +345,19 @@ def test_screens_at_tablet_size_in_portrait_and_landscape(
             assert width <= viewport["width"], f"sideways scrolling in {name}"
         finally:
             context.close()
+
+
+def test_the_outbox_speaks_the_store_s_language(page, live_server, password):
+    """A French store's tablet: the script's own words come in French too."""
+    store = StoreFactory(code="e2e-paris", name="Rue Saint-Honoré", language="fr")
+    claire = staff_at(store, first_name="Claire", last_name="Martin")
+    ada = CustomerFactory(first_name="Ada", last_name="Lovelace", preferred_store=store)
+    sign_in(page, live_server.url, claire, password, then=f"/customers/{ada.pk}/")
+    page.context.set_offline(True)
+    page.get_by_placeholder("Ajouter une note").fill("Préfère le lin")
+    page.get_by_role("button", name="Ajouter la note").click()
+    page.get_by_text("En attente d\u2019envoi : conservé sur cette tablette").wait_for()
+    page.locator("#outbox", has_text="1 modification en attente d\u2019envoi").wait_for()
+    page.context.set_offline(False)
+    page.get_by_text("Envoyé : Note pour Ada Lovelace.").wait_for()
+    assert notes_of(ada) == ["Préfère le lin"]

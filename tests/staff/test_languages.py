@@ -101,3 +101,51 @@ def test_counts_take_the_french_plural():
         assert template.render(Context({"n": 0})) == "0 enregistrement en quarantaine"
         assert template.render(Context({"n": 1})) == "1 enregistrement en quarantaine"
         assert template.render(Context({"n": 2})) == "2 enregistrements en quarantaine"
+
+
+def test_a_french_store_s_profile_and_day_are_in_french():
+    from tests.factories import CustomerFactory, FollowUpFactory
+
+    store = StoreFactory(language="fr")
+    associate = StoreAssignmentFactory(store=store, role="associate").user
+    ada = CustomerFactory(
+        preferred_store=store, first_name="Ada", last_name="Lovelace", tier="gold"
+    )
+    FollowUpFactory(customer=ada, assignee=associate)
+    client = Client()
+    assert client.login(username=associate.username, password=TEST_PASSWORD)
+    profile = client.get(f"/customers/{ada.pk}/").content.decode()
+    for words in (
+        ">Historique<",
+        ">Ajouter la note<",
+        ">Achats<",
+        "Note pour Ada Lovelace",
+        ">Or<",
+    ):
+        assert words in profile
+    for english in (">Timeline<", ">Add note<", ">Purchases<"):
+        assert english not in profile
+    day = client.get("/").content.decode()
+    assert ">Terminer<" in day and ">Reporter<" in day and "Note pour l\u2019historique" in day
+    assert ">Complete<" not in day
+    assert ">Rendez-vous pris<" in day  # the outcomes to choose from, too
+
+
+def test_what_a_french_store_writes_on_the_timeline_is_stored_in_the_brand_s_language():
+    """The timeline is read by every store and the CRM receives it: stored words stay English."""
+    from frontline.customers.models import Interaction
+    from tests.factories import CustomerFactory, FollowUpFactory
+
+    store = StoreFactory(language="fr")
+    associate = StoreAssignmentFactory(store=store, role="associate").user
+    ada = CustomerFactory(preferred_store=store)
+    followup = FollowUpFactory(customer=ada, assignee=associate, reason="thank_you")
+    client = Client()
+    assert client.login(username=associate.username, password=TEST_PASSWORD)
+    done = client.post(
+        f"/followups/{followup.pk}/complete/",
+        {"outcome": "appointment_booked", "channel": "phone", "note": "Samedi"},
+    )
+    assert done.status_code == 302
+    summary = Interaction.objects.get(customer=ada).summary
+    assert summary == "Follow-up (Thank you): Appointment booked. Samedi"

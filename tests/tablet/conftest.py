@@ -29,3 +29,7 @@ def customer(store):
 def associate_client(client, associate):
     client.force_login(associate)
     return client
+
+
+# The live notifications socket, opened through the whole ASGI stack (the lock closes it).
+from tests.notifications.conftest import open_socket  # noqa: E402, F401

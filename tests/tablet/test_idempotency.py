@@ -76,6 +76,29 @@ def test_a_key_still_in_use_is_refused_with_409(associate_client, customer, asso
     refused = post_note(associate_client, customer, "busy")
     assert refused.status_code == 409
     assert refused.json()["code"] == "idempotency_key_in_use"
+    assert refused["Retry-After"] == "2"  # sent again later, it gets the first answer
+    assert not CustomerNote.objects.exists()
+
+
+def test_the_page_says_a_key_in_use_in_plain_words(associate_client, customer, associate):
+    from django.test import RequestFactory
+
+    from frontline.tablet.idempotency import fingerprint_of
+
+    url = reverse("customers:note_add", args=[customer.pk])
+    first = RequestFactory().post(url, {"body": "Prefers navy"})
+    IdempotentRequest.objects.create(
+        staff=associate, key="busy", fingerprint=fingerprint_of(first), path=url
+    )
+    headers = {"Idempotency-Key": "busy", "HX-Request": "true"}
+    refused = associate_client.post(url, {"body": "Prefers navy"}, headers=headers)
+    assert refused.status_code == 409
+    assert refused["Retry-After"] == "2"
+    assert refused["Content-Type"].startswith("text/plain")
+    assert (
+        refused.content.decode()
+        == "This change is still being saved. Wait a moment, then look again."
+    )
     assert not CustomerNote.objects.exists()
 
 
@@ -197,3 +220,35 @@ def test_erasing_a_customer_drops_the_answers_kept_about_them(associate_client, 
     manager = staff_at(store, role="manager")
     customer_erase(by=manager, customer_id=customer.pk)
     assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["about-someone-else"]
+
+
+def test_a_key_freed_by_a_refused_first_send_is_claimed_again_not_a_server_error(
+    associate_client, associate, customer, monkeypatch
+):
+    """The second send's insert met the first's claim, which was then deleted (the first was
+    refused, and a refusal keeps nothing) before the second read it: it claims the key anew."""
+    from django.db import IntegrityError
+
+    followup = FollowUpFactory(customer=customer, assignee=associate)
+    url = reverse("followups:complete", args=[followup.pk])
+    claims = IdempotentRequest.objects
+    real_create = claims.create
+    met = []
+
+    def create_meeting_a_claim_that_then_went(**fields):
+        if not met:  # the other claim was there for the insert, and gone before the read
+            met.append(fields["key"])
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real_create(**fields)
+
+    monkeypatch.setattr(claims, "create", create_meeting_a_claim_that_then_went)
+    answer = associate_client.post(
+        url,
+        {"outcome": "appointment_booked", "note": "Saturday at 11", "channel": "phone"},
+        headers={"Idempotency-Key": "freed-key"},
+    )
+    assert met == ["freed-key"]
+    assert answer.status_code == 302
+    assert FollowUp.objects.get(pk=followup.pk).status == "done"
+    assert Interaction.objects.filter(summary__contains="Saturday at 11").count() == 1
+    assert IdempotentRequest.objects.get(key="freed-key").status_code == 302
