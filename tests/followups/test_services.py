@@ -228,9 +228,10 @@ def test_anyone_cancels_what_they_planned_for_themselves(associate, customer, to
 
 
 def test_another_stores_follow_up_does_not_exist_for_a_manager(
-    manager, other_manager, outsider, customer_elsewhere, today
+    manager, other_manager, outsider, customer_elsewhere, other_store
 ):
-    followup = plan(other_manager, customer_elsewhere, outsider, today)
+    # Due today where that store is (Paris is a day ahead of London from 23:00 UTC).
+    followup = plan(other_manager, customer_elsewhere, outsider, store_today(other_store))
     with pytest.raises(FollowUp.DoesNotExist):
         services.followup_cancel(by=manager, followup_id=followup.pk)
 
