@@ -155,6 +155,7 @@ def customer_check_in(*, customer: Customer, store: Store, by: User) -> Interact
             link=f"/customers/{customer.pk}/",
             store=store,
             dedupe_key=f"{customer.pk}-{store.pk}-{now:%Y%m%d%H%M}",
+            customer_id=customer.pk,
         )
         actions_refresh_for_customer_on_commit(customer_id=customer.pk)
     return visit
