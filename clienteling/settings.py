@@ -451,6 +451,10 @@ BRAND_CURRENCY = env.get_str("BRAND_CURRENCY", default="GBP")
 # --- Sessions, security -----------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # one shift
+# A session that sent nothing for this long is signed out on the server (a shared tablet left
+# on a counter, or locked and forgotten); the tablet lock (TabletPolicy) comes sooner and keeps
+# the session for a PIN. See frontline.tablet.locking.
+SESSION_IDLE_MINUTES = env.get_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: the token is rendered into hx-headers
 SESSION_COOKIE_SECURE = PRODUCTION

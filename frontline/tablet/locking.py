@@ -4,9 +4,11 @@ locks, and only a PIN (or a full sign-in) opens it again.
 The page locks itself when nobody has touched it for that long (static/js/tablet.js); the
 server keeps the lock in the session, so that reloading a page does not get past it, and
 locks on its own a session that sent no request for that long (a tablet that was asleep, with
-no JavaScript running). The minutes come from the staff member's primary store when they sign
-in and stay in the session, so no request pays a query for them. A staff member with no store
-(an administrator at a desk) is not on a shared tablet and is never locked.
+no JavaScript running). Past SESSION_IDLE_MINUTES without a request the server signs the
+session out altogether (TabletLockMiddleware). The minutes come from the staff member's
+primary store when they sign in and stay in the session, so no request pays a query for them.
+A staff member with no store (an administrator at a desk) is not on a shared tablet and is
+never locked, but is signed out when idle like everyone.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -96,17 +100,18 @@ def _seen_now(request: HttpRequest) -> None:
         cache.set(_seen_key(request), time.time(), timeout=24 * 60 * 60)
 
 
-def _idle_too_long(request: HttpRequest, lock_after: int) -> bool:
-    """True when the session sent nothing for longer than the lock time; notes this request."""
+def _idle_seconds(request: HttpRequest) -> float | None:
+    """How long the session has sent nothing but lock-screen requests; None when unknown (a
+    session signed in before the stamp was kept, or a cache that lost it)."""
     if not request.session.session_key:
-        return False
-    now = time.time()
+        return None
     last = cache.get(_seen_key(request))
-    if last is not None and now - last > lock_after:
-        return True
-    if last is None or now - last >= SEEN_WRITE_EVERY:
-        cache.set(_seen_key(request), now, timeout=24 * 60 * 60)
-    return False
+    return None if last is None else time.time() - last
+
+
+def _note_activity(request: HttpRequest, idle: float | None) -> None:
+    if idle is None or idle >= SEEN_WRITE_EVERY:
+        _seen_now(request)
 
 
 def locked_answer(request: HttpRequest) -> HttpResponseBase:
@@ -124,21 +129,38 @@ def locked_answer(request: HttpRequest) -> HttpResponseBase:
 
 
 class TabletLockMiddleware:
-    """Keeps locked sessions on the lock screen, and names the signed-in staff member on every
-    answer they get (the service worker keeps personal pages per staff member by it)."""
+    """Keeps locked sessions on the lock screen, ends sessions idle for longer than
+    SESSION_IDLE_MINUTES, and names the signed-in staff member on every answer they get (the
+    service worker keeps personal pages per staff member by it).
+
+    The lock and the sign-out measure the same idleness: the time since the session last asked
+    for anything but the lock screen. The lock keeps the session for a PIN; past the longer
+    idle time the session ends, on the server, locked or not, and only the password opens a
+    new one (OWASP ASVS 3.3.2: re-authentication after an idle period). A tablet left on the
+    lock screen overnight is thus signed out, not merely locked, however long SESSION_COOKIE_AGE.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if not request.user.is_authenticated or request.path.startswith(OPEN_PATHS):
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        idle = _idle_seconds(request)
+        if idle is not None and idle > 60 * settings.SESSION_IDLE_MINUTES:
+            # Signed out here; the request goes on as anonymous, so a page sends them to the
+            # sign-in page and the API refuses, each as it does for anyone signed out.
+            logout(request)
+            return self.get_response(request)
+        if request.path.startswith(OPEN_PATHS):
             return self.get_response(request)
         lock_after = lock_after_seconds(request)
         if is_locked(request):
             return locked_answer(request)
-        if lock_after and _idle_too_long(request, lock_after):
+        if lock_after and idle is not None and idle > lock_after:
             session_lock(request)
             return locked_answer(request)
+        _note_activity(request, idle)
         response = self.get_response(request)
         response[STAFF_HEADER] = str(request.user.pk)
         return response
