@@ -314,6 +314,10 @@ CELERY_BEAT_SCHEDULE["catalog-warn-expiring-holds"] = {
 }
 
 RATELIMIT_VIEW = "frontline.core.views.rate_limited"
+# Requests per client address to each public page that has no tighter limit of its own (the
+# health check, the PWA's files, the sign-in and password-reset pages, the API's description,
+# a booking's links): a floor under every route reached without signing in.
+PUBLIC_RATE = env.get_str("PUBLIC_RATE", default="120/m")
 
 # --- Appointments: the public booking page (frontline.appointments) ---------------------
 # Customers may move or cancel a session online until this many hours before it starts.
@@ -422,6 +426,8 @@ CELERY_BEAT_SCHEDULE["surveys-after-purchases"] = {
 SYNC_ROOT = Path(env.get_str("SYNC_ROOT", default=str(VAR_DIR / "sync")))
 # Records per page (a page lands in one transaction with its cursor).
 SYNC_PAGE_SIZE = env.get_int("SYNC_PAGE_SIZE", 5000, minimum=1)
+# Webhook calls per sending address (Shopify, Salesforce send bursts after a bulk edit).
+SYNC_WEBHOOK_RATE = env.get_str("SYNC_WEBHOOK_RATE", default="600/m")
 # File-drop CSV files of customers or orders at least this big land through the PostgreSQL
 # fast path (COPY + set-wise SQL, one page per file); smaller drops go page by page.
 SYNC_FAST_PATH_MIN_BYTES = env.get_int("SYNC_FAST_PATH_MIN_BYTES", 1 << 20, minimum=0)
