@@ -20,3 +20,9 @@ def without_control_characters(raw: str | None) -> str:
 def one_line(raw: str | None) -> str:
     """``raw`` without control characters, its runs of spaces collapsed, trimmed."""
     return " ".join(without_control_characters(raw).split())
+
+
+def without_nul(raw: str | None) -> str:
+    """``raw`` without NUL characters, everything else (line breaks, tabs) as sent: for text
+    kept as written, such as a message's body."""
+    return (raw or "").replace("\x00", "")
