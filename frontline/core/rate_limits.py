@@ -31,8 +31,8 @@ def public_rate_limited(
     view: ViewFunction, *, group: str, open_without_redis: bool = False
 ) -> ViewFunction:
     """``view`` answering 429 (settings.RATELIMIT_VIEW) past PUBLIC_RATE requests per client
-    address, counted per ``group``: a visitor going through the booking flow does not spend
-    the allowance of the sign-in page.
+    address from visitors not signed in, counted per ``group``: a visitor going through the
+    booking flow does not spend the allowance of the sign-in page.
 
     A request with no client address (an in-process call, such as a WSGI test client) has
     nothing to be counted by, and is let through: a server always sets one, and behind a proxy
@@ -43,7 +43,7 @@ def public_rate_limited(
 
     @wraps(view)
     def limited_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.META.get("REMOTE_ADDR"):
+        if _counted(request):
             try:
                 over = is_ratelimited(
                     request, group=group, key="ip", rate=public_rate, increment=True
@@ -57,3 +57,10 @@ def public_rate_limited(
         return view(request, *args, **kwargs)
 
     return limited_view
+
+
+def _counted(request: HttpRequest) -> bool:
+    """Visitors are counted by address; signed-in staff are not: a store's tablets share one
+    address behind its router, and each loads the manifest and service worker on every page."""
+    user = getattr(request, "user", None)
+    return bool(request.META.get("REMOTE_ADDR")) and not (user and user.is_authenticated)

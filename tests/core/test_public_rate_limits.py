@@ -95,3 +95,16 @@ def test_a_flood_from_one_address_is_answered_429(brand, low_limits, route, meth
     other = Client(REMOTE_ADDR="198.51.100.7")
     response = other.generic(method, url, data="{}", content_type="application/json")
     assert response.status_code != 429
+
+
+def test_signed_in_staff_sharing_a_store_address_are_not_held_back(associate, settings):
+    """A store's tablets share one address; each loads the service worker and manifest on
+    every page. The floor counts visitors, not signed-in staff."""
+    settings.RATELIMIT_ENABLE = True
+    settings.PUBLIC_RATE = "5/m"
+    tablet = Client(REMOTE_ADDR="203.0.113.9")
+    tablet.force_login(associate)
+    assert {tablet.get("/sw.js").status_code for _ in range(12)} == {200}
+    assert Client(REMOTE_ADDR="203.0.113.9").get("/sw.js").status_code == 200
+    visitor = Client(REMOTE_ADDR="203.0.113.10")
+    assert [visitor.get("/sw.js").status_code for _ in range(6)][-1] == 429
