@@ -315,6 +315,10 @@ CELERY_BEAT_SCHEDULE["catalog-warn-expiring-holds"] = {
 }
 
 RATELIMIT_VIEW = "frontline.core.views.rate_limited"
+# Requests per client address to each public page that has no tighter limit of its own (the
+# health check, the PWA's files, the sign-in and password-reset pages, the API's description,
+# a booking's links): a floor under every route reached without signing in.
+PUBLIC_RATE = env.get_str("PUBLIC_RATE", default="120/m")
 
 # --- Appointments: the public booking page (frontline.appointments) ---------------------
 # Customers may move or cancel a session online until this many hours before it starts.
@@ -423,6 +427,8 @@ CELERY_BEAT_SCHEDULE["surveys-after-purchases"] = {
 SYNC_ROOT = Path(env.get_str("SYNC_ROOT", default=str(VAR_DIR / "sync")))
 # Records per page (a page lands in one transaction with its cursor).
 SYNC_PAGE_SIZE = env.get_int("SYNC_PAGE_SIZE", 5000, minimum=1)
+# Webhook calls per sending address (Shopify, Salesforce send bursts after a bulk edit).
+SYNC_WEBHOOK_RATE = env.get_str("SYNC_WEBHOOK_RATE", default="600/m")
 # File-drop CSV files of customers or orders at least this big land through the PostgreSQL
 # fast path (COPY + set-wise SQL, one page per file); smaller drops go page by page.
 SYNC_FAST_PATH_MIN_BYTES = env.get_int("SYNC_FAST_PATH_MIN_BYTES", 1 << 20, minimum=0)
@@ -464,6 +470,10 @@ if OFFLINE_WRITE_MAX_AGE_SECONDS > IDEMPOTENCY_KEY_HOURS * 60 * 60:
         f"OFFLINE_WRITE_MAX_AGE_SECONDS={OFFLINE_WRITE_MAX_AGE_SECONDS} is longer than "
         f"IDEMPOTENCY_KEY_HOURS={IDEMPOTENCY_KEY_HOURS} hours: keys must outlive queued writes."
     )
+# A session that sent nothing for this long is signed out on the server (a shared tablet left
+# on a counter, or locked and forgotten); the tablet lock (TabletPolicy) comes sooner and keeps
+# the session for a PIN. See frontline.tablet.locking.
+SESSION_IDLE_MINUTES = env.get_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: the token is rendered into hx-headers
 SESSION_COOKIE_SECURE = PRODUCTION

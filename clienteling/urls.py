@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from frontline.actions.urls import api_urlpatterns as actions_api_urlpatterns
+from frontline.core.rate_limits import public_rate_limited
 from frontline.followups.urls import api_urlpatterns as followups_api_urlpatterns
 from frontline.notifications import urls as notification_urls
 from frontline.outreach.urls import api_urlpatterns as outreach_api_urlpatterns
@@ -22,8 +23,19 @@ admin.site.site_title = "Frontline"
 api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", StaffTokenView.as_view(), name="token"),
     path("customers/", include("frontline.customers.api_urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # The API's description is public; building it is the API's costliest answer.
+    path(
+        "schema/",
+        public_rate_limited(SpectacularAPIView.as_view(), group="api.schema"),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        public_rate_limited(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema"), group="api.docs"
+        ),
+        name="docs",
+    ),
     path("catalog/", include("frontline.catalog.api_urls")),
     path(
         "notifications/",
@@ -38,8 +50,16 @@ api_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", include("frontline.core.urls")),
     path("customers/", include("frontline.customers.urls")),
-    path("accounts/login/", StaffLoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/login/",
+        public_rate_limited(StaffLoginView.as_view(), group="staff.login"),
+        name="login",
+    ),
+    path(
+        "accounts/logout/",
+        public_rate_limited(auth_views.LogoutView.as_view(), group="staff.logout"),
+        name="logout",
+    ),
     # Staff change their password, or choose a new one through a link sent by e-mail.
     path(
         "accounts/password/",
@@ -53,26 +73,38 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/",
-        password_reset_rate_limited(auth_views.PasswordResetView.as_view()),
+        public_rate_limited(
+            password_reset_rate_limited(auth_views.PasswordResetView.as_view()),
+            group="staff.password_reset",
+        ),
         name="password_reset",
     ),
     path(
         "accounts/password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
+        public_rate_limited(
+            auth_views.PasswordResetDoneView.as_view(), group="staff.password_reset_done"
+        ),
         name="password_reset_done",
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        public_rate_limited(
+            auth_views.PasswordResetConfirmView.as_view(), group="staff.password_reset_confirm"
+        ),
         name="password_reset_confirm",
     ),
     path(
         "accounts/password/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        public_rate_limited(
+            auth_views.PasswordResetCompleteView.as_view(), group="staff.password_reset_complete"
+        ),
         name="password_reset_complete",
     ),
     # The admin's own sign-in checks passwords too: the same limits as the app's.
-    path("admin/login/", sign_in_rate_limited(admin.site.login)),
+    path(
+        "admin/login/",
+        public_rate_limited(sign_in_rate_limited(admin.site.login), group="staff.admin_login"),
+    ),
     path("admin/", admin.site.urls),
     path("stock/", include("frontline.catalog.urls")),
     path("notifications/", include("frontline.notifications.urls")),

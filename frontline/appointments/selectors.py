@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ from frontline.recommendations.selectors import recommendations_for_customer
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import stores_for
 from frontline.surveys.models import About, Survey
+
+# secrets.token_urlsafe's alphabet; new_booking_token makes 43 characters, the column holds 64.
+BOOKING_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def services_bookable() -> QuerySet[Service]:
@@ -234,7 +238,15 @@ def upcoming_booking_counts(*, stylist_ids: Sequence[int], now: datetime) -> dic
     return counts
 
 
+def booking_token_shaped(token: str) -> bool:
+    """Whether ``token`` could be a booking's token (URL-safe base64, as new_booking_token makes
+    them): anything else, a NUL from a forged link included, is not looked up at all."""
+    return bool(BOOKING_TOKEN.fullmatch(token))
+
+
 def booking_by_token(token: str) -> Booking | None:
+    if not booking_token_shaped(token):
+        return None
     return (
         Booking.objects.select_related("service", "store", "stylist__user")
         .filter(token=token)
@@ -392,6 +404,8 @@ def session_admission(
         ends_at__gte=now - SESSION_CLOSES_AFTER,
     )
     if token is not None:
+        if not booking_token_shaped(token):
+            return None
         booking_id = bookings.filter(token=token).values_list("pk", flat=True).first()
         return SessionAdmission(booking_id, "customer") if booking_id is not None else None
     if user is None or not user.is_authenticated or booking_id is None:

@@ -345,6 +345,7 @@ def _tell_stylist(booking: Booking, *, kind: str, title: str) -> None:
         link=reverse("appointments:detail", args=[booking.pk]),
         store=booking.store,
         dedupe_key=f"booking-{booking.pk}-v{booking.sequence}-{kind}",
+        customer_id=booking.customer_id,
     )
 
 

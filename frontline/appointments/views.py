@@ -178,9 +178,12 @@ def _book_submitted(
 
 
 @never_cache
+@ratelimit(group="appointments.browse", key="ip", rate=_browse_rate, method="GET", block=False)
 @require_GET
 def booked(request: HttpRequest, token: str) -> HttpResponse:
     """The confirmation page; its address (with the unguessable token) is the customer's."""
+    if (limited := _limited(request)) is not None:
+        return limited
     booking = selectors.booking_by_token(token)
     if booking is None:
         raise Http404(_("No such booking."))
@@ -197,6 +200,7 @@ def booked(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @ratelimit(group="appointments.book", key="ip", rate=_booking_rate, method="POST", block=False)
+@ratelimit(group="appointments.browse", key="ip", rate=_browse_rate, method="GET", block=False)
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, signed: str) -> HttpResponse:
     """Reschedule or cancel through the signed link of the e-mails."""
@@ -256,6 +260,7 @@ def _reschedule_days(booking: Booking, *, now: datetime) -> list[tuple[date, lis
 
 @never_cache
 @ratelimit(group="appointments.book", key="ip", rate=_booking_rate, method="POST", block=False)
+@ratelimit(group="appointments.browse", key="ip", rate=_browse_rate, method="GET", block=False)
 @require_http_methods(["GET", "POST"])
 def feedback(request: HttpRequest, signed: str) -> HttpResponse:
     """ "How was your session?": five buttons, one tap (a POST, so no link preview answers)."""
@@ -283,9 +288,12 @@ def feedback(request: HttpRequest, signed: str) -> HttpResponse:
 
 
 @never_cache
+@ratelimit(group="appointments.browse", key="ip", rate=_browse_rate, method="GET", block=False)
 @require_GET
 def customer_session(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's side of the video call; the token in the address is their key."""
+    if (limited := _limited(request)) is not None:
+        return limited
     booking = selectors.booking_by_token(token)
     if booking is None or booking.service.kind != "video":
         raise Http404(_("No such video session."))

@@ -53,8 +53,10 @@ def tell(
     link: str,
     store: Store | None,
     dedupe_key: str,
+    customer_id: int,
 ) -> None:
-    """The notification seam: one call to the notifications service, deduplicated per event."""
+    """The notification seam: one call to the notifications service, deduplicated per event.
+    Every one of these names the customer (``customer_id``), whose erasure scrubs it."""
     notification = notification_create(
         kind=kind,
         recipients=recipients,
@@ -63,6 +65,7 @@ def tell(
         link=link,
         store=store,
         dedupe_key=dedupe_key,
+        customer_id=customer_id,
     )
     if notification is None:
         # Nobody active to tell (an associate who left, a store without managers): worth a
@@ -127,6 +130,7 @@ def hold_placed(hold: Hold) -> None:
             link=_hold_link(hold),
             store=hold.store,
             dedupe_key=f"hold-{hold.pk}-requested",
+            customer_id=hold.customer_id,
         )
 
 
@@ -152,6 +156,7 @@ def hold_expiring(hold: Hold) -> None:
         link=_hold_link(hold),
         store=hold.store,
         dedupe_key=f"hold-{hold.pk}-expiring-{hold.expires_at:%Y%m%dT%H%M%S}",
+        customer_id=hold.customer_id,
     )
 
 
@@ -175,6 +180,7 @@ def hold_closed(hold: Hold) -> None:
             link=_hold_link(hold),
             store=hold.store,
             dedupe_key=f"hold-{hold.pk}-expired",
+            customer_id=hold.customer_id,
         )
 
 
@@ -191,6 +197,7 @@ def hold_request_decided(hold: Hold, *, accepted: bool) -> None:
         link=_hold_link(hold),
         store=hold.store,
         dedupe_key=f"hold-{hold.pk}-request-answered",
+        customer_id=hold.customer_id,
     )
 
 
@@ -217,6 +224,7 @@ def back_in_stock(*, watch: BackInStockWatch, stock: StockLevel) -> None:
         link=f"/stock/variants/{variant.pk}/",
         store=stock.store,
         dedupe_key=f"watch-{watch.pk}-back-in-stock",
+        customer_id=watch.customer_id,
     )
     for hook_path in settings.CATALOG_BACK_IN_STOCK_HOOKS:
         import_string(hook_path)(watch=watch, stock=stock)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from frontline.catalog.models import Hold, HoldRequest, Product, StockLevel, Variant
+from frontline.core.text import one_line
 from frontline.customers.models import Customer, CustomerSize
 from frontline.customers.selectors import customers_visible_to
 from frontline.staff.models import Store, User
@@ -48,7 +49,7 @@ def visible_customer(
 
 def variant_by_code(code: str) -> Variant | None:
     """The variant whose SKU or barcode is exactly ``code`` (as typed or scanned)."""
-    code = code.strip()
+    code = one_line(code)
     if not code:
         return None
     return (
@@ -60,7 +61,7 @@ def variant_by_code(code: str) -> Variant | None:
 
 def products_search(query: str, *, limit: int = 20) -> list[Product]:
     """Products by SKU or barcode (exact), style code (exact) or name (contains)."""
-    query = query.strip()
+    query = one_line(query)
     if not query:
         return []
     exact = variant_by_code(query)

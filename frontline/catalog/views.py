@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -260,7 +260,13 @@ def hold_action(request: HttpRequest, hold_id: int, action: str) -> HttpResponse
             raise Http404("No such action.")
     except services.CatalogError as error:
         messages.error(request, error.message)
-    return redirect(request.POST.get("next") or reverse("catalog:hold", args=[hold.pk]))
+    back = request.POST.get("next", "")
+    # Only a page of this site: a forged form must not send the associate elsewhere.
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("catalog:hold", args=[hold.pk])
+    return redirect(back)
 
 
 @login_required

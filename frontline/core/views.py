@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -7,9 +9,12 @@ from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
+from frontline.core.api import error_body
 from frontline.core.health import run_checks, worker_status
+from frontline.core.rate_limits import public_rate_limited
 
 
+@partial(public_rate_limited, group="core.healthz", open_without_redis=True)
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -35,6 +40,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(payload, status=200 if healthy else 503)
 
 
+@partial(public_rate_limited, group="core.manifest")
 @require_GET
 @cache_control(max_age=3600)
 def manifest(request: HttpRequest) -> JsonResponse:
@@ -60,6 +66,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
 RECENT_CUSTOMERS_OFFLINE = 20
 
 
+@partial(public_rate_limited, group="core.service_worker")
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker, served from / so that its scope covers the whole app."""
@@ -79,6 +86,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@partial(public_rate_limited, group="core.offline")
 @require_GET
 @cache_control(max_age=86400)
 def offline(request: HttpRequest) -> HttpResponse:
@@ -86,8 +94,18 @@ def offline(request: HttpRequest) -> HttpResponse:
     return render(request, "core/offline.html")
 
 
+SIGN_IN_PATHS = ("/accounts/login/", "/admin/login/", "/accounts/password/reset/", "/tablet/")
+
+
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Too many attempts: say so plainly, and when to try again, with status 429."""
-    response = render(request, "core/rate_limited.html", status=429)
+    """Too many attempts: say so plainly, and when to try again, with status 429 (in the API's
+    error body under /api/)."""
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        body = error_body("Too many requests: wait a minute, then try again.", "throttled")
+        response = JsonResponse(body, status=429)
+    else:
+        sign_in = request.path.startswith(SIGN_IN_PATHS)
+        response = render(request, "core/rate_limited.html", {"sign_in": sign_in}, status=429)
     response["Retry-After"] = "60"
     return response

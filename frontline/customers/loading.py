@@ -64,10 +64,7 @@ def customers_land(*, record_source: str, records: list[Record]) -> WriteOutcome
     customer is hidden once no source knows them any more (``identities_mark_deleted``).
     """
     live, gone = split_deletions(records)
-    erased = _records_of_erased_customers(record_source, [records[i] for i in live])
-    live = [i for i in live if records[i]["external_id"] not in erased]
     outcome = _customers_upsert(record_source, [records[i] for i in live])
-    outcome.unchanged += len(erased)
     if gone:
         marked = identities_mark_deleted(record_source=record_source, external_ids=gone)
         outcome.updated += marked
@@ -75,15 +72,15 @@ def customers_land(*, record_source: str, records: list[Record]) -> WriteOutcome
     return outcome
 
 
-def _records_of_erased_customers(record_source: str, records: list[Record]) -> set[str]:
-    """External ids of records whose customer was erased (frontline.privacy): the source has
-    not erased its copy yet, and landing it would bring the person's data back."""
+def erased_customer_ids(customer_ids: Iterable[int | None]) -> set[int]:
+    """Which of these customers were erased (frontline.privacy). A source that has not erased
+    its copy yet may send the person again, by the identity Frontline knows them by or by the
+    brand's customer number: landing that record would bring their data back."""
+    wanted = {customer_id for customer_id in customer_ids if customer_id is not None}
+    if not wanted:
+        return set()
     return set(
-        CustomerIdentity.objects.filter(
-            source=record_source,
-            external_id__in=[record["external_id"] for record in records],
-            customer__erased_at__isnull=False,
-        ).values_list("external_id", flat=True)
+        Customer.objects.filter(pk__in=wanted, erased_at__isnull=False).values_list("pk", flat=True)
     )
 
 
@@ -91,6 +88,13 @@ def _customers_upsert(record_source: str, records: list[Record]) -> WriteOutcome
     if not records:
         return WriteOutcome()
     resolution = resolve_customers(record_source, records)
+    erased = erased_customer_ids(resolution.customer_ids.values())
+    if erased:
+        # The records of erased people are left out, unchanged; the rest resolve as before.
+        kept = [r for i, r in enumerate(records) if resolution.customer_ids[i] not in erased]
+        outcome = _customers_upsert(record_source, kept)
+        outcome.unchanged += len(records) - len(kept)
+        return outcome
     # Only the fields this source provides are compared and written: a CRM that knows no
     # loyalty tier must not reset the tier the ERP set.
     provided = tuple(name for name in SYNCED_FIELDS if name in records[0])

@@ -36,6 +36,7 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Collate, Lower, Reverse
 from django.db.models.lookups import Exact, StartsWith
 
+from frontline.core.text import one_line
 from frontline.customers.models import Customer, CustomerIdentity
 from frontline.customers.normalize import normalize_phone, phone_digits
 
@@ -46,7 +47,6 @@ WORD_SIMILARITY_THRESHOLD = 0.45
 MIN_NAME_LENGTH = 3
 MIN_PHONE_DIGITS = 4
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-./]+$")
-_SPACES = re.compile(r"\s+")
 # Fields a result row needs: keeps the rows small when a page of results is rendered.
 RESULT_FIELDS = [
     "id",
@@ -76,9 +76,8 @@ def clean_query(raw: str | None) -> str:
     characters (PostgreSQL refuses NUL in text) become spaces, runs of spaces collapse, and the
     text is cut to a length no real name, e-mail or number exceeds.
     """
-    text = unicodedata.normalize("NFKC", raw or "")
-    text = "".join(" " if unicodedata.category(char).startswith("C") else char for char in text)
-    return _SPACES.sub(" ", text).strip()[:MAX_QUERY_LENGTH].strip()
+    text = one_line(unicodedata.normalize("NFKC", raw or ""))
+    return text[:MAX_QUERY_LENGTH].strip()
 
 
 def search_customers(base: QuerySet[Customer], raw_query: str, *, limit: int = 20) -> SearchOutcome:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.core.batching import PreparedBatch, values_in_one_round_trip
+from frontline.core.text import one_line
 from frontline.customers import matching, merging, selectors
 from frontline.customers.models import (
     CandidateStatus,
@@ -154,6 +155,7 @@ def customer_check_in(*, customer: Customer, store: Store, by: User) -> Interact
             link=f"/customers/{customer.pk}/",
             store=store,
             dedupe_key=f"{customer.pk}-{store.pk}-{now:%Y%m%d%H%M}",
+            customer_id=customer.pk,
         )
         actions_refresh_for_customer_on_commit(customer_id=customer.pk)
     return visit
@@ -286,7 +288,7 @@ def customer_size_set(
     """Set (or with an empty size, clear) the customer's size in a category."""
     if category not in SizeCategory.values:
         raise ValidationError({"category": f"Unknown size category {category!r}."})
-    size = size.strip()
+    size = one_line(size)
     if len(size) > 10:
         raise ValidationError({"size": "A size is at most 10 characters."})
     current = CustomerSize.objects.filter(customer=customer, category=category).first()
@@ -310,7 +312,7 @@ def customer_preference_add(
 ) -> CustomerPreference:
     if kind not in PreferenceKind.values:
         raise ValidationError({"kind": f"Unknown preference kind {kind!r}."})
-    value = " ".join(value.split())
+    value = one_line(value)
     if not value or len(value) > 120:
         raise ValidationError({"value": "Say the preference in 1 to 120 characters."})
     row, created = CustomerPreference.objects.get_or_create(
@@ -428,7 +430,7 @@ def wishlist_item_add(
     variant_id: int | None = None,
     added_by: User | None = None,
 ) -> WishlistItem:
-    description = " ".join(description.split())
+    description = one_line(description)
     if not description or len(description) > 200:
         raise ValidationError({"description": "Describe the item in 1 to 200 characters."})
     if source not in WishlistSource.values:

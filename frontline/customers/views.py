@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from frontline.core.converters import id_from_text
 from frontline.customers import merging, selectors, services
 from frontline.customers.forms import CustomerCreateForm
 from frontline.customers.models import (
@@ -411,7 +412,9 @@ def duplicate_review(request: StaffRequest, candidate_id: int) -> HttpResponse:
         first, second = second, first
     error = ""
     if request.method == "POST":
-        survivor_id = int(request.POST.get("survivor") or first.pk)
+        # Not int(): a forged "abc" or "²" would be a 500 rather than this 400.
+        chosen = request.POST.get("survivor")
+        survivor_id = id_from_text(chosen) if chosen else first.pk
         if survivor_id not in {first.pk, second.pk}:
             return HttpResponseBadRequest(_("The survivor must be one of the two customers."))
         loser_id = second.pk if survivor_id == first.pk else first.pk

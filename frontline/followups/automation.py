@@ -277,6 +277,7 @@ def _remind(followup: FollowUp, *, kind: str, title: str, field: str) -> bool:
             link=f"/followups/{followup.pk}/",
             store=followup.store,
             dedupe_key=f"followup-{followup.pk}-{kind}-{followup.due_on.isoformat()}",
+            customer_id=followup.customer_id,
         )
     return True
 

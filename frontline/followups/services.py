@@ -149,6 +149,7 @@ def _tell_assignee(followup: FollowUp, event: FollowUpEvent, by: User | None) ->
         link=f"/followups/{followup.pk}/",
         store=followup.store,
         dedupe_key=f"followup-{followup.pk}-assigned-{event.pk}",
+        customer_id=followup.customer_id,
     )
 
 

@@ -9,4 +9,12 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # Connects the receivers that keep open sockets in step with store assignments,
         # deactivations and sign-outs.
-        from frontline.notifications import receivers  # noqa: F401
+        from frontline.notifications import personal_data, receivers  # noqa: F401
+        from frontline.privacy.registry import personal_data_source_register
+
+        personal_data_source_register(
+            "notifications",
+            export=personal_data.notifications_personal_data_export,
+            erase=personal_data.notifications_personal_data_erase,
+            relations=["notifications.Notification.customer"],
+        )

@@ -35,6 +35,16 @@ class Notification(models.Model):
         blank=True,
         help_text="Raising the same kind with the same key again does nothing (retried tasks).",
     )
+    # The customer the notification is about, when it names one ("Ada Lovelace checked in"):
+    # their erasure finds the notifications to scrub by it (notifications.personal_data).
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The customer the notification names, if any.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -56,8 +56,11 @@ def notification_create(
     link: str = "",
     store: Store | None = None,
     dedupe_key: str = "",
+    customer_id: int | None = None,
 ) -> Notification | None:
     """Record a notification for every recipient and deliver it once the transaction commits.
+
+    ``customer_id`` names the customer the text is about, so that their erasure scrubs it.
 
     Returns the notification, the one raised before with the same ``kind`` and ``dedupe_key``
     (then nothing is delivered again), or ``None`` when the audience is empty.
@@ -82,6 +85,7 @@ def notification_create(
                 link=link,
                 store=store,
                 dedupe_key=dedupe_key,
+                customer_id=customer_id,
             )
     except IntegrityError:
         if dedupe_key and (earlier := _raised_before(kind, dedupe_key)):

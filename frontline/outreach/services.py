@@ -469,6 +469,7 @@ def _tell_sender_it_failed(message: Message, reason: str) -> None:
         body=reason,
         link=_profile_link(message.customer_id),
         dedupe_key=f"outreach-failed-{message.pk}",
+        customer_id=message.customer_id,
     )
 
 
@@ -689,6 +690,7 @@ def _tell_associate(message: Message, conversation: Conversation, customer: Cust
         link=_profile_link(customer.pk),
         store=customer.preferred_store,
         dedupe_key=f"outreach-inbound-{message.pk}",
+        customer_id=customer.pk,
     )
 
 

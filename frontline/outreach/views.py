@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.middleware import HtmxDetails
 
+from frontline.core.text import one_line
 from frontline.customers.models import Customer
 from frontline.customers.selectors import customer_get_visible
 from frontline.outreach import selectors, services
@@ -38,7 +39,9 @@ def _initial(customer: Customer, request: HttpRequest) -> dict[str, Any]:
     choices = selectors.channel_choices(customer)
     consented = [choice["value"] for choice in choices if choice["purposes"]]
     initial: dict[str, Any] = {"channel": consented[0] if consented else "email"}
-    template = selectors.templates_active().filter(key=request.GET.get("template", "")).first()
+    template = (
+        selectors.templates_active().filter(key=one_line(request.GET.get("template"))).first()
+    )
     if template is not None:
         initial.update(
             template=template.key,

@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from frontline.core.text import without_nul
 from frontline.outreach import services
 from frontline.outreach.models import Channel, Conversation, Direction, Message
 from frontline.outreach.signatures import relay_signature_valid, twilio_signature_valid
@@ -79,22 +80,28 @@ def _channel_and_number(address: str) -> tuple[str, str]:
     return Channel.SMS, address
 
 
+def _posted(request: HttpRequest, name: str) -> str:
+    """A field of a signed Twilio callback, without NUL (PostgreSQL cannot store it: the
+    callback would fail, and Twilio retry it for hours)."""
+    return without_nul(request.POST.get(name))
+
+
 @csrf_exempt
 @require_POST
 @ratelimit(key="ip", rate=lambda group, request: settings.OUTREACH_WEBHOOK_RATE, block=True)
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
     if not _twilio_verified(request):
         return _refused()
-    sid = request.POST.get("MessageSid", "")
-    sender = request.POST.get("From", "")
+    sid = _posted(request, "MessageSid")
+    sender = _posted(request, "From")
     if not sid or not sender:
         return JsonResponse({"error": "MessageSid and From are required"}, status=400)
     channel, number = _channel_and_number(sender)
     received = services.inbound_message_receive(
         channel=channel,
         from_address=number,
-        to_address=_channel_and_number(request.POST.get("To", ""))[1],
-        body=request.POST.get("Body", ""),
+        to_address=_channel_and_number(_posted(request, "To"))[1],
+        body=_posted(request, "Body"),
         provider_id=sid,
     )
     return _twiml(received.confirmation)
@@ -106,16 +113,16 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
 def twilio_status(request: HttpRequest) -> HttpResponse:
     if not _twilio_verified(request):
         return _refused()
-    sid = request.POST.get("MessageSid", "")
-    status = request.POST.get("MessageStatus", "")
+    sid = _posted(request, "MessageSid")
+    status = _posted(request, "MessageStatus")
     if not sid or not status:
         return JsonResponse({"error": "MessageSid and MessageStatus are required"}, status=400)
     services.delivery_status_record(
         provider_id=sid,
         provider_status=status,
-        error_code=request.POST.get("ErrorCode", ""),
+        error_code=_posted(request, "ErrorCode"),
         # Twilio marks its retries of one webhook with the same token.
-        dedupe_key=request.headers.get("I-Twilio-Idempotency-Token", ""),
+        dedupe_key=without_nul(request.headers.get("I-Twilio-Idempotency-Token")),
     )
     return HttpResponse(status=204)
 
@@ -134,16 +141,16 @@ def email_inbound(request: HttpRequest) -> HttpResponse:
     parsed = email.message_from_bytes(request.body, policy=email.policy.default)
     if not isinstance(parsed, EmailMessage):
         return JsonResponse({"error": "not an e-mail"}, status=400)
-    sender = parseaddr(str(parsed.get("From", "")))[1]
-    message_id = str(parsed.get("Message-ID", "")).strip()
+    sender = without_nul(parseaddr(str(parsed.get("From", "")))[1])
+    message_id = without_nul(str(parsed.get("Message-ID", ""))).strip()
     if not sender or not message_id:
         return JsonResponse({"error": "From and Message-ID are required"}, status=400)
     received = services.inbound_message_receive(
         channel=Channel.EMAIL,
         from_address=sender,
-        to_address=parseaddr(str(parsed.get("To", "")))[1],
-        subject=str(parsed.get("Subject", "")),
-        body=reply_text(parsed),
+        to_address=without_nul(parseaddr(str(parsed.get("To", "")))[1]),
+        subject=without_nul(str(parsed.get("Subject", ""))),
+        body=without_nul(reply_text(parsed)),
         provider_id=message_id,
         conversation=_conversation_of(parsed),
     )
@@ -161,7 +168,7 @@ def _conversation_of(parsed: EmailMessage) -> Conversation | None:
                 found = Conversation.objects.filter(reply_token=match[1]).first()
                 if found is not None:
                     return found
-    answered = str(parsed.get("In-Reply-To", "")).strip()
+    answered = without_nul(str(parsed.get("In-Reply-To", ""))).strip()
     if answered:
         original = (
             Message.objects.filter(provider_id=answered, direction=Direction.OUTBOUND)

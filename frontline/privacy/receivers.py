@@ -1,5 +1,7 @@
 """Staff sign-ins on the audit trail, from Django's own signals: every way in (the app's login
-page, the admin's, the API token endpoint) authenticates through ``django.contrib.auth``."""
+page, the admin's, the API token endpoint) authenticates through ``django.contrib.auth``. The
+token endpoint signs nobody in to a session, so its successes are recorded by its view
+(``staff.views.StaffTokenView``); its failures arrive here like the others."""
 
 from __future__ import annotations
 

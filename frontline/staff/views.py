@@ -4,6 +4,7 @@ endpoint are public."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.http.response import HttpResponseBase
@@ -16,10 +17,14 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from frontline.core.api import ErrorSerializer
+from frontline.privacy.services import sign_in_record
 from frontline.staff.forms import StaffLoginForm
 
 # Per address and per account: a shared store IP must not lock out a whole shop floor because
@@ -88,3 +93,13 @@ class StaffTokenView(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # A failure reaches the audit trail through Django's user_login_failed, as the login
+        # page's does; a success does not, since a token is issued without Django's login()
+        # (and its user_logged_in, which would start a tablet session): recorded here.
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:
+            user = Token.objects.get(key=response.data["token"]).user_id
+            sign_in_record(staff_id=user, succeeded=True, detail="API token")
+        return response

@@ -20,6 +20,7 @@ import logging
 import os
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -79,7 +80,7 @@ def _targets(source: Source, request: HttpRequest) -> tuple[str, list[str]]:
 
 @csrf_exempt
 @require_POST
-@ratelimit(key="ip", rate="600/m", block=True)
+@ratelimit(key="ip", rate=lambda group, request: settings.SYNC_WEBHOOK_RATE, block=True)
 def webhook_receive(request: HttpRequest, source_name: str) -> JsonResponse:
     source = get_object_or_404(
         Source,

@@ -4,9 +4,11 @@ locks, and only a PIN (or a full sign-in) opens it again.
 The page locks itself when nobody has touched it for that long (static/js/tablet.js); the
 server keeps the lock in the session, so that reloading a page does not get past it, and
 locks on its own a session that sent no request for that long (a tablet that was asleep, with
-no JavaScript running). The minutes come from the staff member's primary store when they sign
-in and stay in the session, so no request pays a query for them. A staff member with no store
-(an administrator at a desk) is not on a shared tablet and is never locked.
+no JavaScript running). Past SESSION_IDLE_MINUTES without a request the server signs the
+session out altogether (TabletLockMiddleware). The minutes come from the staff member's
+primary store when they sign in and stay in the session, so no request pays a query for them.
+A staff member with no store (an administrator at a desk) is not on a shared tablet and is
+never locked, but is signed out when idle like everyone.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from collections.abc import Callable
 from typing import cast
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -112,23 +116,29 @@ def _seen_now(request: HttpRequest) -> None:
         cache.set(_seen_key(request.session.session_key), time.time(), timeout=24 * 60 * 60)
 
 
-def _idle_too_long(session: SessionBase, lock_after: int, *, touch: bool = True) -> bool:
-    """True when the session sent nothing for longer than the lock time; unless told not to
-    (a socket opening is no touch of the screen), notes that it sends something now."""
+def _idle_seconds(session: SessionBase) -> float | None:
+    """How long the session has sent nothing but lock-screen requests; None when unknown (a
+    session signed in before the stamp was kept, or a cache that lost it)."""
     if not session.session_key:
-        return False
-    now = time.time()
+        return None
     last = cache.get(_seen_key(session.session_key))
-    if last is not None and now - last > lock_after:
-        return True
-    if touch and (last is None or now - last >= SEEN_WRITE_EVERY):
-        cache.set(_seen_key(session.session_key), now, timeout=24 * 60 * 60)
-    return False
+    return None if last is None else time.time() - last
+
+
+def _note_activity(request: HttpRequest, idle: float | None) -> None:
+    if idle is None or idle >= SEEN_WRITE_EVERY:
+        _seen_now(request)
+
+
+def _idle_past_sign_out(idle: float | None) -> bool:
+    return idle is not None and idle > 60 * settings.SESSION_IDLE_MINUTES
 
 
 def session_locked_for_socket(session: SessionBase | None, *, user_id: int) -> bool:
     """Whether a live socket opened with this session must be refused: the tablet is locked,
-    or has been idle longer than its store allows (it is then locked, as a page would be).
+    or has been idle longer than its store allows (it is then locked, as a page would be), or
+    so long that its next page signs it out. Opening a socket is no touch of the screen: it
+    does not count as activity.
 
     Reads the session store: call it from a thread, not the event loop.
     """
@@ -136,8 +146,11 @@ def session_locked_for_socket(session: SessionBase | None, *, user_id: int) -> b
         return False
     if session.get(LOCKED):
         return True
+    idle = _idle_seconds(session)
+    if _idle_past_sign_out(idle):
+        return True
     lock_after = int(session.get(LOCK_AFTER) or 0)
-    if lock_after and _idle_too_long(session, lock_after, touch=False):
+    if lock_after and idle is not None and idle > lock_after:
         _lock(session, user_id=user_id)
         return True
     return False
@@ -158,21 +171,38 @@ def locked_answer(request: HttpRequest) -> HttpResponseBase:
 
 
 class TabletLockMiddleware:
-    """Keeps locked sessions on the lock screen, and names the signed-in staff member on every
-    answer they get (the service worker keeps personal pages per staff member by it)."""
+    """Keeps locked sessions on the lock screen, ends sessions idle for longer than
+    SESSION_IDLE_MINUTES, and names the signed-in staff member on every answer they get (the
+    service worker keeps personal pages per staff member by it).
+
+    The lock and the sign-out measure the same idleness: the time since the session last asked
+    for anything but the lock screen. The lock keeps the session for a PIN; past the longer
+    idle time the session ends, on the server, locked or not, and only the password opens a
+    new one (OWASP ASVS 3.3.2: re-authentication after an idle period). A tablet left on the
+    lock screen overnight is thus signed out, not merely locked, however long SESSION_COOKIE_AGE.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if not request.user.is_authenticated or request.path.startswith(OPEN_PATHS):
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        idle = _idle_seconds(request.session)
+        if _idle_past_sign_out(idle):
+            # Signed out here; the request goes on as anonymous, so a page sends them to the
+            # sign-in page and the API refuses, each as it does for anyone signed out.
+            logout(request)
+            return self.get_response(request)
+        if request.path.startswith(OPEN_PATHS):
             return self.get_response(request)
         lock_after = lock_after_seconds(request)
         if is_locked(request):
             return locked_answer(request)
-        if lock_after and _idle_too_long(request.session, lock_after):
+        if lock_after and idle is not None and idle > lock_after:
             session_lock(request)
             return locked_answer(request)
+        _note_activity(request, idle)
         response = self.get_response(request)
         response[STAFF_HEADER] = str(request.user.pk)
         return response

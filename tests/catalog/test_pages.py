@@ -158,6 +158,19 @@ def test_hold_actions_from_the_hold_page(browser, shop):
     assert "This hold has already ended." in response.content.decode()
 
 
+def test_a_hold_action_goes_back_only_to_a_page_of_this_site(browser, shop):
+    browser.post(
+        reverse("catalog:hold_create", args=[shop.navy_m.pk]),
+        {"customer_number": shop.customer.number, "store": shop.here.pk, "quantity": 1},
+    )
+    hold = Hold.objects.get()
+    url = reverse("catalog:hold_action", args=[hold.pk, "cancel"])
+    response = browser.post(url, {"next": "https://phishing.example/login"})
+    assert response.url == reverse("catalog:hold", args=[hold.pk])
+    response = browser.post(url, {"next": "/stock/holds/"})
+    assert response.url == "/stock/holds/"
+
+
 def test_a_hold_of_another_store_is_not_found(client, shop):
     client.force_login(shop.associate)
     client.post(

@@ -224,6 +224,14 @@ def test_the_manager_reviews_side_by_side_and_merges(manager_client, candidate, 
     assert candidate.status == CandidateStatus.MERGED
 
 
+@pytest.mark.parametrize("survivor", ["abc", "\u00b2", "99999999999999999999999", "\x00"])
+def test_a_forged_survivor_is_refused_not_a_500(manager_client, candidate, survivor):
+    url = reverse("customers:duplicate_review", args=[candidate.pk])
+    assert manager_client.post(url, {"survivor": survivor}).status_code == 400
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.OPEN
+
+
 def test_an_associate_is_told_the_queue_is_for_managers(associate_client, candidate):
     assert associate_client.get(reverse("customers:duplicates")).status_code == 403
     assert (

@@ -238,3 +238,28 @@ def test_another_customer_with_the_address_is_not_confused(outreach_settings, cu
     CustomerFactory(email="someone@example.com", preferred_store=store)
     post_email(reply("shop@example.com", "Hello", sender="grace@example.com"))
     assert Message.objects.get().customer == customer
+
+
+def test_a_nul_in_a_signed_sms_reply_is_dropped_not_a_500(outreach_settings, customer):
+    # PostgreSQL refuses NUL in text: a provider (or a phone) sending one must not make the
+    # webhook fail, which the provider would retry for hours.
+    response = inbound("Thank\x00 you", sender="+447911123456\x00")
+    assert response.status_code == 200
+    assert Message.objects.get(direction=Direction.INBOUND).body == "Thank you"
+
+
+def test_a_nul_in_a_signed_email_reply_is_dropped_not_a_500(outreach_settings, customer):
+    assert post_email(reply("shop@example.com", "Hel\x00lo")).status_code == 202
+    assert Message.objects.get(direction=Direction.INBOUND).body.startswith("Hello")
+
+
+def test_a_nul_in_the_headers_of_a_signed_email_reply_is_not_a_500(outreach_settings, customer):
+    raw = reply("shop@example.com", "Hello", extra="In-Reply-To: <x\x00y@example.com>\r\n")
+    assert post_email(raw).status_code == 202
+
+
+def test_a_nul_in_a_signed_status_callback_is_not_a_500(outreach_settings):
+    path = reverse("outreach:twilio_status")
+    params = {"MessageSid": "SM\x00" + "1" * 31, "MessageStatus": "delivered", "ErrorCode": "\x00"}
+    response = Client().post(path, params, headers=signed_form(WEBHOOK_BASE + path, params))
+    assert response.status_code == 204

@@ -203,3 +203,28 @@ def test_deleting_a_staff_member_or_customer_keeps_their_rows_naming_nobody():
     assert (access.staff_id, access.customer_id, access.action) == (
         None, None, AccessAction.PROFILE_VIEWED,
     )  # fmt: skip
+
+
+def test_token_sign_ins_and_failures_are_recorded_with_the_address(associate, password):
+    client = Client(REMOTE_ADDR=ADDRESS)
+    url = "/api/auth/token/"
+    assert (
+        client.post(url, {"username": associate.username, "password": "wrong"}).status_code == 400
+    )
+    assert (
+        client.post(url, {"username": associate.username, "password": password}).status_code == 200
+    )
+    rows = PersonalDataAccess.objects.filter(staff=associate).order_by("id")
+    assert [(row.action, row.ip_address, row.detail) for row in rows] == [
+        (AccessAction.SIGN_IN_FAILED, ADDRESS, ""),
+        (AccessAction.SIGNED_IN, ADDRESS, "API token"),
+    ]
+
+
+def test_a_failed_token_sign_in_to_no_account_keeps_nothing_that_was_typed(db):
+    Client(REMOTE_ADDR=ADDRESS).post(
+        "/api/auth/token/", {"username": "my-secret-password", "password": "x"}
+    )
+    failure = PersonalDataAccess.objects.get(action=AccessAction.SIGN_IN_FAILED)
+    assert (failure.staff, failure.detail, failure.ip_address) == (None, "unknown account", ADDRESS)
+    assert "secret" not in str(list(PersonalDataAccess.objects.values()))

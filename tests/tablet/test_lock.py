@@ -53,10 +53,12 @@ def test_the_server_locks_a_session_idle_longer_than_the_store_allows(associate,
     assert client.get("/customers/search/")["Location"].startswith("/tablet/locked/")
 
 
-def test_a_store_that_never_locks_its_tablets(associate, store):
+def test_a_store_that_never_locks_its_tablets(associate, store, settings):
     TabletPolicy.objects.create(store=store, lock_after_minutes=0)
     client = signed_in(associate)
-    cache.set(f"tablet-seen:{client.session.session_key}", time.time() - 24 * 3600)
+    # Idle for all but a minute of the time after which the session is signed out.
+    idle = 60 * settings.SESSION_IDLE_MINUTES - 60
+    cache.set(f"tablet-seen:{client.session.session_key}", time.time() - idle)
     page = client.get("/")
     assert page.status_code == 200
     assert 'name="frontline-lock-after" content="0"' in page.content.decode()
