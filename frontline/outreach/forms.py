@@ -19,3 +19,6 @@ class ComposeForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         help_text="In your store's time zone; empty: send now.",
     )
+    # What the message is written for: sending records its outcome there.
+    followup = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    suggestion = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 from django.http import Http404
 
-from frontline.customers.models import Customer
+from frontline.actions.registry import registry
+from frontline.actions.selectors import suggestion_visible_to
+from frontline.customers.models import ConsentPurpose, Customer
 from frontline.customers.selectors import customers_visible_to
+from frontline.followups.selectors import followup_get
 from frontline.outreach import rules
-from frontline.outreach.models import Message, MessageEvent, MessageTemplate
+from frontline.outreach.models import Conversation, Message, MessageEvent, MessageTemplate
 from frontline.staff.models import User
 
 
@@ -49,3 +55,111 @@ def channel_choices(customer: Customer) -> list[dict[str, object]]:
         {"value": value, "label": label, "purposes": sorted(granted.get(value, set()))}
         for value, label in Channel.choices
     ]
+
+
+# --- What a message is about: a follow-up or a recommended action --------------------------
+
+# The template that fits each kind of follow-up (frontline.followups Reason) and of
+# recommended action (frontline.actions rule); "other" and unknown kinds start blank.
+TEMPLATE_FOR_REASON = {
+    "thank_you": "thank-you",
+    "new_arrivals": "new-arrivals",
+    "event_invite": "event-invite",
+    "service_recovery": "service-recovery",
+    "occasion": "occasion",
+    "check_in": "check-in",
+    "back_in_stock": "back-in-stock",
+    "hold": "order-ready",
+}
+TEMPLATE_FOR_RULE = {
+    "thank_you_purchase": "thank-you",
+    "complaint_unresolved": "service-recovery",
+    "birthday_soon": "occasion",
+    "anniversary_soon": "occasion",
+    "lapsing_high_value": "check-in",
+    "new_arrival_brand": "new-arrivals",
+    "back_in_stock": "back-in-stock",
+    "hold_expiring": "order-ready",
+}
+# Offered first when the customer has not written to us yet: the least intrusive channel,
+# as the actions engine suggests it.
+CHANNEL_PREFERENCE = ("email", "whatsapp", "sms")
+
+
+@dataclass(frozen=True)
+class Regarding:
+    """The follow-up or suggestion a message answers, and how the compose page opens for it."""
+
+    kind: str  # "followup" or "suggestion"
+    pk: int
+    title: str
+    template: MessageTemplate | None
+    purpose: str
+    channel: str
+
+
+def preferred_channel(customer: Customer, purpose: str, suggested: str = "") -> str:
+    """The channel to offer: the one suggested (by an action), else the one the customer last
+    wrote to us on, else the least intrusive one they consented to, for this purpose."""
+    granted = {
+        channel
+        for channel, purposes in rules.consented_channels(customer).items()
+        if purpose in purposes
+    }
+    last_written = (
+        Conversation.objects.filter(customer=customer, last_inbound_at__isnull=False)
+        .order_by("-last_inbound_at")
+        .values_list("channel", flat=True)
+        .first()
+    )
+    for channel in (suggested, last_written, *CHANNEL_PREFERENCE):
+        if channel and channel in granted:
+            return channel
+    return ""
+
+
+def _template(key: str | None) -> MessageTemplate | None:
+    return templates_active().filter(key=key).first() if key else None
+
+
+def regarding_followup(*, user: User, customer: Customer, followup_id: int) -> Regarding:
+    """The follow-up the staff member works on for this customer, else Http404."""
+    followup = followup_get(user=user, followup_id=followup_id)
+    if followup.customer_id != customer.pk:
+        raise Http404("That follow-up is about another customer.")
+    template = _template(TEMPLATE_FOR_REASON.get(followup.reason))
+    purpose = template.purpose if template else ConsentPurpose.SERVICE
+    return Regarding(
+        kind="followup",
+        pk=followup.pk,
+        title=followup.title,
+        template=template,
+        purpose=purpose,
+        channel=preferred_channel(customer, purpose),
+    )
+
+
+def regarding_suggestion(*, user: User, customer: Customer, suggestion_id: int) -> Regarding:
+    """The recommended action for this customer, else Http404 (handled already, or not
+    the staff member's to see)."""
+    try:
+        suggestion = suggestion_visible_to(user=user, suggestion_id=suggestion_id)
+    except ObjectDoesNotExist:
+        raise Http404("This suggestion was already handled, or is not yours to see.") from None
+    if suggestion.customer_id != customer.pk:
+        raise Http404("That suggestion is about another customer.")
+    rule = registry.get(suggestion.rule)
+    template = _template(TEMPLATE_FOR_RULE.get(suggestion.rule))
+    purpose = (
+        (rule.contact_purpose if rule else None)
+        or (template.purpose if template else None)
+        or ConsentPurpose.SERVICE
+    )
+    return Regarding(
+        kind="suggestion",
+        pk=suggestion.pk,
+        title=suggestion.reason,
+        template=template,
+        purpose=purpose,
+        channel=preferred_channel(customer, purpose, suggested=suggestion.channel),
+    )

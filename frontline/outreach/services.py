@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -188,8 +189,15 @@ def message_send(
     body: str,
     template_key: str | None = None,
     send_at: datetime | None = None,
+    followup_id: int | None = None,
+    suggestion_id: int | None = None,
 ) -> Message:
-    """Queue a message to the customer now, or for ``send_at``. Raises ``Refusal``."""
+    """Queue a message to the customer now, or for ``send_at``. Raises ``Refusal``.
+
+    A message written for a follow-up marks it done ("left a message"); one written for a
+    recommended action accepts the action and completes the follow-up accepting planned.
+    Both in this transaction: the message and its outcome are recorded together or not at all.
+    """
     customer = customer_get_visible(user=by, customer_id=customer_id)
     now = timezone.now()
     if send_at is not None and send_at <= now:
@@ -223,9 +231,72 @@ def message_send(
         not_before=send_at or now,
         status_changed_at=now,
     )
+    if followup_id is not None or suggestion_id is not None:
+        _outcome_record(
+            by=by, message=message, followup_id=followup_id, suggestion_id=suggestion_id
+        )
     if send_at is None:
         _deliver_after_commit(message.pk)
     return message
+
+
+def _outcome_record(
+    *, by: User, message: Message, followup_id: int | None, suggestion_id: int | None
+) -> None:
+    """What the message did for the follow-up or the action it was written for."""
+    from frontline.followups.models import Outcome
+    from frontline.followups.services import followup_complete
+
+    channel = Channel(message.channel).label
+    if message.status == Status.SCHEDULED:
+        note = f"Message by {channel} scheduled for {message.not_before:%Y-%m-%d %H:%M} UTC."
+    else:
+        note = f"Message sent by {channel}."
+    if suggestion_id is not None:
+        followup_id = _suggestion_accept(by, message, suggestion_id, note) or followup_id
+    if followup_id is None:
+        return
+    try:
+        _require_about(by, message, followup_id=followup_id)
+        followup_complete(
+            by=by,
+            followup_id=followup_id,
+            outcome=Outcome.LEFT_MESSAGE,
+            note=note,
+            channel=message.channel,
+        )
+    except (ObjectDoesNotExist, PermissionDenied, ValidationError) as error:
+        reason = " ".join(getattr(error, "messages", [])) or "No such follow-up of yours."
+        raise Refusal("followup_not_open", reason, field="followup") from error
+
+
+def _require_about(by: User, message: Message, *, followup_id: int) -> None:
+    from frontline.followups.selectors import followups_visible_to
+
+    about = followups_visible_to(by).filter(pk=followup_id, customer=message.customer)
+    if not about.exists():
+        raise ObjectDoesNotExist("No such follow-up for this customer.")
+
+
+def _suggestion_accept(by: User, message: Message, suggestion_id: int, note: str) -> int | None:
+    """Accept the action the message acts on; returns the follow-up accepting planned (the
+    message is that follow-up's work, so it is done at once)."""
+    from frontline.actions.selectors import suggestion_visible_to
+    from frontline.actions.services import action_accept
+    from frontline.followups.selectors import followup_for_accepted_action
+
+    try:
+        if suggestion_visible_to(user=by, suggestion_id=suggestion_id).customer_id != (
+            message.customer_id
+        ):
+            raise ObjectDoesNotExist("The suggestion is about another customer.")
+        accepted = action_accept(user=by, suggestion_id=suggestion_id, note=note)
+    except ObjectDoesNotExist as error:
+        raise Refusal(
+            "action_handled", "This suggestion was handled in the meantime.", field="suggestion"
+        ) from error
+    planned = followup_for_accepted_action(user=by, outcome_id=accepted.outcome.pk)
+    return planned.pk if planned is not None else None
 
 
 def _conversation_for(draft: Draft, *, by: User | None, at: datetime) -> Conversation:
