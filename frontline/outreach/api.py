@@ -151,6 +151,7 @@ class CustomerMessagesView(APIView):
             selectors.customer_messages(customer=customer), request, view=self
         )
         services.thread_read_record(by=user, customer=customer)
+        services.thread_mark_read(by=user, customer=customer)
         return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
 
     @extend_schema(

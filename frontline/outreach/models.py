@@ -71,9 +71,21 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True)
     # WhatsApp's 24-hour customer-service window opens with each message from the customer.
     last_inbound_at = models.DateTimeField(null=True, blank=True)
+    # The customer's messages the associate has not read yet: counted up as each lands, back to
+    # zero when the associate opens the thread or writes on it. "My day" lists these threads.
+    unread_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        indexes = [
+            # "My day" reads the associate's unread threads, latest reply first, a few at a
+            # time: only threads with something unread are in this index.
+            models.Index(
+                fields=["associate", "-last_inbound_at"],
+                condition=models.Q(unread_count__gt=0),
+                name="conversation_unread",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "channel"], name="one_conversation_per_channel"

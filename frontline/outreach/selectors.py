@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Sum, Window
 from django.http import Http404
 
 from frontline.actions.registry import registry
@@ -14,7 +15,13 @@ from frontline.customers.models import ConsentPurpose, Customer
 from frontline.customers.selectors import customers_visible_to
 from frontline.followups.selectors import followup_get
 from frontline.outreach import rules
-from frontline.outreach.models import Conversation, Message, MessageEvent, MessageTemplate
+from frontline.outreach.models import (
+    Conversation,
+    Direction,
+    Message,
+    MessageEvent,
+    MessageTemplate,
+)
 from frontline.staff.models import User
 
 
@@ -163,3 +170,64 @@ def regarding_suggestion(*, user: User, customer: Customer, suggestion_id: int) 
         purpose=purpose,
         channel=preferred_channel(customer, purpose, suggested=suggestion.channel),
     )
+
+
+# --- Unread replies, on the associate's day -------------------------------------------------
+
+UNREAD_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class UnreadThread:
+    customer: Customer
+    channels: list[str]
+    count: int
+    latest: str
+    latest_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UnreadReplies:
+    threads: list[UnreadThread]
+    # Every unread message of the associate's, not only those of the threads shown.
+    total: int
+
+
+def unread_replies(*, user: User, limit: int = UNREAD_LIMIT) -> UnreadReplies:
+    """The customers whose replies the associate has not read, latest reply first: per
+    customer the latest reply, its channels and how many are unread.
+
+    One query, whatever the number of threads: the partial index ``conversation_unread``
+    holds only threads with something unread, in the order shown; the total comes from a
+    window over the same rows, the latest text from one short look per thread shown.
+    """
+    latest = Message.objects.filter(
+        conversation=OuterRef("pk"), direction=Direction.INBOUND
+    ).order_by("-created_at", "-pk")
+    rows = list(
+        Conversation.objects.filter(
+            associate=user, unread_count__gt=0, customer__in=customers_visible_to(user)
+        )
+        .select_related("customer")
+        .annotate(
+            latest_text=Subquery(latest.values("body")[:1]),
+            unread_total=Window(Sum("unread_count")),
+        )
+        .order_by("-last_inbound_at", "-pk")[:limit]
+    )
+    by_customer: dict[int, UnreadThread] = {}
+    for row in rows:  # a customer who wrote on two channels shows once, with both
+        seen = by_customer.get(row.customer_id)
+        if seen is None:
+            by_customer[row.customer_id] = UnreadThread(
+                customer=row.customer,
+                channels=[row.get_channel_display()],
+                count=row.unread_count,
+                latest=row.latest_text or "",
+                latest_at=row.last_inbound_at,
+            )
+        else:
+            seen.channels.append(row.get_channel_display())
+            by_customer[row.customer_id] = replace(seen, count=seen.count + row.unread_count)
+    total = rows[0].unread_total if rows else 0
+    return UnreadReplies(threads=list(by_customer.values()), total=total)

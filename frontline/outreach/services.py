@@ -307,7 +307,9 @@ def _conversation_for(draft: Draft, *, by: User | None, at: datetime) -> Convers
     )
     changes: dict[str, object] = {"last_message_at": at}
     if by is not None:
+        # Whoever writes on the thread has read it: it leaves their unread replies.
         changes["associate"] = by
+        changes["unread_count"] = 0
     Conversation.objects.filter(pk=conversation.pk).update(**changes)
     return conversation
 
@@ -688,8 +690,18 @@ def inbound_message_receive(
         )
         _confirmation_record(conversation, customer, text, now)
         return Received(message=message, opted_out=True, confirmation=text)
+    _mark_unread(conversation, customer)
     _tell_associate(message, conversation, customer)
     return Received(message=message, opted_out=False, confirmation="")
+
+
+def _mark_unread(conversation: Conversation, customer: Customer) -> None:
+    """One more message for the associate to read (on their day). A thread nobody has written
+    on from Frontline yet becomes the customer's own associate's."""
+    changes: dict[str, object] = {"unread_count": F("unread_count") + 1}
+    if conversation.associate_id is None and customer.preferred_associate_id is not None:
+        changes["associate_id"] = customer.preferred_associate_id
+    Conversation.objects.filter(pk=conversation.pk).update(**changes)
 
 
 def _customer_by_address(channel: str, address: str) -> Customer | None:
@@ -784,7 +796,16 @@ def thread_read(*, by: User, customer: Customer, limit: int = 50) -> list[Messag
 
     messages = list(customer_messages(customer=customer)[:limit])
     thread_read_record(by=by, customer=customer)
+    thread_mark_read(by=by, customer=customer)
     return messages
+
+
+def thread_mark_read(*, by: User, customer: Customer) -> None:
+    """The associate opened the customer's thread: their replies on it are read. A colleague
+    looking at the profile leaves them unread for the associate the thread is for."""
+    Conversation.objects.filter(customer=customer, associate=by, unread_count__gt=0).update(
+        unread_count=0
+    )
 
 
 def thread_read_record(*, by: User, customer: Customer, detail: str = "outreach: messages") -> None:
