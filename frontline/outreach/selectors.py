@@ -6,21 +6,25 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import OuterRef, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.http import Http404
 
 from frontline.actions.registry import registry
 from frontline.actions.selectors import suggestion_visible_to
 from frontline.customers.models import ConsentPurpose, Customer
 from frontline.customers.selectors import customers_visible_to
-from frontline.followups.selectors import followup_get
+from frontline.followups.selectors import followup_get, managed_stores
 from frontline.outreach import rules
 from frontline.outreach.models import (
+    WAITING,
+    Campaign,
+    CampaignStatus,
     Conversation,
     Direction,
     Message,
     MessageEvent,
     MessageTemplate,
+    Status,
 )
 from frontline.staff.models import User
 
@@ -231,3 +235,61 @@ def unread_replies(*, user: User, limit: int = UNREAD_LIMIT) -> UnreadReplies:
             by_customer[row.customer_id] = replace(seen, count=seen.count + row.unread_count)
     total = rows[0].unread_total if rows else 0
     return UnreadReplies(threads=list(by_customer.values()), total=total)
+
+
+# --- Campaigns ----------------------------------------------------------------------------
+
+
+def campaigns_visible_to(user: User) -> QuerySet[Campaign]:
+    """The campaigns of the stores the staff member manages (a campaign is a manager's)."""
+    return Campaign.objects.filter(store__in=managed_stores(user))
+
+
+def campaign_get(*, user: User, campaign_id: int) -> Campaign:
+    campaign = (
+        campaigns_visible_to(user)
+        .select_related("store", "template", "created_by", "launched_by")
+        .filter(pk=campaign_id)
+        .first()
+    )
+    if campaign is None:
+        raise Http404("No such campaign at the stores you manage.")
+    return campaign
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    waiting: int
+    sent: int
+    failed: int
+    cancelled: int
+    excluded: dict[str, int]
+    queuing: bool
+
+    @property
+    def excluded_count(self) -> int:
+        return sum(self.excluded.values())
+
+    @property
+    def excluded_rows(self) -> list[tuple[str, int]]:
+        return sorted(self.excluded.items(), key=lambda row: -row[1])
+
+    @property
+    def finished(self) -> bool:
+        return not self.queuing and not self.waiting
+
+
+def campaign_progress(*, campaign: Campaign) -> CampaignProgress:
+    """Where the campaign's messages are: one count query over its messages."""
+    counts = Message.objects.filter(campaign=campaign).aggregate(
+        waiting=Count("pk", filter=Q(status__in=[*WAITING, Status.SENDING])),
+        sent=Count("pk", filter=Q(status__in=[Status.SENT, Status.DELIVERED, Status.READ])),
+        failed=Count("pk", filter=Q(status__in=[Status.FAILED, Status.UNDELIVERED])),
+        cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
+    )
+    return CampaignProgress(
+        excluded=dict(campaign.excluded),
+        queuing=campaign.status in (CampaignStatus.DRAFT, CampaignStatus.QUEUING)
+        and campaign.launched_at is not None,
+        **counts,
+    )

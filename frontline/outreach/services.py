@@ -529,7 +529,8 @@ def _finish(message: Message, status: str, *, code: str, reason: str) -> None:
             error_message=reason[:300],
             status_changed_at=now,
         )
-        if message.sent_by_id and status == Status.FAILED:
+        # A campaign's failures are counted on its page, not sent one by one to its manager.
+        if message.sent_by_id and status == Status.FAILED and message.campaign_id is None:
             _tell_sender_it_failed(message, reason)
 
 
