@@ -111,20 +111,34 @@ class Spec:
 
 def _plan(spec: Spec, customers: list[Customer], refused: Counter[str]) -> list[Message]:
     """The messages the rules allow for these customers (unsaved); the others counted in
-    ``refused`` by reason. A few queries for the whole list, then Python per customer."""
+    ``refused`` by reason."""
+    messages = []
+    for customer, address in _allowed(spec, customers, refused):
+        try:
+            messages.append(_message_for(customer, address, spec))
+        except Refusal as refusal:  # the text, once filled in for this customer
+            refused[refusal.code] += 1
+    return messages
+
+
+def _allowed(
+    spec: Spec, customers: list[Customer], refused: Counter[str]
+) -> list[tuple[Customer, str]]:
+    """The customers every rule but the text's allows, with their address; the others counted
+    in ``refused``. A few queries for the whole list, then Python per customer."""
     consented = _consented_ids(customers, spec.channel, spec.purpose)
     recent = _recent_counts(customers, spec.at)
-    messages = []
+    allowed = []
     for customer in customers:
         try:
-            messages.append(
-                _message_for(
-                    customer, spec, consented=consented, recent=recent.get(customer.pk, (0, 0))
-                )
+            address = _check_customer(
+                customer, spec, consented=consented, recent=recent.get(customer.pk, (0, 0))
             )
         except Refusal as refusal:
             refused[refusal.code] += 1
-    return messages
+        else:
+            allowed.append((customer, address))
+    return allowed
 
 
 def _consented_ids(customers: list[Customer], channel: str, purpose: str) -> set[int]:
@@ -164,16 +178,30 @@ def _recent_counts(customers: list[Customer], now: datetime) -> dict[int, tuple[
     return counts
 
 
-def _message_for(
+def _check_customer(
     customer: Customer,
     spec: Spec,
     *,
     consented: set[int],
     recent: tuple[int, int],
-) -> Message:
+) -> str:
+    """The customer's address, or the ``Refusal`` of the first rule that leaves them out."""
     if customer.pk not in consented:
         raise Refusal("no_consent", "no consent")
     address = rules.address_for(customer, spec.channel)
+    rules.check_quiet_hours(customer, spec.channel, spec.at)
+    today, marketing = recent
+    if today >= settings.OUTREACH_MESSAGES_PER_DAY or (
+        spec.purpose == ConsentPurpose.MARKETING
+        and marketing >= settings.OUTREACH_MARKETING_PER_WEEK
+    ):
+        raise Refusal("frequency_cap", "frequency cap")
+    return address
+
+
+def _message_for(customer: Customer, address: str, spec: Spec) -> Message:
+    """The message as the customer gets it; ``Refusal`` when the filled-in text breaks a rule
+    (too long with their name, say)."""
     store = customer.preferred_store or primary_store_for(spec.by)
     try:
         rendered = render_message(
@@ -187,13 +215,6 @@ def _message_for(
     except UnknownVariable as error:
         raise Refusal("unknown_variable", str(error)) from error
     rules.check_text(spec.channel, rendered.subject, rendered.text)
-    rules.check_quiet_hours(customer, spec.channel, spec.at)
-    today, marketing = recent
-    if today >= settings.OUTREACH_MESSAGES_PER_DAY or (
-        spec.purpose == ConsentPurpose.MARKETING
-        and marketing >= settings.OUTREACH_MARKETING_PER_WEEK
-    ):
-        raise Refusal("frequency_cap", "frequency cap")
     return Message(
         customer=customer,
         channel=spec.channel,
@@ -326,7 +347,9 @@ def campaign_preview(
     send_at: datetime | None = None,
 ) -> CampaignPreview:
     """Who would get the campaign and who not, and why, without writing anything: the launch
-    runs the same rules over the same audience."""
+    runs the same rules over the same audience. The texts are not filled in for everyone (only
+    the samples): a customer whose name makes the text too long shows up at launch, counted
+    as ``too_long``."""
     store = _store_managed(by, store_id)
     _check_texts(channel, purpose, subject, body)
     at, _ = _sending_moment(send_at, timezone.now())
@@ -335,10 +358,14 @@ def campaign_preview(
     audience = _audience(by, store, criteria).order_by("pk")
     last = 0
     while batch := list(audience.filter(pk__gt=last)[:PREVIEW_BATCH]):
-        planned = _plan(spec, batch, preview.excluded)
+        allowed = _allowed(spec, batch, preview.excluded)
         preview.matched += len(batch)
-        preview.receiving += len(planned)
-        preview.sample.extend(planned[: SAMPLE_SIZE - len(preview.sample)])
+        preview.receiving += len(allowed)
+        # Only the samples are filled in: rendering is most of a message's cost.
+        wanted = SAMPLE_SIZE - len(preview.sample)
+        preview.sample.extend(
+            _plan(spec, [customer for customer, _ in allowed[:wanted]], Counter())
+        )
         last = batch[-1].pk
     preview.excluded = Counter({code: n for code, n in preview.excluded.items() if n})
     return preview
