@@ -43,6 +43,7 @@ from frontline.outreach.models import (
 )
 from frontline.outreach.rendering import UnknownVariable, render_message, unknown_variables
 from frontline.outreach.rules import Refusal
+from frontline.privacy.services import personal_data_listing_record
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for
 
@@ -368,6 +369,11 @@ def campaign_preview(
         )
         last = batch[-1].pk
     preview.excluded = Counter({code: n for code, n in preview.excluded.items() if n})
+    # The samples show names and addresses: on the audit trail, as a list of customers is.
+    personal_data_listing_record(
+        staff_id=by.pk,
+        customer_ids=[m.customer_id for m in preview.sample if m.customer_id is not None],
+    )
     return preview
 
 

@@ -90,6 +90,10 @@ def test_the_preview_counts_who_gets_it_and_who_not_and_why(manager, store, audi
     ):
         assert reason in html
     assert "Hello " + audience[0].first_name in html  # a sample, rendered
+    from frontline.privacy.models import PersonalDataAccess
+
+    seen = PersonalDataAccess.objects.filter(staff=manager, action="listed")
+    assert set(seen.values_list("customer_id", flat=True)) == {c.pk for c in audience}
     assert (
         not Campaign.objects.exists()
         and Message.objects.filter(campaign__isnull=False).count() == 0
