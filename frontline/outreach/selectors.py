@@ -289,7 +289,6 @@ def campaign_progress(*, campaign: Campaign) -> CampaignProgress:
     )
     return CampaignProgress(
         excluded=dict(campaign.excluded),
-        queuing=campaign.status in (CampaignStatus.DRAFT, CampaignStatus.QUEUING)
-        and campaign.launched_at is not None,
+        queuing=campaign.status == CampaignStatus.QUEUING,
         **counts,
     )
