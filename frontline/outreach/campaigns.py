@@ -427,8 +427,8 @@ def campaign_launch(*, by: User, campaign_id: int) -> Campaign:
         if campaign.status == CampaignStatus.DRAFT:
             campaign.status = CampaignStatus.QUEUING
             campaign.launched_by = by
-            campaign.launched_at = timezone.now()
-            campaign.save(update_fields=["status", "launched_by", "launched_at"])
+            campaign.launched_at = campaign.progressed_at = timezone.now()
+            campaign.save(update_fields=["status", "launched_by", "launched_at", "progressed_at"])
             transaction.on_commit(lambda: _queue_after_commit(campaign.pk))
     return campaign
 
@@ -485,7 +485,10 @@ def campaign_queue_batch(*, campaign_id: int) -> bool:
         campaign.last_customer_id = customers[-1].pk
         campaign.queued_count += len(created)
         campaign.excluded = dict(excluded)
-        campaign.save(update_fields=["last_customer_id", "queued_count", "excluded"])
+        campaign.progressed_at = now
+        campaign.save(
+            update_fields=["last_customer_id", "queued_count", "excluded", "progressed_at"]
+        )
         if not later:  # scheduled ones wait for the outbox's sweep at their time
             ids = [message.pk for message in created]
             transaction.on_commit(lambda: _hand_to_outbox(ids))
@@ -499,3 +502,16 @@ def campaign_queue_for(*, campaign_id: int, seconds: float = LAUNCH_SLICE_SECOND
         if campaign_queue_batch(campaign_id=campaign_id):
             return True
     return False
+
+
+def campaigns_stalled(*, now: datetime | None = None) -> list[int]:
+    """Launches that stood still longer than a claim's lease: their task was lost (a worker
+    killed and the message not redelivered). Restarting one that is merely slow is harmless:
+    the batches take turns on the row."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.OUTREACH_CLAIM_LEASE_SECONDS)
+    return list(
+        Campaign.objects.filter(
+            status=CampaignStatus.QUEUING, progressed_at__lt=now - lease
+        ).values_list("pk", flat=True)
+    )

@@ -169,6 +169,9 @@ class Campaign(models.Model):
     )
     launched_at = models.DateTimeField(null=True, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # The launch's last step (launched, or a batch queued): the outbox's sweep restarts a
+    # launch that stood still longer than a claim's lease (its task lost with a worker).
+    progressed_at = models.DateTimeField(null=True, blank=True)
     last_customer_id = models.BigIntegerField(default=0)
     queued_count = models.PositiveIntegerField(default=0)
     # Customers left out, by the rule's code: {"no_consent": 12, "quiet_hours": 3...}.

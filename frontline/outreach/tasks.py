@@ -26,9 +26,13 @@ def deliver_message_task(message_id: int) -> str:
 
 @shared_task(**TASK_OPTIONS)
 def dispatch_due_messages_task() -> int:
+    from frontline.outreach.campaigns import campaigns_stalled
+
     due = services.messages_dispatch_due()
     for message_id in due:
         deliver_message_task.delay(message_id)
+    for campaign_id in campaigns_stalled():
+        queue_campaign_task.delay(campaign_id)
     return len(due)
 
 

@@ -191,6 +191,35 @@ def test_a_launch_interrupted_mid_way_resumes_without_writing_to_anyone_twice(
     assert all(message.status == Status.QUEUED for message in queued)
 
 
+def test_the_outbox_sweep_restarts_a_launch_whose_task_was_lost(
+    smtp, manager, store, audience, django_capture_on_commit_callbacks, tasks_run
+):
+    from frontline.outreach.tasks import dispatch_due_messages_task
+
+    campaign = campaigns.campaign_create(
+        by=manager,
+        store_id=store.pk,
+        name="Autumn",
+        criteria={"tiers": ["vip"]},
+        channel="email",
+        purpose="marketing",
+        subject="Hi",
+        body="Hello",
+    )
+    # Launched, but its task never ran (the callbacks are not executed: lost with a worker).
+    with django_capture_on_commit_callbacks(execute=False):
+        campaigns.campaign_launch(by=manager, campaign_id=campaign.pk)
+    assert campaigns.campaigns_stalled() == []  # not yet: it may merely be slow
+    Campaign.objects.filter(pk=campaign.pk).update(
+        progressed_at=timezone.now() - timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_due_messages_task()
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.QUEUED and campaign.queued_count == 3
+    assert len(smtp.received) == 3
+
+
 def test_a_scheduled_campaign_waits_in_the_outbox(manager, store, audience):
     later = timezone.now() + timedelta(days=2)
     campaign = campaigns.campaign_create(
