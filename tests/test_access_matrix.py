@@ -35,7 +35,7 @@ from frontline.followups.services import followup_create
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.management.commands.vapid_keys import generate_vapid_keys
 from frontline.notifications.services import notification_create
-from frontline.outreach.models import Message
+from frontline.outreach.models import Campaign, Message
 from frontline.privacy.services import customer_erase
 from frontline.staff.models import StaffRole
 from frontline.surveys.models import About
@@ -199,6 +199,11 @@ ACCESS: dict[str, Rule] = {
     # relay's webhooks are signed by them, not signed in (a request without a signature is
     # refused whoever sends it).
     "outreach:compose": rule("GET POST", STORE_A),
+    # Campaigns are a store manager's: the list and a new one for the stores they manage.
+    "outreach:campaigns": rule("GET", MANAGERS),
+    "outreach:campaign_new": rule("GET POST", MANAGERS),
+    "outreach:campaign": rule("GET", MANAGERS_A),
+    "outreach:campaign_launch": rule("POST", MANAGERS_A),
     "outreach:twilio_inbound": rule("POST", frozenset()),
     "outreach:twilio_status": rule("POST", frozenset()),
     "outreach:email_inbound": rule("POST", frozenset()),
@@ -388,6 +393,9 @@ def brand(settings, monkeypatch):
             not_before=timezone.now() + timedelta(days=1),
         ).pk,
         "survey_link": survey_link(survey),
+        "campaign_id": Campaign.objects.create(
+            store=store_a, name="Autumn", channel="email", body="Hello", subject="Hi"
+        ).pk,
     }
     return people, values
 

@@ -38,6 +38,7 @@ MAIN_NAVIGATION: list[NavItem] = [
     NavItem(_("Team board"), "followups:team", "users", audience="managers"),
     NavItem(_("Duplicates"), "customers:duplicates", "merge", audience="managers"),
     NavItem(_("Rule performance"), "actions:performance", "chart", audience="managers"),
+    NavItem(_("Campaigns"), "outreach:campaigns", "send", audience="managers"),
     NavItem(_("Sync"), "sync:runs", "sync", audience="managers"),
 ]
 

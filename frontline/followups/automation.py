@@ -21,7 +21,7 @@ from django.utils import timezone
 from frontline.actions.models import ActionOutcome
 from frontline.customers.models import Interaction, InteractionKind, Sentiment
 from frontline.followups.models import ACTIVE_STATUSES, FollowUp, Priority, Reason, Status
-from frontline.followups.selectors import store_today
+from frontline.followups.selectors import action_source_key, store_today
 from frontline.followups.services import followup_insert
 from frontline.notifications.audiences import to_staff
 from frontline.notifications.services import notification_create
@@ -103,7 +103,7 @@ def followup_from_accepted_action(outcome: ActionOutcome) -> str | None:
             reason_text=outcome.reason[:200],
             priority=Priority.HIGH if high else Priority.NORMAL,
             created_by=staff,
-            source_key=f"action-outcome:{outcome.pk}",
+            source_key=action_source_key(outcome.pk),
         )
     return None
 

@@ -61,6 +61,17 @@ def followup_get(*, user: User, followup_id: int) -> FollowUp:
     return followup
 
 
+def action_source_key(outcome_id: int) -> str:
+    """The ``source_key`` of the follow-up planned when an associate accepted an action."""
+    return f"action-outcome:{outcome_id}"
+
+
+def followup_for_accepted_action(*, user: User, outcome_id: int) -> FollowUp | None:
+    """The follow-up that accepting the action planned, if any (none for a head-office user
+    with no day to put it on)."""
+    return followups_visible_to(user).filter(source_key=action_source_key(outcome_id)).first()
+
+
 def followup_history(*, followup: FollowUp) -> QuerySet[FollowUpEvent]:
     return followup.history.select_related("by").order_by("at", "pk")
 

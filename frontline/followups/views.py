@@ -41,6 +41,7 @@ from frontline.followups.forms import (
     SnoozeForm,
 )
 from frontline.followups.models import BulkAssignment, FollowUp, Outcome, Priority, Reason
+from frontline.outreach.selectors import unread_replies
 from frontline.staff.models import User
 from frontline.surveys import selectors as surveys
 from frontline.tablet.idempotency import idempotent_view
@@ -72,8 +73,9 @@ def _today(end_of_today: datetime) -> date:
 @login_required
 @require_GET
 def my_day(request: HttpRequest) -> HttpResponse:
-    """The associate's home: their follow-ups, the sessions they host today, today's expiring
-    holds, the best suggestions for their customers, and the customer search box."""
+    """The associate's home: their follow-ups, customers' replies they have not read, the
+    sessions they host today, today's expiring holds, the best suggestions for their
+    customers, and the customer search box."""
     user = _user(request)
     end_of_today = _end_of_today()
     context = {
@@ -81,6 +83,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
         "appointments": appointments_for_day(staff=user, day=_today(end_of_today)),
         "holds": list(holds_expiring_by(user=user, until=end_of_today)[:20]),
         "actions": top_actions_for_book(user=user, limit=5),
+        "replies": unread_replies(user=user),
         **_card_choices(),
     }
     return render(request, "followups/my_day.html", context)

@@ -3,7 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from frontline.outreach.models import Conversation, Message, MessageEvent, MessageTemplate
+from frontline.outreach.models import (
+    Campaign,
+    Conversation,
+    Message,
+    MessageEvent,
+    MessageTemplate,
+)
 
 
 @admin.register(MessageTemplate)
@@ -28,7 +34,14 @@ class MessageEventInline(admin.TabularInline):
 class MessageAdmin(admin.ModelAdmin):
     list_display = ["created_at", "customer", "channel", "direction", "purpose", "status"]
     list_filter = ["channel", "direction", "status", "purpose"]
-    raw_id_fields = ["customer", "conversation", "sent_by", "interaction", "template"]
+    raw_id_fields = [
+        "customer",
+        "conversation",
+        "sent_by",
+        "interaction",
+        "template",
+        "campaign",
+    ]
     readonly_fields = ["idempotency_key", "provider_id", "attempts", "claimed_at", "created_at"]
     inlines = [MessageEventInline]
 
@@ -38,3 +51,21 @@ class ConversationAdmin(admin.ModelAdmin):
     list_display = ["customer", "channel", "associate", "last_message_at", "last_inbound_at"]
     list_filter = ["channel"]
     raw_id_fields = ["customer", "associate", "store"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    """Campaigns are run from the managers' page; the back office reads them."""
+
+    list_display = ["name", "store", "channel", "status", "queued_count", "launched_at"]
+    list_filter = ["status", "channel", "store"]
+    raw_id_fields = ["created_by", "launched_by", "template"]
+    readonly_fields = [
+        "status",
+        "launched_by",
+        "launched_at",
+        "queued_at",
+        "last_customer_id",
+        "queued_count",
+        "excluded",
+    ]

@@ -85,6 +85,18 @@ class SendSerializer(serializers.Serializer):
         allow_blank=True, trim_whitespace=False, max_length=20_000, help_text="May use variables"
     )
     send_at = serializers.DateTimeField(required=False, allow_null=True)
+    followup = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The follow-up this message is for: sending marks it done (left a message)",
+    )
+    suggestion = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The recommended action this message acts on: sending accepts it",
+    )
 
 
 class PreviewSerializer(serializers.Serializer):
@@ -139,6 +151,7 @@ class CustomerMessagesView(APIView):
             selectors.customer_messages(customer=customer), request, view=self
         )
         services.thread_read_record(by=user, customer=customer)
+        services.thread_mark_read(by=user, customer=customer)
         return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
 
     @extend_schema(
@@ -153,8 +166,13 @@ class CustomerMessagesView(APIView):
         serializer = SendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
+            data = serializer.validated_data
             message = services.message_send(
-                by=user, customer_id=customer_id, **_send_arguments(serializer.validated_data)
+                by=user,
+                customer_id=customer_id,
+                followup_id=data.get("followup"),
+                suggestion_id=data.get("suggestion"),
+                **_send_arguments(data),
             )
         except Refusal as refusal:
             return _refused(refusal)

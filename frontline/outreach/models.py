@@ -71,9 +71,21 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True)
     # WhatsApp's 24-hour customer-service window opens with each message from the customer.
     last_inbound_at = models.DateTimeField(null=True, blank=True)
+    # The customer's messages the associate has not read yet: counted up as each lands, back to
+    # zero when the associate opens the thread or writes on it. "My day" lists these threads.
+    unread_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        indexes = [
+            # "My day" reads the associate's unread threads, latest reply first, a few at a
+            # time: only threads with something unread are in this index.
+            models.Index(
+                fields=["associate", "-last_inbound_at"],
+                condition=models.Q(unread_count__gt=0),
+                name="conversation_unread",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "channel"], name="one_conversation_per_channel"
@@ -110,6 +122,63 @@ class MessageTemplate(models.Model):
 
     class Meta:
         ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    QUEUING = "queuing", "Queuing"
+    QUEUED = "queued", "In the outbox"
+
+
+class Campaign(models.Model):
+    """One text to a store's customers chosen by a filter, launched by a manager of the store.
+
+    Launching queues the messages through the outbox in batches of customers, in customer id
+    order: ``last_customer_id`` and the counts move forward in the same transaction as each
+    batch's messages, so a worker killed mid-launch resumes where it stopped, and a second
+    launch (or a second delivery of the task) queues nobody twice.
+    """
+
+    store = models.ForeignKey("staff.Store", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=120)
+    # The audience: frontline.followups.bulk.BulkCriteria as JSON, over the store's customers.
+    criteria = models.JSONField(default=dict)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    purpose = models.CharField(
+        max_length=10, choices=ConsentPurpose.choices, default=ConsentPurpose.MARKETING
+    )
+    template = models.ForeignKey(
+        MessageTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(max_length=4000)
+    # Empty: as soon as it is launched.
+    send_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    launched_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # The launch's last step (launched, or a batch queued): the outbox's sweep restarts a
+    # launch that stood still longer than a claim's lease (its task lost with a worker).
+    progressed_at = models.DateTimeField(null=True, blank=True)
+    last_customer_id = models.BigIntegerField(default=0)
+    queued_count = models.PositiveIntegerField(default=0)
+    # Customers left out, by the rule's code: {"no_consent": 12, "quiet_hours": 3...}.
+    excluded = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "-created_at"], name="campaign_store")]
 
     def __str__(self) -> str:
         return self.name
@@ -163,6 +232,14 @@ class Message(models.Model):
     interaction = models.ForeignKey(
         "customers.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        db_index=False,  # led by the constraint campaign_customer_once
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -183,13 +260,19 @@ class Message(models.Model):
             models.Index(fields=["provider_id"], name="message_provider_id"),
         ]
         constraints = [
+            # A campaign writes to each customer once, however often it is launched.
+            models.UniqueConstraint(
+                fields=["campaign", "customer"],
+                condition=models.Q(campaign__isnull=False),
+                name="campaign_customer_once",
+            ),
             # A provider that delivers the same inbound message twice (webhooks are retried)
             # lands it once.
             models.UniqueConstraint(
                 fields=["channel", "provider_id"],
                 condition=models.Q(direction="inbound") & ~models.Q(provider_id=""),
                 name="inbound_message_once",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

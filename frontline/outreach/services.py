@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -188,8 +189,15 @@ def message_send(
     body: str,
     template_key: str | None = None,
     send_at: datetime | None = None,
+    followup_id: int | None = None,
+    suggestion_id: int | None = None,
 ) -> Message:
-    """Queue a message to the customer now, or for ``send_at``. Raises ``Refusal``."""
+    """Queue a message to the customer now, or for ``send_at``. Raises ``Refusal``.
+
+    A message written for a follow-up marks it done ("left a message"); one written for a
+    recommended action accepts the action and completes the follow-up accepting planned.
+    Both in this transaction: the message and its outcome are recorded together or not at all.
+    """
     customer = customer_get_visible(user=by, customer_id=customer_id)
     now = timezone.now()
     if send_at is not None and send_at <= now:
@@ -223,9 +231,72 @@ def message_send(
         not_before=send_at or now,
         status_changed_at=now,
     )
+    if followup_id is not None or suggestion_id is not None:
+        _outcome_record(
+            by=by, message=message, followup_id=followup_id, suggestion_id=suggestion_id
+        )
     if send_at is None:
         _deliver_after_commit(message.pk)
     return message
+
+
+def _outcome_record(
+    *, by: User, message: Message, followup_id: int | None, suggestion_id: int | None
+) -> None:
+    """What the message did for the follow-up or the action it was written for."""
+    from frontline.followups.models import Outcome
+    from frontline.followups.services import followup_complete
+
+    channel = Channel(message.channel).label
+    if message.status == Status.SCHEDULED:
+        note = f"Message by {channel} scheduled for {message.not_before:%Y-%m-%d %H:%M} UTC."
+    else:
+        note = f"Message sent by {channel}."
+    if suggestion_id is not None:
+        followup_id = _suggestion_accept(by, message, suggestion_id, note) or followup_id
+    if followup_id is None:
+        return
+    try:
+        _require_about(by, message, followup_id=followup_id)
+        followup_complete(
+            by=by,
+            followup_id=followup_id,
+            outcome=Outcome.LEFT_MESSAGE,
+            note=note,
+            channel=message.channel,
+        )
+    except (ObjectDoesNotExist, PermissionDenied, ValidationError) as error:
+        reason = " ".join(getattr(error, "messages", [])) or "No such follow-up of yours."
+        raise Refusal("followup_not_open", reason, field="followup") from error
+
+
+def _require_about(by: User, message: Message, *, followup_id: int) -> None:
+    from frontline.followups.selectors import followups_visible_to
+
+    about = followups_visible_to(by).filter(pk=followup_id, customer=message.customer)
+    if not about.exists():
+        raise ObjectDoesNotExist("No such follow-up for this customer.")
+
+
+def _suggestion_accept(by: User, message: Message, suggestion_id: int, note: str) -> int | None:
+    """Accept the action the message acts on; returns the follow-up accepting planned (the
+    message is that follow-up's work, so it is done at once)."""
+    from frontline.actions.selectors import suggestion_visible_to
+    from frontline.actions.services import action_accept
+    from frontline.followups.selectors import followup_for_accepted_action
+
+    try:
+        if suggestion_visible_to(user=by, suggestion_id=suggestion_id).customer_id != (
+            message.customer_id
+        ):
+            raise ObjectDoesNotExist("The suggestion is about another customer.")
+        accepted = action_accept(user=by, suggestion_id=suggestion_id, note=note)
+    except ObjectDoesNotExist as error:
+        raise Refusal(
+            "action_handled", "This suggestion was handled in the meantime.", field="suggestion"
+        ) from error
+    planned = followup_for_accepted_action(user=by, outcome_id=accepted.outcome.pk)
+    return planned.pk if planned is not None else None
 
 
 def _conversation_for(draft: Draft, *, by: User | None, at: datetime) -> Conversation:
@@ -236,7 +307,9 @@ def _conversation_for(draft: Draft, *, by: User | None, at: datetime) -> Convers
     )
     changes: dict[str, object] = {"last_message_at": at}
     if by is not None:
+        # Whoever writes on the thread has read it: it leaves their unread replies.
         changes["associate"] = by
+        changes["unread_count"] = 0
     Conversation.objects.filter(pk=conversation.pk).update(**changes)
     return conversation
 
@@ -456,7 +529,8 @@ def _finish(message: Message, status: str, *, code: str, reason: str) -> None:
             error_message=reason[:300],
             status_changed_at=now,
         )
-        if message.sent_by_id and status == Status.FAILED:
+        # A campaign's failures are counted on its page, not sent one by one to its manager.
+        if message.sent_by_id and status == Status.FAILED and message.campaign_id is None:
             _tell_sender_it_failed(message, reason)
 
 
@@ -618,8 +692,18 @@ def inbound_message_receive(
         )
         _confirmation_record(conversation, customer, text, now)
         return Received(message=message, opted_out=True, confirmation=text)
+    _mark_unread(conversation, customer)
     _tell_associate(message, conversation, customer)
     return Received(message=message, opted_out=False, confirmation="")
+
+
+def _mark_unread(conversation: Conversation, customer: Customer) -> None:
+    """One more message for the associate to read (on their day). A thread nobody has written
+    on from Frontline yet becomes the customer's own associate's."""
+    changes: dict[str, object] = {"unread_count": F("unread_count") + 1}
+    if conversation.associate_id is None and customer.preferred_associate_id is not None:
+        changes["associate_id"] = customer.preferred_associate_id
+    Conversation.objects.filter(pk=conversation.pk).update(**changes)
 
 
 def _customer_by_address(channel: str, address: str) -> Customer | None:
@@ -715,7 +799,16 @@ def thread_read(*, by: User, customer: Customer, limit: int = 50) -> list[Messag
 
     messages = list(customer_messages(customer=customer)[:limit])
     thread_read_record(by=by, customer=customer)
+    thread_mark_read(by=by, customer=customer)
     return messages
+
+
+def thread_mark_read(*, by: User, customer: Customer) -> None:
+    """The associate opened the customer's thread: their replies on it are read. A colleague
+    looking at the profile leaves them unread for the associate the thread is for."""
+    Conversation.objects.filter(customer=customer, associate=by, unread_count__gt=0).update(
+        unread_count=0
+    )
 
 
 def thread_read_record(*, by: User, customer: Customer, detail: str = "outreach: messages") -> None:

@@ -26,9 +26,13 @@ def deliver_message_task(message_id: int) -> str:
 
 @shared_task(**TASK_OPTIONS)
 def dispatch_due_messages_task() -> int:
+    from frontline.outreach.campaigns import campaigns_stalled
+
     due = services.messages_dispatch_due()
     for message_id in due:
         deliver_message_task.delay(message_id)
+    for campaign_id in campaigns_stalled():
+        queue_campaign_task.delay(campaign_id)
     return len(due)
 
 
@@ -36,3 +40,16 @@ def dispatch_due_messages_task() -> int:
 def deliver_messages_task(message_ids: list[int]) -> dict[str, int]:
     """A campaign's chunk: one SMTP connection for all its e-mails."""
     return services.messages_deliver(message_ids=message_ids)
+
+
+@shared_task(**TASK_OPTIONS)
+def queue_campaign_task(campaign_id: int) -> str:
+    """Queue a launched campaign's audience, batch by batch; a long one continues in a fresh
+    task so that none comes near the time limit. Safe to run twice: the batches take turns
+    on the campaign's row and its cursor."""
+    from frontline.outreach.campaigns import campaign_queue_for
+
+    if campaign_queue_for(campaign_id=campaign_id):
+        return "queued"
+    queue_campaign_task.delay(campaign_id)
+    return "continued"

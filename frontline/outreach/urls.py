@@ -8,6 +8,14 @@ app_name = "outreach"
 
 urlpatterns = [
     path("customers/<id:customer_id>/compose/", views.compose, name="compose"),
+    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/new/", views.campaign_new, name="campaign_new"),
+    path("campaigns/<id:campaign_id>/", views.campaign_detail, name="campaign"),
+    path(
+        "campaigns/<id:campaign_id>/launch/",
+        views.campaign_launch,
+        name="campaign_launch",
+    ),
     # Signed by the provider or the mail relay, not signed in.
     path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio_inbound"),
     path("hooks/twilio/status/", webhooks.twilio_status, name="twilio_status"),

@@ -122,3 +122,40 @@ def test_the_outbox_task_sends_after_commit(
     message.refresh_from_db()
     assert message.status == Status.SENT
     assert len(smtp.received) == 1
+
+
+def test_a_worker_killed_after_the_server_accepted_resends_the_same_message_id(
+    smtp, associate, customer
+):
+    """The window the claim cannot close (docs/outreach.md, "The outbox"): the server took the
+    message, the worker died before ``sent`` was committed. The sweep releases the claim once
+    its lease is over and the message goes again — as the same message, so the receiving side
+    can tell the copy by its Message-ID."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from frontline.outreach.channels import EmailAdapter
+
+    consent(customer, "email")
+    message = queue_email(associate, customer)
+    # The first worker: claims, hands the e-mail to the server, and dies there.
+    assert services.message_claim(message.pk)
+    EmailAdapter().send(services.outgoing_for(Message.objects.get(pk=message.pk)))
+    assert Message.objects.get(pk=message.pk).status == Status.SENDING
+    # Its lease runs out; the sweep frees the message and a second worker delivers it.
+    Message.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
+    assert message.pk in services.messages_dispatch_due()
+    assert services.message_deliver(message_id=message.pk) == "sent"
+    first, second = smtp.received
+    assert (
+        first["Message-ID"]
+        == second["Message-ID"]
+        == (f"<{message.idempotency_key}@reply.example.com>")
+    )
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.provider_id) == (
+        Status.SENT,
+        2,
+        first["Message-ID"],
+    )
