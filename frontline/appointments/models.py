@@ -14,6 +14,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import pgettext_lazy
 
+from frontline.core.choices import LazyChoiceLabels
+
 WEEKDAYS = [
     (0, "Monday"),
     (1, "Tuesday"),
@@ -34,7 +36,7 @@ def new_ical_uid() -> str:
     return f"{uuid.uuid4()}@frontline"
 
 
-class Service(models.Model):
+class Service(LazyChoiceLabels):
     class Kind(models.TextChoices):
         VIDEO = "video", "Virtual styling by video"
         IN_STORE = "in_store", "Styling in store"
@@ -103,7 +105,7 @@ class Stylist(models.Model):
         return self.user.get_full_name() or self.user.get_username()
 
 
-class WorkingHours(models.Model):
+class WorkingHours(LazyChoiceLabels):
     """A period of work on a weekday, in the store's time zone; several per day are allowed."""
 
     stylist = models.ForeignKey(Stylist, on_delete=models.CASCADE, related_name="working_hours")
@@ -124,7 +126,7 @@ class WorkingHours(models.Model):
         return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
 
 
-class Break(models.Model):
+class Break(LazyChoiceLabels):
     """A weekly break (lunch, say) inside the working hours, in the store's time zone."""
 
     stylist = models.ForeignKey(Stylist, on_delete=models.CASCADE, related_name="breaks")
@@ -222,7 +224,7 @@ class SessionOutcome(models.TextChoices):
     NO_SHOW = "no_show", pgettext_lazy("styling session", "The customer did not come")
 
 
-class Booking(models.Model):
+class Booking(LazyChoiceLabels):
     """A session booked by a customer with a stylist.
 
     ``blocks_until`` is the end plus the stylist's buffer: the span no other session of the
@@ -314,7 +316,7 @@ class Booking(models.Model):
         return self.status == BookingStatus.CONFIRMED
 
 
-class BookingEmail(models.Model):
+class BookingEmail(LazyChoiceLabels):
     """One e-mail to the customer about one version of a booking: the claim that makes sending
     idempotent. A row is created before sending and marked sent after; a task that finds it
     marked does nothing."""

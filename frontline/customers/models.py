@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models.functions import Concat, Lower, Replace, Upper
 from django.utils.translation import pgettext_lazy
 
+from frontline.core.choices import LazyChoiceLabels
+
 
 class Source(models.TextChoices):
     """The systems a record can come from."""
@@ -31,7 +33,7 @@ class Tier(models.TextChoices):
     VIP = "vip", pgettext_lazy("customer", "VIP")
 
 
-class Customer(models.Model):
+class Customer(LazyChoiceLabels):
     number = models.CharField(max_length=20, unique=True, help_text="The brand's customer number")
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
@@ -127,7 +129,7 @@ class Customer(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
-class CustomerIdentity(models.Model):
+class CustomerIdentity(LazyChoiceLabels):
     """The customer's record in one source system: how sync finds the customer again."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
@@ -169,7 +171,7 @@ class ConsentPurpose(models.TextChoices):
     MARKETING = "marketing", "Marketing"
 
 
-class Consent(models.Model):
+class Consent(LazyChoiceLabels):
     """Whether the customer agreed to be contacted on a channel for a purpose.
 
     No row means no consent: Frontline never assumes permission.
@@ -205,7 +207,7 @@ class SizeCategory(models.TextChoices):
     SHOES = "shoes", pgettext_lazy("customer", "Shoes")
 
 
-class CustomerSize(models.Model):
+class CustomerSize(LazyChoiceLabels):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="sizes")
     category = models.CharField(max_length=10, choices=SizeCategory.choices)
     size = models.CharField(max_length=10)
@@ -230,7 +232,7 @@ class PreferenceKind(models.TextChoices):
     FIT = "fit", pgettext_lazy("customer", "Fit note")
 
 
-class CustomerPreference(models.Model):
+class CustomerPreference(LazyChoiceLabels):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="preferences")
     kind = models.CharField(max_length=10, choices=PreferenceKind.choices)
     value = models.CharField(max_length=120)
@@ -283,7 +285,7 @@ class Sentiment(models.TextChoices):
     UNKNOWN = "unknown", pgettext_lazy("customer", "Unknown")
 
 
-class Interaction(models.Model):
+class Interaction(LazyChoiceLabels):
     """Anything that happened between the brand and the customer, on any channel."""
 
     # Indexed by interaction_timeline, which starts with the customer.
@@ -378,7 +380,7 @@ class SentimentMonth(models.Model):
         return f"{self.customer_id} {self.month:%Y-%m}"
 
 
-class CustomerNote(models.Model):
+class CustomerNote(LazyChoiceLabels):
     """A note an associate wrote about the customer. Plain text, always rendered escaped."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
@@ -409,7 +411,7 @@ class WishlistSource(models.TextChoices):
     ASSOCIATE = "associate", pgettext_lazy("customer", "Added by an associate")
 
 
-class WishlistItem(models.Model):
+class WishlistItem(LazyChoiceLabels):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="wishlist")
     variant = models.ForeignKey(
         "catalog.Variant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -461,7 +463,7 @@ class CandidateStatus(models.TextChoices):
     DISMISSED = "dismissed", "Not the same person"
 
 
-class DuplicateCandidate(models.Model):
+class DuplicateCandidate(LazyChoiceLabels):
     """Two customer records that are probably the same person, waiting for a manager's review.
 
     The pair is stored once, lower id first, so detection from either side finds the same row.

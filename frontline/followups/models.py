@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
+from frontline.core.choices import LazyChoiceLabels
+
 
 class Reason(models.TextChoices):
     THANK_YOU = "thank_you", pgettext_lazy("follow-up", "Thank you")
@@ -63,7 +65,7 @@ REACHED_OUTCOMES = (
 )
 
 
-class BulkAssignment(models.Model):
+class BulkAssignment(LazyChoiceLabels):
     """One bulk assignment from a customer filter: what was asked, so it can be undone at once."""
 
     store = models.ForeignKey("staff.Store", on_delete=models.PROTECT, related_name="+")
@@ -85,7 +87,7 @@ class BulkAssignment(models.Model):
         return f"bulk assignment {self.pk} ({self.created_count} follow-ups)"
 
 
-class FollowUp(models.Model):
+class FollowUp(LazyChoiceLabels):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="followups"
     )
@@ -185,7 +187,7 @@ class EventKind(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("follow-up", "Cancelled")
 
 
-class FollowUpEvent(models.Model):
+class FollowUpEvent(LazyChoiceLabels):
     """One change to a follow-up: who, what, when. Append-only."""
 
     followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="history")
@@ -203,7 +205,7 @@ class FollowUpEvent(models.Model):
         return f"{self.kind} of follow-up {self.followup_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class FollowUpTally(models.Model):
+class FollowUpTally(LazyChoiceLabels):
     """Counts of one store's follow-ups per person, kept by PostgreSQL triggers.
 
     Open and snoozed follow-ups are counted per due day; done ones per completion day, whether
