@@ -239,8 +239,21 @@ def test_the_team_board_reads_a_fixed_number_of_queries(manager, store, customer
     assert queries() == few > 0
 
 
-def test_my_day_shows_holds_expiring_today_and_suggestions_for_the_book(associate, customer, store):
+def later_today(store):
+    """Halfway between now and the store's midnight: "today" whatever the time of the run."""
+    from datetime import datetime, time
+
     from django.utils import timezone
+
+    from frontline.followups.selectors import store_today
+
+    midnight = datetime.combine(
+        store_today(store) + timedelta(days=1), time.min, tzinfo=store.time_zone
+    )
+    return timezone.now() + (midnight - timezone.now()) / 2
+
+
+def test_my_day_shows_holds_expiring_today_and_suggestions_for_the_book(associate, customer, store):
 
     from tests.factories import ActionSuggestionFactory, StockLevelFactory
 
@@ -252,7 +265,7 @@ def test_my_day_shows_holds_expiring_today_and_suggestions_for_the_book(associat
         variant=stock.variant,
         store=store,
         quantity=1,
-        expires_at=timezone.now() + timedelta(minutes=30),
+        expires_at=later_today(store),
         created_by=associate,
     )
     customer.preferred_associate = associate
