@@ -27,7 +27,13 @@ from frontline.core.upsert import (
     upsert,
 )
 from frontline.customers.identities import resolve_customers
-from frontline.customers.models import Consent, Customer, CustomerIdentity, Interaction
+from frontline.customers.models import (
+    Consent,
+    Customer,
+    CustomerIdentity,
+    Interaction,
+    InteractionKind,
+)
 from frontline.customers.sentiment import SENTIMENT_COLUMNS, interaction_rows_score
 from frontline.customers.survivorship import (
     SYNCED_FIELDS,
@@ -356,7 +362,7 @@ def interactions_land(*, record_source: str, records: list[Record]) -> WriteOutc
     deleted it.
     """
     live, gone = split_deletions(records)
-    outcome = _interactions_upsert(record_source, [records[i] for i in live])
+    outcome = _interactions_upsert(record_source, [records[i] for i in live], who="contact")
     outcome.rejected = {live[index]: reason for index, reason in outcome.rejected.items()}
     if gone:
         removed = Interaction.objects.filter(source=record_source, external_id__in=gone)
@@ -367,7 +373,36 @@ def interactions_land(*, record_source: str, records: list[Record]) -> WriteOutc
     return outcome
 
 
-def _interactions_upsert(record_source: str, records: list[Record]) -> WriteOutcome:
+# What a review keeps beside an interaction's own columns.
+REVIEW_COLUMNS = ("rating", "product_code")
+
+
+def reviews_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
+    """Land a source's product reviews on their authors' timelines: interactions of kind review
+    on the online channel, scored like any synced words, with their stars and product kept.
+
+    The same review again (its external id) updates the one interaction. A review by a
+    customer no landing has brought from this source is refused with the reason.
+    """
+    return _interactions_upsert(
+        record_source,
+        # Prefixed so that a source's reviews never share a key with its other activities.
+        [
+            {
+                **record,
+                "external_id": f"review:{record['external_id']}",
+                "kind": InteractionKind.REVIEW,
+            }
+            for record in records
+        ],
+        who="customer",
+        extra=REVIEW_COLUMNS,
+    )
+
+
+def _interactions_upsert(
+    record_source: str, records: list[Record], *, who: str, extra: tuple[str, ...] = ()
+) -> WriteOutcome:
     if not records:
         return WriteOutcome()
     customer_ids = customer_ids_by_identity(
@@ -385,7 +420,7 @@ def _interactions_upsert(record_source: str, records: list[Record]) -> WriteOutc
     for index, record in enumerate(records):
         customer_id = customer_ids.get(record["customer_external_id"])
         if customer_id is None:
-            outcome.rejected[index] = f"unknown contact {record['customer_external_id']!r}"
+            outcome.rejected[index] = f"unknown {who} {record['customer_external_id']!r}"
             continue
         rows.append(
             {
@@ -396,6 +431,7 @@ def _interactions_upsert(record_source: str, records: list[Record]) -> WriteOutc
                 "channel": record["channel"],
                 "summary": "" if customer_id in erased else record["summary"],
                 "occurred_at": record["occurred_at"],
+                **{name: record[name] for name in extra},
             }
         )
     # Sentiment from the summaries, the page in one batch; compared like the business columns
@@ -411,6 +447,7 @@ def _interactions_upsert(record_source: str, records: list[Record]) -> WriteOutc
                 "channel",
                 "summary",
                 "occurred_at",
+                *extra,
                 *SENTIMENT_COLUMNS,
             ),
             conflict_where="external_id IS NOT NULL",

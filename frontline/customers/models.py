@@ -274,6 +274,8 @@ class InteractionKind(models.TextChoices):
     MESSAGE = "message", pgettext_lazy("customer", "Message")
     APPOINTMENT = "appointment", pgettext_lazy("customer", "Appointment")
     NOTE = "note", pgettext_lazy("customer", "Note")
+    # A product review the customer wrote on the shop (synced), with its star rating.
+    REVIEW = "review", pgettext_lazy("customer", "Review")
 
 
 class Sentiment(models.TextChoices):
@@ -312,6 +314,10 @@ class Interaction(LazyChoiceLabels):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     occurred_at = models.DateTimeField()
+    # A review's own stars (1-5) and the product it is about; empty for every other kind. Kept
+    # because the customer's rating is the label the learned sentiment model trains on.
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    product_code = models.CharField(max_length=40, blank=True, default="", db_default="")
     details_removed_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -339,6 +345,10 @@ class Interaction(LazyChoiceLabels):
                 condition=models.Q(sentiment_score__isnull=True)
                 | models.Q(sentiment_score__gte=-1, sentiment_score__lte=1),
                 name="sentiment_score_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="review_rating_in_range",
             ),
         ]
 

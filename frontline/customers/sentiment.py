@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -23,6 +23,7 @@ from frontline.customers.models import (
     SentimentBackfill,
     Source,
 )
+from frontline.sentiment.learning import RatedText, stars_label
 from frontline.sentiment.scoring import Score, SentimentModel, texts_score
 from frontline.sentiment.selectors import model_in_use
 
@@ -75,6 +76,21 @@ def interaction_rows_score(rows: list[dict[str, Any]]) -> None:
     )
     for row, fields in zip(rows, scored, strict=True):
         row.update(fields)
+
+
+def reviews_rated() -> Iterator[RatedText]:
+    """Synced product reviews with words, labelled by their own stars (1-2, 3, 4-5): training
+    data for the learned model. Keyed by source and the review's id, so a review keeps its side
+    of the held-out split however often it is re-imported."""
+    reviews = (
+        Interaction.objects.filter(kind=InteractionKind.REVIEW, rating__isnull=False)
+        .exclude(summary="")
+        .exclude(external_id=None)
+        .values_list("source", "external_id", "summary", "rating")
+        .order_by("pk")
+    )
+    for source, external_id, summary, rating in reviews.iterator(chunk_size=2_000):
+        yield RatedText(key=f"{source}:{external_id}", text=summary, label=stars_label(rating or 0))
 
 
 # --- Backfill of the history -------------------------------------------------------------

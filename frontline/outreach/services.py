@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -116,7 +117,7 @@ def _store_for(customer: Customer, by: User | None) -> Store | None:
 
 def message_draft(
     *,
-    by: User,
+    by: User | None,
     customer: Customer,
     channel: str,
     purpose: str,
@@ -297,6 +298,64 @@ def _suggestion_accept(by: User, message: Message, suggestion_id: int, note: str
         ) from error
     planned = followup_for_accepted_action(user=by, outcome_id=accepted.outcome.pk)
     return planned.pk if planned is not None else None
+
+
+@transaction.atomic
+def service_message_queue(
+    *,
+    customer: Customer,
+    channel: str,
+    body: str,
+    idempotency_key: uuid.UUID,
+    by: User | None = None,
+) -> Message:
+    """Queue a service message the brand sends on its own account (a survey's link), under
+    every rule an associate's message passes: consent to service messages on the channel, a
+    valid address, the channel's length, WhatsApp's window, the daily cap. Raises ``Refusal``.
+
+    Quiet hours postpone it to their end rather than refuse it: no person is there to choose
+    another time. The key says what the message is about (derived from it by the caller), so
+    asking again returns the message already queued, never a second one.
+    """
+    existing = Message.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    send_at = None
+    if channel in rules.QUIET_HOURS_CHANNELS:
+        zone = rules.customer_time_zone(customer)
+        if rules.in_quiet_hours(now, zone):
+            send_at = rules.quiet_hours_end(now, zone)
+    draft = message_draft(
+        by=by,
+        customer=customer,
+        channel=channel,
+        purpose=ConsentPurpose.SERVICE,
+        subject="",
+        body=body,
+        send_at=send_at,
+    )
+    message = Message.objects.create(
+        conversation=_conversation_for(draft, by=by, at=now),
+        customer=customer,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        purpose=ConsentPurpose.SERVICE,
+        status=Status.SCHEDULED if send_at else Status.QUEUED,
+        subject=draft.rendered.subject,
+        body=draft.rendered.text,
+        html=draft.rendered.html,
+        content_sid=draft.content_sid,
+        content_variables=draft.content_variables,
+        to_address=draft.to_address,
+        idempotency_key=idempotency_key,
+        sent_by=by,
+        not_before=send_at or now,
+        status_changed_at=now,
+    )
+    if send_at is None:
+        _deliver_after_commit(message.pk)
+    return message
 
 
 def _conversation_for(draft: Draft, *, by: User | None, at: datetime) -> Conversation:

@@ -1,15 +1,22 @@
 """One-question surveys (0-10: how likely are you to recommend us?) and their answers.
 
 A survey is sent once per thing it asks about (a purchase, an appointment: ``about_key``), by
-e-mail with a signed, expiring link; the customer answers on a public page. The answer lands on
-their timeline with its sentiment, counts towards the store's and the associate's NPS, and a
-detractor's raises a service-recovery follow-up.
+e-mail or the outreach channel the customer agreed to, with a signed, expiring link; the
+customer answers on a public page. The answer lands on their timeline with its sentiment,
+counts towards the store's and the associate's NPS, and a detractor's raises a
+service-recovery follow-up.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
 
 
 class About(models.TextChoices):
@@ -32,7 +39,10 @@ class Survey(models.Model):
     about_key = models.CharField(max_length=60, unique=True)
     # The random value the signed link carries; never shown alone.
     token = models.CharField(max_length=32, unique=True)
-    email = models.EmailField(help_text="Where it was sent")
+    # E-mail when the customer agreed to service e-mails; otherwise the outreach channel
+    # (SMS, WhatsApp) they agreed to service messages on, through the outreach outbox.
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    email = models.EmailField(blank=True, help_text="Where it was sent, when by e-mail")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()

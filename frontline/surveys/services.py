@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -11,17 +12,16 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from frontline.customers.models import (
     Consent,
-    ConsentChannel,
     ConsentPurpose,
     Customer,
-    InteractionChannel,
     InteractionKind,
     Source,
 )
@@ -31,9 +31,11 @@ from frontline.followups.models import FollowUp, Priority, Reason
 from frontline.followups.selectors import store_today
 from frontline.followups.services import followup_insert
 from frontline.orders.models import Order
+from frontline.outreach.rules import Refusal
+from frontline.outreach.services import service_message_queue
 from frontline.staff.models import StaffRole, Store, StoreAssignment, User
 from frontline.surveys import conf
-from frontline.surveys.models import About, Survey
+from frontline.surveys.models import About, Channel, Survey
 
 logger = logging.getLogger("frontline.surveys")
 
@@ -47,20 +49,40 @@ RECOVERY_DUE_DAYS = 1
 # --- Sending --------------------------------------------------------------------------------
 
 
+# The channels a survey may go by, in the order they are tried: e-mail first (Django's
+# e-mail backend, the longest message), then the outreach channels through their outbox.
+SURVEY_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP)
+
+
+def survey_channel(customer: Customer) -> str | None:
+    """The first channel the customer agreed to service messages on and has an address for."""
+    consented = set(
+        Consent.objects.filter(
+            customer=customer,
+            channel__in=SURVEY_CHANNELS,
+            purpose=ConsentPurpose.SERVICE,
+            granted=True,
+        ).values_list("channel", flat=True)
+    )
+    for channel in SURVEY_CHANNELS:
+        address = customer.email if channel == Channel.EMAIL else customer.phone
+        if channel in consented and address:
+            return channel
+    return None
+
+
 def may_survey(customer: Customer, *, now: datetime) -> bool:
-    """An address, consent to service e-mails, and no survey within the quiet period."""
-    if not customer.email or customer.deleted_at or customer.merged_into_id:
-        return False
-    consented = Consent.objects.filter(
-        customer=customer,
-        channel=ConsentChannel.EMAIL,
-        purpose=ConsentPurpose.SERVICE,
-        granted=True,
-    ).exists()
+    """A channel they agreed to service messages on, and no survey within the quiet period."""
+    return _channel_if_may_survey(customer, now=now) is not None
+
+
+def _channel_if_may_survey(customer: Customer, *, now: datetime) -> str | None:
+    if customer.deleted_at or customer.merged_into_id:
+        return None
     recently = Survey.objects.filter(
         customer=customer, created_at__gt=now - conf.quiet_period()
     ).exists()
-    return consented and not recently
+    return None if recently else survey_channel(customer)
 
 
 def survey_create(
@@ -72,8 +94,13 @@ def survey_create(
     associate: User | None = None,
     now: datetime | None = None,
 ) -> Survey | None:
-    """A survey about one purchase or appointment, e-mailed after commit; None when the
-    customer may not be asked (no address or consent, asked recently) or was asked about it.
+    """A survey about one purchase or appointment; None when the customer may not be asked (no
+    channel they agreed to service messages on, asked recently) or was asked about it.
+
+    By e-mail (sent after commit) when the customer agreed to service e-mails; otherwise by
+    SMS or WhatsApp through the outreach outbox, queued in this transaction under outreach's
+    rules. A survey those rules refuse (an invalid number, the day's cap, WhatsApp's closed
+    window) is not created, so a later run may ask again.
 
     Appointments call this when a session is over (``about=About.APPOINTMENT``,
     ``about_key=f"booking:{booking.pk}"``, the stylist as ``associate``).
@@ -81,7 +108,8 @@ def survey_create(
     now = now or timezone.now()
     if about not in About.values:
         raise ValueError(f"Unknown survey subject {about!r}")
-    if not may_survey(customer, now=now):
+    channel = _channel_if_may_survey(customer, now=now)
+    if channel is None:
         return None
     try:
         with transaction.atomic():
@@ -92,14 +120,45 @@ def survey_create(
                 about=about,
                 about_key=about_key,
                 token=secrets.token_urlsafe(16),
-                email=customer.email,
+                channel=channel,
+                email=customer.email if channel == Channel.EMAIL else "",
                 created_at=now,
                 expires_at=now + conf.link_age(),
             )
+            if channel != Channel.EMAIL:
+                _outreach_queue(survey, now=now)
     except IntegrityError:
         return None  # already asked about this one
-    transaction.on_commit(lambda: _email_queue(survey.pk))
+    except Refusal as refusal:
+        logger.info("Survey about %s not sent by %s: %s", about_key, channel, refusal.message)
+        return None
+    if channel == Channel.EMAIL:
+        transaction.on_commit(lambda: _email_queue(survey.pk))
     return survey
+
+
+# The survey's outreach message is keyed by the survey itself: however often the job runs or
+# a task is retried, one survey is one message.
+OUTREACH_KEY_NAMESPACE = uuid.UUID("5b0e7f4e-3f51-4c1a-9d55-6f1f1bd6c2a1")
+
+
+def survey_outreach_key(survey: Survey) -> uuid.UUID:
+    return uuid.uuid5(OUTREACH_KEY_NAMESPACE, f"survey:{survey.pk}:{survey.about_key}")
+
+
+def _outreach_queue(survey: Survey, *, now: datetime) -> None:
+    """Hand the survey's link to the outreach outbox (SMS or WhatsApp); sent after commit."""
+    text = gettext(
+        "How likely are you to recommend %(store)s to a friend? One question, 0 to 10: "
+        "%(url)s (open for %(days)s days)"
+    ) % {"store": survey.store.name, "url": survey_url(survey), "days": conf.link_age().days}
+    service_message_queue(
+        customer=survey.customer,
+        channel=survey.channel,
+        body=text,
+        idempotency_key=survey_outreach_key(survey),
+    )
+    Survey.objects.filter(pk=survey.pk).update(sent_at=now)
 
 
 def _email_queue(survey_id: int) -> None:
@@ -123,12 +182,18 @@ def surveys_after_purchases(*, now: datetime | None = None, limit: int = 500) ->
             customer__isnull=False,
             store__isnull=False,
             deleted_at__isnull=True,
-            customer__email__gt="",
             customer__deleted_at__isnull=True,
             customer__merged_into__isnull=True,
-            customer__consents__channel=ConsentChannel.EMAIL,
-            customer__consents__purpose=ConsentPurpose.SERVICE,
-            customer__consents__granted=True,
+        )
+        .filter(
+            Exists(
+                Consent.objects.filter(
+                    customer=OuterRef("customer"),
+                    channel__in=SURVEY_CHANNELS,
+                    purpose=ConsentPurpose.SERVICE,
+                    granted=True,
+                )
+            )
         )
         .exclude(Q(customer__surveys__created_at__gt=now - conf.quiet_period()))
         .select_related("customer", "store", "associate")
@@ -155,6 +220,11 @@ def survey_link(survey: Survey) -> str:
     return signing.dumps(survey.token, salt=LINK_SALT, compress=True)
 
 
+def survey_url(survey: Survey) -> str:
+    """The survey's public address, absolute (it leaves in a message)."""
+    return settings.SITE_URL.rstrip("/") + reverse("surveys:answer", args=[survey_link(survey)])
+
+
 def survey_from_link(value: str, *, now: datetime | None = None) -> Survey | None:
     """The survey a link opens, or None when it is forged, expired or the survey is gone."""
     try:
@@ -175,8 +245,7 @@ def survey_email_send(*, survey_id: int) -> bool:
     if not claimed:
         return False
     survey = Survey.objects.select_related("store", "customer").get(pk=survey_id)
-    url = settings.SITE_URL.rstrip("/") + reverse("surveys:answer", args=[survey_link(survey)])
-    context = {"survey": survey, "url": url, "days": conf.link_age().days}
+    context = {"survey": survey, "url": survey_url(survey), "days": conf.link_age().days}
     try:
         EmailMessage(
             subject=f"How likely are you to recommend {survey.store.name}?",
@@ -215,7 +284,8 @@ def survey_answer(*, survey: Survey, score: object, comment: str) -> Survey:
             customer_id=survey.customer_id,
             source=Source.FRONTLINE,
             external_id=f"survey:{survey.pk}",
-            channel=InteractionChannel.EMAIL,
+            # The channel the question went by (the same values as the timeline's).
+            channel=survey.channel,
             kind=InteractionKind.COMMENT,
             summary=summary,
             occurred_at=now,

@@ -36,6 +36,7 @@ WRITTEN_TABLES = {
     "products": ("catalog_brand", "catalog_product", "catalog_variant"),
     "stock": ("catalog_stocklevel",),
     "interactions": ("customers_interaction",),
+    "reviews": ("customers_interaction",),
 }
 # When a run has changed a table materially, it is analysed as the run ends: when the rows the
 # run wrote exceed ANALYZE_BASE_ROWS plus ANALYZE_SHARE of the rows the table held. That is
@@ -230,13 +231,26 @@ def quarantine_store(
                 source=source,
                 entity=entity,
                 run=run,
-                external_id=failure.external_id,
-                payload=failure.raw,
+                external_id=_storable(failure.external_id),
+                payload=_storable(failure.raw),
                 reason=failure.reason,
             )
             for failure in failures
         ]
     )
+
+
+def _storable(value: Any) -> Any:
+    """A payload PostgreSQL's jsonb takes: it refuses NUL (``\\u0000``) in any string, and a
+    record quarantined for holding one must still be kept. NUL becomes U+FFFD, the replacement
+    character, which a person reviewing it sees."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 # --- Runs -------------------------------------------------------------------------------

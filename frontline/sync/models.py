@@ -17,6 +17,7 @@ class Entity(models.TextChoices):
     STOCK = "stock", "Stock levels"
     ORDERS = "orders", "Orders"
     INTERACTIONS = "interactions", "CRM tasks and activities"
+    REVIEWS = "reviews", "Product reviews"
 
 
 class Source(models.Model):

@@ -10,9 +10,16 @@ import json
 from typing import Any
 
 # Minutes between runs, per entity.
-DEFAULT_MINUTES = {"customers": 15, "orders": 15, "stock": 5, "products": 60, "interactions": 15}
+DEFAULT_MINUTES = {
+    "customers": 15,
+    "orders": 15,
+    "stock": 5,
+    "products": 60,
+    "interactions": 15,
+    "reviews": 60,
+}
 ENTITIES_BY_KIND = {
-    "file_drop": ("customers", "products", "stock", "orders"),
+    "file_drop": ("customers", "products", "stock", "orders", "reviews"),
     "shopify": ("customers", "products", "stock", "orders"),
     "salesforce": ("customers", "interactions"),
 }

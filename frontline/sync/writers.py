@@ -12,7 +12,7 @@ from typing import Any
 
 from frontline.catalog.loading import products_land, stock_land
 from frontline.core.upsert import WriteOutcome
-from frontline.customers.loading import customers_land, interactions_land
+from frontline.customers.loading import customers_land, interactions_land, reviews_land
 from frontline.orders.loading import orders_land
 from frontline.sync import seams
 from frontline.sync.models import Entity, Source
@@ -54,10 +54,15 @@ def write_interactions(source: Source, records: list[Record]) -> WriteOutcome:
     return interactions_land(record_source=source.record_source, records=records)
 
 
+def write_reviews(source: Source, records: list[Record]) -> WriteOutcome:
+    return reviews_land(record_source=source.record_source, records=records)
+
+
 WRITERS: dict[str, Callable[[Source, list[Record]], WriteOutcome]] = {
     Entity.CUSTOMERS: write_customers,
     Entity.PRODUCTS: write_products,
     Entity.STOCK: write_stock,
     Entity.ORDERS: write_orders,
     Entity.INTERACTIONS: write_interactions,
+    Entity.REVIEWS: write_reviews,
 }

@@ -20,6 +20,11 @@ Columns (CSV header, or JSON keys):
   as accounting exports write them; one named ``kind=return`` with positive quantities and
   total is read as the same return. Without ``kind``, negative quantities make a return.
   Unit prices keep up to four decimals, totals two; more is refused, never rounded.
+- reviews (product reviews from the shop's review tool): review_id, customer_id (the customer's
+  external_id, as orders name it), product_code, rating (1-5), title, text, written_at. Each
+  lands on the customer's timeline as a review, scored, with its stars kept; the same review_id
+  again updates it. A rating outside 1-5, a customer this source has not brought, a date that
+  is not one or a NUL byte in any field is quarantined with that reason.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from frontline.catalog.models import Product
-from frontline.customers.models import Tier
+from frontline.customers.models import InteractionChannel, Tier
 from frontline.orders.models import Order
 from frontline.sync import bulk_file
 from frontline.sync import mapping as m
@@ -57,6 +62,7 @@ LINE_KEYS = ("sku", "description", "quantity", "unit_price", "returned_quantity"
 # Decimals the order columns keep: unit prices as precise as wholesale price lists, totals in
 # the currency's minor unit.
 UNIT_PRICE_PLACES = 4
+REVIEW_STARS = 5
 
 
 def inbox_of(source_name: str) -> Path:
@@ -102,7 +108,7 @@ def group_order_lines(rows: Iterator[Raw]) -> Iterator[Raw]:
 
 
 class FileDropConnector(Connector):
-    entities = (Entity.CUSTOMERS, Entity.PRODUCTS, Entity.STOCK, Entity.ORDERS)
+    entities = (Entity.CUSTOMERS, Entity.PRODUCTS, Entity.STOCK, Entity.ORDERS, Entity.REVIEWS)
 
     def pages(self, entity: str, cursor: dict[str, Any]) -> Iterator[Page]:
         inbox = inbox_of(self.source.name)
@@ -177,7 +183,12 @@ class FileDropConnector(Connector):
     # --- Mappings -----------------------------------------------------------------------
 
     def external_id(self, entity: str, raw: Raw) -> str:
-        key = {"orders": "order_id", "products": "sku", "stock": "sku"}.get(entity, "external_id")
+        key = {
+            "orders": "order_id",
+            "products": "sku",
+            "stock": "sku",
+            "reviews": "review_id",
+        }.get(entity, "external_id")
         return str(raw.get(key) or "")[:100]
 
     @staticmethod
@@ -270,6 +281,27 @@ class FileDropConnector(Connector):
             "kind": kind,
             "original_external_id": original,
             "lines": mapped_lines,
+        }
+
+    def map_reviews(self, raw: Raw) -> Record:
+        self._readable(raw)
+        # PostgreSQL refuses NUL in text; a field holding one is a broken export, not words.
+        broken = sorted(name for name, value in raw.items() if "\x00" in str(value or ""))
+        if broken:
+            raise m.MappingError(f"NUL byte in {', '.join(map(str, broken))}")
+        rating = m.whole_number(raw.get("rating"), "rating", minimum=1)
+        if rating > REVIEW_STARS:
+            raise m.MappingError(f"rating {rating} is not between 1 and {REVIEW_STARS}")
+        title = m.text(raw, "title", limit=200)
+        words = m.text(raw, "text", limit=2000)
+        return {
+            "external_id": m.required(raw, "review_id")[:90],
+            "customer_external_id": m.required(raw, "customer_id")[:100],
+            "product_code": m.text(raw, "product_code", limit=40),
+            "rating": rating,
+            "channel": InteractionChannel.ONLINE,
+            "summary": " — ".join(part for part in (title, words) if part)[:500],
+            "occurred_at": m.moment(raw.get("written_at"), "written_at"),
         }
 
     @staticmethod
