@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from frontline.customers.models import (
     Consent,
@@ -177,12 +178,15 @@ def survey_email_send(*, survey_id: int) -> bool:
     survey = Survey.objects.select_related("store", "customer").get(pk=survey_id)
     url = settings.SITE_URL.rstrip("/") + reverse("surveys:answer", args=[survey_link(survey)])
     context = {"survey": survey, "url": url, "days": conf.link_age().days}
-    try:
-        EmailMessage(
-            subject=f"How likely are you to recommend {survey.store.name}?",
+    # In the language of the store the customer bought at (a Celery task: no request chose one).
+    with translation.override(survey.store.language):
+        message = EmailMessage(
+            subject=_("How likely are you to recommend %(store)s?") % {"store": survey.store.name},
             body=render_to_string("surveys/email.txt", context),
             to=[survey.email],
-        ).send()
+        )
+    try:
+        message.send()
     except Exception:
         Survey.objects.filter(pk=survey_id).update(sent_at=None)
         raise
