@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class ActionSuggestion(models.Model):
@@ -48,17 +49,17 @@ class ActionSuggestion(models.Model):
 
 
 class OutcomeKind(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted"
-    SNOOZED = "snoozed", "Snoozed"
-    DISMISSED = "dismissed", "Dismissed"
+    ACCEPTED = "accepted", pgettext_lazy("action", "Accepted")
+    SNOOZED = "snoozed", pgettext_lazy("action", "Snoozed")
+    DISMISSED = "dismissed", pgettext_lazy("action", "Dismissed")
 
 
 class DismissReason(models.TextChoices):
-    NOT_RELEVANT = "not_relevant", "Not relevant for this customer"
-    ALREADY_DONE = "already_done", "Already done"
-    CUSTOMER_DECLINED = "customer_declined", "Customer does not want this"
-    WRONG_DATA = "wrong_data", "The data behind it is wrong"
-    OTHER = "other", "Other"
+    NOT_RELEVANT = "not_relevant", pgettext_lazy("action", "Not relevant for this customer")
+    ALREADY_DONE = "already_done", pgettext_lazy("action", "Already done")
+    CUSTOMER_DECLINED = "customer_declined", pgettext_lazy("action", "Customer does not want this")
+    WRONG_DATA = "wrong_data", pgettext_lazy("action", "The data behind it is wrong")
+    OTHER = "other", pgettext_lazy("action", "Other")
 
 
 class ActionOutcome(models.Model):
@@ -106,9 +107,12 @@ class ActionOutcome(models.Model):
 
 
 class BatchStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    FINISHED = "finished", "Finished"
-    ABANDONED = "abandoned", "Abandoned (a worker died; a later run replaced it)"
+    RUNNING = "running", pgettext_lazy("action", "Running")
+    FINISHED = "finished", pgettext_lazy("action", "Finished")
+    ABANDONED = (
+        "abandoned",
+        pgettext_lazy("action", "Abandoned (a worker died; a later run replaced it)"),
+    )
 
 
 class ActionBatchRun(models.Model):

@@ -11,10 +11,11 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.core.batching import PreparedBatch, values_in_one_round_trip
@@ -188,12 +189,13 @@ def interactions_details_remove(*, occurred_before: datetime, limit: int) -> int
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         batch = list(due.only("pk", "kind", "channel")[:limit])
-        for interaction in batch:
-            interaction.summary = (
-                f"{interaction.get_kind_display()} ({interaction.get_channel_display()}); "
-                "details removed after the retention period"
-            )
-            interaction.details_removed_at = now
+        with translation.override(settings.LANGUAGE_CODE):  # stored: in the brand's language
+            for interaction in batch:
+                interaction.summary = (
+                    f"{interaction.get_kind_display()} ({interaction.get_channel_display()}); "
+                    "details removed after the retention period"
+                )
+                interaction.details_removed_at = now
         Interaction.objects.bulk_update(batch, ["summary", "details_removed_at"])
     return len(batch)
 

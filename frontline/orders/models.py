@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from frontline.customers.models import Source
 
@@ -27,12 +28,12 @@ class OrderQuerySet(models.QuerySet["Order"]):
 
 class Order(models.Model):
     class Channel(models.TextChoices):
-        STORE = "store", "In store"
-        ONLINE = "online", "Online"
+        STORE = "store", pgettext_lazy("order", "In store")
+        ONLINE = "online", pgettext_lazy("order", "Online")
 
     class Kind(models.TextChoices):
-        SALE = "sale", "Sale"
-        RETURN = "return", "Return"
+        SALE = "sale", pgettext_lazy("order", "Sale")
+        RETURN = "return", pgettext_lazy("order", "Return")
 
     number = models.CharField(max_length=30, unique=True)
     # Indexed by order_history, which starts with the customer.

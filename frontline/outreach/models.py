@@ -14,33 +14,34 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from frontline.customers.models import ConsentPurpose
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", pgettext_lazy("message", "E-mail")
+    SMS = "sms", pgettext_lazy("message", "SMS")
+    WHATSAPP = "whatsapp", pgettext_lazy("message", "WhatsApp")
 
 
 class Direction(models.TextChoices):
-    OUTBOUND = "outbound", "Sent to the customer"
-    INBOUND = "inbound", "From the customer"
+    OUTBOUND = "outbound", pgettext_lazy("message", "Sent to the customer")
+    INBOUND = "inbound", pgettext_lazy("message", "From the customer")
 
 
 class Status(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    RETRYING = "retrying", "Waiting to retry"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    READ = "read", "Read"
-    UNDELIVERED = "undelivered", "Not delivered"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
-    RECEIVED = "received", "Received"
+    SCHEDULED = "scheduled", pgettext_lazy("message", "Scheduled")
+    QUEUED = "queued", pgettext_lazy("message", "Queued")
+    SENDING = "sending", pgettext_lazy("message", "Sending")
+    RETRYING = "retrying", pgettext_lazy("message", "Waiting to retry")
+    SENT = "sent", pgettext_lazy("message", "Sent")
+    DELIVERED = "delivered", pgettext_lazy("message", "Delivered")
+    READ = "read", pgettext_lazy("message", "Read")
+    UNDELIVERED = "undelivered", pgettext_lazy("message", "Not delivered")
+    FAILED = "failed", pgettext_lazy("message", "Failed")
+    CANCELLED = "cancelled", pgettext_lazy("message", "Cancelled")
+    RECEIVED = "received", pgettext_lazy("message", "Received")
 
 
 # Waiting in the outbox: the worker may claim these once ``not_before`` has passed.

@@ -19,7 +19,7 @@ from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frontline.customers.models import (
     Consent,
@@ -613,9 +613,9 @@ def inbound_message_receive(
     language = opt_out_language(body) or opt_out_language(subject if not body.strip() else "")
     if language is not None:
         consent_withdraw(customer_id=customer.pk, channel=channel)
-        text = confirmation(
-            language, channel=Channel(channel).label, brand=settings.OUTREACH_BRAND_NAME
-        )
+        with translation.override(language):  # the channel named in the customer's language
+            channel_name = str(Channel(channel).label)
+        text = confirmation(language, channel=channel_name, brand=settings.OUTREACH_BRAND_NAME)
         _confirmation_record(conversation, customer, text, now)
         return Received(message=message, opted_out=True, confirmation=text)
     _tell_associate(message, conversation, customer)
@@ -682,10 +682,12 @@ def _confirmation_record(
 
 
 def _tell_associate(message: Message, conversation: Conversation, customer: Customer) -> None:
+    with translation.override(settings.LANGUAGE_CODE):  # stored: in the brand's language
+        channel_name = str(Channel(message.channel).label)
     notification_create(
         kind="outreach.reply_received",
         recipients=_owners(conversation, customer),
-        title=f"{customer.full_name} replied by {Channel(message.channel).label}",
+        title=f"{customer.full_name} replied by {channel_name}",
         body=message.body[:200],
         link=_profile_link(customer.pk),
         store=customer.preferred_store,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class Outcome(models.TextChoices):
-    IN_USE = "in_use", "Beat the default: in use"
-    NOT_BETTER = "not_better", "Did not beat the default"
-    TOO_LITTLE = "too_little", "Too little rated feedback"
-    REPLACED = "replaced", "Was in use, replaced by a newer model"
+    IN_USE = "in_use", pgettext_lazy("sentiment model", "Beat the default: in use")
+    NOT_BETTER = "not_better", pgettext_lazy("sentiment model", "Did not beat the default")
+    TOO_LITTLE = "too_little", pgettext_lazy("sentiment model", "Too little rated feedback")
+    REPLACED = "replaced", pgettext_lazy("sentiment model", "Was in use, replaced by a newer model")
 
 
 class LearnedModelVersion(models.Model):

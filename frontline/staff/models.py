@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import pgettext_lazy
 from timezone_field import TimeZoneField
 
 
@@ -18,8 +19,8 @@ class User(AbstractUser):
 
 class Store(models.Model):
     class Kind(models.TextChoices):
-        STORE = "store", "Store"
-        WAREHOUSE = "warehouse", "Warehouse / online"
+        STORE = "store", pgettext_lazy("staff", "Store")
+        WAREHOUSE = "warehouse", pgettext_lazy("staff", "Warehouse / online")
 
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=120)
@@ -76,9 +77,9 @@ class Store(models.Model):
 
 
 class StaffRole(models.TextChoices):
-    ASSOCIATE = "associate", "Associate"
-    STYLIST = "stylist", "Stylist"
-    MANAGER = "manager", "Store manager"
+    ASSOCIATE = "associate", pgettext_lazy("staff", "Associate")
+    STYLIST = "stylist", pgettext_lazy("staff", "Stylist")
+    MANAGER = "manager", pgettext_lazy("staff", "Store manager")
 
 
 class StoreAssignment(models.Model):

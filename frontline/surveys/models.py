@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class About(models.TextChoices):
-    PURCHASE = "purchase", "A purchase"
-    APPOINTMENT = "appointment", "An appointment"
+    PURCHASE = "purchase", pgettext_lazy("survey", "A purchase")
+    APPOINTMENT = "appointment", pgettext_lazy("survey", "An appointment")
 
 
 class Survey(models.Model):

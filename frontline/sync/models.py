@@ -7,25 +7,26 @@ worker killed mid-run leaves a cursor, a run row and a lease that expires.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from frontline.customers.models import Source as RecordSource
 
 
 class Entity(models.TextChoices):
-    CUSTOMERS = "customers", "Customers"
-    PRODUCTS = "products", "Products and variants"
-    STOCK = "stock", "Stock levels"
-    ORDERS = "orders", "Orders"
-    INTERACTIONS = "interactions", "CRM tasks and activities"
+    CUSTOMERS = "customers", pgettext_lazy("sync", "Customers")
+    PRODUCTS = "products", pgettext_lazy("sync", "Products and variants")
+    STOCK = "stock", pgettext_lazy("sync", "Stock levels")
+    ORDERS = "orders", pgettext_lazy("sync", "Orders")
+    INTERACTIONS = "interactions", pgettext_lazy("sync", "CRM tasks and activities")
 
 
 class Source(models.Model):
     """A system Frontline syncs with. Secrets stay in the environment: only their names are here."""
 
     class Kind(models.TextChoices):
-        FILE_DROP = "file_drop", "File drop (CSV / JSON Lines)"
-        SHOPIFY = "shopify", "Commerce REST (Shopify-shaped)"
-        SALESFORCE = "salesforce", "CRM REST (Salesforce-shaped)"
+        FILE_DROP = "file_drop", pgettext_lazy("sync", "File drop (CSV / JSON Lines)")
+        SHOPIFY = "shopify", pgettext_lazy("sync", "Commerce REST (Shopify-shaped)")
+        SALESFORCE = "salesforce", pgettext_lazy("sync", "CRM REST (Salesforce-shaped)")
 
     name = models.SlugField(max_length=40, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -95,15 +96,15 @@ class Lease(models.Model):
 
 class Run(models.Model):
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped (another run holds the lease)"
+        RUNNING = "running", pgettext_lazy("sync", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("sync", "Succeeded")
+        FAILED = "failed", pgettext_lazy("sync", "Failed")
+        SKIPPED = "skipped", pgettext_lazy("sync", "Skipped (another run holds the lease)")
 
     class Trigger(models.TextChoices):
-        SCHEDULE = "schedule", "Schedule"
-        WEBHOOK = "webhook", "Webhook"
-        MANUAL = "manual", "Manual"
+        SCHEDULE = "schedule", pgettext_lazy("sync", "Schedule")
+        WEBHOOK = "webhook", pgettext_lazy("sync", "Webhook")
+        MANUAL = "manual", pgettext_lazy("sync", "Manual")
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
     entity = models.CharField(max_length=14, choices=Entity.choices)
@@ -134,9 +135,9 @@ class QuarantinedRecord(models.Model):
     """A record that could not land, kept with its reason so that someone can fix and retry it."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved (landed on retry)"
-        DISCARDED = "discarded", "Discarded"
+        OPEN = "open", pgettext_lazy("sync", "Open")
+        RESOLVED = "resolved", pgettext_lazy("sync", "Resolved (landed on retry)")
+        DISCARDED = "discarded", pgettext_lazy("sync", "Discarded")
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="quarantine")
     entity = models.CharField(max_length=14, choices=Entity.choices)
@@ -164,9 +165,9 @@ class UncertainMatch(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        SENT = "sent", "Sent to the merge review queue"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", pgettext_lazy("sync", "Open")
+        SENT = "sent", pgettext_lazy("sync", "Sent to the merge review queue")
+        CLOSED = "closed", pgettext_lazy("sync", "Closed")
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
     external_id = models.CharField(max_length=100)
@@ -222,9 +223,9 @@ class OutboxMessage(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed (gave up)"
+        PENDING = "pending", pgettext_lazy("sync", "Pending")
+        SENT = "sent", pgettext_lazy("sync", "Sent")
+        FAILED = "failed", pgettext_lazy("sync", "Failed (gave up)")
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="outbox")
     key = models.CharField(max_length=80)
