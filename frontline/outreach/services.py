@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from frontline.customers.models import (
     Consent,
@@ -105,7 +106,11 @@ def template_get(key: str | None) -> MessageTemplate | None:
         return None
     template = MessageTemplate.objects.filter(key=key, is_active=True).first()
     if template is None:
-        raise Refusal("unknown_template", f"There is no template {key!r}.", field="template")
+        raise Refusal(
+            "unknown_template",
+            gettext("There is no template %(key)s.") % {"key": repr(key)},
+            field="template",
+        )
     return template
 
 
@@ -126,9 +131,17 @@ def message_draft(
 ) -> Draft:
     """Check every rule for the message and render it; ``Refusal`` names the first broken."""
     if channel not in Channel.values:
-        raise Refusal("unknown_channel", f"{channel!r} is not a channel.", field="channel")
+        raise Refusal(
+            "unknown_channel",
+            gettext("%(channel)s is not a channel.") % {"channel": repr(channel)},
+            field="channel",
+        )
     if purpose not in ConsentPurpose.values:
-        raise Refusal("unknown_purpose", f"{purpose!r} is not a purpose.", field="purpose")
+        raise Refusal(
+            "unknown_purpose",
+            gettext("%(purpose)s is not a purpose.") % {"purpose": repr(purpose)},
+            field="purpose",
+        )
     template = template_get(template_key)
     at = send_at or timezone.now()
     rules.check_consent(customer, channel, purpose)
@@ -257,7 +270,7 @@ def message_cancel(*, by: User, message_id: int) -> Message:
         status=Status.CANCELLED, status_changed_at=timezone.now(), error_code="cancelled"
     )
     if not changed:
-        raise Refusal("not_cancellable", "This message has already left the outbox.")
+        raise Refusal("not_cancellable", gettext("This message has already left the outbox."))
     message.refresh_from_db()
     return message
 
@@ -330,7 +343,7 @@ class Postponed(Exception):
 def _check_still_sendable(message: Message) -> None:
     customer = message.customer
     if customer is None:
-        raise Refusal("no_customer", "The customer is gone.")
+        raise Refusal("no_customer", gettext("The customer is gone."))
     if message.confirms_opt_out:
         return
     rules.check_consent(customer, message.channel, message.purpose)

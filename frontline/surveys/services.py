@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from frontline.customers.models import (
@@ -81,7 +82,7 @@ def survey_create(
     """
     now = now or timezone.now()
     if about not in About.values:
-        raise ValueError(f"Unknown survey subject {about!r}")
+        raise ValueError(gettext("Unknown survey subject %(about)s") % {"about": repr(about)})
     if not may_survey(customer, now=now):
         return None
     try:
@@ -205,7 +206,12 @@ def survey_answer(*, survey: Survey, score: object, comment: str) -> Survey:
     value = _checked_score(score)
     comment = (comment or "").replace("\x00", "").strip()
     if len(comment) > COMMENT_LIMIT:
-        raise ValidationError({"comment": f"At most {COMMENT_LIMIT:,} characters, please."})
+        raise ValidationError(
+            {
+                "comment": gettext("At most %(limit)s characters, please.")
+                % {"COMMENT_LIMIT": format(COMMENT_LIMIT, ",")}
+            }
+        )
     with transaction.atomic():
         survey = Survey.objects.select_for_update().select_related("store").get(pk=survey.pk)
         if survey.answered_at is not None:
@@ -238,7 +244,7 @@ def _checked_score(score: object) -> int:
     except ValueError:
         value = -1
     if not 0 <= value <= 10:
-        raise ValidationError({"score": "Choose a number from 0 to 10."})
+        raise ValidationError({"score": gettext("Choose a number from 0 to 10.")})
     return value
 
 
