@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
+
+from frontline.core.choices import LazyChoiceLabels
 
 
 class ActionSuggestion(models.Model):
@@ -48,20 +51,20 @@ class ActionSuggestion(models.Model):
 
 
 class OutcomeKind(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted"
-    SNOOZED = "snoozed", "Snoozed"
-    DISMISSED = "dismissed", "Dismissed"
+    ACCEPTED = "accepted", pgettext_lazy("action", "Accepted")
+    SNOOZED = "snoozed", pgettext_lazy("action", "Snoozed")
+    DISMISSED = "dismissed", pgettext_lazy("action", "Dismissed")
 
 
 class DismissReason(models.TextChoices):
-    NOT_RELEVANT = "not_relevant", "Not relevant for this customer"
-    ALREADY_DONE = "already_done", "Already done"
-    CUSTOMER_DECLINED = "customer_declined", "Customer does not want this"
-    WRONG_DATA = "wrong_data", "The data behind it is wrong"
-    OTHER = "other", "Other"
+    NOT_RELEVANT = "not_relevant", pgettext_lazy("action", "Not relevant for this customer")
+    ALREADY_DONE = "already_done", pgettext_lazy("action", "Already done")
+    CUSTOMER_DECLINED = "customer_declined", pgettext_lazy("action", "Customer does not want this")
+    WRONG_DATA = "wrong_data", pgettext_lazy("action", "The data behind it is wrong")
+    OTHER = "other", pgettext_lazy("action", "Other")
 
 
-class ActionOutcome(models.Model):
+class ActionOutcome(LazyChoiceLabels):
     """What a staff member did with a suggestion; a snapshot, kept when the suggestion goes."""
 
     customer = models.ForeignKey(
@@ -106,12 +109,15 @@ class ActionOutcome(models.Model):
 
 
 class BatchStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    FINISHED = "finished", "Finished"
-    ABANDONED = "abandoned", "Abandoned (a worker died; a later run replaced it)"
+    RUNNING = "running", pgettext_lazy("action", "Running")
+    FINISHED = "finished", pgettext_lazy("action", "Finished")
+    ABANDONED = (
+        "abandoned",
+        pgettext_lazy("action", "Abandoned (a worker died; a later run replaced it)"),
+    )
 
 
-class ActionBatchRun(models.Model):
+class ActionBatchRun(LazyChoiceLabels):
     """Progress of one nightly recomputation, so a killed worker resumes where it stopped.
 
     Each chunk's suggestions and ``last_customer_id`` are written in the same transaction:

@@ -196,7 +196,7 @@ def _top_dismiss_reasons(outcomes: QuerySet[ActionOutcome]) -> dict[str, tuple[R
     for row in rows:
         reason = row["dismiss_reason"]
         counts.setdefault(row["rule"], []).append(
-            ReasonCount(reason, labels.get(reason, reason), row["times"])
+            ReasonCount(reason, str(labels.get(reason, reason)), row["times"])
         )
     return {rule: tuple(reasons[:TOP_DISMISS_REASONS]) for rule, reasons in counts.items()}
 

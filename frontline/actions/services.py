@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from frontline.actions import engine
 from frontline.actions.conf import ActionSettings
@@ -120,9 +121,9 @@ def action_snooze(
 ) -> ActionOutcome:
     now = timezone.now()
     if until <= now:
-        raise ValidationError({"until": "Snooze until a moment in the future."})
+        raise ValidationError({"until": gettext("Snooze until a moment in the future.")})
     if until > now + MAX_SNOOZE:
-        raise ValidationError({"until": "Snooze for at most 90 days; dismiss it instead."})
+        raise ValidationError({"until": gettext("Snooze for at most 90 days; dismiss it instead.")})
     with transaction.atomic():
         suggestion = _claim_suggestion(user=user, suggestion_id=suggestion_id)
         return _record_outcome(
@@ -136,9 +137,16 @@ def action_snooze(
 
 def action_dismiss(*, user: User, suggestion_id: int, reason: str, note: str = "") -> ActionOutcome:
     if reason not in DismissReason.values:
-        raise ValidationError({"reason": f"Choose one of: {', '.join(DismissReason.values)}."})
+        raise ValidationError(
+            {
+                "reason": gettext("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(DismissReason.values)}
+            }
+        )
     if reason == DismissReason.OTHER and not note.strip():
-        raise ValidationError({"note": "Say in a few words why, when the reason is 'other'."})
+        raise ValidationError(
+            {"note": gettext("Say in a few words why, when the reason is 'other'.")}
+        )
     with transaction.atomic():
         suggestion = _claim_suggestion(user=user, suggestion_id=suggestion_id)
         return _record_outcome(

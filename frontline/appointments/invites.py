@@ -5,6 +5,9 @@ so a calendar that accepted the invite moves or removes its entry instead of add
 ``METHOD:REQUEST`` for the booking and every reschedule, ``METHOD:CANCEL`` for a cancellation.
 The customer is an ``ATTENDEE`` with ``RSVP=TRUE``, which is what makes mail clients offer
 accept and decline; the store is the ``ORGANIZER``.
+
+Each e-mail is written in the language of the store the customer booked at: it is sent from a
+Celery task, where no request chose a language, and the customer chose the store, not a page.
 """
 
 from __future__ import annotations
@@ -17,20 +20,23 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from frontline.appointments import selectors
 from frontline.appointments.models import Booking, BookingEmail, Service
 
 SUBJECTS = {
-    BookingEmail.Kind.CONFIRMATION: "Your styling session is booked",
-    BookingEmail.Kind.RESCHEDULED: "Your styling session has moved",
-    BookingEmail.Kind.CANCELLATION: "Your styling session is cancelled",
-    BookingEmail.Kind.REMINDER_DAY: "Your styling session is tomorrow",
-    BookingEmail.Kind.REMINDER_HOUR: "Your styling session starts in an hour",
-    BookingEmail.Kind.FEEDBACK: "How was your styling session?",
-    BookingEmail.Kind.LOOKBOOK: "Your stylist's picks for your session",
-    BookingEmail.Kind.UPDATED: "Your styling session: how to join",
+    BookingEmail.Kind.CONFIRMATION: gettext_lazy("Your styling session is booked"),
+    BookingEmail.Kind.RESCHEDULED: gettext_lazy("Your styling session has moved"),
+    BookingEmail.Kind.CANCELLATION: gettext_lazy("Your styling session is cancelled"),
+    BookingEmail.Kind.REMINDER_DAY: gettext_lazy("Your styling session is tomorrow"),
+    BookingEmail.Kind.REMINDER_HOUR: gettext_lazy("Your styling session starts in an hour"),
+    BookingEmail.Kind.FEEDBACK: gettext_lazy("How was your styling session?"),
+    BookingEmail.Kind.LOOKBOOK: gettext_lazy("Your stylist's picks for your session"),
+    BookingEmail.Kind.UPDATED: gettext_lazy("Your styling session: how to join"),
 }
 
 
@@ -70,11 +76,13 @@ def invite_calendar(*, booking: Booking, manage_url: str, stamp: datetime) -> Ca
 
 
 def _description(booking: Booking, manage_url: str) -> str:
-    lines = [f"With {booking.stylist.display_name}."]
+    lines = [_("With %(stylist)s.") % {"stylist": booking.stylist.display_name}]
     meeting_url = selectors.external_meeting_url(booking)
     if booking.service.kind == Service.Kind.VIDEO and meeting_url:
-        lines.append(f"If the video room does not work for you, join here: {meeting_url}")
-    lines.append(f"Change or cancel: {manage_url}")
+        lines.append(
+            _("If the video room does not work for you, join here: %(url)s") % {"url": meeting_url}
+        )
+    lines.append(_("Change or cancel: %(url)s") % {"url": manage_url})
     return "\n".join(lines)
 
 
@@ -92,7 +100,20 @@ def booking_message(
     stamp: datetime,
     feedback_url: str = "",
 ) -> EmailMultiAlternatives:
-    """The e-mail of one kind about the booking, ready to send."""
+    """The e-mail of one kind about the booking, ready to send, in the store's language."""
+    with translation.override(booking.store.language):
+        return _booking_message(
+            booking=booking,
+            kind=kind,
+            manage_url=manage_url,
+            stamp=stamp,
+            feedback_url=feedback_url,
+        )
+
+
+def _booking_message(
+    *, booking: Booking, kind: str, manage_url: str, stamp: datetime, feedback_url: str
+) -> EmailMultiAlternatives:
     zone = booking.customer_time_zone or str(booking.store.time_zone)
     context = {
         "booking": booking,
@@ -115,7 +136,7 @@ def booking_message(
         ),
     }
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[BookingEmail.Kind(kind)],
+        subject=str(SUBJECTS[BookingEmail.Kind(kind)]),
         body=render_to_string("appointments/email.txt", context),
         to=[booking.email],
     )

@@ -17,13 +17,13 @@ from django.utils.translation import pgettext_lazy
 from frontline.core.choices import LazyChoiceLabels
 
 WEEKDAYS = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
+    (0, pgettext_lazy("weekday", "Monday")),
+    (1, pgettext_lazy("weekday", "Tuesday")),
+    (2, pgettext_lazy("weekday", "Wednesday")),
+    (3, pgettext_lazy("weekday", "Thursday")),
+    (4, pgettext_lazy("weekday", "Friday")),
+    (5, pgettext_lazy("weekday", "Saturday")),
+    (6, pgettext_lazy("weekday", "Sunday")),
 ]
 
 
@@ -38,8 +38,8 @@ def new_ical_uid() -> str:
 
 class Service(LazyChoiceLabels):
     class Kind(models.TextChoices):
-        VIDEO = "video", "Virtual styling by video"
-        IN_STORE = "in_store", "Styling in store"
+        VIDEO = "video", pgettext_lazy("styling session", "Virtual styling by video")
+        IN_STORE = "in_store", pgettext_lazy("styling session", "Styling in store")
 
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)
@@ -322,14 +322,17 @@ class BookingEmail(LazyChoiceLabels):
     marked does nothing."""
 
     class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "Confirmation"
-        RESCHEDULED = "rescheduled", "Rescheduled"
-        CANCELLATION = "cancellation", "Cancellation"
-        REMINDER_DAY = "reminder_24h", "Reminder a day before"
-        REMINDER_HOUR = "reminder_1h", "Reminder an hour before"
-        FEEDBACK = "feedback", "How was it? (after the session)"
-        LOOKBOOK = "lookbook", "The stylist's lookbook is ready"
-        UPDATED = "updated", "Session details changed (its video link)"
+        CONFIRMATION = "confirmation", pgettext_lazy("styling session", "Confirmation")
+        RESCHEDULED = "rescheduled", pgettext_lazy("styling session", "Rescheduled")
+        CANCELLATION = "cancellation", pgettext_lazy("styling session", "Cancellation")
+        REMINDER_DAY = "reminder_24h", pgettext_lazy("styling session", "Reminder a day before")
+        REMINDER_HOUR = "reminder_1h", pgettext_lazy("styling session", "Reminder an hour before")
+        FEEDBACK = "feedback", pgettext_lazy("styling session", "How was it? (after the session)")
+        LOOKBOOK = "lookbook", pgettext_lazy("styling session", "The stylist's lookbook is ready")
+        UPDATED = (
+            "updated",
+            pgettext_lazy("styling session", "Session details changed (its video link)"),
+        )
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=14, choices=Kind.choices)

@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from frontline.appointments import invites, selectors
 from frontline.appointments.availability import nearest
@@ -103,7 +104,7 @@ def zone_named(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError({"time_zone": "Choose a time zone from the list."}) from None
+        raise ValidationError({"time_zone": gettext("Choose a time zone from the list.")}) from None
 
 
 # --- Booking -------------------------------------------------------------------------------
@@ -192,26 +193,26 @@ def _clean_details(details: CustomerDetails, *, store: Store) -> CustomerDetails
     errors: dict[str, str] = {}
     first_name, last_name = details.first_name.strip(), details.last_name.strip()
     if not first_name:
-        errors["first_name"] = "Tell us your first name."
+        errors["first_name"] = gettext("Tell us your first name.")
     email = ""
     try:
         email = normalize_email(details.email)
     except ValidationError:
-        errors["email"] = "Enter an e-mail address like name@example.com."
+        errors["email"] = gettext("Enter an e-mail address like name@example.com.")
     if not email and "email" not in errors:
-        errors["email"] = "We need your e-mail address to send the confirmation."
+        errors["email"] = gettext("We need your e-mail address to send the confirmation.")
     phone = ""
     try:
         phone = normalize_phone(details.phone, store.country)
     except ValidationError:
-        errors["phone"] = "Enter a phone number with its area code, or leave it empty."
+        errors["phone"] = gettext("Enter a phone number with its area code, or leave it empty.")
     try:
         zone_named(details.time_zone)
     except ValidationError:
-        errors["time_zone"] = "Choose a time zone from the list."
+        errors["time_zone"] = gettext("Choose a time zone from the list.")
     valid_consents = {(c.value, p.value) for c in ConsentChannel for p in ConsentPurpose}
     if any(pair not in valid_consents for pair in details.consents):
-        errors["consents"] = "Choose among the consents offered."
+        errors["consents"] = gettext("Choose among the consents offered.")
     if errors:
         raise ValidationError(errors)
     return CustomerDetails(
@@ -237,7 +238,7 @@ def _candidate_stylists(
     candidates = list(bookable)
     if not candidates:
         field = "stylist" if stylist is not None else "store"
-        raise ValidationError({field: "Nobody there offers this service; choose another."})
+        raise ValidationError({field: gettext("Nobody there offers this service; choose another.")})
     return candidates
 
 
@@ -245,9 +246,9 @@ def _free_stylists_at(
     candidates: list[Stylist], *, service: Service, starts_at: datetime, now: datetime
 ) -> list[Stylist]:
     if timezone.is_naive(starts_at):
-        raise ValidationError({"slot": "Choose one of the times shown."})
+        raise ValidationError({"slot": gettext("Choose one of the times shown.")})
     if starts_at <= now:
-        raise ValidationError({"slot": "That time has passed; choose another."})
+        raise ValidationError({"slot": gettext("That time has passed; choose another.")})
     search = selectors.slots_search(
         stylists=candidates,
         service=service,
@@ -261,7 +262,9 @@ def _free_stylists_at(
     duration = timedelta(minutes=service.duration_minutes)
     if any(_overlaps_a_booking(stylist, starts_at, starts_at + duration) for stylist in candidates):
         raise SlotTaken([])
-    raise ValidationError({"slot": "That time is not available; choose one of the times shown."})
+    raise ValidationError(
+        {"slot": gettext("That time is not available; choose one of the times shown.")}
+    )
 
 
 def _overlaps_a_booking(stylist: Stylist, starts_at: datetime, ends_at: datetime) -> bool:
@@ -385,13 +388,13 @@ def _booking_from_signed(value: str, *, salt: str, max_age: timedelta) -> Bookin
 def booking_change_allowed(*, booking: Booking, now: datetime) -> str:
     """'' when the customer may still change the booking, else why not."""
     if booking.status != BookingStatus.CONFIRMED:
-        return "This session was cancelled or has taken place."
+        return gettext("This session was cancelled or has taken place.")
     cutoff = timedelta(hours=settings.APPOINTMENTS_CHANGE_CUTOFF_HOURS)
     if booking.starts_at - now < cutoff:
-        return (
-            f"Sessions can be changed online until {settings.APPOINTMENTS_CHANGE_CUTOFF_HOURS}"
-            " hours before they start; please call the store."
-        )
+        return gettext(
+            "Sessions can be changed online until %(hours)s hours before they start; please call "
+            "the store."
+        ) % {"hours": settings.APPOINTMENTS_CHANGE_CUTOFF_HOURS}
     return ""
 
 
@@ -413,7 +416,7 @@ def booking_reschedule(
             exclude_booking_id=booking.pk,
         )
         if starts_at not in free.free:
-            raise ValidationError({"slot": "That time is not available; choose another."})
+            raise ValidationError({"slot": gettext("That time is not available; choose another.")})
         booking.starts_at = starts_at
         booking.ends_at = starts_at + duration
         booking.blocks_until = booking.ends_at + timedelta(minutes=booking.stylist.buffer_minutes)
@@ -485,9 +488,9 @@ def booking_rate(*, booking: Booking, rating: int, now: datetime | None = None) 
     again replaces the answer and its timeline entry)."""
     now = now or timezone.now()
     if rating not in range(1, 6):
-        raise ValidationError({"rating": "Choose from 1 to 5."})
+        raise ValidationError({"rating": gettext("Choose from 1 to 5.")})
     if booking.status == BookingStatus.CANCELLED or now < booking.starts_at:
-        raise ChangeRefused("This session has not taken place.")
+        raise ChangeRefused(gettext("This session has not taken place."))
     with transaction.atomic():
         booking.rating, booking.rated_at = rating, now
         booking.save(update_fields=["rating", "rated_at", "updated_at"])
@@ -639,7 +642,12 @@ LOOKBOOK_MAX_ITEMS = 40
 def _clean_lookbook_note(note: str) -> str:
     note = note.replace("\x00", "").strip()
     if len(note) > LOOKBOOK_NOTE_MAX:
-        raise ValidationError({"note": f"A note is at most {LOOKBOOK_NOTE_MAX} characters."})
+        raise ValidationError(
+            {
+                "note": gettext("A note is at most %(limit)s characters.")
+                % {"limit": LOOKBOOK_NOTE_MAX}
+            }
+        )
     return note
 
 
@@ -659,24 +667,34 @@ def lookbook_item_add(
     note = _clean_lookbook_note(note)
     variant = selectors.variant_for_lookbook(variant_id=variant_id)
     if variant is None:
-        raise ValidationError({"variant": "Choose one of the products shown."})
+        raise ValidationError({"variant": gettext("Choose one of the products shown.")})
     with transaction.atomic():
         booking = _locked_booking(booking)
         if booking.status == BookingStatus.CANCELLED:
-            raise ValidationError({"variant": "This session was cancelled."})
+            raise ValidationError({"variant": gettext("This session was cancelled.")})
         if selectors.variant_available_at(variant_id=variant.pk, store_id=booking.store_id) < 1:
             raise ValidationError(
                 {
-                    "variant": f"No {variant.product.name} in {variant.colour} {variant.size} is"
-                    f" free at {booking.store.name} any more."
+                    "variant": gettext(
+                        "No %(name)s in %(colour)s %(size)s is free at %(store)s any more."
+                    )
+                    % {
+                        "name": variant.product.name,
+                        "colour": variant.colour,
+                        "size": variant.size,
+                        "store": booking.store.name,
+                    }
                 }
             )
         items = booking.lookbook_items.all()
         if items.filter(variant=variant).exists():
-            raise ValidationError({"variant": "That one is in the lookbook already."})
+            raise ValidationError({"variant": gettext("That one is in the lookbook already.")})
         if items.count() >= LOOKBOOK_MAX_ITEMS:
             raise ValidationError(
-                {"variant": f"A lookbook holds at most {LOOKBOOK_MAX_ITEMS} items."}
+                {
+                    "variant": gettext("A lookbook holds at most %(limit)s items.")
+                    % {"limit": LOOKBOOK_MAX_ITEMS}
+                }
             )
         last = items.aggregate(last=Max("position"))["last"] or 0
         item = LookbookItem.objects.create(
@@ -724,7 +742,7 @@ def lookbook_item_hold(*, by: User, item: LookbookItem) -> Hold:
     (its stock check, deadline and notifications); raises the catalog's ``CatalogError``."""
     booking = item.booking
     if item.hold is not None and item.hold.status == Hold.Status.ACTIVE:
-        raise HoldNotActive("This item is already kept aside for the customer.")
+        raise HoldNotActive(gettext("This item is already kept aside for the customer."))
     local = booking.starts_at.astimezone(booking.store.time_zone)
     hold = hold_create(
         user=by,
@@ -747,9 +765,9 @@ def lookbook_share(*, booking: Booking, now: datetime | None = None) -> Booking:
     with transaction.atomic():
         booking = _locked_booking(booking)
         if booking.status == BookingStatus.CANCELLED:
-            raise ChangeRefused("This session was cancelled.")
+            raise ChangeRefused(gettext("This session was cancelled."))
         if not booking.lookbook_items.exists():
-            raise ChangeRefused("Add something to the lookbook first.")
+            raise ChangeRefused(gettext("Add something to the lookbook first."))
         if booking.lookbook_shared_at is None:
             booking.lookbook_shared_at = now
             booking.save(update_fields=["lookbook_shared_at", "updated_at"])
@@ -793,7 +811,7 @@ def booking_outcome_record(
     with transaction.atomic():
         booking = _locked_booking(booking)
         if booking.status == BookingStatus.CANCELLED or now < booking.starts_at:
-            raise ChangeRefused("The session has not taken place yet.")
+            raise ChangeRefused(gettext("The session has not taken place yet."))
         booking.outcome, booking.outcome_notes = report.outcome, notes
         booking.outcome_recorded_at, booking.outcome_recorded_by = now, by
         booking.status = (
@@ -846,11 +864,11 @@ def _survey_after(booking: Booking, *, now: datetime) -> None:
 def _check_report(report: SessionReport, notes: str) -> None:
     errors: dict[str, str] = {}
     if report.outcome not in SessionOutcome.values:
-        errors["outcome"] = "Choose what came of the session."
+        errors["outcome"] = gettext("Choose what came of the session.")
     if len(notes) > OUTCOME_NOTES_MAX:
         errors["notes"] = f"Notes are at most {OUTCOME_NOTES_MAX} characters."
     if report.outcome == SessionOutcome.FOLLOW_UP and report.follow_up_on is None:
-        errors["follow_up_on"] = "Choose the day to get back in touch."
+        errors["follow_up_on"] = gettext("Choose the day to get back in touch.")
     if errors:
         raise ValidationError(errors)
 
@@ -897,12 +915,12 @@ def booking_meeting_link_set(*, booking: Booking, url: str) -> Booking:
             MEETING_URL_VALIDATOR(url)
         except ValidationError:
             raise ValidationError(
-                {"external_meeting_url": "Enter the meeting's https:// link."}
+                {"external_meeting_url": gettext("Enter the meeting's https:// link.")}
             ) from None
     with transaction.atomic():
         booking = _locked_booking(booking)
         if booking.status != BookingStatus.CONFIRMED:
-            raise ChangeRefused("This session was cancelled or has taken place.")
+            raise ChangeRefused(gettext("This session was cancelled or has taken place."))
         if booking.external_meeting_url == url:
             return booking
         booking.external_meeting_url = url

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
+
+from frontline.core.choices import LazyChoiceLabels
 
 
 class Brand(models.Model):
@@ -16,19 +19,19 @@ class Brand(models.Model):
         return self.name
 
 
-class Product(models.Model):
+class Product(LazyChoiceLabels):
     class Category(models.TextChoices):
-        TOPS = "tops", "Tops"
-        BOTTOMS = "bottoms", "Bottoms"
-        DRESSES = "dresses", "Dresses"
-        OUTERWEAR = "outerwear", "Outerwear"
-        SHOES = "shoes", "Shoes"
-        ACCESSORIES = "accessories", "Accessories"
+        TOPS = "tops", pgettext_lazy("catalog", "Tops")
+        BOTTOMS = "bottoms", pgettext_lazy("catalog", "Bottoms")
+        DRESSES = "dresses", pgettext_lazy("catalog", "Dresses")
+        OUTERWEAR = "outerwear", pgettext_lazy("catalog", "Outerwear")
+        SHOES = "shoes", pgettext_lazy("catalog", "Shoes")
+        ACCESSORIES = "accessories", pgettext_lazy("catalog", "Accessories")
 
     class Season(models.TextChoices):
-        ALL_YEAR = "all", "All year"
-        SPRING_SUMMER = "ss", "Spring/summer"
-        AUTUMN_WINTER = "aw", "Autumn/winter"
+        ALL_YEAR = "all", pgettext_lazy("catalog", "All year")
+        SPRING_SUMMER = "ss", pgettext_lazy("catalog", "Spring/summer")
+        AUTUMN_WINTER = "aw", pgettext_lazy("catalog", "Autumn/winter")
 
     style_code = models.CharField(max_length=30, unique=True)
     name = models.CharField(max_length=200)
@@ -104,7 +107,7 @@ class StockLevel(models.Model):
         return self.on_hand - self.reserved
 
 
-class Hold(models.Model):
+class Hold(LazyChoiceLabels):
     """Units of a variant kept aside at a store for a customer until a deadline.
 
     While a hold is active its quantity is counted in ``StockLevel.reserved`` of the same store
@@ -113,14 +116,14 @@ class Hold(models.Model):
     """
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        COMPLETED = "completed", "Sold"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+        ACTIVE = "active", pgettext_lazy("catalog", "Active")
+        COMPLETED = "completed", pgettext_lazy("catalog", "Sold")
+        CANCELLED = "cancelled", pgettext_lazy("catalog", "Cancelled")
+        EXPIRED = "expired", pgettext_lazy("catalog", "Expired")
 
     class Basis(models.TextChoices):
-        LIVE = "live", "Confirmed live with the ERP"
-        SYNCED = "synced", "Synced stock figure"
+        LIVE = "live", pgettext_lazy("catalog", "Confirmed live with the ERP")
+        SYNCED = "synced", pgettext_lazy("catalog", "Synced stock figure")
 
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="holds"
@@ -194,13 +197,13 @@ class Hold(models.Model):
         return self.status == self.Status.ACTIVE
 
 
-class HoldRequest(models.Model):
+class HoldRequest(LazyChoiceLabels):
     """A request to another store to put aside the item of a hold placed from elsewhere."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the store"
-        ACCEPTED = "accepted", "Put aside"
-        DECLINED = "declined", "Declined"
+        PENDING = "pending", pgettext_lazy("catalog", "Waiting for the store")
+        ACCEPTED = "accepted", pgettext_lazy("catalog", "Put aside")
+        DECLINED = "declined", pgettext_lazy("catalog", "Declined")
 
     hold = models.OneToOneField(Hold, on_delete=models.CASCADE, related_name="request")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -214,12 +217,12 @@ class HoldRequest(models.Model):
         return f"Request for hold {self.hold_id}: {self.status}"
 
 
-class BackInStockWatch(models.Model):
+class BackInStockWatch(LazyChoiceLabels):
     """A customer waits for a product in a size; sync's stock arrival tells their associate."""
 
     class Source(models.TextChoices):
-        ASSOCIATE = "associate", "Added by an associate"
-        WISHLIST = "wishlist", "From the wishlist"
+        ASSOCIATE = "associate", pgettext_lazy("catalog", "Added by an associate")
+        WISHLIST = "wishlist", pgettext_lazy("catalog", "From the wishlist")
 
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="stock_watches"

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from frontline.catalog import events
 from frontline.catalog.confirmation import (
@@ -90,7 +91,7 @@ def _customer_visible_to(user: User, customer: Customer) -> bool:
 def _require_visible_customer(user: User, customer: Customer) -> None:
     if not _customer_visible_to(user, customer):
         # The same answer as for a customer that does not exist: do not reveal who is on file.
-        raise NotFound("No such customer among the customers you look after.")
+        raise NotFound(gettext("No such customer among the customers you look after."))
 
 
 def _user_store_ids(user: User) -> set[int]:
@@ -102,7 +103,7 @@ def _require_hold_side(user: User, hold: Hold, *, holding_store_only: bool = Fal
     allowed = {hold.store_id} if holding_store_only else {hold.store_id, hold.requested_from_id}
     if user.is_superuser or allowed & _user_store_ids(user):
         return
-    raise NotFound("No such hold at your stores.")
+    raise NotFound(gettext("No such hold at your stores."))
 
 
 # --- Holds -------------------------------------------------------------------------------
@@ -111,14 +112,18 @@ def _require_hold_side(user: User, hold: Hold, *, holding_store_only: bool = Fal
 def _hold_duration(store: Store, hours: int | None) -> timedelta:
     hours = store.default_hold_hours if hours is None else hours
     if not 1 <= hours <= MAX_HOLD_HOURS:
-        raise InvalidRequest(f"A hold lasts between 1 and {MAX_HOLD_HOURS} hours.")
+        raise InvalidRequest(
+            gettext("A hold lasts between 1 and %(limit)s hours.") % {"limit": MAX_HOLD_HOURS}
+        )
     return timedelta(hours=hours)
 
 
 def _stock_row(*, store: Store, variant: Variant) -> StockLevel:
     stock = StockLevel.objects.filter(store=store, variant=variant).first()
     if stock is None:
-        raise NotEnoughStock(f"{store.name} has no {variant.sku} in stock.")
+        raise NotEnoughStock(
+            gettext("%(name)s has no %(sku)s in stock.") % {"name": store.name, "sku": variant.sku}
+        )
     return stock
 
 
@@ -133,8 +138,10 @@ def _reserve(*, stock: StockLevel, quantity: int) -> None:
         reserved = 0
     if not reserved:
         raise StockJustTaken(
-            "Just taken: another associate has held the last units a moment ago. "
-            "Look at nearby stores."
+            gettext(
+                "Just taken: another associate has held the last units a moment ago. "
+                "Look at nearby stores."
+            )
         )
 
 
@@ -156,23 +163,32 @@ def hold_create(
     nothing when the request cannot be met.
     """
     if quantity <= 0:
-        raise InvalidRequest("The quantity must be at least 1.")
+        raise InvalidRequest(gettext("The quantity must be at least 1."))
     own_stores = None if user.is_superuser else _user_store_ids(user)
     if not _customer_visible_among(customer, own_stores):
-        raise NotFound("No such customer among the customers you look after.")
+        raise NotFound(gettext("No such customer among the customers you look after."))
     duration = _hold_duration(store, hours)
     stock = _stock_row(store=store, variant=variant)
     if stock.available < quantity:
         raise NotEnoughStock(
-            f"Only {max(stock.available, 0)} of {variant.sku} available at {store.name}."
+            gettext("Only %(max)s of %(sku)s available at %(name)s.")
+            % {"max": max(stock.available, 0), "sku": variant.sku, "name": store.name}
         )
     # Asked before the transaction: a live round trip must never hold a row lock.
     confirmer = confirmer or configured_confirmer()
     live = confirm_stock(confirmer, sku=variant.sku, store_code=store.code)
     if live is not None and live.on_hand - stock.reserved < quantity:
         raise NotEnoughStock(
-            f"The live stock check counts only {live.on_hand} of {variant.sku} at {store.name} "
-            f"(with {stock.reserved} already held)."
+            gettext(
+                "The live stock check counts only %(on_hand)s of %(sku)s at %(name)s (with "
+                "%(reserved)s already held)."
+            )
+            % {
+                "on_hand": live.on_hand,
+                "sku": variant.sku,
+                "name": store.name,
+                "reserved": stock.reserved,
+            }
         )
     is_other_store = own_stores is not None and store.pk not in own_stores
     requested_from = primary_store_for(user) if is_other_store else None
@@ -212,7 +228,7 @@ def hold_extend(*, user: User, hold: Hold, hours: int) -> Hold:
     duration = _hold_duration(hold.store, hours)
     new_expiry = max(hold.expires_at, timezone.now()) + duration
     if not Hold.objects.filter(pk=hold.pk, status=Hold.Status.ACTIVE).update(expires_at=new_expiry):
-        raise HoldNotActive("This hold has already ended; it cannot be extended.")
+        raise HoldNotActive(gettext("This hold has already ended; it cannot be extended."))
     hold.refresh_from_db()
     events.hold_extended(hold)
     return hold
@@ -242,7 +258,7 @@ def hold_cancel(*, user: User, hold: Hold) -> Hold:
     with transaction.atomic():
         closed = _close(hold_id=hold.pk, status=Hold.Status.CANCELLED, user=user)
         if closed is None:
-            raise HoldNotActive("This hold has already ended.")
+            raise HoldNotActive(gettext("This hold has already ended."))
         HoldRequest.objects.filter(hold=closed, status=HoldRequest.Status.PENDING).update(
             status=HoldRequest.Status.DECLINED,
             decided_by=user,
@@ -259,7 +275,7 @@ def hold_complete(*, user: User, hold: Hold) -> Order:
     with transaction.atomic():
         closed = _close(hold_id=hold.pk, status=Hold.Status.COMPLETED, user=user)
         if closed is None:
-            raise HoldNotActive("This hold has already ended.")
+            raise HoldNotActive(gettext("This hold has already ended."))
         order = _order_for(closed, user=user)
         Hold.objects.filter(pk=closed.pk).update(order=order)
         closed.order = order
@@ -364,7 +380,7 @@ def _decide(*, user: User, hold_request: HoldRequest, status: str, reason: str =
         pk=hold_request.pk, status=HoldRequest.Status.PENDING
     ).update(status=status, decided_by=user, decided_at=timezone.now(), reason=reason[:200])
     if not claimed:
-        raise HoldNotActive("This request has already been answered.")
+        raise HoldNotActive(gettext("This request has already been answered."))
     return hold
 
 
@@ -405,7 +421,10 @@ def watch_create(
     _require_visible_customer(user, customer)
     size = size.strip()
     if not product.variants.filter(size=size).exists():
-        raise InvalidRequest(f"{product.name} does not come in size {size!r}.")
+        raise InvalidRequest(
+            gettext("%(name)s does not come in size %(size)s.")
+            % {"name": product.name, "size": repr(size)}
+        )
     watch, _ = BackInStockWatch.objects.get_or_create(
         customer=customer,
         product=product,
@@ -438,7 +457,9 @@ def stock_levels_upsert(*, figures: Iterable[StockFigure]) -> int:
     latest: dict[tuple[int, int], StockFigure] = {}
     for figure in figures:
         if figure.on_hand < 0:
-            raise InvalidRequest(f"A stock count cannot be negative ({figure}).")
+            raise InvalidRequest(
+                gettext("A stock count cannot be negative (%(figure)s).") % {"figure": figure}
+            )
         key = (figure.store_id, figure.variant_id)
         if key not in latest or figure.synced_at > latest[key].synced_at:
             latest[key] = figure
@@ -499,7 +520,7 @@ def stock_arrived(
 ) -> StockLevel:
     """A delivery of ``quantity`` units reached ``store`` (e.g. an ERP goods receipt)."""
     if quantity <= 0:
-        raise InvalidRequest("A delivery brings at least one unit.")
+        raise InvalidRequest(gettext("A delivery brings at least one unit."))
     with transaction.atomic():
         stock, _ = StockLevel.objects.select_for_update().get_or_create(
             store=store, variant=variant

@@ -18,12 +18,12 @@ from frontline.core.choices import LazyChoiceLabels
 class Source(models.TextChoices):
     """The systems a record can come from."""
 
-    FRONTLINE = "frontline", "Frontline"
-    CRM = "crm", "CRM"
-    ECOMMERCE = "ecommerce", "E-commerce"
-    POS = "pos", "Point of sale"
-    ERP = "erp", "ERP"
-    BOOKING = "booking", "Booking page"
+    FRONTLINE = "frontline", pgettext_lazy("customer", "Frontline")
+    CRM = "crm", pgettext_lazy("customer", "CRM")
+    ECOMMERCE = "ecommerce", pgettext_lazy("customer", "E-commerce")
+    POS = "pos", pgettext_lazy("customer", "Point of sale")
+    ERP = "erp", pgettext_lazy("customer", "ERP")
+    BOOKING = "booking", pgettext_lazy("customer", "Booking page")
 
 
 class Tier(models.TextChoices):
@@ -160,15 +160,15 @@ class CustomerIdentity(LazyChoiceLabels):
 
 
 class ConsentChannel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    PHONE = "phone", "Phone"
+    EMAIL = "email", pgettext_lazy("customer", "E-mail")
+    SMS = "sms", pgettext_lazy("customer", "SMS")
+    WHATSAPP = "whatsapp", pgettext_lazy("customer", "WhatsApp")
+    PHONE = "phone", pgettext_lazy("customer", "Phone")
 
 
 class ConsentPurpose(models.TextChoices):
-    SERVICE = "service", "Service messages"
-    MARKETING = "marketing", "Marketing"
+    SERVICE = "service", pgettext_lazy("customer", "Service messages")
+    MARKETING = "marketing", pgettext_lazy("customer", "Marketing")
 
 
 class Consent(LazyChoiceLabels):
@@ -468,9 +468,9 @@ class CustomerEdit(models.Model):
 
 
 class CandidateStatus(models.TextChoices):
-    OPEN = "open", "Waiting for review"
-    MERGED = "merged", "Merged"
-    DISMISSED = "dismissed", "Not the same person"
+    OPEN = "open", pgettext_lazy("customer", "Waiting for review")
+    MERGED = "merged", pgettext_lazy("customer", "Merged")
+    DISMISSED = "dismissed", pgettext_lazy("customer", "Not the same person")
 
 
 class DuplicateCandidate(LazyChoiceLabels):

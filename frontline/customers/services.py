@@ -11,10 +11,12 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.core.batching import PreparedBatch, values_in_one_round_trip
@@ -188,12 +190,13 @@ def interactions_details_remove(*, occurred_before: datetime, limit: int) -> int
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         batch = list(due.only("pk", "kind", "channel")[:limit])
-        for interaction in batch:
-            interaction.summary = (
-                f"{interaction.get_kind_display()} ({interaction.get_channel_display()}); "
-                "details removed after the retention period"
-            )
-            interaction.details_removed_at = now
+        with translation.override(settings.LANGUAGE_CODE):  # stored: in the brand's language
+            for interaction in batch:
+                interaction.summary = (
+                    f"{interaction.get_kind_display()} ({interaction.get_channel_display()}); "
+                    "details removed after the retention period"
+                )
+                interaction.details_removed_at = now
         Interaction.objects.bulk_update(batch, ["summary", "details_removed_at"])
     return len(batch)
 
@@ -287,10 +290,15 @@ def customer_size_set(
 ) -> CustomerSize | None:
     """Set (or with an empty size, clear) the customer's size in a category."""
     if category not in SizeCategory.values:
-        raise ValidationError({"category": f"Unknown size category {category!r}."})
+        raise ValidationError(
+            {
+                "category": gettext("Unknown size category %(category)s.")
+                % {"category": repr(category)}
+            }
+        )
     size = one_line(size)
     if len(size) > 10:
-        raise ValidationError({"size": "A size is at most 10 characters."})
+        raise ValidationError({"size": gettext("A size is at most 10 characters.")})
     current = CustomerSize.objects.filter(customer=customer, category=category).first()
     old = current.size if current else None
     if not size:
@@ -311,10 +319,12 @@ def customer_preference_add(
     *, customer: Customer, kind: str, value: str, by: User
 ) -> CustomerPreference:
     if kind not in PreferenceKind.values:
-        raise ValidationError({"kind": f"Unknown preference kind {kind!r}."})
+        raise ValidationError(
+            {"kind": gettext("Unknown preference kind %(kind)s.") % {"kind": repr(kind)}}
+        )
     value = one_line(value)
     if not value or len(value) > 120:
-        raise ValidationError({"value": "Say the preference in 1 to 120 characters."})
+        raise ValidationError({"value": gettext("Say the preference in 1 to 120 characters.")})
     row, created = CustomerPreference.objects.get_or_create(
         customer=customer, kind=kind, value=value, defaults={"updated_by": by}
     )
@@ -339,7 +349,7 @@ def customer_important_dates_set(
     today = timezone.localdate()
     for name, value in (("birthday", birthday), ("anniversary", anniversary)):
         if value is not None and value > today:
-            raise ValidationError({name: "This date is in the future."})
+            raise ValidationError({name: gettext("This date is in the future.")})
     changed = []
     for name, value in (("birthday", birthday), ("anniversary", anniversary)):
         old = getattr(customer, name)
@@ -358,9 +368,14 @@ def customer_important_dates_set(
 def _clean_note_body(body: str) -> str:
     body = body.replace("\x00", "").strip()
     if not body:
-        raise ValidationError({"body": "A note cannot be empty."})
+        raise ValidationError({"body": gettext("A note cannot be empty.")})
     if len(body) > NOTE_MAX_LENGTH:
-        raise ValidationError({"body": f"A note is at most {NOTE_MAX_LENGTH} characters."})
+        raise ValidationError(
+            {
+                "body": gettext("A note is at most %(limit)s characters.")
+                % {"limit": NOTE_MAX_LENGTH}
+            }
+        )
     return body
 
 
@@ -396,7 +411,7 @@ def note_create(
 def note_update(*, note: CustomerNote, editor: User, body: str) -> CustomerNote:
     """Only the author edits a note's text: it is their account of what happened."""
     if note.author_id != editor.pk:
-        raise PermissionDenied("Only the author can edit this note.")
+        raise PermissionDenied(gettext("Only the author can edit this note."))
     note.body = _clean_note_body(body)
     for name, value in interaction_sentiment_fields(summary=note.body).items():
         setattr(note, name, value)
@@ -432,9 +447,11 @@ def wishlist_item_add(
 ) -> WishlistItem:
     description = one_line(description)
     if not description or len(description) > 200:
-        raise ValidationError({"description": "Describe the item in 1 to 200 characters."})
+        raise ValidationError({"description": gettext("Describe the item in 1 to 200 characters.")})
     if source not in WishlistSource.values:
-        raise ValidationError({"source": f"Unknown wishlist source {source!r}."})
+        raise ValidationError(
+            {"source": gettext("Unknown wishlist source %(source)s.") % {"source": repr(source)}}
+        )
     if variant_id is not None:
         existing = WishlistItem.objects.filter(customer=customer, variant_id=variant_id).first()
         if existing:
@@ -504,7 +521,7 @@ def _check_may_merge(user: User, customers: Iterable[Customer]) -> None:
         return
     managed = _managed_store_ids(user)
     if any(customer.preferred_store_id not in managed for customer in customers):
-        raise PermissionDenied("Only a manager of both customers' stores can merge them.")
+        raise PermissionDenied(gettext("Only a manager of both customers' stores can merge them."))
 
 
 def _lock_pair(first_id: int, second_id: int) -> dict[int, Customer]:
@@ -530,23 +547,27 @@ def customers_merge(
     the second waits for the first's locks, then finds the loser merged and is refused.
     """
     if survivor_id == loser_id:
-        raise MergeRefused("A customer cannot be merged into itself.")
+        raise MergeRefused(gettext("A customer cannot be merged into itself."))
     locked = _lock_pair(survivor_id, loser_id)
     if len(locked) < 2:
-        raise MergeRefused("One of the two customers no longer exists.")
+        raise MergeRefused(gettext("One of the two customers no longer exists."))
     survivor, loser = locked[survivor_id], locked[loser_id]
     for customer in (survivor, loser):
         if customer.merged_into_id is not None:
             raise MergeRefused(
-                f"{customer.full_name} ({customer.number}) was already merged into another "
-                "customer; open the surviving record instead."
+                gettext(
+                    "%(full_name)s (%(number)s) was already merged into another customer; open the "
+                    "surviving record instead."
+                )
+                % {"full_name": customer.full_name, "number": customer.number}
             )
     _check_may_merge(merged_by, (survivor, loser))
     chosen = sorted(set(take_from_loser))
     unknown = set(chosen) - set(merging.MERGEABLE_FIELDS)
     if unknown:
         raise MergeRefused(
-            f"These fields cannot be chosen in a merge: {', '.join(sorted(unknown))}."
+            gettext("These fields cannot be chosen in a merge: %(choices)s.")
+            % {"choices": ", ".join(sorted(unknown))}
         )
 
     recorded_fields = merging.MERGEABLE_FIELDS + merging.HISTORY_FIELDS
@@ -652,15 +673,15 @@ def customers_merge_undo(*, merge_id: int, undone_by: User) -> CustomerMerge:
     """
     merge = CustomerMerge.objects.select_for_update().filter(pk=merge_id).first()
     if merge is None:
-        raise MergeRefused("There is no such merge.")
+        raise MergeRefused(gettext("There is no such merge."))
     if merge.undone_at is not None:
-        raise MergeRefused("This merge was already undone.")
+        raise MergeRefused(gettext("This merge was already undone."))
     locked = _lock_pair(merge.survivor_id, merge.loser_id)
     survivor, loser = locked[merge.survivor_id], locked[merge.loser_id]
     _check_may_merge(undone_by, (survivor, loser))
     if survivor.merged_into_id is not None:
         raise MergeRefused(
-            "The surviving customer was merged again since; undo that later merge first."
+            gettext("The surviving customer was merged again since; undo that later merge first.")
         )
     relations = {relation.key: relation for relation in merging.customer_relations()}
     for key, ids in merge.moved.items():
@@ -676,8 +697,10 @@ def customers_merge_undo(*, merge_id: int, undone_by: User) -> CustomerMerge:
                 merging.deserialise_row(entry["row"]).save(force_insert=True)
     except IntegrityError:
         raise MergeRefused(
-            "The merge cannot be undone: a row set aside by the merge clashes with one "
-            "added since (for example a size recorded again). Edit the profile instead."
+            gettext(
+                "The merge cannot be undone: a row set aside by the merge clashes with one "
+                "added since (for example a size recorded again). Edit the profile instead."
+            )
         ) from None
     current = merging.snapshot(survivor, list(merge.survivor_after))
     unchanged_since = {

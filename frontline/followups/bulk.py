@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from frontline.customers.models import (
     Customer,
@@ -244,17 +245,21 @@ class BulkPreview:
 def _store_managed(by: User, store_id: int) -> Store:
     store = managed_stores(by).filter(pk=store_id).first()
     if store is None:
-        raise ValidationError({"store": "Choose a store you manage."})
+        raise ValidationError({"store": gettext("Choose a store you manage.")})
     return store
 
 
 def _assignees(store: Store, assignee_ids: list[int]) -> list[User]:
     wanted = list(dict.fromkeys(assignee_ids))
     if not wanted:
-        raise ValidationError({"assignees": "Choose at least one person to share them among."})
+        raise ValidationError(
+            {"assignees": gettext("Choose at least one person to share them among.")}
+        )
     found = {person.pk: person for person in staff_of_store(store).filter(pk__in=wanted)}
     if len(found) != len(wanted):
-        raise ValidationError({"assignees": f"Choose people who work at {store.name}."})
+        raise ValidationError(
+            {"assignees": gettext("Choose people who work at %(name)s.") % {"name": store.name}}
+        )
     return [found[pk] for pk in wanted]
 
 
@@ -297,16 +302,25 @@ def bulk_assign(
 ) -> BulkAssignment:
     """Create the follow-ups the preview showed, all or none."""
     if reason not in Reason.values:
-        raise ValidationError({"reason": f"Choose one of: {', '.join(Reason.values)}."})
+        raise ValidationError(
+            {
+                "reason": gettext("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(Reason.values)}
+            }
+        )
     if reason == Reason.OTHER and not reason_text.strip():
-        raise ValidationError({"reason_text": "Say in a few words what the follow-ups are for."})
+        raise ValidationError(
+            {"reason_text": gettext("Say in a few words what the follow-ups are for.")}
+        )
     if priority not in Priority.values:
-        raise ValidationError({"priority": "Choose high, normal or low."})
+        raise ValidationError({"priority": gettext("Choose high, normal or low.")})
     store = _store_managed(by, store_id)
     assignees = _assignees(store, assignee_ids)
     today = store_today(store)
     if not today <= due_on <= today + timedelta(days=MAX_DAYS_AHEAD):
-        raise ValidationError({"due_on": "Choose today or a later day within the next year."})
+        raise ValidationError(
+            {"due_on": gettext("Choose today or a later day within the next year.")}
+        )
     with transaction.atomic():
         # Locking the people's assignments would not stop a single follow-up being created
         # meanwhile; the loads are a fair-share guide, not an invariant.
@@ -318,7 +332,7 @@ def bulk_assign(
         )
         if not customer_ids:
             raise ValidationError(
-                {"criteria": "This filter matches nobody without an open follow-up here."}
+                {"criteria": gettext("This filter matches nobody without an open follow-up here.")}
             )
         if len(customer_ids) > CONFIRM_ABOVE and not confirmed:
             message = (
@@ -435,7 +449,7 @@ def bulk_assignment_undo(*, by: User, bulk_id: int) -> int:
     with transaction.atomic():
         batch = bulk_assignments_visible_to(by).select_for_update().get(pk=bulk_id)
         if batch.undone_at is not None:
-            raise ValidationError({"bulk": "This bulk assignment was undone already."})
+            raise ValidationError({"bulk": gettext("This bulk assignment was undone already.")})
         # Locked first: nobody completes one of them between its history entry and its update.
         still_open = batch.followups.filter(status=Status.OPEN)
         list(still_open.select_for_update().values_list("pk", flat=True))

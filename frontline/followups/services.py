@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from frontline.actions.services import actions_refresh_for_customer_on_commit
 from frontline.customers.models import (
@@ -54,19 +55,29 @@ MAX_SNOOZE_DAYS = 90
 
 def _check_reason(reason: str, reason_text: str) -> None:
     if reason not in Reason.values:
-        raise ValidationError({"reason": f"Choose one of: {', '.join(Reason.values)}."})
+        raise ValidationError(
+            {
+                "reason": gettext("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(Reason.values)}
+            }
+        )
     if reason == Reason.OTHER and not reason_text.strip():
-        raise ValidationError({"reason_text": "Say in a few words what the follow-up is for."})
+        raise ValidationError(
+            {"reason_text": gettext("Say in a few words what the follow-up is for.")}
+        )
 
 
 def _check_due_on(due_on: date, store: Store, *, field: str = "due_on") -> None:
     today = store_today(store)
     if due_on < today:
         raise ValidationError(
-            {field: f"Choose today or a later day (today at {store.name} is {today:%-d %b %Y})."}
+            {
+                field: gettext("Choose today or a later day (today at %(name)s is %(today)s).")
+                % {"name": store.name, "today": format(today, "%-d %b %Y")}
+            }
         )
     if due_on > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise ValidationError({field: "Choose a day within the next year."})
+        raise ValidationError({field: gettext("Choose a day within the next year.")})
 
 
 def _check_assignee(assignee_id: int, store: Store) -> User:
@@ -76,7 +87,9 @@ def _check_assignee(assignee_id: int, store: Store) -> User:
         pk__in=StoreAssignment.objects.filter(store=store).values("user_id"),
     ).first()
     if assignee is None:
-        raise ValidationError({"assignee": f"Choose someone who works at {store.name}."})
+        raise ValidationError(
+            {"assignee": gettext("Choose someone who works at %(name)s.") % {"name": store.name}}
+        )
     return assignee
 
 
@@ -86,7 +99,7 @@ def _visible_customer(by: User, customer_id: int) -> Customer:
     )
     if customer is None:
         # The same words whether the customer does not exist or is another store's.
-        raise ValidationError({"customer": "No such customer among the ones you may see."})
+        raise ValidationError({"customer": gettext("No such customer among the ones you may see.")})
     return customer
 
 
@@ -95,7 +108,7 @@ def _store_for(by: User, customer: Customer, store_id: int | None) -> Store:
     wanted = store_id if store_id is not None else customer.preferred_store_id
     store = stores_for(by).filter(pk=wanted).first() if wanted is not None else None
     if store is None:
-        raise ValidationError({"store": "Choose one of your stores."})
+        raise ValidationError({"store": gettext("Choose one of your stores.")})
     return store
 
 
@@ -111,20 +124,31 @@ def _locked(by: User, followup_id: int) -> FollowUp:
 
 def _require_active(followup: FollowUp) -> None:
     if followup.status not in ACTIVE_STATUSES:
-        raise ValidationError({"status": f"This follow-up is already {followup.status}."})
+        raise ValidationError(
+            {
+                "status": gettext("This follow-up is already %(status)s.")
+                % {"status": str(followup.get_status_display()).lower()}
+            }
+        )
 
 
 def _require_manager(by: User, followup: FollowUp, doing: str) -> None:
     if not is_manager_of(by, followup.store):
-        raise PermissionDenied(f"Only a manager of {followup.store.name} may {doing}.")
+        raise PermissionDenied(
+            gettext("Only a manager of %(name)s may %(doing)s.")
+            % {"name": followup.store.name, "doing": doing}
+        )
 
 
 def _require_assignee(by: User, followup: FollowUp, doing: str) -> None:
     if followup.assignee_id != by.pk:
         name = followup.assignee.get_full_name() or followup.assignee.username
         raise PermissionDenied(
-            f"This follow-up is {name}'s: only they may {doing} it "
-            "(a manager can reassign it first)."
+            gettext(
+                "This follow-up is %(name)s's: only they may %(doing)s it (a manager can reassign "
+                "it first)."
+            )
+            % {"name": name, "doing": doing}
         )
 
 
@@ -211,12 +235,15 @@ def followup_create(
     themselves."""
     _check_reason(reason, reason_text)
     if priority not in Priority.values:
-        raise ValidationError({"priority": "Choose high, normal or low."})
+        raise ValidationError({"priority": gettext("Choose high, normal or low.")})
     customer = _visible_customer(by, customer_id)
     store = _store_for(by, customer, store_id)
     if assignee_id != by.pk and not is_manager_of(by, store):
         raise ValidationError(
-            {"assignee": f"Only a manager of {store.name} assigns follow-ups to others."}
+            {
+                "assignee": gettext("Only a manager of %(name)s assigns follow-ups to others.")
+                % {"name": store.name}
+            }
         )
     assignee = _check_assignee(assignee_id, store)
     _check_due_on(due_on, store)
@@ -236,7 +263,7 @@ def followup_create(
 def followup_reassign(*, by: User, followup_id: int, assignee_id: int) -> FollowUp:
     with transaction.atomic():
         followup = _locked(by, followup_id)
-        _require_manager(by, followup, "reassign its follow-ups")
+        _require_manager(by, followup, gettext("reassign its follow-ups"))
         _require_active(followup)
         assignee = _check_assignee(assignee_id, followup.store)
         if assignee.pk == followup.assignee_id:
@@ -265,7 +292,7 @@ def followup_cancel(*, by: User, followup_id: int, reason: str = "") -> FollowUp
         followup = _locked(by, followup_id)
         planned_for_self = followup.created_by_id == by.pk == followup.assignee_id
         if not planned_for_self:
-            _require_manager(by, followup, "cancel its follow-ups")
+            _require_manager(by, followup, gettext("cancel its follow-ups"))
         _require_active(followup)
         followup.status = Status.CANCELLED
         followup.save(update_fields=["status", "updated_at"])
@@ -276,17 +303,20 @@ def followup_cancel(*, by: User, followup_id: int, reason: str = "") -> FollowUp
 def followup_snooze(*, by: User, followup_id: int, until: date, reason: str) -> FollowUp:
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Say why it waits (e.g. customer travelling)."})
+        raise ValidationError({"reason": gettext("Say why it waits (e.g. customer travelling).")})
     with transaction.atomic():
         followup = _locked(by, followup_id)
-        _require_assignee(by, followup, "snooze")
+        _require_assignee(by, followup, gettext("snooze"))
         _require_active(followup)
         today = store_today(followup.store)
         if until <= today:
-            raise ValidationError({"until": "Snooze until a later day than today."})
+            raise ValidationError({"until": gettext("Snooze until a later day than today.")})
         if until > today + timedelta(days=MAX_SNOOZE_DAYS):
             raise ValidationError(
-                {"until": f"Snooze for at most {MAX_SNOOZE_DAYS} days; cancel it instead."}
+                {
+                    "until": gettext("Snooze for at most %(limit)s days; cancel it instead.")
+                    % {"limit": MAX_SNOOZE_DAYS}
+                }
             )
         before = followup.due_on
         followup.status = Status.SNOOZED
@@ -314,15 +344,20 @@ def followup_complete(
 ) -> FollowUp:
     """The assignee records what happened; the note lands on the customer's timeline."""
     if outcome not in Outcome.values:
-        raise ValidationError({"outcome": f"Choose one of: {', '.join(Outcome.values)}."})
+        raise ValidationError(
+            {
+                "outcome": gettext("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(Outcome.values)}
+            }
+        )
     if channel not in InteractionChannel.values:
-        raise ValidationError({"channel": "Choose how you contacted the customer."})
+        raise ValidationError({"channel": gettext("Choose how you contacted the customer.")})
     note = note.replace("\x00", "").strip()
     if len(note) > 2000:
-        raise ValidationError({"note": "A note is at most 2,000 characters."})
+        raise ValidationError({"note": gettext("A note is at most 2,000 characters.")})
     with transaction.atomic():
         followup = _locked(by, followup_id)
-        _require_assignee(by, followup, "complete")
+        _require_assignee(by, followup, gettext("complete"))
         _require_active(followup)
         now = timezone.now()
         done_on = timezone.localtime(now, followup.store.time_zone).date()

@@ -15,7 +15,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
+from frontline.core.choices import LazyChoiceLabels
 from frontline.customers.models import Source
 
 
@@ -25,14 +27,14 @@ class OrderQuerySet(models.QuerySet["Order"]):
         return self.filter(deleted_at__isnull=True)
 
 
-class Order(models.Model):
+class Order(LazyChoiceLabels):
     class Channel(models.TextChoices):
-        STORE = "store", "In store"
-        ONLINE = "online", "Online"
+        STORE = "store", pgettext_lazy("order", "In store")
+        ONLINE = "online", pgettext_lazy("order", "Online")
 
     class Kind(models.TextChoices):
-        SALE = "sale", "Sale"
-        RETURN = "return", "Return"
+        SALE = "sale", pgettext_lazy("order", "Sale")
+        RETURN = "return", pgettext_lazy("order", "Return")
 
     number = models.CharField(max_length=30, unique=True)
     # Indexed by order_history, which starts with the customer.

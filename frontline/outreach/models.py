@@ -14,33 +14,35 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
+from frontline.core.choices import LazyChoiceLabels
 from frontline.customers.models import ConsentPurpose
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", pgettext_lazy("message", "E-mail")
+    SMS = "sms", pgettext_lazy("message", "SMS")
+    WHATSAPP = "whatsapp", pgettext_lazy("message", "WhatsApp")
 
 
 class Direction(models.TextChoices):
-    OUTBOUND = "outbound", "Sent to the customer"
-    INBOUND = "inbound", "From the customer"
+    OUTBOUND = "outbound", pgettext_lazy("message", "Sent to the customer")
+    INBOUND = "inbound", pgettext_lazy("message", "From the customer")
 
 
 class Status(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    RETRYING = "retrying", "Waiting to retry"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    READ = "read", "Read"
-    UNDELIVERED = "undelivered", "Not delivered"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
-    RECEIVED = "received", "Received"
+    SCHEDULED = "scheduled", pgettext_lazy("message", "Scheduled")
+    QUEUED = "queued", pgettext_lazy("message", "Queued")
+    SENDING = "sending", pgettext_lazy("message", "Sending")
+    RETRYING = "retrying", pgettext_lazy("message", "Waiting to retry")
+    SENT = "sent", pgettext_lazy("message", "Sent")
+    DELIVERED = "delivered", pgettext_lazy("message", "Delivered")
+    READ = "read", pgettext_lazy("message", "Read")
+    UNDELIVERED = "undelivered", pgettext_lazy("message", "Not delivered")
+    FAILED = "failed", pgettext_lazy("message", "Failed")
+    CANCELLED = "cancelled", pgettext_lazy("message", "Cancelled")
+    RECEIVED = "received", pgettext_lazy("message", "Received")
 
 
 # Waiting in the outbox: the worker may claim these once ``not_before`` has passed.
@@ -51,7 +53,7 @@ def reply_token() -> str:
     return secrets.token_urlsafe(12)
 
 
-class Conversation(models.Model):
+class Conversation(LazyChoiceLabels):
     """The thread with one customer on one channel, and who looks after it."""
 
     customer = models.ForeignKey(
@@ -96,7 +98,7 @@ class Conversation(models.Model):
         return f"{self.customer_id} on {self.channel}"
 
 
-class MessageTemplate(models.Model):
+class MessageTemplate(LazyChoiceLabels):
     """A reusable text with ``{{ variables }}``; the brand keeps them in the back office.
 
     WhatsApp lets a business open a conversation (outside the 24 hours after the customer's
@@ -133,7 +135,7 @@ class CampaignStatus(models.TextChoices):
     QUEUED = "queued", "In the outbox"
 
 
-class Campaign(models.Model):
+class Campaign(LazyChoiceLabels):
     """One text to a store's customers chosen by a filter, launched by a manager of the store.
 
     Launching queues the messages through the outbox in batches of customers, in customer id
@@ -184,7 +186,7 @@ class Campaign(models.Model):
         return self.name
 
 
-class Message(models.Model):
+class Message(LazyChoiceLabels):
     # NULL only for a message from an address no customer has (kept, for the back office).
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"

@@ -13,6 +13,7 @@ import phonenumbers
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from phonenumbers import timezone as phone_zones
 
 from frontline.customers.models import Consent, ConsentPurpose, Customer
@@ -57,7 +58,8 @@ def check_consent(customer: Customer, channel: str, purpose: str) -> None:
         label = ConsentPurpose(purpose).label.lower()
         raise Refusal(
             "no_consent",
-            f"{customer.full_name} has not agreed to {label} by {Channel(channel).label}.",
+            gettext("%(full_name)s has not agreed to %(label)s by %(channel)s.")
+            % {"full_name": customer.full_name, "label": label, "channel": Channel(channel).label},
             field="channel",
         )
 
@@ -68,15 +70,20 @@ def check_consent(customer: Customer, channel: str, purpose: str) -> None:
 def address_for(customer: Customer, channel: str) -> str:
     if channel == Channel.EMAIL:
         if not customer.email:
-            raise Refusal("no_address", "This customer has no e-mail address.", field="channel")
+            raise Refusal(
+                "no_address", gettext("This customer has no e-mail address."), field="channel"
+            )
         return customer.email
     if not customer.phone:
-        raise Refusal("no_address", "This customer has no phone number.", field="channel")
+        raise Refusal("no_address", gettext("This customer has no phone number."), field="channel")
     if not phone_is_valid(customer.phone):
         raise Refusal(
             "invalid_phone",
-            f"The customer's phone number {customer.phone} is not a valid number: correct it "
-            "on the profile first.",
+            gettext(
+                "The customer's phone number %(phone)s is not a valid number: correct it on the "
+                "profile first."
+            )
+            % {"phone": customer.phone},
             field="channel",
         )
     return customer.phone
@@ -95,20 +102,26 @@ def phone_is_valid(number: str) -> bool:
 
 def check_text(channel: str, subject: str, text: str) -> None:
     if not text.strip():
-        raise Refusal("empty", "Write a message first: it is empty.", field="body")
+        raise Refusal("empty", gettext("Write a message first: it is empty."), field="body")
     limit = MAX_LENGTH[Channel(channel)]
     if len(text) > limit:
         raise Refusal(
             "too_long",
-            f"The message is {len(text):,} characters; {Channel(channel).label} takes at most "
-            f"{limit:,}.",
+            gettext("The message is %(length)s characters; %(label)s takes at most %(limit)s.")
+            % {
+                "length": format(len(text), ","),
+                "label": Channel(channel).label,
+                "limit": format(limit, ","),
+            },
             field="body",
         )
     if channel == Channel.EMAIL and not subject.strip():
-        raise Refusal("no_subject", "An e-mail needs a subject.", field="subject")
+        raise Refusal("no_subject", gettext("An e-mail needs a subject."), field="subject")
     if len(subject) > MAX_SUBJECT:
         raise Refusal(
-            "too_long", f"The subject is longer than {MAX_SUBJECT} characters.", field="subject"
+            "too_long",
+            gettext("The subject is longer than %(limit)s characters.") % {"limit": MAX_SUBJECT},
+            field="subject",
         )
 
 
@@ -177,9 +190,17 @@ def check_quiet_hours(customer: Customer, channel: str, at: datetime) -> None:
         resume = quiet_hours_end(at, zone).astimezone(zone)
         raise Refusal(
             "quiet_hours",
-            f"It is {at.astimezone(zone):%H:%M} for the customer ({zone.key}): no "
-            f"{Channel(channel).label} during quiet hours ({settings.OUTREACH_QUIET_HOURS}). "
-            f"Schedule it for {resume:%H:%M} or later.",
+            gettext(
+                "It is %(local_time)s for the customer (%(zone)s): no %(label)s during quiet hours "
+                "(%(quiet_hours)s). Schedule it for %(resume)s or later."
+            )
+            % {
+                "local_time": format(at.astimezone(zone), "%H:%M"),
+                "zone": zone.key,
+                "label": Channel(channel).label,
+                "quiet_hours": settings.OUTREACH_QUIET_HOURS,
+                "resume": format(resume, "%H:%M"),
+            },
             field="send_at",
         )
 
@@ -201,8 +222,10 @@ def check_whatsapp_window(
         return
     raise Refusal(
         "whatsapp_window",
-        "The customer has not written on WhatsApp in the last 24 hours: only an approved "
-        "WhatsApp template may open the conversation.",
+        gettext(
+            "The customer has not written on WhatsApp in the last 24 hours: only an approved "
+            "WhatsApp template may open the conversation."
+        ),
         field="template",
     )
 
@@ -218,16 +241,30 @@ def check_frequency(customer: Customer, purpose: str, at: datetime) -> None:
     if today >= settings.OUTREACH_MESSAGES_PER_DAY:
         raise Refusal(
             "frequency_cap",
-            f"{customer.full_name} already has {today} messages from the brand in the last 24 "
-            f"hours (the limit is {settings.OUTREACH_MESSAGES_PER_DAY}).",
+            gettext(
+                "%(full_name)s already has %(today)s messages from the brand in the last 24 hours "
+                "(the limit is %(limit)s)."
+            )
+            % {
+                "full_name": customer.full_name,
+                "today": today,
+                "limit": settings.OUTREACH_MESSAGES_PER_DAY,
+            },
         )
     if purpose == ConsentPurpose.MARKETING:
         marketing = recent.filter(purpose=ConsentPurpose.MARKETING).count()
         if marketing >= settings.OUTREACH_MARKETING_PER_WEEK:
             raise Refusal(
                 "frequency_cap",
-                f"{customer.full_name} already had {marketing} marketing messages this week "
-                f"(the limit is {settings.OUTREACH_MARKETING_PER_WEEK}).",
+                gettext(
+                    "%(full_name)s already had %(marketing)s marketing messages this week (the "
+                    "limit is %(limit)s)."
+                )
+                % {
+                    "full_name": customer.full_name,
+                    "marketing": marketing,
+                    "limit": settings.OUTREACH_MARKETING_PER_WEEK,
+                },
             )
 
 

@@ -21,7 +21,8 @@ from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from frontline.customers.models import (
     Consent,
@@ -107,7 +108,11 @@ def template_get(key: str | None) -> MessageTemplate | None:
         return None
     template = MessageTemplate.objects.filter(key=key, is_active=True).first()
     if template is None:
-        raise Refusal("unknown_template", f"There is no template {key!r}.", field="template")
+        raise Refusal(
+            "unknown_template",
+            gettext("There is no template %(key)s.") % {"key": repr(key)},
+            field="template",
+        )
     return template
 
 
@@ -128,9 +133,17 @@ def message_draft(
 ) -> Draft:
     """Check every rule for the message and render it; ``Refusal`` names the first broken."""
     if channel not in Channel.values:
-        raise Refusal("unknown_channel", f"{channel!r} is not a channel.", field="channel")
+        raise Refusal(
+            "unknown_channel",
+            gettext("%(channel)s is not a channel.") % {"channel": repr(channel)},
+            field="channel",
+        )
     if purpose not in ConsentPurpose.values:
-        raise Refusal("unknown_purpose", f"{purpose!r} is not a purpose.", field="purpose")
+        raise Refusal(
+            "unknown_purpose",
+            gettext("%(purpose)s is not a purpose.") % {"purpose": repr(purpose)},
+            field="purpose",
+        )
     template = template_get(template_key)
     at = send_at or timezone.now()
     rules.check_consent(customer, channel, purpose)
@@ -389,7 +402,7 @@ def message_cancel(*, by: User, message_id: int) -> Message:
         status=Status.CANCELLED, status_changed_at=timezone.now(), error_code="cancelled"
     )
     if not changed:
-        raise Refusal("not_cancellable", "This message has already left the outbox.")
+        raise Refusal("not_cancellable", gettext("This message has already left the outbox."))
     message.refresh_from_db()
     return message
 
@@ -462,7 +475,7 @@ class Postponed(Exception):
 def _check_still_sendable(message: Message) -> None:
     customer = message.customer
     if customer is None:
-        raise Refusal("no_customer", "The customer is gone.")
+        raise Refusal("no_customer", gettext("The customer is gone."))
     if message.confirms_opt_out:
         return
     rules.check_consent(customer, message.channel, message.purpose)
@@ -746,9 +759,9 @@ def inbound_message_receive(
     language = opt_out_language(body) or opt_out_language(subject if not body.strip() else "")
     if language is not None:
         consent_withdraw(customer_id=customer.pk, channel=channel)
-        text = confirmation(
-            language, channel=Channel(channel).label, brand=settings.OUTREACH_BRAND_NAME
-        )
+        with translation.override(language):  # the channel named in the customer's language
+            channel_name = str(Channel(channel).label)
+        text = confirmation(language, channel=channel_name, brand=settings.OUTREACH_BRAND_NAME)
         _confirmation_record(conversation, customer, text, now)
         return Received(message=message, opted_out=True, confirmation=text)
     _mark_unread(conversation, customer)
@@ -825,10 +838,12 @@ def _confirmation_record(
 
 
 def _tell_associate(message: Message, conversation: Conversation, customer: Customer) -> None:
+    with translation.override(settings.LANGUAGE_CODE):  # stored: in the brand's language
+        channel_name = str(Channel(message.channel).label)
     notification_create(
         kind="outreach.reply_received",
         recipients=_owners(conversation, customer),
-        title=f"{customer.full_name} replied by {Channel(message.channel).label}",
+        title=f"{customer.full_name} replied by {channel_name}",
         body=message.body[:200],
         link=_profile_link(customer.pk),
         store=customer.preferred_store,

@@ -10,26 +10,38 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
+
+from frontline.core.choices import LazyChoiceLabels
 
 
 class AccessAction(models.TextChoices):
-    PROFILE_VIEWED = "profile_viewed", "Viewed the profile"
-    PROFILE_READ_API = "profile_read_api", "Read the profile through the API"
-    LISTED = "listed", "Saw name and contact details in a list of customers"
-    TIMELINE_READ = "timeline_read", "Read the timeline"
-    PROFILE_CREATED = "profile_created", "Created the profile"
-    PROFILE_EDITED = "profile_edited", "Edited the profile"
-    CUSTOMERS_MERGED = "customers_merged", "Merged two customers"
-    MERGE_UNDONE = "merge_undone", "Undid a merge"
-    SEARCHED = "searched", "Searched customers (the query, masked)"
-    EXPORTED = "exported", "Exported all the customer's data"
-    ERASED = "erased", "Erased the customer's personal data"
-    SIGNED_IN = "signed_in", "Signed in"
-    SIGN_IN_FAILED = "sign_in_failed", "Failed to sign in"
-    ACCESS_DENIED = "access_denied", "Was refused a personal-data page (403/404)"
+    PROFILE_VIEWED = "profile_viewed", pgettext_lazy("privacy", "Viewed the profile")
+    PROFILE_READ_API = (
+        "profile_read_api",
+        pgettext_lazy("privacy", "Read the profile through the API"),
+    )
+    LISTED = (
+        "listed",
+        pgettext_lazy("privacy", "Saw name and contact details in a list of customers"),
+    )
+    TIMELINE_READ = "timeline_read", pgettext_lazy("privacy", "Read the timeline")
+    PROFILE_CREATED = "profile_created", pgettext_lazy("privacy", "Created the profile")
+    PROFILE_EDITED = "profile_edited", pgettext_lazy("privacy", "Edited the profile")
+    CUSTOMERS_MERGED = "customers_merged", pgettext_lazy("privacy", "Merged two customers")
+    MERGE_UNDONE = "merge_undone", pgettext_lazy("privacy", "Undid a merge")
+    SEARCHED = "searched", pgettext_lazy("privacy", "Searched customers (the query, masked)")
+    EXPORTED = "exported", pgettext_lazy("privacy", "Exported all the customer's data")
+    ERASED = "erased", pgettext_lazy("privacy", "Erased the customer's personal data")
+    SIGNED_IN = "signed_in", pgettext_lazy("privacy", "Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", pgettext_lazy("privacy", "Failed to sign in")
+    ACCESS_DENIED = (
+        "access_denied",
+        pgettext_lazy("privacy", "Was refused a personal-data page (403/404)"),
+    )
 
 
-class PersonalDataAccess(models.Model):
+class PersonalDataAccess(LazyChoiceLabels):
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -58,11 +70,11 @@ class PersonalDataAccess(models.Model):
 
 
 class ErasureStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", "Waiting for connected systems"
-    COMPLETED = "completed", "Erased everywhere"
+    IN_PROGRESS = "in_progress", pgettext_lazy("privacy", "Waiting for connected systems")
+    COMPLETED = "completed", pgettext_lazy("privacy", "Erased everywhere")
 
 
-class ErasureRequest(models.Model):
+class ErasureRequest(LazyChoiceLabels):
     """A customer's erasure (GDPR art. 17 / CCPA deletion), tracked until every system confirms.
 
     Frontline erases its own copy at once (one step, done); each connected system that knows
@@ -95,11 +107,11 @@ class ErasureRequest(models.Model):
 
 
 class ErasureStepStatus(models.TextChoices):
-    DONE = "done", "Erased"
-    WAITING = "waiting", "Waiting for the system to confirm"
+    DONE = "done", pgettext_lazy("privacy", "Erased")
+    WAITING = "waiting", pgettext_lazy("privacy", "Waiting for the system to confirm")
 
 
-class ErasureStep(models.Model):
+class ErasureStep(LazyChoiceLabels):
     """One system's part of an erasure: Frontline itself, or a source that knows the customer."""
 
     request = models.ForeignKey(ErasureRequest, on_delete=models.CASCADE, related_name="steps")

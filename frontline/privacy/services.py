@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.db import connection, transaction
 from django.db.models import Field, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from frontline.core.batching import Statement, compiled
 from frontline.customers.models import Customer, CustomerIdentity
@@ -171,12 +172,17 @@ def customer_erase(*, by: User, customer_id: int) -> ErasureRequest:
     with transaction.atomic():
         customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
         if customer is None:
-            raise ErasureRefused("There is no such customer.")
+            raise ErasureRefused(gettext("There is no such customer."))
         if customer.erased_at is not None:
             raise ErasureRefused(
-                f"Customer {customer.number} was already erased on "
-                f"{timezone.localtime(customer.erased_at):%d %b %Y}; there is nothing left to "
-                "erase. The erasure request shows which systems have confirmed."
+                gettext(
+                    "Customer %(number)s was already erased on %(day)s; there is nothing left to "
+                    "erase. The erasure request shows which systems have confirmed."
+                )
+                % {
+                    "number": customer.number,
+                    "day": format(timezone.localtime(customer.erased_at), "%d %b %Y"),
+                }
             )
         people = _merge_group(customer.pk)
         systems = _records_in_connected_systems(people)

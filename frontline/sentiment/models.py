@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
+
+from frontline.core.choices import LazyChoiceLabels
 
 
 class Outcome(models.TextChoices):
-    IN_USE = "in_use", "Beat the default: in use"
-    NOT_BETTER = "not_better", "Did not beat the default"
-    TOO_LITTLE = "too_little", "Too little rated feedback"
-    REPLACED = "replaced", "Was in use, replaced by a newer model"
+    IN_USE = "in_use", pgettext_lazy("sentiment model", "Beat the default: in use")
+    NOT_BETTER = "not_better", pgettext_lazy("sentiment model", "Did not beat the default")
+    TOO_LITTLE = "too_little", pgettext_lazy("sentiment model", "Too little rated feedback")
+    REPLACED = "replaced", pgettext_lazy("sentiment model", "Was in use, replaced by a newer model")
 
 
-class LearnedModelVersion(models.Model):
+class LearnedModelVersion(LazyChoiceLabels):
     """A training run: how the learned model and the default read the held-out share.
 
     The model itself (``blob``) is kept only while it is in use or the latest; older ones keep

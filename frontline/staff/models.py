@@ -6,7 +6,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import pgettext_lazy
 from timezone_field import TimeZoneField
+
+from frontline.core.choices import LazyChoiceLabels
 
 
 class User(AbstractUser):
@@ -16,10 +19,10 @@ class User(AbstractUser):
         db_table = "staff_user"
 
 
-class Store(models.Model):
+class Store(LazyChoiceLabels):
     class Kind(models.TextChoices):
-        STORE = "store", "Store"
-        WAREHOUSE = "warehouse", "Warehouse / online"
+        STORE = "store", pgettext_lazy("staff", "Store")
+        WAREHOUSE = "warehouse", pgettext_lazy("staff", "Warehouse / online")
 
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=120)
@@ -76,12 +79,12 @@ class Store(models.Model):
 
 
 class StaffRole(models.TextChoices):
-    ASSOCIATE = "associate", "Associate"
-    STYLIST = "stylist", "Stylist"
-    MANAGER = "manager", "Store manager"
+    ASSOCIATE = "associate", pgettext_lazy("staff", "Associate")
+    STYLIST = "stylist", pgettext_lazy("staff", "Stylist")
+    MANAGER = "manager", pgettext_lazy("staff", "Store manager")
 
 
-class StoreAssignment(models.Model):
+class StoreAssignment(LazyChoiceLabels):
     """A staff member works at a store in a role; one role per store."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
+
+from frontline.core.choices import LazyChoiceLabels
 
 
 class Channel(models.TextChoices):
@@ -20,11 +23,11 @@ class Channel(models.TextChoices):
 
 
 class About(models.TextChoices):
-    PURCHASE = "purchase", "A purchase"
-    APPOINTMENT = "appointment", "An appointment"
+    PURCHASE = "purchase", pgettext_lazy("survey", "A purchase")
+    APPOINTMENT = "appointment", pgettext_lazy("survey", "An appointment")
 
 
-class Survey(models.Model):
+class Survey(LazyChoiceLabels):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="surveys"
     )

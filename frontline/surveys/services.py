@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from frontline.customers.models import (
     Consent,
@@ -148,10 +149,11 @@ def survey_outreach_key(survey: Survey) -> uuid.UUID:
 
 def _outreach_queue(survey: Survey, *, now: datetime) -> None:
     """Hand the survey's link to the outreach outbox (SMS or WhatsApp); sent after commit."""
-    text = gettext(
-        "How likely are you to recommend %(store)s to a friend? One question, 0 to 10: "
-        "%(url)s (open for %(days)s days)"
-    ) % {"store": survey.store.name, "url": survey_url(survey), "days": conf.link_age().days}
+    with translation.override(survey.store.language):  # the store's, as the e-mail's
+        text = gettext(
+            "How likely are you to recommend %(store)s to a friend? One question, 0 to 10: "
+            "%(url)s (open for %(days)s days)"
+        ) % {"store": survey.store.name, "url": survey_url(survey), "days": conf.link_age().days}
     service_message_queue(
         customer=survey.customer,
         channel=survey.channel,
@@ -246,12 +248,15 @@ def survey_email_send(*, survey_id: int) -> bool:
         return False
     survey = Survey.objects.select_related("store", "customer").get(pk=survey_id)
     context = {"survey": survey, "url": survey_url(survey), "days": conf.link_age().days}
-    try:
-        EmailMessage(
-            subject=f"How likely are you to recommend {survey.store.name}?",
+    # In the language of the store the customer bought at (a Celery task: no request chose one).
+    with translation.override(survey.store.language):
+        message = EmailMessage(
+            subject=_("How likely are you to recommend %(store)s?") % {"store": survey.store.name},
             body=render_to_string("surveys/email.txt", context),
             to=[survey.email],
-        ).send()
+        )
+    try:
+        message.send()
     except Exception:
         Survey.objects.filter(pk=survey_id).update(sent_at=None)
         raise
@@ -270,7 +275,12 @@ def survey_answer(*, survey: Survey, score: object, comment: str) -> Survey:
     value = _checked_score(score)
     comment = (comment or "").replace("\x00", "").strip()
     if len(comment) > COMMENT_LIMIT:
-        raise ValidationError({"comment": f"At most {COMMENT_LIMIT:,} characters, please."})
+        raise ValidationError(
+            {
+                "comment": gettext("At most %(limit)s characters, please.")
+                % {"COMMENT_LIMIT": format(COMMENT_LIMIT, ",")}
+            }
+        )
     with transaction.atomic():
         survey = Survey.objects.select_for_update().select_related("store").get(pk=survey.pk)
         if survey.answered_at is not None:
@@ -304,7 +314,7 @@ def _checked_score(score: object) -> int:
     except ValueError:
         value = -1
     if not 0 <= value <= 10:
-        raise ValidationError({"score": "Choose a number from 0 to 10."})
+        raise ValidationError({"score": gettext("Choose a number from 0 to 10.")})
     return value
 
 

@@ -7,26 +7,28 @@ worker killed mid-run leaves a cursor, a run row and a lease that expires.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
+from frontline.core.choices import LazyChoiceLabels
 from frontline.customers.models import Source as RecordSource
 
 
 class Entity(models.TextChoices):
-    CUSTOMERS = "customers", "Customers"
-    PRODUCTS = "products", "Products and variants"
-    STOCK = "stock", "Stock levels"
-    ORDERS = "orders", "Orders"
-    INTERACTIONS = "interactions", "CRM tasks and activities"
-    REVIEWS = "reviews", "Product reviews"
+    CUSTOMERS = "customers", pgettext_lazy("sync", "Customers")
+    PRODUCTS = "products", pgettext_lazy("sync", "Products and variants")
+    STOCK = "stock", pgettext_lazy("sync", "Stock levels")
+    ORDERS = "orders", pgettext_lazy("sync", "Orders")
+    INTERACTIONS = "interactions", pgettext_lazy("sync", "CRM tasks and activities")
+    REVIEWS = "reviews", pgettext_lazy("sync", "Product reviews")
 
 
-class Source(models.Model):
+class Source(LazyChoiceLabels):
     """A system Frontline syncs with. Secrets stay in the environment: only their names are here."""
 
     class Kind(models.TextChoices):
-        FILE_DROP = "file_drop", "File drop (CSV / JSON Lines)"
-        SHOPIFY = "shopify", "Commerce REST (Shopify-shaped)"
-        SALESFORCE = "salesforce", "CRM REST (Salesforce-shaped)"
+        FILE_DROP = "file_drop", pgettext_lazy("sync", "File drop (CSV / JSON Lines)")
+        SHOPIFY = "shopify", pgettext_lazy("sync", "Commerce REST (Shopify-shaped)")
+        SALESFORCE = "salesforce", pgettext_lazy("sync", "CRM REST (Salesforce-shaped)")
 
     name = models.SlugField(max_length=40, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -60,7 +62,7 @@ class Source(models.Model):
         return self.name
 
 
-class Cursor(models.Model):
+class Cursor(LazyChoiceLabels):
     """How far a source/entity has been read; advanced in the same transaction as each page."""
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="cursors")
@@ -77,7 +79,7 @@ class Cursor(models.Model):
         return f"{self.source} {self.entity}: {self.value}"
 
 
-class Lease(models.Model):
+class Lease(LazyChoiceLabels):
     """Who is syncing a source/entity right now. It expires, so a killed worker never blocks."""
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
@@ -94,17 +96,17 @@ class Lease(models.Model):
         return f"{self.source} {self.entity} held by {self.holder or 'nobody'}"
 
 
-class Run(models.Model):
+class Run(LazyChoiceLabels):
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped (another run holds the lease)"
+        RUNNING = "running", pgettext_lazy("sync", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("sync", "Succeeded")
+        FAILED = "failed", pgettext_lazy("sync", "Failed")
+        SKIPPED = "skipped", pgettext_lazy("sync", "Skipped (another run holds the lease)")
 
     class Trigger(models.TextChoices):
-        SCHEDULE = "schedule", "Schedule"
-        WEBHOOK = "webhook", "Webhook"
-        MANUAL = "manual", "Manual"
+        SCHEDULE = "schedule", pgettext_lazy("sync", "Schedule")
+        WEBHOOK = "webhook", pgettext_lazy("sync", "Webhook")
+        MANUAL = "manual", pgettext_lazy("sync", "Manual")
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
     entity = models.CharField(max_length=14, choices=Entity.choices)
@@ -131,13 +133,13 @@ class Run(models.Model):
         return self.created + self.updated + self.unchanged + self.quarantined
 
 
-class QuarantinedRecord(models.Model):
+class QuarantinedRecord(LazyChoiceLabels):
     """A record that could not land, kept with its reason so that someone can fix and retry it."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved (landed on retry)"
-        DISCARDED = "discarded", "Discarded"
+        OPEN = "open", pgettext_lazy("sync", "Open")
+        RESOLVED = "resolved", pgettext_lazy("sync", "Resolved (landed on retry)")
+        DISCARDED = "discarded", pgettext_lazy("sync", "Discarded")
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="quarantine")
     entity = models.CharField(max_length=14, choices=Entity.choices)
@@ -158,16 +160,16 @@ class QuarantinedRecord(models.Model):
         return f"{self.source} {self.entity} {self.external_id}: {self.reason}"
 
 
-class UncertainMatch(models.Model):
+class UncertainMatch(LazyChoiceLabels):
     """A source record that looked like an existing customer without being clearly the same one.
 
     The engine created a new customer for it rather than merging silently; a person decides.
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        SENT = "sent", "Sent to the merge review queue"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", pgettext_lazy("sync", "Open")
+        SENT = "sent", pgettext_lazy("sync", "Sent to the merge review queue")
+        CLOSED = "closed", pgettext_lazy("sync", "Closed")
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
     external_id = models.CharField(max_length=100)
@@ -194,7 +196,7 @@ class UncertainMatch(models.Model):
         return f"{self.source}:{self.external_id} ({self.reason})"
 
 
-class ProcessedFile(models.Model):
+class ProcessedFile(LazyChoiceLabels):
     """A dropped file, known by its content hash, so that it is never processed twice."""
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="files")
@@ -215,7 +217,7 @@ class ProcessedFile(models.Model):
         return self.name
 
 
-class OutboxMessage(models.Model):
+class OutboxMessage(LazyChoiceLabels):
     """Work written back to a source (CRM Tasks), sent by a retrying task.
 
     ``key`` is stable per piece of work and is sent as the CRM's external id, so a retry after a
@@ -223,9 +225,9 @@ class OutboxMessage(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed (gave up)"
+        PENDING = "pending", pgettext_lazy("sync", "Pending")
+        SENT = "sent", pgettext_lazy("sync", "Sent")
+        FAILED = "failed", pgettext_lazy("sync", "Failed (gave up)")
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="outbox")
     key = models.CharField(max_length=80)

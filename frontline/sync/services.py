@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frontline.customers.models import CustomerIdentity, CustomerNote, Interaction
 from frontline.customers.models import Source as RecordSource
@@ -124,10 +125,12 @@ def writeback_note(*, interaction_id: int) -> OutboxMessage | None:
     note = Interaction.objects.filter(pk=interaction_id).first()
     if note is None or note.source != RecordSource.FRONTLINE:
         return None  # gone, or came from a source system: never echo it back
+    with translation.override(settings.LANGUAGE_CODE):  # the CRM keeps the brand's language
+        channel_name = note.get_channel_display()
     return outbox_add(
         key=f"note-{note.pk}",
         customer_id=note.customer_id,
-        subject=f"Frontline note ({note.get_channel_display()})",
+        subject=f"Frontline note ({channel_name})",
         description=note.summary,
         occurred_at=note.occurred_at,
     )

@@ -9,6 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from frontline.notifications.services import live_session_close
 from frontline.privacy.context import client_address_set, request_address
@@ -32,11 +33,15 @@ def pin_set(*, staff: User, pin: str) -> StaffPin:
     """Set (or change) the staff member's PIN; it is kept hashed, like a password."""
     if not (pin.isascii() and pin.isdigit() and PIN_MIN_LENGTH <= len(pin) <= PIN_MAX_LENGTH):
         raise ValidationError(
-            {"pin": f"A PIN is {PIN_MIN_LENGTH} to {PIN_MAX_LENGTH} digits."}, code="invalid"
+            {
+                "pin": gettext("A PIN is %(min)s to %(max)s digits.")
+                % {"min": PIN_MIN_LENGTH, "max": PIN_MAX_LENGTH}
+            },
+            code="invalid",
         )
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
         raise ValidationError(
-            {"pin": "Too easy to guess: not one digit repeated, nor a run like 1234."},
+            {"pin": gettext("Too easy to guess: not one digit repeated, nor a run like 1234.")},
             code="weak",
         )
     record, _ = StaffPin.objects.update_or_create(
@@ -67,15 +72,15 @@ def tablet_unlock(*, request: HttpRequest, staff_id: int, pin: str) -> Unlocked:
     people = staff_who_may_unlock(store_id=request.session.get(STORE))
     candidate = people.filter(pk=staff_id).first()
     if candidate is None:
-        raise UnlockRefused("Choose who you are from the list.")
+        raise UnlockRefused(gettext("Choose who you are from the list."))
     with client_address_set(request_address(request)):
         if pin_failures(candidate.pk) >= settings.TABLET_PIN_FAILURES:
             sign_in_record(staff_id=candidate.pk, succeeded=False, detail="PIN locked")
-            raise UnlockRefused("Too many wrong PINs: sign in with your password instead.")
+            raise UnlockRefused(gettext("Too many wrong PINs: sign in with your password instead."))
         if not check_password(pin, candidate.tablet_pin.pin_hash):
             pin_failure_add(candidate.pk)
             sign_in_record(staff_id=candidate.pk, succeeded=False, detail="wrong tablet PIN")
-            raise UnlockRefused("That PIN is not right.")
+            raise UnlockRefused(gettext("That PIN is not right."))
         pin_failures_clear(candidate.pk)
         if candidate.pk == request.user.pk:
             session_unlock(request)

@@ -293,3 +293,28 @@ def test_the_survey_reaches_a_real_smtp_server(sale, settings):
     text = raw.decode()
     assert f"To: {order.customer.email}" in text
     assert "/survey/" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "greeting"),
+    [
+        ("fr", "Quelle est la probabilité que vous recommandiez", "Bonjour Ada,"),
+        ("en", "How likely are you to recommend", "Hello Ada,"),
+    ],
+)
+def test_the_survey_e_mail_speaks_the_language_of_the_store_of_the_sale(
+    sale, django_capture_on_commit_callbacks, language, subject, greeting
+):
+    from django.utils import translation
+
+    order, _ = sale
+    order.store.language = language
+    order.store.save(update_fields=["language"])
+    other = "en" if language == "fr" else "fr"
+    with translation.override(other), django_capture_on_commit_callbacks(execute=True):
+        assert surveys_after_purchases() == 1
+    (message,) = mail.outbox
+    assert message.subject.startswith(subject) and order.store.name in message.subject
+    assert message.body.startswith(greeting)
+    assert ("Merci pour votre achat" in message.body) == (language == "fr")
+    assert ("Thank you for shopping" in message.body) == (language == "en")
