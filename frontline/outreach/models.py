@@ -130,9 +130,9 @@ class MessageTemplate(LazyChoiceLabels):
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    QUEUING = "queuing", "Queuing"
-    QUEUED = "queued", "In the outbox"
+    DRAFT = "draft", pgettext_lazy("campaign", "Draft")
+    QUEUING = "queuing", pgettext_lazy("campaign", "Queuing")
+    QUEUED = "queued", pgettext_lazy("campaign", "In the outbox")
 
 
 class Campaign(LazyChoiceLabels):

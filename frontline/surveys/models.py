@@ -17,9 +17,9 @@ from frontline.core.choices import LazyChoiceLabels
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", pgettext_lazy("survey", "E-mail")
+    SMS = "sms", pgettext_lazy("survey", "SMS")
+    WHATSAPP = "whatsapp", pgettext_lazy("survey", "WhatsApp")
 
 
 class About(models.TextChoices):

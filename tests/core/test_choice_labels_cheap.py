@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils import translation
 
@@ -31,7 +32,10 @@ def test_every_label_is_the_one_django_gives(language):
         for model in models_with_cheap_labels():
             for field in (f for f in model._meta.fields if f.choices):
                 for value, _ in [*field.flatchoices, ("not-a-choice", "")]:
-                    instance = model(**{field.attname: value})
+                    try:
+                        instance = model(**{field.attname: value})
+                    except ValidationError:
+                        continue  # a field that refuses what is not a choice (time zones)
                     ours = getattr(instance, f"get_{field.name}_display")()
                     djangos = Model._get_FIELD_display(instance, field)
                     assert ours == djangos, (model.__name__, field.name, value)
