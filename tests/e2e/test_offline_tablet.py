@@ -5,6 +5,7 @@ locked tablet passes from one staff member to another with a PIN, keeping each o
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from frontline.customers.models import CustomerNote
 from frontline.tablet.services import pin_set
@@ -30,9 +31,17 @@ def shop_floor():
 
 
 def controlled_by_the_service_worker(page) -> None:
-    """Wait until the service worker is active and controls the page (it claims open pages)."""
+    """Wait until the service worker is active and controls the page (it claims open pages).
+
+    A document still loading when the worker claimed its clients (the sign-in's redirect in
+    flight) is left uncontrolled; loaded again, it is controlled, as it would be on a tablet.
+    """
     page.evaluate("() => navigator.serviceWorker.ready")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    try:
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=5000)
+    except PlaywrightTimeoutError:
+        page.reload()
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def notes_of(customer) -> list[str]:
