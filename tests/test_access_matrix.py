@@ -112,6 +112,7 @@ ACCESS: dict[str, Rule] = {
     "customers:profile": rule("GET", STORE_A),
     "customers:timeline": rule("GET", STORE_A),
     "customers:check_in": rule("POST", STORE_A),
+    "customers:panels": rule("GET", STORE_A),
     "customers:panel": rule("GET", STORE_A),
     "customers:note_add": rule("POST", STORE_A),
     "customers:note_edit": rule("GET POST", AUTHOR),

@@ -10,9 +10,9 @@ A domain registers a panel in its ``AppConfig.ready()``::
         context=lambda user, customer: {"holds": holds_for(user=user, customer=customer)},
     ))
 
-A panel with a ``context`` function is fetched lazily by htmx from its own URL (so the profile
-page keeps its fixed number of queries however many domains plug in) and shown behind a
-plain link without JavaScript. A panel without one shows its empty state: the slots for
+A panel with a ``context`` function is fetched lazily by htmx, all panels in one request when
+their list comes into view (so the profile page keeps its fixed number of queries however many
+domains plug in), and has its own URL, linked for browsers without JavaScript. A panel without one shows its empty state: the slots for
 features that are not built yet say so honestly instead of showing made-up data.
 """
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<id:customer_id>/", views.profile, name="profile"),
     path("<id:customer_id>/timeline/", views.timeline, name="timeline"),
     path("<id:customer_id>/check-in/", views.check_in, name="check_in"),
+    path("<id:customer_id>/panels/", views.panels, name="panels"),
     path("<id:customer_id>/panels/<slug:key>/", views.panel, name="panel"),
     path("<id:customer_id>/notes/", views.note_add, name="note_add"),
     path("<id:customer_id>/notes/<id:note_id>/edit/", views.note_edit, name="note_edit"),

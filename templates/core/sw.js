@@ -30,7 +30,7 @@ const PERSONAL_PAGES = [
   /^\/$/,
   /^\/customers\/search\/$/,
   /^\/customers\/\d+\/$/,
-  /^\/customers\/\d+\/(panels\/[\w-]+|timeline)\/$/,
+  /^\/customers\/\d+\/(panels(\/[\w-]+)?|timeline)\/$/,
   /^\/followups\/(mine\/[\w-]+|\d+)\/$/,
   /^\/appointments\/$/,
 ];

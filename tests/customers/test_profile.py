@@ -72,12 +72,34 @@ def rich_customer(customer, store, associate):
     return customer
 
 
-@pytest.mark.parametrize("key", ["holds", "actions"])
-def test_panels_of_inventory_and_actions_load_into_the_profile(associate_client, customer, key):
+def test_every_panel_loads_into_the_profile_with_one_request(associate_client, customer):
     html = associate_client.get(reverse("customers:profile", args=[customer.pk])).content.decode()
+    panels_url = reverse("customers:panels", args=[customer.pk])
+    assert 'hx-trigger="load' not in html, "a panel fetched on its own again"
+    assert f'hx-get="{panels_url}" hx-trigger="intersect once" hx-swap="outerHTML"' in html
+    fragment = associate_client.get(panels_url, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.strip().startswith('<div class="profile-panels" id="profile-panels">')
+    assert "hx-trigger" not in fragment.split(">", 1)[0], "the answer must not fetch itself again"
+    for panel in profile_panels():
+        assert f'id="panel-{panel.key}"' in fragment
+        if panel.is_live:
+            # Each keeps its own address: the link without JavaScript, and my day's messages.
+            assert reverse("customers:panel", args=[customer.pk, panel.key]) in html
+
+
+@pytest.mark.parametrize("key", ["holds", "actions"])
+def test_a_panel_of_inventory_and_actions_answers_on_its_own(associate_client, customer, key):
     panel_url = reverse("customers:panel", args=[customer.pk, key])
-    assert f'hx-get="{panel_url}"' in html
-    assert associate_client.get(panel_url, HTTP_HX_REQUEST="true").status_code == 200
+    response = associate_client.get(panel_url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert f'id="panel-{key}"' in response.content.decode()
+
+
+def test_the_panels_page_without_javascript_is_a_whole_page(associate_client, customer):
+    response = associate_client.get(reverse("customers:panels", args=[customer.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html and 'id="profile-panels"' in html
 
 
 def test_the_profile_page_shows_every_section(associate_client, rich_customer, store):
@@ -311,9 +333,9 @@ def test_empty_slots_say_so_and_a_registered_panel_loads_from_its_own_url(
         html = associate_client.get(
             reverse("customers:profile", args=[customer.pk])
         ).content.decode()
-        panel_url = reverse("customers:panel", args=[customer.pk, "appointments"])
-        assert f'hx-get="{panel_url}"' in html
-        fragment = associate_client.get(panel_url, HTTP_HX_REQUEST="true").content.decode()
+        assert reverse("customers:panel", args=[customer.pk, "appointments"]) in html
+        panels_url = reverse("customers:panels", args=[customer.pk])
+        fragment = associate_client.get(panels_url, HTTP_HX_REQUEST="true").content.decode()
         assert "2 messages for Ada" in fragment
     finally:
         profile_panel_register(original)

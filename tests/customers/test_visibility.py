@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 PAGES = [
     "customers:profile",
     "customers:timeline",
+    "customers:panels",
 ]
 
 

@@ -106,6 +106,26 @@ def test_the_thread_shows_on_the_profile_panel_and_its_read_is_audited(
     ).exists()
 
 
+def test_a_message_frontline_sent_by_itself_shows_in_the_thread(
+    outreach_settings, client_for, customer
+):
+    # Surveys and campaign sends have no staff author: the thread names Frontline instead of
+    # failing on the missing author (a filter argument that does not resolve raises).
+    Message.objects.create(
+        customer=customer,
+        channel="sms",
+        direction="outbound",
+        status="sent",
+        body="How was your visit?",
+        to_address="+447700900001",
+    )
+    url = reverse("customers:panel", args=[customer.pk, "messages"])
+    response = client_for.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "How was your visit?" in response.content.decode()
+    assert "Frontline" in response.content.decode()
+
+
 # --- API ----------------------------------------------------------------------------------
 
 
