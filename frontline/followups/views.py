@@ -29,7 +29,7 @@ from frontline.actions.selectors import top_actions_for_book
 from frontline.appointments.selectors import appointments_for_day
 from frontline.catalog.selectors import holds_expiring_by
 from frontline.core.converters import id_from_text
-from frontline.customers.models import SizeCategory, Tier
+from frontline.customers.criteria import CustomerCriteria, criteria_form_context
 from frontline.customers.selectors import customer_get_visible
 from frontline.followups import bulk, selectors, services
 from frontline.followups.forms import (
@@ -332,23 +332,7 @@ def _bulk_request(request: HttpRequest, store_id: int) -> dict[str, Any]:
     post = request.POST
     return {
         "store_id": store_id,
-        "criteria": bulk.BulkCriteria.parse(
-            {
-                "tiers": post.getlist("tiers"),
-                **{
-                    name: post.get(name, "")
-                    for name in (
-                        "not_seen_days",
-                        "last_purchase_within_days",
-                        "min_lifetime_value",
-                        "max_lifetime_value",
-                        "size_category",
-                        "size",
-                        "brand",
-                    )
-                },
-            }
-        ),
+        "criteria": CustomerCriteria.from_form(post),
         "assignee_ids": [
             pk for pk in map(id_from_text, post.getlist("assignees")) if pk is not None
         ],
@@ -365,13 +349,10 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
         "store": store,
         "stores": list(selectors.managed_stores(user)),
         "staff": list(selectors.staff_of_store(store)),
-        "tiers": Tier.choices,
-        "size_categories": SizeCategory.choices,
+        **criteria_form_context(request.POST),
         "reasons": Reason.choices,
         "priorities": Priority.choices,
         "today": selectors.store_today(store).isoformat(),
-        "posted": request.POST,
-        "checked_tiers": request.POST.getlist("tiers"),
         "checked_assignees": request.POST.getlist("assignees"),
         "confirm_above": bulk.CONFIRM_ABOVE,
     }
