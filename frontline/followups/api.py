@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from frontline.core.api import ErrorSerializer, id_field
+from frontline.customers.criteria import MAX_TAG_LENGTH, MAX_TAGS, CustomerCriteria
 from frontline.customers.models import InteractionChannel, SizeCategory, Tier
 from frontline.followups import bulk, selectors, services
 from frontline.followups.models import (
@@ -395,6 +396,13 @@ class BulkCriteriaSerializer(serializers.Serializer):
     )
     size = serializers.CharField(max_length=10, required=False, allow_blank=True)
     brand = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_TAG_LENGTH),
+        max_length=MAX_TAGS,
+        required=False,
+        default=list,
+        help_text="Any of these source tags (as the shop sends them), compared without case.",
+    )
 
 
 class BulkPreviewInputSerializer(serializers.Serializer):
@@ -452,7 +460,7 @@ def _require_manager(user: User) -> None:
 def _bulk_input(data: dict[str, Any]) -> dict[str, Any]:
     asked = dict(data)
     try:
-        asked["criteria"] = bulk.BulkCriteria.parse(dict(asked.get("criteria") or {}))
+        asked["criteria"] = CustomerCriteria.parse(dict(asked.get("criteria") or {}))
     except ValidationError as error:
         raise ApiValidationError({"criteria": error.message_dict}) from None
     return asked

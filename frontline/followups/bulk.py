@@ -9,16 +9,16 @@ cancels what is still open of that assignment, in one go.
 
 Customers who already have an open follow-up at the store are left out (they are being looked
 after), and a filter that matches nobody, or more than ``CONFIRM_ABOVE`` customers, is refused
-until the manager narrows it or confirms.
+until the manager narrows it or confirms. The filter itself is the customers domain's
+(``frontline.customers.criteria``), shared with outreach campaigns.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -28,15 +28,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from frontline.customers.models import (
-    Customer,
-    CustomerPreference,
-    CustomerSize,
-    PreferenceKind,
-    SizeCategory,
-    Tier,
-)
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.criteria import CustomerCriteria, customers_matching
+from frontline.customers.models import Customer
 from frontline.followups.models import (
     ACTIVE_STATUSES,
     BulkAssignment,
@@ -57,120 +50,6 @@ from frontline.staff.models import Store, User
 CONFIRM_ABOVE = 10_000
 INSERT_BATCH = 2_000
 SAMPLE_SIZE = 10
-
-
-# --- The filter -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BulkCriteria:
-    tiers: tuple[str, ...] = ()
-    not_seen_days: int | None = None  # no visit and no purchase for this many days
-    last_purchase_within_days: int | None = None
-    min_lifetime_value: Decimal | None = None
-    max_lifetime_value: Decimal | None = None
-    size_category: str = ""
-    size: str = ""
-    brand: str = ""
-
-    @classmethod
-    def parse(cls, raw: dict[str, Any]) -> BulkCriteria:
-        """From a form or JSON: every field optional; refusals name the field."""
-        errors: dict[str, str] = {}
-        tiers = raw.get("tiers") or ()
-        if isinstance(tiers, str):
-            tiers = [tiers]
-        if not set(tiers) <= set(Tier.values):
-            errors["tiers"] = f"Choose among: {', '.join(Tier.values)}."
-
-        def days(name: str) -> int | None:
-            value = raw.get(name)
-            if value in (None, ""):
-                return None
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                number = -1
-            if not 1 <= number <= 3650:
-                errors[name] = "A number of days from 1 to 3650."
-                return None
-            return number
-
-        def money(name: str) -> Decimal | None:
-            value = raw.get(name)
-            if value in (None, ""):
-                return None
-            try:
-                amount = Decimal(str(value))
-            except InvalidOperation:
-                amount = Decimal(-1)
-            if not amount.is_finite() or amount < 0:
-                errors[name] = "An amount of 0 or more."
-                return None
-            return amount
-
-        criteria = cls(
-            tiers=tuple(sorted(set(tiers))),
-            not_seen_days=days("not_seen_days"),
-            last_purchase_within_days=days("last_purchase_within_days"),
-            min_lifetime_value=money("min_lifetime_value"),
-            max_lifetime_value=money("max_lifetime_value"),
-            size_category=str(raw.get("size_category") or "").strip(),
-            size=str(raw.get("size") or "").strip()[:10],
-            brand=str(raw.get("brand") or "").strip()[:120],
-        )
-        if criteria.size and criteria.size_category not in SizeCategory.values:
-            errors["size_category"] = "Say which kind of size (tops, shoes...)."
-        if errors:
-            raise ValidationError(errors)
-        return criteria
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for name in ("min_lifetime_value", "max_lifetime_value"):
-            data[name] = str(data[name]) if data[name] is not None else None
-        data["tiers"] = list(self.tiers)
-        return data
-
-
-def customers_matching(*, by: User, store: Store, criteria: BulkCriteria) -> QuerySet[Customer]:
-    """The store's customers the manager may see that match every given criterion."""
-    customers = customers_visible_to(by).filter(preferred_store=store)
-    now = timezone.now()
-    if criteria.tiers:
-        customers = customers.filter(tier__in=criteria.tiers)
-    if criteria.not_seen_days:
-        since = now - timedelta(days=criteria.not_seen_days)
-        customers = customers.filter(
-            Q(last_visit_at__isnull=True) | Q(last_visit_at__lt=since),
-            Q(last_purchase_at__isnull=True) | Q(last_purchase_at__lt=since),
-        )
-    if criteria.last_purchase_within_days:
-        since = now - timedelta(days=criteria.last_purchase_within_days)
-        customers = customers.filter(last_purchase_at__gte=since)
-    if criteria.min_lifetime_value is not None:
-        customers = customers.filter(lifetime_value__gte=criteria.min_lifetime_value)
-    if criteria.max_lifetime_value is not None:
-        customers = customers.filter(lifetime_value__lte=criteria.max_lifetime_value)
-    if criteria.size:
-        customers = customers.filter(
-            Exists(
-                CustomerSize.objects.filter(
-                    customer=OuterRef("pk"),
-                    category=criteria.size_category,
-                    size__iexact=criteria.size,
-                )
-            )
-        )
-    if criteria.brand:
-        customers = customers.filter(
-            Exists(
-                CustomerPreference.objects.filter(
-                    customer=OuterRef("pk"), kind=PreferenceKind.BRAND, value__iexact=criteria.brand
-                )
-            )
-        )
-    return customers
 
 
 def _already_followed(store: Store) -> Exists:
@@ -214,7 +93,7 @@ def spread(count: int, loads: dict[int, int]) -> list[int]:
 @dataclass
 class BulkPreview:
     store: Store
-    criteria: BulkCriteria
+    criteria: CustomerCriteria
     matched: int
     already_followed: int
     assignees: list[User]
@@ -264,7 +143,7 @@ def _assignees(store: Store, assignee_ids: list[int]) -> list[User]:
 
 
 def bulk_preview(
-    *, by: User, store_id: int, criteria: BulkCriteria, assignee_ids: list[int]
+    *, by: User, store_id: int, criteria: CustomerCriteria, assignee_ids: list[int]
 ) -> BulkPreview:
     """What a bulk assignment would create, without creating anything."""
     store = _store_managed(by, store_id)
@@ -292,7 +171,7 @@ def bulk_assign(
     *,
     by: User,
     store_id: int,
-    criteria: BulkCriteria,
+    criteria: CustomerCriteria,
     assignee_ids: list[int],
     due_on: date,
     reason: str,

@@ -29,7 +29,7 @@ from frontline.actions.selectors import top_actions_for_book
 from frontline.appointments.selectors import appointments_for_day
 from frontline.catalog.selectors import holds_expiring_by
 from frontline.core.converters import id_from_text
-from frontline.customers.models import SizeCategory, Tier
+from frontline.customers.criteria import CustomerCriteria, criteria_form_context
 from frontline.customers.selectors import customer_get_visible
 from frontline.followups import bulk, selectors, services
 from frontline.followups.forms import (
@@ -41,7 +41,9 @@ from frontline.followups.forms import (
     SnoozeForm,
 )
 from frontline.followups.models import BulkAssignment, FollowUp, Outcome, Priority, Reason
-from frontline.outreach.selectors import unread_replies
+from frontline.outreach.selectors import UnreadReplies, unread_replies
+from frontline.privacy.models import AccessAction
+from frontline.privacy.services import personal_data_listing_record
 from frontline.staff.models import User
 from frontline.surveys import selectors as surveys
 from frontline.tablet.idempotency import idempotent_view
@@ -78,15 +80,29 @@ def my_day(request: HttpRequest) -> HttpResponse:
     customers, and the customer search box."""
     user = _user(request)
     end_of_today = _end_of_today()
+    replies = unread_replies(user=user)
+    _record_replies_shown(user, replies)
     context = {
         "day": selectors.my_day(user=user),
         "appointments": appointments_for_day(staff=user, day=_today(end_of_today)),
         "holds": list(holds_expiring_by(user=user, until=end_of_today)[:20]),
         "actions": top_actions_for_book(user=user, limit=5),
-        "replies": unread_replies(user=user),
+        "replies": replies,
         **_card_choices(),
     }
     return render(request, "followups/my_day.html", context)
+
+
+def _record_replies_shown(user: User, replies: UnreadReplies) -> None:
+    """The latest reply of each customer shown is a piece of their thread: on the audit trail
+    as a read of it, one row per customer in one INSERT (none when nothing is unread), so
+    that my day, which must stay fast, pays one statement for it however many are shown."""
+    personal_data_listing_record(
+        staff_id=user.pk,
+        customer_ids=[thread.customer.pk for thread in replies.threads],
+        action=AccessAction.TIMELINE_READ,
+        detail="my day: latest reply",
+    )
 
 
 SECTION_TITLES = {
@@ -316,23 +332,7 @@ def _bulk_request(request: HttpRequest, store_id: int) -> dict[str, Any]:
     post = request.POST
     return {
         "store_id": store_id,
-        "criteria": bulk.BulkCriteria.parse(
-            {
-                "tiers": post.getlist("tiers"),
-                **{
-                    name: post.get(name, "")
-                    for name in (
-                        "not_seen_days",
-                        "last_purchase_within_days",
-                        "min_lifetime_value",
-                        "max_lifetime_value",
-                        "size_category",
-                        "size",
-                        "brand",
-                    )
-                },
-            }
-        ),
+        "criteria": CustomerCriteria.from_form(post),
         "assignee_ids": [
             pk for pk in map(id_from_text, post.getlist("assignees")) if pk is not None
         ],
@@ -349,13 +349,10 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
         "store": store,
         "stores": list(selectors.managed_stores(user)),
         "staff": list(selectors.staff_of_store(store)),
-        "tiers": Tier.choices,
-        "size_categories": SizeCategory.choices,
+        **criteria_form_context(request.POST),
         "reasons": Reason.choices,
         "priorities": Priority.choices,
         "today": selectors.store_today(store).isoformat(),
-        "posted": request.POST,
-        "checked_tiers": request.POST.getlist("tiers"),
         "checked_assignees": request.POST.getlist("assignees"),
         "confirm_above": bulk.CONFIRM_ABOVE,
     }

@@ -26,9 +26,9 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from frontline.customers.criteria import CustomerCriteria, customers_matching
 from frontline.customers.models import ConsentPurpose, Customer
 from frontline.customers.selectors import customers_visible_to
-from frontline.followups.bulk import BulkCriteria, customers_matching
 from frontline.followups.selectors import managed_stores
 from frontline.outreach import rules
 from frontline.outreach.models import (
@@ -323,7 +323,7 @@ def _check_texts(channel: str, purpose: str, subject: str, body: str) -> None:
 
 def _audience(by: User, store: Store, criteria: dict[str, Any]) -> QuerySet[Customer]:
     try:
-        parsed = BulkCriteria.parse(criteria)
+        parsed = CustomerCriteria.parse(criteria)
     except ValidationError as error:
         raise Refusal("bad_filter", " ".join(error.messages), field="criteria") from error
     return customers_matching(by=by, store=store, criteria=parsed).select_related("preferred_store")
@@ -404,7 +404,7 @@ def campaign_create(
     return Campaign.objects.create(
         store=store,
         name=name.strip()[:120],
-        criteria=BulkCriteria.parse(criteria).as_json(),
+        criteria=CustomerCriteria.parse(criteria).as_json(),
         channel=channel,
         purpose=purpose,
         template=template,

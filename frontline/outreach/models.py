@@ -146,7 +146,8 @@ class Campaign(LazyChoiceLabels):
 
     store = models.ForeignKey("staff.Store", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=120)
-    # The audience: frontline.followups.bulk.BulkCriteria as JSON, over the store's customers.
+    # The audience: frontline.customers.criteria.CustomerCriteria as JSON, over the store's
+    # customers.
     criteria = models.JSONField(default=dict)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     purpose = models.CharField(

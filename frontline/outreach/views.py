@@ -21,7 +21,8 @@ from django_htmx.middleware import HtmxDetails
 
 from frontline.core.converters import id_from_text
 from frontline.core.text import one_line
-from frontline.customers.models import Customer, SizeCategory, Tier
+from frontline.customers.criteria import criteria_form_context, criteria_form_values
+from frontline.customers.models import Customer
 from frontline.customers.selectors import customer_get_visible
 from frontline.followups.selectors import managed_stores, store_for_board
 from frontline.outreach import campaigns, selectors, services
@@ -198,12 +199,6 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/campaigns.html", {"campaigns": list(found[:100])})
 
 
-def _campaign_criteria(request: HttpRequest) -> dict[str, Any]:
-    data: dict[str, Any] = request.POST.dict()
-    data["tiers"] = request.POST.getlist("tiers")
-    return data
-
-
 def _campaign_context(
     request: HttpRequest, user: User, form: CampaignForm, **extra: Any
 ) -> dict[str, Any]:
@@ -214,10 +209,7 @@ def _campaign_context(
         "stores": list(managed_stores(user)),
         "form": form,
         "templates": list(selectors.templates_active()),
-        "tiers": Tier.choices,
-        "size_categories": SizeCategory.choices,
-        "posted": request.POST,
-        "checked_tiers": request.POST.getlist("tiers"),
+        **criteria_form_context(request.POST),
         **extra,
     }
 
@@ -251,7 +243,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     arguments = {
         "by": user,
         "store_id": context["store"].pk,
-        "criteria": _campaign_criteria(request),
+        "criteria": criteria_form_values(request.POST),
         "channel": data["channel"],
         "purpose": data["purpose"],
         "subject": data["subject"],

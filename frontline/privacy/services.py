@@ -88,17 +88,27 @@ def sign_in_record(*, staff_id: int | None, succeeded: bool, detail: str = "") -
 
 
 def personal_data_listing_record(
-    *, staff_id: int, customer_ids: Iterable[int], action: AccessAction = AccessAction.LISTED
+    *,
+    staff_id: int,
+    customer_ids: Iterable[int],
+    action: AccessAction = AccessAction.LISTED,
+    detail: str = "",
 ) -> None:
-    """Record that a staff member saw these customers' names and contact details in a list.
+    """Record that a staff member saw these customers' names and contact details in a list
+    (or, with another ``action``, what ``detail`` names of each of them).
 
     One row per customer, so that "who saw my data" (``accesses_to_customer``) includes the
-    search results a customer appeared in; one INSERT for the whole list.
+    search results a customer appeared in; one INSERT for the whole list, none for an empty
+    one.
     """
     address = client_address()
     PersonalDataAccess.objects.bulk_create(
         PersonalDataAccess(
-            staff_id=staff_id, customer_id=customer_id, action=action, ip_address=address
+            staff_id=staff_id,
+            customer_id=customer_id,
+            action=action,
+            detail=detail[:200],
+            ip_address=address,
         )
         for customer_id in customer_ids
     )

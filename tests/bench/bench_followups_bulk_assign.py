@@ -18,6 +18,7 @@ import time
 
 from django.db import transaction
 
+from frontline.customers.criteria import CustomerCriteria
 from frontline.customers.selectors import customers_visible_to
 from frontline.followups import bulk
 from frontline.followups.models import BulkAssignment, FollowUp, FollowUpEvent
@@ -54,7 +55,7 @@ def run(options: argparse.Namespace) -> Report:
     size = sizes(options.scale)
     bench = loaded()
     assignees = [person.pk for person in bench.associates]
-    criteria = bulk.BulkCriteria.parse({"tiers": ["vip"]})
+    criteria = CustomerCriteria.parse({"tiers": ["vip"]})
     due_on = store_today(bench.store)
     assign_seconds, undo_seconds, batch_ids = [], [], []
     created = 0

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from frontline.customers.criteria import CustomerCriteria, customers_matching
 from frontline.customers.models import Customer
 from frontline.followups import bulk
 from frontline.followups.models import BulkAssignment, FollowUp, FollowUpEvent
@@ -18,12 +19,13 @@ from tests.factories import (
     CustomerPreferenceFactory,
     CustomerSizeFactory,
     FollowUpFactory,
+    IdentityFactory,
 )
 from tests.followups.conftest import client_for
 
 
-def criteria(**values) -> bulk.BulkCriteria:
-    return bulk.BulkCriteria.parse(values)
+def criteria(**values) -> CustomerCriteria:
+    return CustomerCriteria.parse(values)
 
 
 @pytest.fixture
@@ -42,9 +44,9 @@ def vips(store):
 
 
 def test_the_filter_combines_tier_last_seen_spend_size_and_brand(manager, store, vips):
-    assert bulk.customers_matching(by=manager, store=store, criteria=criteria()).count() == 11
+    assert customers_matching(by=manager, store=store, criteria=criteria()).count() == 11
     lapsed = criteria(tiers=["vip"], not_seen_days="90")
-    assert set(bulk.customers_matching(by=manager, store=store, criteria=lapsed)) == set(vips)
+    assert set(customers_matching(by=manager, store=store, criteria=lapsed)) == set(vips)
     Customer.objects.filter(pk=vips[0].pk).update(lifetime_value=Decimal("5000"))
     CustomerSizeFactory(customer=vips[1], category="tops", size="M")
     CustomerPreferenceFactory(customer=vips[2], kind="brand", value="Acme")
@@ -53,7 +55,7 @@ def test_the_filter_combines_tier_last_seen_spend_size_and_brand(manager, store,
         ({"size_category": "tops", "size": "m"}, vips[1]),
         ({"brand": "acme"}, vips[2]),
     ]:
-        found = bulk.customers_matching(
+        found = customers_matching(
             by=manager, store=store, criteria=criteria(tiers=["vip"], **extra)
         )
         assert list(found) == [expected]
@@ -70,7 +72,7 @@ def test_the_filter_combines_tier_last_seen_spend_size_and_brand(manager, store,
 )
 def test_a_bad_filter_names_the_field(values, field):
     with pytest.raises(ValidationError) as error:
-        bulk.BulkCriteria.parse(values)
+        CustomerCriteria.parse(values)
     assert field in error.value.message_dict
 
 
@@ -239,6 +241,10 @@ def test_the_api_previews_creates_and_undoes(manager, associate, store, vips, to
         "/api/followups/bulk/preview/", {**asked, "criteria": {"size": "M"}}, format="json"
     )
     assert bad.status_code == 400 and "size_category" in bad.json()["errors"]["criteria"]
+    IdentityFactory(customer=vips[0], source="ecommerce", tags=["Wholesale"])
+    tagged = {**asked, "criteria": {**asked["criteria"], "tags": ["wholesale"]}}
+    preview = client.post("/api/followups/bulk/preview/", tagged, format="json").json()
+    assert preview["to_create"] == 1
     made = client.post(
         "/api/followups/bulk/",
         {**asked, "due_on": tomorrow.isoformat(), "reason": "thank_you"},

@@ -103,6 +103,7 @@ def test_the_board_agrees_with_the_follow_ups_after_every_kind_of_change(
     manager, associate, colleague, store, today
 ):
     """On PostgreSQL the board reads a tally kept by triggers: it must follow every write."""
+    from frontline.customers.criteria import CustomerCriteria
     from frontline.followups import bulk, services
     from frontline.followups.models import FollowUp
 
@@ -126,7 +127,7 @@ def test_the_board_agrees_with_the_follow_ups_after_every_kind_of_change(
     batch = bulk.bulk_assign(
         by=manager,
         store_id=store.pk,
-        criteria=bulk.BulkCriteria.parse({"tiers": ["vip"]}),
+        criteria=CustomerCriteria.parse({"tiers": ["vip"]}),
         assignee_ids=[associate.pk, colleague.pk],
         due_on=today,
         reason="event_invite",

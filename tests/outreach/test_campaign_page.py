@@ -20,7 +20,7 @@ from frontline.outreach import campaigns
 from frontline.outreach.models import Campaign, CampaignStatus, Message, Status
 from frontline.outreach.selectors import campaign_progress
 from frontline.staff.models import StaffRole
-from tests.factories import CustomerFactory, StoreFactory, staff_at
+from tests.factories import CustomerFactory, IdentityFactory, StoreFactory, staff_at
 from tests.outreach.conftest import consent
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,29 @@ def test_the_preview_counts_who_gets_it_and_who_not_and_why(manager, store, audi
         not Campaign.objects.exists()
         and Message.objects.filter(campaign__isnull=False).count() == 0
     )
+
+
+def test_the_audience_can_be_the_customers_the_shop_tagged(manager, store, audience):
+    IdentityFactory(customer=audience[0], source="ecommerce", tags=["Wholesale"])
+    IdentityFactory(customer=audience[1], source="crm", tags=["wholesale", "Press"])
+    client = login(manager)
+    response = client.post(
+        reverse("outreach:campaign_new"), form(store, action="preview", tags="WHOLESALE")
+    )
+    assert "2 customers match: <strong>2 would receive it</strong>" in response.content.decode()
+    assert 'name="tags" maxlength="2000" value="WHOLESALE"' in response.content.decode()
+    saved = client.post(
+        reverse("outreach:campaign_new"), form(store, action="save", tags="wholesale")
+    )
+    campaign = Campaign.objects.get()
+    assert saved["Location"] == reverse("outreach:campaign", args=[campaign.pk])
+    assert campaign.criteria["tags"] == ["wholesale"]
+    campaigns.campaign_launch(by=manager, campaign_id=campaign.pk)
+    assert any(campaigns.campaign_queue_batch(campaign_id=campaign.pk) for _ in range(3))
+    assert set(Message.objects.filter(campaign=campaign).values_list("customer_id", flat=True)) == {
+        audience[0].pk,
+        audience[1].pk,
+    }
 
 
 def test_quiet_hours_leave_out_sms_at_night_where_the_customer_is(

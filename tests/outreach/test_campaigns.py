@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from frontline.customers.models import Consent
 from frontline.outreach import services
 from frontline.outreach.campaigns import campaign_queue
 from frontline.outreach.models import Message, Status
@@ -72,3 +78,64 @@ def test_a_chunk_survives_the_smtp_server_refusing_one(smtp, associate, store):
     outcomes = services.messages_deliver(message_ids=result.message_ids)
     assert outcomes == {"retrying": 1, "sent": 2}
     assert len(smtp.received) == 2
+
+
+def _queued(associate, store, count: int) -> list[int]:
+    customers = [CustomerFactory(preferred_store=store) for _ in range(count)]
+    for customer in customers:
+        consent(customer, "email", "marketing")
+    result = campaign_queue(
+        by=associate,
+        customer_ids=[c.pk for c in customers],
+        channel="email",
+        purpose="marketing",
+        subject="Hi {{ first_name }}",
+        body="Hello {{ first_name }}",
+    )
+    return result.message_ids
+
+
+def test_a_chunk_costs_one_statement_per_message_beyond_its_groups(smtp, associate, store):
+    """Claimed, read and checked for consent a group at a time; each "sent" on its own."""
+
+    def statements(message_ids: list[int]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert services.messages_deliver(message_ids=message_ids) == {"sent": len(message_ids)}
+        return len(captured)
+
+    one_group = statements(_queued(associate, store, 10))
+    two_groups = statements(_queued(associate, store, services.CLAIM_GROUP + 10))
+    assert one_group <= 3 + 10 + 2  # claim, read, consents; a "sent" each; the transaction
+    assert two_groups - one_group == 3 + services.CLAIM_GROUP
+    assert len(smtp.received) == 10 + services.CLAIM_GROUP + 10
+
+
+def test_a_chunk_sends_nothing_another_worker_holds_or_the_customer_withdrew(
+    smtp, associate, store
+):
+    ids = _queued(associate, store, 4)
+    assert services.message_claim(ids[0])  # another worker has it
+    withdrawn = Message.objects.get(pk=ids[1]).customer
+    Consent.objects.filter(customer=withdrawn).update(granted=False)
+    outcomes = services.messages_deliver(message_ids=ids)
+    assert outcomes == {"not_claimed": 1, "cancelled": 1, "sent": 2}
+    assert Message.objects.get(pk=ids[1]).error_code == "no_consent"
+    assert sorted(str(m["To"]) for m in smtp.received) == sorted(
+        Message.objects.filter(pk__in=ids[2:]).values_list("to_address", flat=True)
+    )
+
+
+def test_claims_held_past_a_third_of_the_lease_are_moved_forward_unless_swept(
+    associate, store, outreach_settings
+):
+    ids = _queued(associate, store, 3)
+    held_since = timezone.now()
+    assert sorted(services._claim(ids, held_since)) == ids
+    assert services._claim(ids, held_since) == []  # taken: nobody else wins them
+    # The sweep freed one whose lease ran out (its worker looked dead).
+    Message.objects.filter(pk=ids[0]).update(status=Status.RETRYING, claimed_at=None)
+    later = held_since + timedelta(seconds=30)
+    assert sorted(services._claims_renew(ids, held_since, later)) == ids[1:]
+    assert set(Message.objects.filter(pk__in=ids[1:]).values_list("claimed_at", flat=True)) == {
+        later
+    }

@@ -12,6 +12,8 @@ from django.urls import reverse
 from frontline.outreach import services
 from frontline.outreach.models import Conversation
 from frontline.outreach.selectors import unread_replies
+from frontline.privacy.models import AccessAction, PersonalDataAccess
+from frontline.privacy.selectors import accesses_to_customer
 from tests.factories import CustomerFactory, staff_at
 from tests.outreach.conftest import consent
 
@@ -141,3 +143,38 @@ def test_my_day_reads_the_replies_in_one_query_however_many(
     assert many == few
     assert few[1] == 1
     assert Conversation.objects.filter(unread_count__gt=0).count() == 13
+
+
+def test_the_replies_shown_are_on_the_audit_trail_in_one_insert(
+    outreach_settings, client_for, associate, customer
+):
+    def audited_get() -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            assert client_for.get("/").status_code == 200
+        return [
+            query["sql"]
+            for query in captured.captured_queries
+            if query["sql"].startswith("INSERT") and "privacy_personaldataaccess" in query["sql"]
+        ]
+
+    assert audited_get() == []  # nothing unread, nothing shown: no statement at all
+    assert not PersonalDataAccess.objects.filter(action=AccessAction.TIMELINE_READ).exists()
+    reply(customer, "Is the navy coat back?")
+    people = [customer]
+    for n in range(4):
+        person = CustomerFactory(
+            preferred_store=customer.preferred_store,
+            preferred_associate=associate,
+            phone=f"+4479111236{n:02d}",
+        )
+        reply(person, f"Reply {n}")
+        reply(person, f"Again {n}", channel="email")  # two threads, one customer, one row
+        people.append(person)
+    assert len(audited_get()) == 1
+    rows = PersonalDataAccess.objects.filter(staff=associate).exclude(action=AccessAction.SIGNED_IN)
+    assert sorted(row.customer_id for row in rows) == sorted(person.pk for person in people)
+    assert {(row.action, row.detail) for row in rows} == {
+        (AccessAction.TIMELINE_READ, "my day: latest reply")
+    }
+    # The customer's own "who saw my data" lists it.
+    assert accesses_to_customer(customer_id=customer.pk).filter(staff=associate).count() == 1
