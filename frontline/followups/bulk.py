@@ -36,7 +36,7 @@ from frontline.customers.models import (
     SizeCategory,
     Tier,
 )
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_in_stores_of
 from frontline.followups.models import (
     ACTIVE_STATUSES,
     BulkAssignment,
@@ -135,7 +135,7 @@ class BulkCriteria:
 
 def customers_matching(*, by: User, store: Store, criteria: BulkCriteria) -> QuerySet[Customer]:
     """The store's customers the manager may see that match every given criterion."""
-    customers = customers_visible_to(by).filter(preferred_store=store)
+    customers = customers_in_stores_of(by).filter(preferred_store=store)
     now = timezone.now()
     if criteria.tiers:
         customers = customers.filter(tier__in=criteria.tiers)
