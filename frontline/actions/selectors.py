@@ -33,7 +33,7 @@ from frontline.staff.models import StaffRole, User
 from frontline.staff.selectors import is_manager, stores_for
 
 
-def customer_visible_to(*, user: User, customer_id: int) -> Customer:
+def customer_in_stores_of(*, user: User, customer_id: int) -> Customer:
     """The customer, or ``Customer.DoesNotExist`` when unknown or not of the user's stores:
     suggested actions are a store's work queue (accepting one plans a follow-up there)."""
     return customers_in_stores_of(user).select_related("preferred_store").get(pk=customer_id)
@@ -98,7 +98,7 @@ def actions_for_customer(
     """
     now = now or timezone.now()
     config = ActionSettings.load()
-    customer = customer_visible_to(user=user, customer_id=customer_id)
+    customer = customer_in_stores_of(user=user, customer_id=customer_id)
     suggestions = _with_stock_check(ActionSuggestion.objects.filter(customer=customer))
     resumes_at = quiet_hours_end(now, store_zone(customer), config)
     shown, held = [], 0

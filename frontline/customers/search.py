@@ -12,12 +12,13 @@ million customers) costs as little as a rare one:
    other within a small edit distance ("ada lovleace"), else names within trigram
    word-similarity of the text.
 
-On PostgreSQL, migration 0005 gives each name and e-mail probe an index that starts with the
-store (the scope every associate searches in) and compares in the "C" collation, so that a
-prefix is an index range already in the order shown; edit distances are computed inside that
-index (fuzzystrmatch); phone fragments use a (store, reversed phone) range. Migration 0004's
-trigram, e-mail and reversed-phone indexes serve superusers and the trigram fallback.
-SQLite, used in development, runs the same probes as plain scans and has no typo tier.
+Lookup is brand-wide (every staff member searches every customer of the brand). On PostgreSQL,
+migration 0017 gives each name and e-mail probe an index over the brand's live customers that
+compares in the "C" collation, so that a prefix is an index range already in the order shown;
+edit distances are computed inside the name indexes (fuzzystrmatch). Phone fragments use
+0004's reversed-phone index, whole e-mails the plain e-mail index, and the last resort 0004's
+trigram index. SQLite, used in development, runs the same probes as plain scans and has no
+typo tier.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def clean_query(raw: str | None) -> str:
 
 
 def search_customers(base: QuerySet[Customer], raw_query: str, *, limit: int = 20) -> SearchOutcome:
-    """Search ``base`` (already scoped to what the staff member may see), best matches first."""
+    """Search ``base`` (the customers the staff member may find), best matches first."""
     query = clean_query(raw_query)
     hint = ""
     if len(raw_query or "") > MAX_QUERY_LENGTH:
@@ -227,7 +228,7 @@ def _similar(base: QuerySet[Customer], query: str) -> Iterator[QuerySet[Customer
         ):
             distance = _edit_distance(fuzzy, typed_fuzzy)
             # The ids first, from the index alone (it holds both names), then the rows: the
-            # distance is checked for every namesake in the store, the table visited for 20.
+            # distance is checked for every namesake in the brand, the table visited for 20.
             nearest = (
                 base.filter(Exact(exact, typed_exact))
                 .alias(distance=distance)
