@@ -207,9 +207,7 @@ def _store_best_sellers(customer: Customer) -> Ranked:
 
 def recommendation_list(*, user: User, customer_id: int, limit: int = 10) -> Suggestions:
     # Products for the person, not work for a store: brand-wide, as the profile they sit on.
-    customer = (
-        customers_findable_by(user).select_related("preferred_store").get(pk=customer_id)
-    )
+    customer = customers_findable_by(user).select_related("preferred_store").get(pk=customer_id)
     ranked = ranked_for_customer(customer, now=timezone.now())
     pool = ranked.products[:CANDIDATE_POOL]
     stores = reachable_stores(customer.preferred_store)

@@ -89,7 +89,8 @@ def run(options: argparse.Namespace) -> Report:
     started = time.perf_counter()
     try:
         with transaction.atomic():
-            customers = {c.pk: c for c in customers_in_stores_of(bench.manager).filter(pk__in=sample)}
+            in_stores = customers_in_stores_of(bench.manager).filter(pk__in=sample)
+            customers = {c.pk: c for c in in_stores}
             for number, customer_id in enumerate(sample):
                 followup_insert(
                     customer=customers[customer_id],

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from frontline.catalog.models import Product, Variant
+from frontline.catalog.models import Variant
 from frontline.customers.models import Customer
 from frontline.recommendations.models import ProductSimilarity, StoreBestSeller
 from frontline.recommendations.selectors import recommendation_list, recommendations_for_customer
