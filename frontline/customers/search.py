@@ -16,7 +16,7 @@ Lookup is brand-wide (every staff member searches every customer of the brand). 
 migration 0017 gives each name and e-mail probe an index over the brand's live customers that
 compares in the "C" collation, so that a prefix is an index range already in the order shown;
 edit distances are computed inside the name indexes (fuzzystrmatch). Phone fragments use
-0004's reversed-phone index, whole e-mails the plain e-mail index, and the last resort 0004's
+its reversed-phone index, whole e-mails the plain e-mail index, and the last resort 0004's
 trigram index. SQLite, used in development, runs the same probes as plain scans and has no
 typo tier.
 """
@@ -173,16 +173,21 @@ def _prefix(base: QuerySet[Customer], query: str) -> list[QuerySet[Customer]]:
         probes.append(base.filter(StartsWith(email, text)).order_by(email, "pk"))
     digits = _significant_digits(query)
     if len(digits) >= MIN_PHONE_DIGITS and _PHONE_LIKE.match(query):
-        # Few numbers end with the same four or more digits: no index order is needed.
-        probes.append(
+        # A few hundred of a million numbers end with the same six digits: they are ranked
+        # by name from the index alone (it holds the name), and only the page's rows are read.
+        matches = (
             base.alias(phone_reversed=Reverse("phone"))
             .filter(phone_reversed__startswith=digits[::-1])
             .order_by("search_name", "pk")
+            .values("pk")
         )
+        probes.append(base.filter(pk__in=matches[:PHONE_LIMIT]).order_by("search_name", "pk"))
     return probes
 
 
 MAX_NAME_WORDS = 4
+# The phone fragments' matches ranked: a page of results at most.
+PHONE_LIMIT = 20
 # Near misses worth showing: the few closest, never a long list of guesses.
 SIMILAR_LIMIT = 20
 
