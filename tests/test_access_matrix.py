@@ -4,8 +4,10 @@ The routes are read from the URL configuration itself and the API's operations f
 schema; each must have a rule in ACCESS, so a route added without one fails here. Every route is
 requested with real objects of store A (a customer, a note, a hold, a notification...) as:
 nobody signed in, an associate of store A, an associate of store B, the manager of store A, a
-stylist of store A and an administrator. Store B's staff must get 404 for store A's objects
-(never a 403 that would confirm they exist). Each request runs in a savepoint that is rolled
+stylist of store A and an administrator. Customer lookup is brand-wide (store B's staff open
+store A's customer), but the work is store-scoped: store B's staff must get 404 for store A's
+follow-ups, holds, appointments, messages and suggested actions (never a 403 that would confirm
+they exist). Each request runs in a savepoint that is rolled
 back, so what one visitor changes never decides what the next one sees.
 """
 
@@ -20,7 +22,7 @@ import pytest
 from django.db import transaction
 from django.http.response import HttpResponseBase
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
@@ -102,27 +104,29 @@ ACCESS: dict[str, Rule] = {
     "password_reset_confirm": rule("GET", EVERYONE),
     "password_reset_complete": rule("GET", EVERYONE),
     "admin:index": rule("GET", frozenset({"admin"})),
-    # Customers: the 360 and everything written on it belong to the customer's store.
+    # Customers: lookup is brand-wide. A customer is one person in every store: any staff member
+    # finds them, opens the 360 (on the audit) and adds to their own record (notes, sizes,
+    # preferences, wishlist, a check-in at their own store). Only a note's author edits its text.
     "customers:search": rule("GET", STAFF),
     "customers:new": rule("GET POST", STAFF),
     "customers:duplicates": rule("GET", MANAGERS),
     "customers:duplicate_review": rule("GET POST", MANAGERS_A),
     "customers:duplicate_dismiss": rule("POST", MANAGERS_A),
     "customers:merge_undo": rule("POST", MANAGERS_A),
-    "customers:profile": rule("GET", STORE_A),
-    "customers:timeline": rule("GET", STORE_A),
-    "customers:check_in": rule("POST", STORE_A),
-    "customers:panels": rule("GET", STORE_A),
-    "customers:panel": rule("GET", STORE_A),
-    "customers:note_add": rule("POST", STORE_A),
+    "customers:profile": rule("GET", STAFF),
+    "customers:timeline": rule("GET", STAFF),
+    "customers:check_in": rule("POST", STAFF),
+    "customers:panels": rule("GET", STAFF),
+    "customers:panel": rule("GET", STAFF),
+    "customers:note_add": rule("POST", STAFF),
     "customers:note_edit": rule("GET POST", AUTHOR),
-    "customers:note_pin": rule("POST", STORE_A),
-    "customers:wishlist_add": rule("POST", STORE_A),
-    "customers:wishlist_remove": rule("POST", STORE_A),
-    "customers:size_set": rule("POST", STORE_A),
-    "customers:preference_add": rule("POST", STORE_A),
-    "customers:preference_remove": rule("POST", STORE_A),
-    "customers:dates_set": rule("POST", STORE_A),
+    "customers:note_pin": rule("POST", STAFF),
+    "customers:wishlist_add": rule("POST", STAFF),
+    "customers:wishlist_remove": rule("POST", STAFF),
+    "customers:size_set": rule("POST", STAFF),
+    "customers:preference_add": rule("POST", STAFF),
+    "customers:preference_remove": rule("POST", STAFF),
+    "customers:dates_set": rule("POST", STAFF),
     # Stock is the brand's; holds belong to the store that keeps them.
     "catalog:lookup": rule("GET", STAFF),
     "catalog:product": rule("GET", STAFF),
@@ -185,9 +189,10 @@ ACCESS: dict[str, Rule] = {
     "appointments:lookbook_item": rule("POST", STORE_A),
     "appointments:outcome": rule("POST", STORE_A),
     "appointments:meeting_link": rule("POST", STORE_A),
-    # Recommended actions follow the customer.
+    # Suggested actions are the customer's store's work queue (accepting one plans a follow-up
+    # there); product recommendations are about the person, shown wherever the profile is.
     "actions:customer_panel": rule("GET", STORE_A),
-    "actions:customer_recommendations": rule("GET", STORE_A),
+    "actions:customer_recommendations": rule("GET", STAFF),
     "actions:accept": rule("POST", STORE_A),
     "actions:snooze": rule("POST", STORE_A),
     "actions:dismiss": rule("POST", STORE_A),
@@ -224,12 +229,12 @@ ACCESS: dict[str, Rule] = {
     "api:schema": rule("GET", EVERYONE),
     "api:docs": rule("GET", EVERYONE),
     "api:customers:search": rule("GET POST", STAFF),
-    "api:customers:profile": rule("GET", STORE_A),
-    "api:customers:timeline": rule("GET", STORE_A),
-    "api:customers:check_in": rule("POST", STORE_A),
-    "api:customers:notes": rule("POST", STORE_A),
-    # Anyone at the store pins a note; only its author edits its text (tests/customers).
-    "api:customers:note": rule("PATCH", STORE_A),
+    "api:customers:profile": rule("GET", STAFF),
+    "api:customers:timeline": rule("GET", STAFF),
+    "api:customers:check_in": rule("POST", STAFF),
+    "api:customers:notes": rule("POST", STAFF),
+    # Anyone who opens the customer pins a note; only its author edits its text (tests/customers).
+    "api:customers:note": rule("PATCH", STAFF),
     "api:catalog:products": rule("GET", STAFF),
     "api:catalog:lookup": rule("GET", STAFF),
     "api:catalog:product_stock": rule("GET", STAFF),
@@ -248,7 +253,7 @@ ACCESS: dict[str, Rule] = {
     "api:notifications:push_settings": rule("GET", STAFF),
     "api:notifications:push_subscriptions": rule("POST DELETE", STAFF),
     "api:actions:customer": rule("GET", STORE_A),
-    "api:actions:recommendations": rule("GET", STORE_A),
+    "api:actions:recommendations": rule("GET", STAFF),
     "api:actions:accept": rule("POST", STORE_A),
     "api:actions:snooze": rule("POST", STORE_A),
     "api:actions:dismiss": rule("POST", STORE_A),
@@ -477,12 +482,18 @@ def test_each_visitor_reaches_exactly_what_their_role_allows(brand):
 
 
 def test_store_b_gets_404_not_403_for_store_a_objects(brand):
-    """A 403 would tell store B's staff that the customer, hold or note exists."""
+    """A 403 would tell store B's staff that the hold, follow-up or booking exists.
+
+    A note's edit form is not among them: store B's staff read the note on the profile they
+    may open, so "only its author edits it" (403) tells them nothing new.
+    """
     people, values = brand
     leaks = []
     for route in routes():
         access = ACCESS.get(route.name)
-        if access is None or access.allowed not in (STORE_A, AUTHOR, RECIPIENT):
+        if access is None or access.allowed not in (STORE_A, RECIPIENT):
+            continue
+        if route.name == "customers:note_edit":  # AUTHOR: the same people as RECIPIENT
             continue
         url = url_for(route, values)
         for method in access.methods:
@@ -490,3 +501,43 @@ def test_store_b_gets_404_not_403_for_store_a_objects(brand):
             if status != 404:
                 leaks.append(f"{method} {url}: {status}")
     assert not leaks, "\n".join(leaks)
+
+
+def test_store_b_opens_store_a_customer_but_none_of_its_work(brand):
+    """The walk-in of store A at store B: the profile opens, store A's work stays store A's."""
+    people, values = brand
+    customer_id = values["customer_id"]
+    opened = [
+        f"/customers/{customer_id}/",
+        f"/api/customers/{customer_id}/",
+        f"/customers/{customer_id}/panels/",
+    ]
+    for url in opened:
+        assert request_as("associate_b", people, "GET", url).status_code == 200, url
+    store_a_work = {
+        "followups:detail": "followup_id",
+        "api:followups:detail": "followup_id",
+        "catalog:hold": "hold_id",
+        "api:catalog:hold": "hold_id",
+        "appointments:detail": "booking_id",
+        "api:outreach:message": "message_id",
+        "api:outreach:messages": "customer_id",
+        "api:actions:customer": "customer_id",
+    }
+    by_name = {route.name: route for route in routes()}
+    for name in store_a_work:
+        url = url_for(by_name[name], values)
+        assert request_as("associate_b", people, "GET", url).status_code == 404, url
+    panels = request_as(
+        "associate_b", people, "GET", f"/customers/{customer_id}/panels/"
+    ).content.decode()
+    store_a_links = [
+        reverse("followups:detail", args=[values["followup_id"]]),
+        reverse("catalog:hold", args=[values["hold_id"]]),
+        reverse("followups:new", args=[customer_id]),
+        reverse("outreach:compose", args=[customer_id]),
+    ]
+    assert [link for link in store_a_links if link in panels] == []
+    assert "Messages with this customer are kept by the staff of their store." in panels
+    own = request_as("associate_a", people, "GET", f"/customers/{customer_id}/panels/")
+    assert [link for link in store_a_links if link in own.content.decode()] == store_a_links

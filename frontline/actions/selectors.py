@@ -27,20 +27,21 @@ from frontline.actions.models import ActionOutcome, ActionSuggestion, DismissRea
 from frontline.actions.registry import OFFERED_VARIANT_KEY, registry
 from frontline.catalog.models import StockLevel
 from frontline.customers.models import Customer
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_in_stores_of
 from frontline.orders.models import Order
 from frontline.staff.models import StaffRole, User
 from frontline.staff.selectors import is_manager, stores_for
 
 
-def customer_visible_to(*, user: User, customer_id: int) -> Customer:
-    """The customer, or ``Customer.DoesNotExist`` when unknown or not the user's to see."""
-    return customers_visible_to(user).select_related("preferred_store").get(pk=customer_id)
+def customer_in_stores_of(*, user: User, customer_id: int) -> Customer:
+    """The customer, or ``Customer.DoesNotExist`` when unknown or not of the user's stores:
+    suggested actions are a store's work queue (accepting one plans a follow-up there)."""
+    return customers_in_stores_of(user).select_related("preferred_store").get(pk=customer_id)
 
 
 def suggestion_visible_to(*, user: User, suggestion_id: int) -> ActionSuggestion:
     return ActionSuggestion.objects.select_related("customer").get(
-        pk=suggestion_id, customer__in=customers_visible_to(user)
+        pk=suggestion_id, customer__in=customers_in_stores_of(user)
     )
 
 
@@ -97,7 +98,7 @@ def actions_for_customer(
     """
     now = now or timezone.now()
     config = ActionSettings.load()
-    customer = customer_visible_to(user=user, customer_id=customer_id)
+    customer = customer_in_stores_of(user=user, customer_id=customer_id)
     suggestions = _with_stock_check(ActionSuggestion.objects.filter(customer=customer))
     resumes_at = quiet_hours_end(now, store_zone(customer), config)
     shown, held = [], 0
@@ -114,7 +115,7 @@ def actions_for_customer(
 def top_actions_for_book(*, user: User, limit: int = 5) -> list[ActionSuggestion]:
     """The best suggestions for the customers whose associate the staff member is ("their
     book"), for the associate's day; sold-out product suggestions left out."""
-    book = customers_visible_to(user).filter(preferred_associate=user)
+    book = customers_in_stores_of(user).filter(preferred_associate=user)
     suggestions = _with_stock_check(
         ActionSuggestion.objects.filter(customer__in=book.values("pk"))
     ).select_related("customer", "customer__preferred_store")

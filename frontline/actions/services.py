@@ -39,7 +39,7 @@ from frontline.actions.models import (
     OutcomeKind,
 )
 from frontline.customers.models import Customer
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_in_stores_of
 from frontline.staff.models import User
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _claim_suggestion(*, user: User, suggestion_id: int) -> ActionSuggestion:
     return (
         ActionSuggestion.objects.select_for_update(of=("self",))
         .select_related("customer")
-        .get(pk=suggestion_id, customer__in=customers_visible_to(user))
+        .get(pk=suggestion_id, customer__in=customers_in_stores_of(user))
     )
 
 

@@ -250,7 +250,7 @@ class ProductStockApi(APIView):
             return not_found("No such product.")
         sizes = None
         if "customer" in query:
-            customer = selectors.visible_customer(user, customer_id=query["customer"])
+            customer = selectors.findable_customer(user, customer_id=query["customer"])
             if customer is None:
                 return not_found("No such customer among the customers you look after.")
             size = selectors.customer_size_for(customer, product)
@@ -308,7 +308,7 @@ class HoldListCreateApi(APIView):
         if not serializer.is_valid():
             return invalid(serializer)
         data = serializer.validated_data
-        customer = selectors.visible_customer(user, customer_id=data["customer"])
+        customer = selectors.findable_customer(user, customer_id=data["customer"])
         variant = Variant.objects.filter(pk=data["variant"]).select_related("product").first()
         store = Store.objects.filter(pk=data["store"], is_active=True).first()
         try:
@@ -437,7 +437,7 @@ class WatchCreateApi(APIView):
             return invalid(serializer)
         data = serializer.validated_data
         user: User = request.user  # type: ignore[assignment]
-        customer = selectors.visible_customer(user, customer_id=data["customer"])
+        customer = selectors.findable_customer(user, customer_id=data["customer"])
         product = Product.objects.filter(pk=data["product"]).first()
         try:
             if customer is None:

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from frontline.catalog.models import Hold, HoldRequest, Product, StockLevel, Variant
 from frontline.core.text import one_line
 from frontline.customers.models import Customer, CustomerSize
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_findable_by
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
 
@@ -24,24 +24,27 @@ SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "ONE"]
 # --- Customers the staff member may act for ---------------------------------------------------
 
 
-def _customer_visible_among(customer: Customer, store_ids: set[int] | None) -> bool:
-    """The rule of ``customers_visible_to`` (customers domain) for a customer already loaded.
+def customer_findable_among(customer: Customer, store_ids: set[int] | None) -> bool:
+    """The rule of ``customers_findable_by`` (customers domain) for a customer already loaded
+    and the stores of the staff member (None for a superuser): a live customer, for anyone who
+    works at a store. Saves the hold path a query.
 
-    ``store_ids`` is None for a superuser (every store). Saves the hold path a query.
+    Any store keeps an item aside for any customer of the brand: the hold is the work of the
+    store that keeps it (``holds_visible_to``), whichever store the customer usually shops at.
     """
-    if customer.merged_into_id is not None:
+    if customer.merged_into_id is not None or customer.deleted_at is not None:
         return False
-    return store_ids is None or customer.preferred_store_id in store_ids
+    return store_ids is None or bool(store_ids)
 
 
-def visible_customer(
+def findable_customer(
     user: User, *, customer_id: int | None = None, number: str | None = None
 ) -> Customer | None:
-    """A customer by id or customer number, or None when unknown or not the staff member's."""
+    """A customer of the brand by id or customer number, or None when there is no such one."""
     if customer_id is None and not (number or "").strip():
         return None
     lookup = {"pk": customer_id} if customer_id is not None else {"number": (number or "").strip()}
-    return customers_visible_to(user).filter(**lookup).first()
+    return customers_findable_by(user).filter(**lookup).first()
 
 
 # --- Finding products ------------------------------------------------------------------------

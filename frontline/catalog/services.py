@@ -35,9 +35,9 @@ from frontline.catalog.models import (
     StockLevel,
     Variant,
 )
-from frontline.catalog.selectors import _customer_visible_among
+from frontline.catalog.selectors import customer_findable_among
 from frontline.customers.models import Customer, Source
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_findable_by
 from frontline.orders.models import Order, OrderLine
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for, stores_for
@@ -84,13 +84,8 @@ class HoldNotActive(CatalogError):
 # --- Who may act -------------------------------------------------------------------------
 
 
-def _customer_visible_to(user: User, customer: Customer) -> bool:
-    return customers_visible_to(user).filter(pk=customer.pk).exists()
-
-
-def _require_visible_customer(user: User, customer: Customer) -> None:
-    if not _customer_visible_to(user, customer):
-        # The same answer as for a customer that does not exist: do not reveal who is on file.
+def _require_findable_customer(user: User, customer: Customer) -> None:
+    if not customers_findable_by(user).filter(pk=customer.pk).exists():
         raise NotFound(gettext("No such customer among the customers you look after."))
 
 
@@ -165,7 +160,7 @@ def hold_create(
     if quantity <= 0:
         raise InvalidRequest(gettext("The quantity must be at least 1."))
     own_stores = None if user.is_superuser else _user_store_ids(user)
-    if not _customer_visible_among(customer, own_stores):
+    if not customer_findable_among(customer, own_stores):
         raise NotFound(gettext("No such customer among the customers you look after."))
     duration = _hold_duration(store, hours)
     stock = _stock_row(store=store, variant=variant)
@@ -418,7 +413,7 @@ def watch_create(
     source: str = BackInStockWatch.Source.ASSOCIATE,
 ) -> BackInStockWatch:
     """Watch a product in a size for the customer; asking twice keeps the one watch."""
-    _require_visible_customer(user, customer)
+    _require_findable_customer(user, customer)
     size = size.strip()
     if not product.variants.filter(size=size).exists():
         raise InvalidRequest(

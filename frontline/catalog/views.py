@@ -35,7 +35,7 @@ def _customer_from_query(request: HttpRequest) -> Customer | None:
     customer_id = _int_param(request, "customer")
     if customer_id is None:
         return None
-    customer = selectors.visible_customer(request.user, customer_id=customer_id)  # type: ignore[arg-type]
+    customer = selectors.findable_customer(request.user, customer_id=customer_id)  # type: ignore[arg-type]
     if customer is None:
         raise Http404("No such customer among the customers you look after.")
     return customer
@@ -151,7 +151,7 @@ def hold_create(request: HttpRequest, variant_id: int) -> HttpResponse:
     if not form.is_valid():
         return _variant_page(request, variant, form=form, status=400)
     data = form.cleaned_data
-    customer = selectors.visible_customer(
+    customer = selectors.findable_customer(
         user, customer_id=data["customer_id"], number=data["customer_number"]
     )
     store = Store.objects.filter(pk=data["store"], is_active=True).first()
@@ -306,7 +306,7 @@ def watch_create(request: HttpRequest, product_id: int) -> HttpResponse:
         messages.error(request, _("Say which size the customer is waiting for."))
         return redirect(url)
     data = form.cleaned_data
-    customer = selectors.visible_customer(
+    customer = selectors.findable_customer(
         user, customer_id=data["customer_id"], number=data["customer_number"]
     )
     try:

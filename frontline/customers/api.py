@@ -302,9 +302,9 @@ def _identifier(raw: str, what: str = "customer") -> int:
     return identifier
 
 
-def _visible_customer(request: Request, customer_id: str) -> Customer:
+def _findable_customer(request: Request, customer_id: str) -> Customer:
     # Http404 from the selector becomes a JSON 404 through DRF's exception handler.
-    return selectors.customer_get_visible(
+    return selectors.customer_get_findable(
         user=_staff(request), customer_id=_identifier(customer_id)
     )
 
@@ -487,7 +487,7 @@ class CustomerCheckInApi(APIView):
     )
     @idempotent_api
     def post(self, request: Request, customer_id: str) -> Response:
-        customer = _visible_customer(request, customer_id)
+        customer = _findable_customer(request, customer_id)
         staff = _staff(request)
         data = CheckInSerializer(data=request.data, context={"staff": staff})
         data.is_valid(raise_exception=True)
@@ -512,7 +512,7 @@ class CustomerTimelineApi(APIView):
         responses={200: TimelinePageSerializer, 400: VALIDATION_ERROR, 404: NOT_FOUND},
     )
     def get(self, request: Request, customer_id: str) -> Response:
-        customer = _visible_customer(request, customer_id)
+        customer = _findable_customer(request, customer_id)
         channel = request.query_params.get("channel", "")
         kind = request.query_params.get("kind", "")
         if channel not in {"", *InteractionChannel.values}:
@@ -551,7 +551,7 @@ class CustomerNotesApi(APIView):
     )
     @idempotent_api
     def post(self, request: Request, customer_id: str) -> Response:
-        customer = _visible_customer(request, customer_id)
+        customer = _findable_customer(request, customer_id)
         data = NoteCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -582,7 +582,7 @@ class CustomerNoteApi(APIView):
         },
     )
     def patch(self, request: Request, customer_id: str, note_id: str) -> Response:
-        customer = _visible_customer(request, customer_id)
+        customer = _findable_customer(request, customer_id)
         note = get_object_or_404(CustomerNote, pk=_identifier(note_id, "note"), customer=customer)
         data = NoteUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -29,7 +29,7 @@ from frontline.customers.models import (
     SizeCategory,
     Tier,
 )
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_in_stores_of
 from frontline.staff.models import Store, User
 
 # Shopify allows 250 tags of 255 characters on a customer; a filter names a handful.
@@ -201,7 +201,7 @@ class HasAnyTag(Func):
 
 def customers_matching(*, by: User, store: Store, criteria: CustomerCriteria) -> QuerySet[Customer]:
     """The store's customers the staff member may see that match every given criterion."""
-    customers = customers_visible_to(by).filter(preferred_store=store)
+    customers = customers_in_stores_of(by).filter(preferred_store=store)
     now = timezone.now()
     if criteria.tiers:
         customers = customers.filter(tier__in=criteria.tiers)

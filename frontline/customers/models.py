@@ -107,7 +107,6 @@ class Customer(LazyChoiceLabels):
                 name="customer_postcode_key",
             ),
             models.Index(fields=["phone"], name="customer_phone"),
-            models.Index(Lower("last_name"), Lower("first_name"), name="customer_name"),
             models.Index(fields=["preferred_store", "tier"], name="customer_store_tier"),
         ]
         constraints = [

@@ -12,9 +12,12 @@ A domain registers a panel in its ``AppConfig.ready()``::
 
 A panel with a ``context`` function is fetched lazily by htmx, all panels in one request when
 their list comes into view (so the profile page keeps its fixed number of queries however many
-domains plug in), and has its own URL, linked for browsers without JavaScript. A panel
-without one shows its empty state: the slots for features that are not built yet say so
-honestly instead of showing made-up data.
+domains plug in), and has its own URL, linked for browsers without JavaScript. A panel without
+one shows its empty state: the slots for features that are not built yet say so honestly
+instead of showing made-up data.
+
+The profile opens for any staff member of the brand (lookup is brand-wide), so each panel's
+``context`` scopes the store work it shows itself (holds, follow-ups, messages, actions).
 """
 
 from __future__ import annotations

@@ -1,8 +1,17 @@
 """Reads of the customers domain, always scoped to the staff member asking.
 
-``customers_visible_to`` is the one place that decides which customers a staff member may see;
-every view, partial and API endpoint starts from it, and a customer outside it is "not found"
-(never "forbidden", which would tell that the customer exists).
+Two scopes, both decided in ``frontline.staff.selectors``:
+
+- ``customers_findable_by``: customer lookup is brand-wide. Any active staff member finds and
+  opens any live customer's profile (each read audited), and adds to the customer's own record
+  (notes, sizes, preferences, wishlist, check-in at their own store): a customer is one person
+  in every store.
+- ``customers_in_stores_of``: work done for customers belongs to stores and people, so the
+  follow-ups, suggested actions and messages of a customer are planned only by the staff of the
+  customer's stores.
+
+A customer outside the scope asked for is "not found" (never "forbidden", which would tell that
+the customer exists). Merged, deleted and erased customers are in neither.
 """
 
 from __future__ import annotations
@@ -56,35 +65,50 @@ from frontline.customers.search import SearchOutcome, search_customers
 from frontline.orders.models import Order, OrderLine
 from frontline.privacy.selectors import recently_viewed_customer_ids
 from frontline.staff.models import StaffRole, User
-from frontline.staff.selectors import stores_for
+from frontline.staff.selectors import customer_lookup_condition, stores_for
 
 TIMELINE_PAGE_SIZE = 20
 ORDERS_SHOWN = 25
 TREND_MONTHS = 12
 
 
-def customers_visible_to(user: User, *, resolve_stores: bool = False) -> QuerySet[Customer]:
-    """Customers the staff member may see: those of their stores (all for superusers).
+def live_customers() -> QuerySet[Customer]:
+    """Customers anyone may still see.
 
     Records merged into another customer are hidden: the survivor stands for them. So are
-    customers whose every source system deleted its record (``deleted_at``).
-    With ``resolve_stores`` the stores are looked up first (one small query) and the customers
-    filtered on their literal ids: PostgreSQL then plans with that store's statistics and can
-    walk a (store, name) index in order, which search needs; elsewhere a subquery saves the
-    round trip.
+    customers whose every source system deleted its record (``deleted_at``), erased customers
+    among them (an erasure sets it too).
     """
-    customers = Customer.objects.filter(merged_into__isnull=True, deleted_at__isnull=True)
+    return Customer.objects.filter(merged_into__isnull=True, deleted_at__isnull=True)
+
+
+def customers_findable_by(user: User) -> QuerySet[Customer]:
+    """Every live customer of the brand, for any active staff member: search and the profile."""
+    return live_customers().filter(customer_lookup_condition(user))
+
+
+def customers_in_stores_of(user: User) -> QuerySet[Customer]:
+    """The live customers of the staff member's stores (all for superusers): those whose
+    store work (follow-ups, suggested actions, messages) they may plan."""
+    customers = live_customers()
     if user.is_superuser:
         return customers
-    stores = stores_for(user).values_list("pk", flat=True)
-    return customers.filter(preferred_store__in=list(stores) if resolve_stores else stores)
+    return customers.filter(preferred_store__in=stores_for(user).values("pk"))
 
 
-def customer_get_visible(*, user: User, customer_id: int) -> Customer:
-    """The customer with its header relations, or Http404 when out of the user's scope."""
+def customer_get_findable(*, user: User, customer_id: int) -> Customer:
+    """The customer with its header relations, or Http404 (brand-wide lookup)."""
+    return _header_or_404(customers_findable_by(user), customer_id)
+
+
+def customer_get_in_stores(*, user: User, customer_id: int) -> Customer:
+    """The customer with its header relations, or Http404 when not of the user's stores."""
+    return _header_or_404(customers_in_stores_of(user), customer_id)
+
+
+def _header_or_404(customers: QuerySet[Customer], customer_id: int) -> Customer:
     customer = (
-        customers_visible_to(user)
-        .select_related("preferred_store", "preferred_associate")
+        customers.select_related("preferred_store", "preferred_associate")
         .filter(pk=customer_id)
         .first()
     )
@@ -94,14 +118,13 @@ def customer_get_visible(*, user: User, customer_id: int) -> Customer:
 
 
 def customer_search(*, user: User, query: str | None, limit: int = 20) -> SearchOutcome:
-    """Search results for the staff member; the customers they opened lately when empty."""
-    outcome = search_customers(
-        customers_visible_to(user, resolve_stores=True), query or "", limit=limit
-    )
+    """Search results for the staff member, brand-wide; the customers they opened lately when
+    empty."""
+    outcome = search_customers(customers_findable_by(user), query or "", limit=limit)
     if outcome.query:
         return outcome
     recent_ids = recently_viewed_customer_ids(staff=user, limit=limit)
-    by_id = customers_visible_to(user).select_related("preferred_store").in_bulk(recent_ids)
+    by_id = customers_findable_by(user).select_related("preferred_store").in_bulk(recent_ids)
     return SearchOutcome(
         query="",
         customers=[by_id[pk] for pk in recent_ids if pk in by_id],
@@ -253,7 +276,7 @@ def value_origins(customer: Customer) -> dict[str, dict[str, Any]]:
 
 def customer_profile(*, user: User, customer_id: int) -> CustomerProfile:
     """Everything the profile shows, in a fixed number of queries whatever the history's size."""
-    customer = customer_get_visible(user=user, customer_id=customer_id)
+    customer = customer_get_findable(user=user, customer_id=customer_id)
     # The sections the page shows as plain values travel together (one round trip on
     # PostgreSQL); the others are model instances the templates and forms work with.
     fetched = values_in_one_round_trip(
@@ -485,8 +508,8 @@ class ProfileRows:
 
 
 def customer_in_scope(*, user: User, customer_id: int) -> QuerySet[Customer]:
-    """The customer, if the staff member may see them; else nothing."""
-    return customers_visible_to(user).filter(pk=customer_id)
+    """The customer, if the staff member may look them up; else nothing."""
+    return customers_findable_by(user).filter(pk=customer_id)
 
 
 def profile_querysets(*, user: User, customer_id: int, since: datetime) -> dict[str, QuerySet]:
@@ -563,7 +586,7 @@ def managed_store_ids(user: User) -> QuerySet:
 
 def customers_mergeable_by(user: User) -> QuerySet[Customer]:
     """Customers whose records the user may merge: those of the stores they manage."""
-    customers = Customer.objects.filter(merged_into__isnull=True, deleted_at__isnull=True)
+    customers = live_customers()
     if user.is_superuser:
         return customers
     return customers.filter(preferred_store__in=managed_store_ids(user))

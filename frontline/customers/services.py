@@ -1,7 +1,7 @@
 """Writes of the customers domain: profile edits, notes, wishlist, duplicates, merges.
 
 Every function is keyword-only and checks nothing about who may call it beyond what it says:
-views and API views fetch the customer through ``customers_visible_to`` first.
+views and API views fetch the customer through ``customers_findable_by`` first.
 """
 
 from __future__ import annotations

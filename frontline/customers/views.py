@@ -1,7 +1,10 @@
 """HTML views of the customers domain: thin, scoped, htmx fragments from one template per page.
 
-Every view that touches a customer fetches it through ``customer_get_visible`` (404 outside the
-staff member's stores). Forms post normally and redirect back (pages work without JavaScript);
+Every view that touches a customer fetches it through ``customer_get_findable`` (404 for a
+customer who is not there to find): lookup is brand-wide, and what is written here is the
+customer's own record (notes, sizes, preferences, wishlist), which any store serving them adds
+to. The store work shown on the profile (holds, follow-ups, actions, messages) is scoped by each
+panel's own domain. Forms post normally and redirect back (pages work without JavaScript);
 under htmx the view answers with the fragment of the section that changed instead.
 """
 
@@ -142,7 +145,7 @@ def _choices() -> dict[str, object]:
 @require_GET
 def timeline(request: StaffRequest, customer_id: int) -> HttpResponse:
     """A page of the timeline: "load more" and the channel/kind filters ask for this."""
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
+    customer = selectors.customer_get_findable(user=request.user, customer_id=customer_id)
     channel = request.GET.get("channel", "")
     kind = request.GET.get("kind", "")
     if channel not in {"", *InteractionChannel.values} or kind not in {"", *InteractionKind.values}:
@@ -167,7 +170,7 @@ def timeline(request: StaffRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def panel(request: StaffRequest, customer_id: int, key: str) -> HttpResponse:
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
+    customer = selectors.customer_get_findable(user=request.user, customer_id=customer_id)
     found = profile_panel(key)
     if found is None:
         raise Http404(_("No such panel."))
@@ -182,7 +185,7 @@ def panels(request: StaffRequest, customer_id: int) -> HttpResponse:
     """Every panel of the profile in one answer: the profile fetches them with one request
     instead of one per panel, which on a store's slow Wi-Fi saves round trips and on the
     tablet saves one swap (parse, htmx processing, layout) per panel."""
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
+    customer = selectors.customer_get_findable(user=request.user, customer_id=customer_id)
     sections = [
         render_to_string(
             "customers/panel.html#panel",
@@ -233,7 +236,7 @@ def _edit_section(
 
     A refused edit (ValidationError) comes back as the section with its message.
     """
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
+    customer = selectors.customer_get_findable(user=request.user, customer_id=customer_id)
     try:
         edit(customer)
     except ValidationError as error:
@@ -259,7 +262,7 @@ def note_add(request: StaffRequest, customer_id: int) -> HttpResponse:
 
 
 def _visible_note(request: StaffRequest, customer_id: int, note_id: int) -> CustomerNote:
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
+    customer = selectors.customer_get_findable(user=request.user, customer_id=customer_id)
     return get_object_or_404(
         CustomerNote.objects.select_related("customer"), pk=note_id, customer=customer
     )
@@ -298,7 +301,7 @@ def note_pin(request: StaffRequest, customer_id: int, note_id: int) -> HttpRespo
 @idempotent_view
 def check_in(request: StaffRequest, customer_id: int) -> HttpResponse:
     """The customer has just arrived at the associate's store: the store's tablets are told."""
-    customer = selectors.customer_get_visible(user=request.user, customer_id=customer_id)
+    customer = selectors.customer_get_findable(user=request.user, customer_id=customer_id)
     store = primary_store_for(request.user)
     if store is None:
         messages.error(request, _("You work in no store, so there is nowhere to check in at."))

@@ -11,6 +11,7 @@ class FollowupsConfig(AppConfig):
 
     def ready(self) -> None:
         from frontline.customers.panels import ProfilePanel, profile_panel_register
+        from frontline.customers.selectors import customers_in_stores_of
         from frontline.followups import personal_data
         from frontline.followups.selectors import followups_for_customer
         from frontline.notifications.kinds import NotificationKind, kind_register
@@ -35,7 +36,9 @@ class FollowupsConfig(AppConfig):
                 context=lambda user, customer: {
                     "followups": list(
                         followups_for_customer(user=user, customer_id=customer.pk)[:20]
-                    )
+                    ),
+                    # Anyone opens the profile; the customer's own stores plan their follow-ups.
+                    "may_plan": customers_in_stores_of(user).filter(pk=customer.pk).exists(),
                 },
             )
         )

@@ -27,7 +27,7 @@ from frontline.customers.models import (
     InteractionChannel,
     InteractionKind,
 )
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_in_stores_of
 from frontline.followups.models import (
     ACTIVE_STATUSES,
     EventKind,
@@ -95,7 +95,7 @@ def _check_assignee(assignee_id: int, store: Store) -> User:
 
 def _visible_customer(by: User, customer_id: int) -> Customer:
     customer = (
-        customers_visible_to(by).select_related("preferred_store").filter(pk=customer_id).first()
+        customers_in_stores_of(by).select_related("preferred_store").filter(pk=customer_id).first()
     )
     if customer is None:
         # The same words whether the customer does not exist or is another store's.

@@ -30,7 +30,7 @@ from frontline.appointments.selectors import appointments_for_day
 from frontline.catalog.selectors import holds_expiring_by
 from frontline.core.converters import id_from_text
 from frontline.customers.criteria import CustomerCriteria, criteria_form_context
-from frontline.customers.selectors import customer_get_visible
+from frontline.customers.selectors import customer_get_in_stores
 from frontline.followups import bulk, selectors, services
 from frontline.followups.forms import (
     CancelForm,
@@ -262,7 +262,7 @@ def followup_cancel(request: HttpRequest, followup_id: int) -> HttpResponse:
 @login_required
 def followup_new(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = customer_get_visible(user=user, customer_id=customer_id)
+    customer = customer_get_in_stores(user=user, customer_id=customer_id)
     store = customer.preferred_store
     if store is None:
         raise Http404(_("This customer has no store to plan a follow-up at."))

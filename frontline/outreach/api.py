@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from frontline.core.api import ErrorSerializer, error_body
 from frontline.customers.models import ConsentPurpose
-from frontline.customers.selectors import customer_get_visible
+from frontline.customers.selectors import customer_get_in_stores
 from frontline.outreach import rules, selectors, services
 from frontline.outreach.models import Channel, Conversation, Direction, Message, Status
 from frontline.outreach.rules import Refusal
@@ -145,7 +145,7 @@ class CustomerMessagesView(APIView):
     )
     def get(self, request: Request, customer_id: int) -> Response:
         user = _user(request)
-        customer = customer_get_visible(user=user, customer_id=customer_id)
+        customer = customer_get_in_stores(user=user, customer_id=customer_id)
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(
             selectors.customer_messages(customer=customer), request, view=self
@@ -162,7 +162,7 @@ class CustomerMessagesView(APIView):
     )
     def post(self, request: Request, customer_id: int) -> Response:
         user = _user(request)
-        customer_get_visible(user=user, customer_id=customer_id)
+        customer_get_in_stores(user=user, customer_id=customer_id)
         serializer = SendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -188,7 +188,7 @@ class PreviewView(APIView):
     )
     def post(self, request: Request, customer_id: int) -> Response:
         user = _user(request)
-        customer = customer_get_visible(user=user, customer_id=customer_id)
+        customer = customer_get_in_stores(user=user, customer_id=customer_id)
         serializer = SendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -215,7 +215,7 @@ class ChannelsView(APIView):
         summary="The channels the customer consented to, per purpose",
     )
     def get(self, request: Request, customer_id: int) -> Response:
-        customer = customer_get_visible(user=_user(request), customer_id=customer_id)
+        customer = customer_get_in_stores(user=_user(request), customer_id=customer_id)
         granted = rules.consented_channels(customer)
         whatsapp = Conversation.objects.filter(customer=customer, channel=Channel.WHATSAPP).first()
         window = rules.whatsapp_window_open(whatsapp, rules.now())

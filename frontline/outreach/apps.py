@@ -13,7 +13,7 @@ class OutreachConfig(AppConfig):
         from frontline.customers.panels import ProfilePanel, profile_panel_register
         from frontline.notifications.kinds import NotificationKind, kind_register
         from frontline.outreach import personal_data
-        from frontline.outreach.services import thread_read
+        from frontline.outreach.services import profile_thread
         from frontline.privacy.registry import personal_data_source_register
 
         for key, label, audience in [
@@ -38,7 +38,7 @@ class OutreachConfig(AppConfig):
                 order=40,
                 template="outreach/panel.html",
                 context=lambda user, customer: {
-                    "thread": thread_read(by=user, customer=customer, limit=20)
+                    "thread": profile_thread(by=user, customer=customer, limit=20)
                 },
             )
         )

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from frontline.customers.criteria import CustomerCriteria, customers_matching
 from frontline.customers.models import ConsentPurpose, Customer
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_in_stores_of
 from frontline.followups.selectors import managed_stores
 from frontline.outreach import rules
 from frontline.outreach.models import (
@@ -73,7 +73,7 @@ def campaign_queue(
     result = CampaignResult()
     with transaction.atomic():
         customers = list(
-            customers_visible_to(by)
+            customers_in_stores_of(by)
             .filter(pk__in=wanted)
             .select_related("preferred_store")
             .order_by("pk")

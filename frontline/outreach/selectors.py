@@ -12,7 +12,7 @@ from django.http import Http404
 from frontline.actions.registry import registry
 from frontline.actions.selectors import suggestion_visible_to
 from frontline.customers.models import ConsentPurpose, Customer
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_in_stores_of
 from frontline.followups.selectors import followup_get, managed_stores
 from frontline.outreach import rules
 from frontline.outreach.models import (
@@ -40,7 +40,7 @@ def customer_messages(*, customer: Customer) -> QuerySet[Message]:
 def message_get(*, user: User, message_id: int) -> Message:
     """A message of a customer the staff member may see, else Http404."""
     message = (
-        Message.objects.filter(pk=message_id, customer__in=customers_visible_to(user))
+        Message.objects.filter(pk=message_id, customer__in=customers_in_stores_of(user))
         .select_related("customer", "sent_by")
         .first()
     )
@@ -210,7 +210,7 @@ def unread_replies(*, user: User, limit: int = UNREAD_LIMIT) -> UnreadReplies:
     ).order_by("-created_at", "-pk")
     rows = list(
         Conversation.objects.filter(
-            associate=user, unread_count__gt=0, customer__in=customers_visible_to(user)
+            associate=user, unread_count__gt=0, customer__in=customers_in_stores_of(user)
         )
         .select_related("customer")
         .annotate(

@@ -35,7 +35,7 @@ from frontline.customers.models import (
     InteractionKind,
     Source,
 )
-from frontline.customers.selectors import customer_get_visible
+from frontline.customers.selectors import customer_get_in_stores, customers_in_stores_of
 from frontline.customers.sentiment import interaction_sentiment_fields
 from frontline.customers.services import interaction_record
 from frontline.notifications.audiences import Audience, to_staff, to_store_staff
@@ -216,7 +216,7 @@ def message_send(
     recommended action accepts the action and completes the follow-up accepting planned.
     Both in this transaction: the message and its outcome are recorded together or not at all.
     """
-    customer = customer_get_visible(user=by, customer_id=customer_id)
+    customer = customer_get_in_stores(user=by, customer_id=customer_id)
     now = timezone.now()
     if send_at is not None and send_at <= now:
         send_at = None
@@ -975,6 +975,19 @@ def thread_read(*, by: User, customer: Customer, limit: int = 50) -> list[Messag
     thread_read_record(by=by, customer=customer)
     thread_mark_read(by=by, customer=customer)
     return messages
+
+
+def profile_thread(*, by: User, customer: Customer, limit: int = 20) -> list[Message] | None:
+    """The thread the profile's messages panel shows, or None for another store's customer.
+
+    Anyone at any store opens the customer's profile, but a conversation is the work of the
+    customer's store: its associates write, and are told of, the replies. So store B's staff
+    serving a walk-in of store A see the profile without store A's messages (and read nothing
+    the audit would have to record).
+    """
+    if not customers_in_stores_of(by).filter(pk=customer.pk).exists():
+        return None
+    return thread_read(by=by, customer=customer, limit=limit)
 
 
 def thread_mark_read(*, by: User, customer: Customer) -> None:

@@ -23,7 +23,7 @@ from frontline.core.converters import id_from_text
 from frontline.core.text import one_line
 from frontline.customers.criteria import criteria_form_context, criteria_form_values
 from frontline.customers.models import Customer
-from frontline.customers.selectors import customer_get_visible
+from frontline.customers.selectors import customer_get_in_stores
 from frontline.followups.selectors import managed_stores, store_for_board
 from frontline.outreach import campaigns, selectors, services
 from frontline.outreach.forms import CampaignForm, ComposeForm
@@ -110,7 +110,7 @@ def _context(
 @require_http_methods(["GET", "POST"])
 def compose(request: StaffRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
-    customer = customer_get_visible(user=user, customer_id=customer_id)
+    customer = customer_get_in_stores(user=user, customer_id=customer_id)
     if request.method == "GET":
         # The page shows the customer's consents and, in the preview, their address.
         services.thread_read_record(by=user, customer=customer, detail="outreach: compose")

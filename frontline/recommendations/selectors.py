@@ -24,9 +24,9 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from frontline.actions.selectors import customer_visible_to
 from frontline.catalog.models import Product, StockLevel
 from frontline.customers.models import Customer, CustomerSize
+from frontline.customers.selectors import customers_findable_by
 from frontline.recommendations import model as recommender
 from frontline.recommendations.models import ProductPopularity, ProductSimilarity, StoreBestSeller
 from frontline.recommendations.services import purchase_lines_of_customer
@@ -206,7 +206,8 @@ def _store_best_sellers(customer: Customer) -> Ranked:
 
 
 def recommendation_list(*, user: User, customer_id: int, limit: int = 10) -> Suggestions:
-    customer = customer_visible_to(user=user, customer_id=customer_id)
+    # Products for the person, not work for a store: brand-wide, as the profile they sit on.
+    customer = customers_findable_by(user).select_related("preferred_store").get(pk=customer_id)
     ranked = ranked_for_customer(customer, now=timezone.now())
     pool = ranked.products[:CANDIDATE_POOL]
     stores = reachable_stores(customer.preferred_store)

@@ -40,7 +40,19 @@ def test_the_panels_render_inside_another_page_with_forms_back_to_it():
     assert "For this customer" in html
 
 
-def test_a_customer_the_staff_member_may_not_see_renders_nothing():
+def test_another_stores_customer_shows_recommendations_but_not_that_stores_actions():
+    """Suggested actions are the customer's store's work; product ideas follow the profile."""
     staff = StoreAssignmentFactory(store=StoreFactory()).user
-    suggestion = ActionSuggestionFactory(customer=CustomerFactory(preferred_store=StoreFactory()))
+    suggestion = ActionSuggestionFactory(
+        customer=CustomerFactory(preferred_store=StoreFactory()), channel=""
+    )
+    html = render_for(staff, suggestion.customer_id)
+    assert suggestion.reason not in html
+    assert "For this customer" in html
+
+
+def test_a_customer_nobody_may_find_renders_nothing():
+    staff = StoreAssignmentFactory(store=StoreFactory()).user
+    survivor = CustomerFactory()
+    suggestion = ActionSuggestionFactory(customer=CustomerFactory(merged_into=survivor))
     assert render_for(staff, suggestion.customer_id).strip() == ""

@@ -58,11 +58,11 @@ def test_a_booking_creates_the_customer_from_what_was_typed(store, service, styl
 
 
 def test_a_new_customer_becomes_the_stores_so_its_stylists_can_see_them(store, service, stylist):
-    from frontline.customers.selectors import customers_visible_to
+    from frontline.customers.selectors import customers_in_stores_of
 
     booking = book(store, service, stylist)
     assert booking.customer.preferred_store == store
-    assert customers_visible_to(stylist.user).filter(pk=booking.customer_id).exists()
+    assert customers_in_stores_of(stylist.user).filter(pk=booking.customer_id).exists()
 
 
 def test_a_known_customer_keeps_their_own_store(store, service, stylist):

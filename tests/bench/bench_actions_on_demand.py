@@ -18,7 +18,7 @@ from django.utils import timezone
 from frontline.actions import selectors, services
 from frontline.actions.models import ActionSuggestion
 from frontline.customers.models import Customer
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_in_stores_of
 from tests.bench.actions_data import bench_staff
 from tests.bench.datasets import DEMO
 from tests.bench.harness import Report, latency_summary, time_each
@@ -37,7 +37,7 @@ def run(options: argparse.Namespace) -> Report:
     rng = random.Random(20)
     ids = [rng.randint(lowest, highest) for _ in range(samples)]
     # Only customers the staff member may see (online-only customers have no store).
-    ids = list(customers_visible_to(staff).filter(id__in=ids).values_list("id", flat=True))
+    ids = list(customers_in_stores_of(staff).filter(id__in=ids).values_list("id", flat=True))
     now = timezone.now()
 
     def read(customer_id: int) -> None:

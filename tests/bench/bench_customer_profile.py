@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_in_stores_of
 from tests.bench.customer_data import (
     HEAVY_INTERACTIONS,
     HEAVY_NUMBER,
@@ -37,7 +37,7 @@ def run(options: argparse.Namespace) -> Report:
     customers = DEMO.customers(options.scale)
     staff = associate()
     heavy = heavy_customer()
-    ordinary = customers_visible_to(staff).exclude(number=HEAVY_NUMBER).order_by("pk").first()
+    ordinary = customers_in_stores_of(staff).exclude(number=HEAVY_NUMBER).order_by("pk").first()
     client = Client()
     client.force_login(staff)
     api_url = f"/api/customers/{heavy.pk}/"

@@ -19,7 +19,7 @@ import time
 from django.db import transaction
 
 from frontline.customers.criteria import CustomerCriteria
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_in_stores_of
 from frontline.followups import bulk
 from frontline.followups.models import BulkAssignment, FollowUp, FollowUpEvent
 from frontline.followups.selectors import store_today
@@ -82,7 +82,7 @@ def run(options: argparse.Namespace) -> Report:
         _clean_up(batch_ids)
 
     sample = list(
-        customers_visible_to(bench.manager)
+        customers_in_stores_of(bench.manager)
         .filter(preferred_store=bench.store, tier="vip")
         .order_by("pk")
         .values_list("pk", flat=True)[: max(1, size.bulk_targets // 10)]
@@ -90,7 +90,8 @@ def run(options: argparse.Namespace) -> Report:
     started = time.perf_counter()
     try:
         with transaction.atomic():
-            customers = {c.pk: c for c in customers_visible_to(bench.manager).filter(pk__in=sample)}
+            in_stores = customers_in_stores_of(bench.manager).filter(pk__in=sample)
+            customers = {c.pk: c for c in in_stores}
             for number, customer_id in enumerate(sample):
                 followup_insert(
                     customer=customers[customer_id],

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from frontline.catalog import services
 from frontline.catalog.models import Hold, StockLevel, Variant
-from frontline.catalog.selectors import visible_customer
+from frontline.catalog.selectors import findable_customer
 from frontline.staff.models import Store
 from tests.bench.catalog_fixture import CATALOG, loaded, sizes
 from tests.bench.harness import Report, latency_summary, time_each
@@ -42,7 +42,7 @@ def run(options: Any) -> Any:
     created: list[int] = []
 
     def place_hold(variant_id: int) -> None:
-        customer = visible_customer(bench.associate, customer_id=bench.customer.pk)
+        customer = findable_customer(bench.associate, customer_id=bench.customer.pk)
         variant = Variant.objects.get(pk=variant_id)
         at_store = Store.objects.get(pk=store.pk)
         hold = services.hold_create(

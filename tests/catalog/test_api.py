@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from frontline.catalog.models import Hold, HoldRequest
@@ -57,8 +58,11 @@ def test_the_matrix_and_the_stores_nearest_first(api, shop):
     assert overview["warehouses"][0]["available"] == 30
 
 
-def test_the_matrix_for_a_customer_of_another_store_is_not_found(api, shop):
+def test_the_matrix_for_a_customer_of_another_store_is_shown_but_not_a_merged_one(api, shop):
     url = reverse("api:catalog:product_stock", args=[shop.navy_m.product_id])
+    assert api.get(url, {"customer": shop.stranger.pk}).status_code == 200
+    shop.stranger.merged_into = shop.customer
+    shop.stranger.save()
     assert api.get(url, {"customer": shop.stranger.pk}).status_code == 404
     not_an_id = api.get(url, {"customer": "abc"})
     assert not_an_id.status_code == 400 and "customer" in not_an_id.json()["errors"]
@@ -93,7 +97,15 @@ def test_bad_holds_are_refused_with_a_message_and_change_nothing(
     assert shop.stock(shop.navy_m, shop.here).reserved == 0
 
 
-def test_a_hold_for_another_stores_customer_is_not_found(api, shop):
+def test_a_hold_for_another_stores_customer_is_this_stores(api, shop):
+    response = create_hold(api, shop, customer=shop.stranger.pk)
+    assert response.status_code == 201
+    assert Hold.objects.get().store == shop.here
+
+
+def test_a_hold_for_an_erased_customer_is_not_found(api, shop):
+    shop.stranger.deleted_at = shop.stranger.erased_at = timezone.now()
+    shop.stranger.save()
     response = create_hold(api, shop, customer=shop.stranger.pk)
     assert response.status_code == 404
     assert "No such customer" in response.json()["detail"]

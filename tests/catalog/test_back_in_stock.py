@@ -50,10 +50,16 @@ def test_a_size_the_product_does_not_come_in_cannot_be_watched(shop):
         )
 
 
-def test_a_customer_of_another_store_cannot_be_watched_for(shop):
+def test_a_customer_of_another_store_is_watched_for_but_not_a_merged_one(shop):
+    watch = services.watch_create(
+        user=shop.associate, customer=shop.stranger, product=shop.black_m.product, size="M"
+    )
+    assert watch.customer == shop.stranger
+    shop.stranger.merged_into = shop.customer
+    shop.stranger.save()
     with pytest.raises(services.NotFound):
         services.watch_create(
-            user=shop.associate, customer=shop.stranger, product=shop.black_m.product, size="M"
+            user=shop.associate, customer=shop.stranger, product=shop.navy_m.product, size="M"
         )
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from frontline.catalog import services
+from frontline.catalog import selectors, services
 from frontline.catalog.models import Hold, HoldRequest
 from frontline.catalog.tasks import expire_holds_task
 from frontline.customers.models import Interaction
@@ -73,7 +73,18 @@ def test_a_variant_the_store_never_stocked_is_refused(shop):
         hold(shop, variant=shop.navy_l, store=shop.nearby)
 
 
-def test_a_customer_of_another_store_cannot_be_held_for(shop):
+def test_a_walk_in_of_another_store_is_held_for_as_this_stores_work(shop):
+    """Lookup is brand-wide: the hold is the keeping store's, whoever the customer's store."""
+    placed = hold(shop, customer=shop.stranger)
+    assert (placed.store, placed.customer) == (shop.here, shop.stranger)
+    assert shop.stock(shop.navy_m, shop.here).reserved == 1
+    assert selectors.hold_for(shop.associate, placed.pk) == placed
+    assert selectors.hold_for(shop.other_associate, placed.pk) is None
+
+
+def test_a_merged_customer_cannot_be_held_for(shop):
+    shop.stranger.merged_into = shop.customer
+    shop.stranger.save()
     with pytest.raises(services.NotFound, match="No such customer"):
         hold(shop, customer=shop.stranger)
     assert shop.stock(shop.navy_m, shop.here).reserved == 0

@@ -39,7 +39,8 @@ def customer(store):
 
 @pytest.fixture
 def stranger(other_store):
-    """A customer of another store: the associate must not even learn that it exists."""
+    """A customer of another store: the associate finds them (lookup is brand-wide), but the
+    store work done for them (follow-ups, holds, messages) is their store's."""
     return CustomerFactory(
         first_name="Ada", last_name="Byron", email="byron@example.com", preferred_store=other_store
     )

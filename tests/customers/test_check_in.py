@@ -51,11 +51,19 @@ def test_the_profile_offers_the_check_in(associate_client, customer):
     assert f'action="{reverse("customers:check_in", args=[customer.pk])}"' in html
 
 
-def test_a_customer_out_of_reach_cannot_be_checked_in(associate_client, other_store):
+def test_a_walk_in_of_another_store_is_checked_in_here(associate_client, other_store, store):
     from tests.factories import CustomerFactory
 
     stranger = CustomerFactory(preferred_store=other_store)
-    assert check_in(associate_client, stranger).status_code == 404
+    assert check_in(associate_client, stranger).status_code == 302
+    assert Interaction.objects.get(customer=stranger).store == store
+
+
+def test_a_merged_record_cannot_be_checked_in(associate_client, customer, store):
+    from tests.factories import CustomerFactory
+
+    merged = CustomerFactory(preferred_store=store, merged_into=customer)
+    assert check_in(associate_client, merged).status_code == 404
     assert not Interaction.objects.exists()
 
 

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from frontline.customers.loading import customers_land, interactions_land
 from frontline.customers.models import Consent, Customer, CustomerIdentity, Interaction
-from frontline.customers.selectors import customer_get_visible, customer_search
+from frontline.customers.selectors import customer_get_findable, customer_search
 from tests.factories import ConsentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def test_a_customer_deleted_at_their_only_source_is_hidden_from_search_and_the_p
     assert CustomerIdentity.objects.get(external_id="003A").deleted_at is not None
     assert customer_search(user=manager, query="Lovelace").customers == []
     with pytest.raises(Http404):
-        customer_get_visible(user=manager, customer_id=customer.pk)
+        customer_get_findable(user=manager, customer_id=customer.pk)
 
 
 def test_a_customer_another_source_still_knows_stays_visible():

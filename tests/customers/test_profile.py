@@ -31,6 +31,7 @@ from tests.factories import (
     NoteFactory,
     OrderFactory,
     OrderLineFactory,
+    UserFactory,
     WishlistItemFactory,
 )
 
@@ -217,12 +218,13 @@ def test_every_profile_read_is_recorded_for_the_privacy_audit(
     )
 
 
-def test_a_refused_read_is_not_recorded_as_a_read(associate_client, stranger):
-    assert associate_client.get(reverse("customers:profile", args=[stranger.pk])).status_code == 404
-    api = associate_client.get(f"/api/customers/{stranger.pk}/")
+def test_a_refused_read_is_not_recorded_as_a_read(associate_client, customer, store):
+    merged = CustomerFactory(preferred_store=store, merged_into=customer)
+    assert associate_client.get(reverse("customers:profile", args=[merged.pk])).status_code == 404
+    api = associate_client.get(f"/api/customers/{merged.pk}/")
     assert api.status_code == 404 and api.json()["detail"]
     # On the record as refusals (frontline.privacy.middleware), never as reads.
-    recorded = PersonalDataAccess.objects.filter(customer=stranger)
+    recorded = PersonalDataAccess.objects.filter(customer=merged)
     assert list(recorded.values_list("action", flat=True)) == [AccessAction.ACCESS_DENIED] * 2
 
 
@@ -233,12 +235,15 @@ def test_the_api_answers_each_reader_for_their_own_scope_and_records_each_read(
     ids filled in each time decide who sees what and whose read is recorded."""
     client.force_login(associate)
     assert client.get(f"/api/customers/{customer.pk}/").json()["customer"]["id"] == customer.pk
+    # Lookup is brand-wide: another store's customer too.
+    assert client.get(f"/api/customers/{stranger.pk}/").json()["customer"]["id"] == stranger.pk
+    client.force_login(UserFactory())  # signed in, but working at no store: finds nobody
     assert client.get(f"/api/customers/{stranger.pk}/").status_code == 404
     client.force_login(admin_user)
     assert client.get(f"/api/customers/{stranger.pk}/").json()["customer"]["id"] == stranger.pk
     reads = PersonalDataAccess.objects.filter(action=AccessAction.PROFILE_READ_API)
     assert sorted(reads.values_list("staff_id", "customer_id")) == sorted(
-        [(associate.pk, customer.pk), (admin_user.pk, stranger.pk)]
+        [(associate.pk, customer.pk), (associate.pk, stranger.pk), (admin_user.pk, stranger.pk)]
     )
 
 

@@ -124,7 +124,7 @@ def test_a_failed_sign_in_to_no_account_keeps_nothing_that_was_typed(db):
 
 
 def test_a_refused_profile_is_recorded_against_the_customer(associate):
-    stranger = CustomerFactory()  # of another store
+    stranger = CustomerFactory(merged_into=CustomerFactory())  # found by nobody
     assert _signed_in(associate).get(f"/customers/{stranger.pk}/").status_code == 404
     denial = PersonalDataAccess.objects.get(action=AccessAction.ACCESS_DENIED)
     assert (denial.staff, denial.customer, denial.ip_address) == (associate, stranger, ADDRESS)

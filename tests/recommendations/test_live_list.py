@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from frontline.catalog.models import Product, Variant
+from frontline.catalog.models import Variant
 from frontline.customers.models import Customer
 from frontline.recommendations.models import ProductSimilarity, StoreBestSeller
 from frontline.recommendations.selectors import recommendation_list, recommendations_for_customer
@@ -20,6 +20,7 @@ from tests.factories import (
     StockLevelFactory,
     StoreAssignmentFactory,
     StoreFactory,
+    UserFactory,
     VariantFactory,
 )
 
@@ -169,13 +170,22 @@ def test_the_nightly_job_writes_neighbours_both_ways(shop):
 
 
 @pytest.mark.django_db
-def test_recommendations_are_scoped_to_visible_customers(shop):
+def test_recommendations_follow_the_profile_to_any_store_but_not_to_a_merged_record(shop):
+    """Products for the person: any store serving them sees the list, as it sees the profile."""
     *_stores, staff = shop
+    hat, gloves = VariantFactory(product__name="Hat"), VariantFactory(product__name="Gloves")
+    bought_together(hat, gloves, 4)
+    similarities_recompute()
+    elsewhere = CustomerFactory(preferred_store=StoreFactory())
+    StockLevelFactory(variant=gloves, store=elsewhere.preferred_store)
+    OrderLineFactory(order__customer=elsewhere, variant=hat)
+    found = recommendations_for_customer(user=staff, customer_id=elsewhere.pk)
+    assert [suggestion.name for suggestion in found] == ["Gloves"]
+    merged = CustomerFactory(preferred_store=elsewhere.preferred_store, merged_into=elsewhere)
     with pytest.raises(Customer.DoesNotExist):
-        recommendations_for_customer(
-            user=staff, customer_id=CustomerFactory(preferred_store=StoreFactory()).pk
-        )
-    assert Product.objects.count() == 0
+        recommendations_for_customer(user=staff, customer_id=merged.pk)
+    with pytest.raises(Customer.DoesNotExist):
+        recommendations_for_customer(user=UserFactory(), customer_id=elsewhere.pk)
 
 
 @pytest.mark.django_db

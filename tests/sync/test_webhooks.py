@@ -10,7 +10,7 @@ import pytest
 from celery import current_app
 
 from frontline.customers.models import CustomerIdentity
-from frontline.customers.selectors import customers_visible_to
+from frontline.customers.selectors import customers_findable_by
 from frontline.orders.models import Order
 from frontline.sync.connectors import connector_for
 from frontline.sync.models import Run, Source
@@ -206,4 +206,4 @@ def test_a_customers_delete_webhook_hides_the_customer(
     assert Run.objects.latest("pk").status == "succeeded"
     deleted = CustomerIdentity.objects.get(external_id="7002").customer
     admin = UserFactory(is_superuser=True)
-    assert not customers_visible_to(admin).filter(pk=deleted.pk).exists()
+    assert not customers_findable_by(admin).filter(pk=deleted.pk).exists()
