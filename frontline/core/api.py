@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -12,7 +13,7 @@ from rest_framework.views import exception_handler
 
 from frontline.core.converters import LARGEST_ID
 
-INVALID_INPUT = "The request is not valid."
+INVALID_INPUT = _("The request is not valid.")
 
 
 def id_field(**options: Any) -> serializers.IntegerField:
@@ -44,7 +45,7 @@ class Conflict(exceptions.APIException):
     """The request is sound but the object's state refuses it (already done, cancelled...)."""
 
     status_code = 409
-    default_detail = "This conflicts with the current state."
+    default_detail = _("This conflicts with the current state.")
     default_code = "conflict"
 
 
@@ -88,11 +89,11 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """404s under /api/ in the API's own body, also for URLs no route matches (a negative id
     does not match ``<id:…>``); the app's pages keep Django's page."""
     if _wants_json(request):
-        return JsonResponse(error_body("Not found.", "not_found"), status=404)
+        return JsonResponse(error_body(_("Not found."), "not_found"), status=404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse(error_body("Server error.", "server_error"), status=500)
+        return JsonResponse(error_body(_("Server error."), "server_error"), status=500)
     return defaults.server_error(request)

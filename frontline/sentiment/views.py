@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from frontline.sentiment.learning import CLASSES
@@ -19,14 +20,14 @@ def models_page(request: HttpRequest) -> HttpResponse:
     """Both models' macro-F1 and confusion matrices on the held-out share, and which is in use."""
     if not request.user.is_staff:
         # The back office's people (Django's staff flag), as for the admin: not store roles.
-        raise PermissionDenied("Only the back office sees the sentiment models.")
+        raise PermissionDenied(_("Only the back office sees the sentiment models."))
     versions = list(model_versions())
     latest = versions[0] if versions else None
     evaluations = [
         {"title": title, **evaluation, "rows": _matrix_rows(evaluation)}
         for title, evaluation in (
-            ("Learned model", latest and latest.learned_evaluation),
-            ("Shipped default (lexicon)", latest and latest.default_evaluation),
+            (_("Learned model"), latest and latest.learned_evaluation),
+            (_("Shipped default (lexicon)"), latest and latest.default_evaluation),
         )
         if evaluation
     ]
