@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from frontline.staff.models import User
 from frontline.tablet.services import PIN_MAX_LENGTH, PIN_MIN_LENGTH
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _pin_field(label: str | Promise) -> forms.CharField:
+
+def _pin_field(label: StrOrPromise) -> forms.CharField:
     return forms.CharField(
         label=label,
         min_length=PIN_MIN_LENGTH,

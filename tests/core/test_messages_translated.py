@@ -63,6 +63,20 @@ def test_a_french_store_s_associate_reads_the_api_s_refusals_in_french():
 
 
 @pytest.mark.django_db
+def test_a_page_that_is_not_found_says_what_in_french_in_the_app_s_frame():
+    client, _ = signed_in("fr")
+    missing = client.get("/stock/holds/987654/")
+    page = missing.content.decode()
+    assert missing.status_code == 404
+    assert '<h1 id="missing-title">Introuvable</h1>' in page
+    assert "Cette réservation n\u2019existe pas dans vos magasins." in page
+    assert ">Ma journée<" in page  # the app bar: a way back
+    unrouted = client.get("/no-such-page/").content.decode()
+    assert "Il n\u2019y a rien ici, ou ce n\u2019est pas à vous de le voir." in unrouted
+    assert "Resolver404" not in unrouted
+
+
+@pytest.mark.django_db
 def test_an_english_store_s_associate_reads_the_same_refusals_in_english():
     client, customer = signed_in("en")
     refused = client.get(f"/api/customers/{customer.pk}/timeline/", {"channel": "pigeon"})
@@ -75,7 +89,7 @@ def test_no_message_for_people_escapes_gettext():
     assert not found, "wrap these with gettext and translate them:\n" + "\n".join(map(str, found))
 
 
-PROBE = '''
+PROBE = """
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -95,7 +109,7 @@ def view(request, name):
     if not request:
         raise Http404(_("Nothing here."))
     return Response({"detail": "Refused: %s" % name, "code": "refused"})
-'''
+"""
 
 
 def test_the_scan_finds_each_kind_of_untranslated_message(tmp_path, monkeypatch):
@@ -116,7 +130,7 @@ def test_the_scan_finds_each_kind_of_untranslated_message(tmp_path, monkeypatch)
     pointed = [lines[finding.line - 1].strip() for finding in found]
     assert sorted(pointed) == [
         'messages.success(request, "Saved.")',
-        'raise Http404(NOT_FOUND)',
+        "raise Http404(NOT_FOUND)",
         'raise ValidationError(f"{name} is taken.")',
         'return Response({"detail": "Refused: %s" % name, "code": "refused"})',
     ]
