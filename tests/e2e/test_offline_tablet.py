@@ -336,24 +336,48 @@ def test_staff_switch_on_a_locked_tablet_and_each_keeps_their_queue(
         context.close()
 
 
+def shoot_and_measure(page, name: str) -> int:
+    """Shoot the screen for people to look at; how wide the page is (more than the window is
+    sideways scrolling)."""
+    page.wait_for_load_state("networkidle")
+    shoot(page, name)
+    return int(page.evaluate("() => document.documentElement.scrollWidth"))
+
+
 def test_screens_at_tablet_size_in_portrait_and_landscape(
     browser, live_server, shop_floor, password
 ):
+    """The key screens, each shot and checked for sideways scrolling, in both orientations."""
     alice, _, ada = shop_floor
-    for name, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
+    screens = [
+        ("search", "/customers/search/?q=Lovelace"),
+        ("profile", f"/customers/{ada.pk}/"),
+        ("stock", "/stock/"),
+        ("notifications", "/notifications/"),
+    ]
+    widths = {}
+    for orientation, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
         context = browser.new_context(viewport=viewport, has_touch=True)
         page = context.new_page()
+        size = f"{orientation}-{viewport['width']}x{viewport['height']}"
         try:
             sign_in(page, live_server.url, alice, password)
-            size = f"{viewport['width']}x{viewport['height']}"
-            shoot(page, f"my-day-{name}-{size}")
-            page.goto(f"{live_server.url}/customers/{ada.pk}/")
-            page.wait_for_load_state("networkidle")
-            shoot(page, f"profile-{name}-{size}")
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert width <= viewport["width"], f"sideways scrolling in {name}"
+            widths[f"my-day-{size}"] = shoot_and_measure(page, f"my-day-{size}")
+            for screen, path in screens:
+                page.goto(f"{live_server.url}{path}")
+                widths[f"{screen}-{size}"] = shoot_and_measure(page, f"{screen}-{size}")
+            page.get_by_role("button", name="Lock").click()
+            page.wait_for_url("**/tablet/locked/**")
+            widths[f"locked-{size}"] = shoot_and_measure(page, f"locked-{size}")
         finally:
             context.close()
+    limit = {"portrait": PORTRAIT["width"], "landscape": LANDSCAPE["width"]}
+    wider = {
+        screen: width
+        for screen, width in widths.items()
+        if width > limit["portrait" if "-portrait-" in screen else "landscape"]
+    }
+    assert len(widths) == 12 and not wider, f"sideways scrolling: {wider}"
 
 
 def test_the_outbox_speaks_the_store_s_language(page, live_server, password):
