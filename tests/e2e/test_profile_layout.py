@@ -11,7 +11,7 @@ from itertools import pairwise
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import TOUCH_PX, sign_in, small_touch_targets
 from tests.factories import (
     CustomerFactory,
     InteractionFactory,
@@ -40,18 +40,6 @@ BOXES = """() => {
   return {cards, cells, scrollWidth: document.documentElement.scrollWidth,
           width: window.innerWidth};
 }"""
-
-
-# Every control a finger taps, with its size: buttons, fields, disclosure summaries, links drawn
-# as buttons and the app bar's links. Links inside a sentence are exempt (WCAG 2.5.5's inline
-# exception), as are check boxes and radio buttons, whose label is the target.
-TARGETS = """() => [...document.querySelectorAll(
-    "button, a.button, select, textarea, summary, nav a, " +
-    "input:not([type=hidden]):not([type=checkbox]):not([type=radio])")]
-  .filter((element) => element.offsetParent !== null)
-  .map((element) => { const r = element.getBoundingClientRect();
-    return {what: element.outerHTML.slice(0, 80), width: r.width, height: r.height}; })"""
-TOUCH_PX = 44
 
 
 def overlap(a: dict, b: dict) -> bool:
@@ -95,7 +83,7 @@ def test_the_profile_fits_the_tablet(browser, live_server, regular, password, wi
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=shots / f"profile-{width}x{height}.png", full_page=True)
         found = page.evaluate(BOXES)
-        targets = page.evaluate(TARGETS)
+        small = small_touch_targets(page)
     finally:
         context.close()
     assert found["scrollWidth"] <= found["width"], "the page scrolls sideways"
@@ -110,8 +98,7 @@ def test_the_profile_fits_the_tablet(browser, live_server, regular, password, wi
     outside = [cell["text"] for cell in found["cells"] if cell["right"] > cell["card"]["right"] + 1]
     assert not outside, f"table cells outside their card at {width}x{height}: {outside}"
     assert found["cells"], "the purchases table was not on the page"
-    small = [t for t in targets if min(t["width"], t["height"]) < TOUCH_PX - 0.5]
-    assert targets and not small, f"touch targets under {TOUCH_PX} px at {width}x{height}: {small}"
+    assert not small, f"touch targets under {TOUCH_PX} px at {width}x{height}: {small}"
 
 
 def test_no_heading_is_said_twice_in_a_row(page, live_server, regular, password):
