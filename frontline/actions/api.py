@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -125,7 +126,7 @@ class CustomerActionsView(APIView):
         try:
             current = selectors.actions_for_customer(user=request.user, customer_id=customer_id)  # type: ignore[arg-type]
         except Customer.DoesNotExist:
-            raise NotFound("No such customer among the ones you may see.") from None
+            raise NotFound(_("No such customer among the ones you may see.")) from None
         payload = {
             "customer_id": customer_id,
             "actions": current.actions,
@@ -153,7 +154,9 @@ class _OutcomeView(APIView):
             values = self._input(request)
             return self._decide(request, suggestion_id, **values)
         except ActionSuggestion.DoesNotExist:
-            raise NotFound("This suggestion was already handled, or is not yours to see.") from None
+            raise NotFound(
+                _("This suggestion was already handled, or is not yours to see.")
+            ) from None
         except ValidationError as error:
             raise ApiValidationError(error.message_dict) from None
 
@@ -254,7 +257,7 @@ class CustomerRecommendationsView(APIView):
                 limit=query.validated_data["limit"],
             )
         except Customer.DoesNotExist:
-            raise NotFound("No such customer among the ones you may see.") from None
+            raise NotFound(_("No such customer among the ones you may see.")) from None
         return Response(RecommendationSerializer(found, many=True).data)
 
 
@@ -277,7 +280,7 @@ class RulePerformanceView(APIView):
     )
     def get(self, request: Request) -> Response:
         if not selectors.may_see_performance(request.user):  # type: ignore[arg-type]
-            raise PermissionDenied("Only store managers see how the rules perform.")
+            raise PermissionDenied(_("Only store managers see how the rules perform."))
         try:
             days = selectors.performance_period_days(request.query_params.get("days"))
         except ValueError as error:

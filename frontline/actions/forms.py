@@ -6,10 +6,17 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from frontline.actions.models import DismissReason
 
-SNOOZE_CHOICES = [(1, "1 day"), (3, "3 days"), (7, "1 week"), (14, "2 weeks"), (30, "1 month")]
+SNOOZE_CHOICES = [
+    (1, _("1 day")),
+    (3, _("3 days")),
+    (7, _("1 week")),
+    (14, _("2 weeks")),
+    (30, _("1 month")),
+]
 
 
 class AcceptForm(forms.Form):

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 
 from frontline.appointments.models import Booking, Service, SessionOutcome, Stylist
 from frontline.core.converters import id_from_text
@@ -36,8 +37,8 @@ class SessionChoiceForm(forms.Form):
     service = forms.ModelChoiceField(
         queryset=Service.objects.filter(is_active=True), widget=forms.RadioSelect, empty_label=None
     )
-    with_whom = forms.ChoiceField(label="Where and with whom")
-    tz = forms.ChoiceField(label="Your time zone", choices=time_zone_choices)
+    with_whom = forms.ChoiceField(label=gettext_lazy("Where and with whom"))
+    tz = forms.ChoiceField(label=gettext_lazy("Your time zone"), choices=time_zone_choices)
     day = forms.DateField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -50,9 +51,11 @@ class SessionChoiceForm(forms.Form):
         for stylist in stylists.order_by("store__name", "user__first_name", "pk"):
             by_store.setdefault(stylist.store, []).append(stylist)
         for store, members in by_store.items():
-            options = [(f"{ANY_PREFIX}{store.pk}", f"Any stylist at {store.name}")]
+            any_stylist = gettext("Any stylist at %(store)s") % {"store": store.name}
+            options = [(f"{ANY_PREFIX}{store.pk}", any_stylist)]
             options += [
-                (f"{STYLIST_PREFIX}{m.pk}", f"{m.display_name} at {store.name}") for m in members
+                (f"{STYLIST_PREFIX}{m.pk}", _stylist_at(m.display_name, store.name))
+                for m in members
             ]
             choices.append((store.name, options))
         with_whom = self.fields["with_whom"]
@@ -82,6 +85,10 @@ class SessionChoiceForm(forms.Form):
         return self.cleaned_data.get("day")
 
 
+def _stylist_at(name: str, store: str) -> str:
+    return gettext("%(stylist)s at %(store)s") % {"stylist": name, "store": store}
+
+
 def parse_slot(value: str | None) -> datetime | None:
     """A slot as the page sends it (ISO 8601 in UTC), or None when it is not one."""
     if not value:
@@ -106,46 +113,55 @@ class BookingDetailsForm(forms.Form):
 
     slot = forms.CharField(widget=forms.HiddenInput, max_length=40)
     first_name = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label=gettext_lazy("First name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
+        label=gettext_lazy("Last name"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     email = forms.EmailField(
-        label="E-mail",
+        label=gettext_lazy("E-mail"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="Your confirmation and calendar invite go here.",
+        help_text=gettext_lazy("Your confirmation and calendar invite go here."),
     )
     phone = forms.CharField(
+        label=gettext_lazy("Phone"),
         max_length=30,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     occasion = forms.CharField(
+        label=gettext_lazy("Occasion"),
         max_length=_bounded("occasion"),
         required=False,
-        help_text="A wedding, a new job, a trip…",
+        help_text=gettext_lazy("A wedding, a new job, a trip…"),
     )
     sizes = forms.CharField(
+        label=gettext_lazy("Sizes"),
         max_length=_bounded("sizes"),
         required=False,
-        help_text="The sizes you usually wear, e.g. dress 12, shoes 39.",
+        help_text=gettext_lazy("The sizes you usually wear, e.g. dress 12, shoes 39."),
     )
-    budget = forms.CharField(max_length=_bounded("budget"), required=False)
+    budget = forms.CharField(
+        label=gettext_lazy("Budget"), max_length=_bounded("budget"), required=False
+    )
     notes = forms.CharField(
+        label=gettext_lazy("Notes"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Anything your stylist should know.",
+        help_text=gettext_lazy("Anything your stylist should know."),
     )
     consents = forms.MultipleChoiceField(
         choices=consent_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="You may contact me",
+        label=gettext_lazy("You may contact me"),
     )
     # A field people never see and bots fill in.
     website = forms.CharField(
@@ -157,7 +173,7 @@ class BookingDetailsForm(forms.Form):
     def clean_slot(self) -> datetime:
         slot = parse_slot(self.cleaned_data["slot"])
         if slot is None:
-            raise forms.ValidationError("Choose one of the times shown.")
+            raise forms.ValidationError(gettext("Choose one of the times shown."))
         return slot
 
     def consent_pairs(self) -> tuple[tuple[str, str], ...]:
@@ -179,7 +195,7 @@ class RescheduleForm(forms.Form):
     def clean_slot(self) -> datetime:
         slot = parse_slot(self.cleaned_data["slot"])
         if slot is None:
-            raise forms.ValidationError("Choose one of the times shown.")
+            raise forms.ValidationError(gettext("Choose one of the times shown."))
         return slot
 
 
@@ -194,19 +210,22 @@ class IdField(forms.Field):
             return None
         number = id_from_text(str(value).strip())
         if number is None:
-            raise forms.ValidationError("Choose one of the items shown.")
+            raise forms.ValidationError(gettext("Choose one of the items shown."))
         return number
 
 
 class LookbookAddForm(forms.Form):
-    variant = IdField(label="Size and colour")
+    variant = IdField(label=gettext_lazy("Size and colour"))
     note = forms.CharField(
-        label="Your note", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Your note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class LookbookSearchForm(forms.Form):
-    q = forms.CharField(label="Search products", max_length=100, required=False)
+    q = forms.CharField(label=gettext_lazy("Search products"), max_length=100, required=False)
 
 
 class LookbookItemForm(forms.Form):
@@ -214,33 +233,42 @@ class LookbookItemForm(forms.Form):
 
     action = forms.ChoiceField(choices=[(action, action) for action in ACTIONS])
     note = forms.CharField(
-        label="Your note", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Your note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class SessionOutcomeForm(forms.Form):
     outcome = forms.ChoiceField(
-        label="What came of it", choices=SessionOutcome.choices, widget=forms.RadioSelect
+        label=gettext_lazy("What came of it"),
+        choices=SessionOutcome.choices,
+        widget=forms.RadioSelect,
     )
     notes = forms.CharField(
-        label="Notes for the customer's timeline",
+        label=gettext_lazy("Notes for the customer's timeline"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     follow_up_on = forms.DateField(
-        label="Follow up on",
+        label=gettext_lazy("Follow up on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="A follow-up for you on that day (needed for “Interested: following up”).",
+        help_text=gettext_lazy(
+            "A follow-up for you on that day (needed for “Interested: following up”)."
+        ),
     )
 
 
 class MeetingLinkForm(forms.Form):
     external_meeting_url = forms.CharField(
-        label="External video link",
+        label=gettext_lazy("External video link"),
         max_length=500,
         required=False,
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
-        help_text="For when the built-in video room cannot work; leave empty for none.",
+        help_text=gettext_lazy(
+            "For when the built-in video room cannot work; leave empty for none."
+        ),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -233,7 +234,9 @@ class VariantLookupApi(APIView):
         code = request.query_params.get("code", "")
         variant = selectors.variant_by_code(code)
         if variant is None:
-            return not_found(f"No product has the SKU or barcode {code.strip()!r}.")
+            return not_found(
+                _("No product has the SKU or barcode %(code)s.") % {"code": repr(code.strip())}
+            )
         return Response(VariantSerializer(variant).data)
 
 
@@ -247,12 +250,12 @@ class ProductStockApi(APIView):
         query = valid_query(ProductStockQuery, request)
         product = Product.objects.select_related("brand").filter(pk=product_id).first()
         if product is None:
-            return not_found("No such product.")
+            return not_found(_("No such product."))
         sizes = None
         if "customer" in query:
             customer = selectors.findable_customer(user, customer_id=query["customer"])
             if customer is None:
-                return not_found("No such customer among the customers you look after.")
+                return not_found(_("No such customer among the customers you look after."))
             size = selectors.customer_size_for(customer, product)
             sizes = [size] if size else None
         store = origin_store(user, query.get("store"))
@@ -270,7 +273,7 @@ class VariantStockApi(APIView):
         query = valid_query(StockQuery, request)
         variant = Variant.objects.select_related("product__brand").filter(pk=variant_id).first()
         if variant is None:
-            return not_found("No such variant.")
+            return not_found(_("No such variant."))
         origin = origin_store(user, query.get("store"))
         overview = selectors.variant_stock_overview(variant=variant, origin=origin)
         return Response(StockOverviewSerializer(overview).data)
@@ -313,11 +316,11 @@ class HoldListCreateApi(APIView):
         store = Store.objects.filter(pk=data["store"], is_active=True).first()
         try:
             if data["quantity"] <= 0:
-                raise services.InvalidRequest("The quantity must be at least 1.")
+                raise services.InvalidRequest(_("The quantity must be at least 1."))
             if customer is None:
-                raise services.NotFound("No such customer among the customers you look after.")
+                raise services.NotFound(_("No such customer among the customers you look after."))
             if variant is None or store is None:
-                raise services.NotFound("No such variant or store.")
+                raise services.NotFound(_("No such variant or store."))
             hold = services.hold_create(
                 user=user,
                 customer=customer,
@@ -341,7 +344,7 @@ class HoldDetailApi(APIView):
     def get(self, request: Request, hold_id: int) -> Response:
         hold = _visible_hold(request, hold_id)
         if hold is None:
-            return not_found("No such hold at your stores.")
+            return not_found(_("No such hold at your stores."))
         return Response(HoldSerializer(hold).data)
 
 
@@ -350,7 +353,7 @@ class HoldExtendApi(APIView):
     def post(self, request: Request, hold_id: int) -> Response:
         hold = _visible_hold(request, hold_id)
         if hold is None:
-            return not_found("No such hold at your stores.")
+            return not_found(_("No such hold at your stores."))
         serializer = HoldExtendSerializer(data=request.data)
         if not serializer.is_valid():
             return invalid(serializer)
@@ -372,7 +375,7 @@ class HoldCancelApi(APIView):
     def post(self, request: Request, hold_id: int) -> Response:
         hold = _visible_hold(request, hold_id)
         if hold is None:
-            return not_found("No such hold at your stores.")
+            return not_found(_("No such hold at your stores."))
         try:
             hold = services.hold_cancel(user=request.user, hold=hold)  # type: ignore[arg-type]
         except services.CatalogError as error:
@@ -389,7 +392,7 @@ class HoldCompleteApi(APIView):
     def post(self, request: Request, hold_id: int) -> Response:
         hold = _visible_hold(request, hold_id)
         if hold is None:
-            return not_found("No such hold at your stores.")
+            return not_found(_("No such hold at your stores."))
         try:
             services.hold_complete(user=request.user, hold=hold)  # type: ignore[arg-type]
         except services.CatalogError as error:
@@ -412,7 +415,7 @@ class HoldRequestDecisionApi(APIView):
     def post(self, request: Request, request_id: int) -> Response:
         hold_request = HoldRequest.objects.filter(pk=request_id).select_related("hold").first()
         if hold_request is None or _visible_hold(request, hold_request.hold_id) is None:
-            return not_found("No such request at your stores.")
+            return not_found(_("No such request at your stores."))
         user: User = request.user  # type: ignore[assignment]
         try:
             if self.decision == "accept":
@@ -441,9 +444,9 @@ class WatchCreateApi(APIView):
         product = Product.objects.filter(pk=data["product"]).first()
         try:
             if customer is None:
-                raise services.NotFound("No such customer among the customers you look after.")
+                raise services.NotFound(_("No such customer among the customers you look after."))
             if product is None:
-                raise services.NotFound("No such product.")
+                raise services.NotFound(_("No such product."))
             watch = services.watch_create(
                 user=user,
                 customer=customer,

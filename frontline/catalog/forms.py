@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from frontline.catalog.services import MAX_HOLD_HOURS
 
@@ -8,19 +9,19 @@ from frontline.catalog.services import MAX_HOLD_HOURS
 class HoldForm(forms.Form):
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     customer_number = forms.CharField(
-        required=False, max_length=20, label="Customer number", strip=True
+        required=False, max_length=20, label=_("Customer number"), strip=True
     )
-    store = forms.IntegerField(label="Keep it at")
-    quantity = forms.IntegerField(label="Quantity", initial=1)
+    store = forms.IntegerField(label=_("Keep it at"))
+    quantity = forms.IntegerField(label=_("Quantity"), initial=1)
     hours = forms.IntegerField(
-        label="Keep for (hours)", required=False, min_value=1, max_value=MAX_HOLD_HOURS
+        label=_("Keep for (hours)"), required=False, min_value=1, max_value=MAX_HOLD_HOURS
     )
-    pickup_note = forms.CharField(label="Pickup note", required=False, max_length=300)
+    pickup_note = forms.CharField(label=_("Pickup note"), required=False, max_length=300)
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
         if not cleaned.get("customer_id") and not cleaned.get("customer_number"):
-            raise forms.ValidationError("Say which customer the item is for.")
+            raise forms.ValidationError(_("Say which customer the item is for."))
         return cleaned
 
 
@@ -34,5 +35,5 @@ class DeclineForm(forms.Form):
 
 class WatchForm(forms.Form):
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    customer_number = forms.CharField(required=False, max_length=20, label="Customer number")
+    customer_number = forms.CharField(required=False, max_length=20, label=_("Customer number"))
     size = forms.CharField(max_length=10)

@@ -37,7 +37,7 @@ def _customer_from_query(request: HttpRequest) -> Customer | None:
         return None
     customer = selectors.findable_customer(request.user, customer_id=customer_id)  # type: ignore[arg-type]
     if customer is None:
-        raise Http404("No such customer among the customers you look after.")
+        raise Http404(_("No such customer among the customers you look after."))
     return customer
 
 
@@ -157,9 +157,9 @@ def hold_create(request: HttpRequest, variant_id: int) -> HttpResponse:
     store = Store.objects.filter(pk=data["store"], is_active=True).first()
     try:
         if customer is None:
-            raise services.NotFound("No such customer among the customers you look after.")
+            raise services.NotFound(_("No such customer among the customers you look after."))
         if store is None:
-            raise services.NotFound("No such store.")
+            raise services.NotFound(_("No such store."))
         hold = services.hold_create(
             user=user,
             customer=customer,
@@ -213,7 +213,7 @@ def holds_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     store = selectors.store_for_holds(user, _int_param(request, "store"))
     if store is None:
-        raise Http404("You are not assigned to that store.")
+        raise Http404(_("You are not assigned to that store."))
     context = {
         "store": store,
         "stores": stores_for(user),
@@ -229,7 +229,7 @@ def holds_list(request: HttpRequest) -> HttpResponse:
 def hold_detail(request: HttpRequest, hold_id: int) -> HttpResponse:
     hold = selectors.hold_for(request.user, hold_id)  # type: ignore[arg-type]
     if hold is None:
-        raise Http404("No such hold at your stores.")
+        raise Http404(_("No such hold at your stores."))
     return render(request, "catalog/hold.html", {"hold": hold, "extend_form": ExtendForm()})
 
 
@@ -239,7 +239,7 @@ def hold_action(request: HttpRequest, hold_id: int, action: str) -> HttpResponse
     user: User = request.user  # type: ignore[assignment]
     hold = selectors.hold_for(user, hold_id)
     if hold is None:
-        raise Http404("No such hold at your stores.")
+        raise Http404(_("No such hold at your stores."))
     try:
         if action == "extend":
             form = ExtendForm(request.POST)
@@ -257,7 +257,7 @@ def hold_action(request: HttpRequest, hold_id: int, action: str) -> HttpResponse
                 _("Sold: order %(number)s recorded for the customer.") % {"number": order.number},
             )
         else:
-            raise Http404("No such action.")
+            raise Http404(_("No such action."))
     except services.CatalogError as error:
         messages.error(request, error.message)
     back = request.POST.get("next", "")
@@ -275,7 +275,7 @@ def hold_request_action(request: HttpRequest, request_id: int, action: str) -> H
     user: User = request.user  # type: ignore[assignment]
     hold_request = get_object_or_404(HoldRequest.objects.select_related("hold"), pk=request_id)
     if selectors.hold_for(user, hold_request.hold_id) is None:
-        raise Http404("No such request at your stores.")
+        raise Http404(_("No such request at your stores."))
     try:
         if action == "accept":
             services.hold_request_accept(user=user, hold_request=hold_request)
@@ -286,7 +286,7 @@ def hold_request_action(request: HttpRequest, request_id: int, action: str) -> H
             services.hold_request_decline(user=user, hold_request=hold_request, reason=reason)
             messages.success(request, _("Declined: the requesting store is told."))
         else:
-            raise Http404("No such action.")
+            raise Http404(_("No such action."))
     except services.CatalogError as error:
         if error.status_code == 404:
             # Not theirs to answer (the requesting store): a 404, as the API answers.
@@ -311,7 +311,7 @@ def watch_create(request: HttpRequest, product_id: int) -> HttpResponse:
     )
     try:
         if customer is None:
-            raise services.NotFound("No such customer among the customers you look after.")
+            raise services.NotFound(_("No such customer among the customers you look after."))
         services.watch_create(user=user, customer=customer, product=product, size=data["size"])
         messages.success(
             request,

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import Resolver404
+from django.utils.translation import gettext, gettext_lazy
 from django.views import defaults
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -12,7 +15,7 @@ from rest_framework.views import exception_handler
 
 from frontline.core.converters import LARGEST_ID
 
-INVALID_INPUT = "The request is not valid."
+INVALID_INPUT = gettext_lazy("The request is not valid.")
 
 
 def id_field(**options: Any) -> serializers.IntegerField:
@@ -44,7 +47,7 @@ class Conflict(exceptions.APIException):
     """The request is sound but the object's state refuses it (already done, cancelled...)."""
 
     status_code = 409
-    default_detail = "This conflicts with the current state."
+    default_detail = gettext_lazy("This conflicts with the current state.")
     default_code = "conflict"
 
 
@@ -59,7 +62,7 @@ def invalid_input_body(errors: Any) -> dict[str, Any]:
     """A serializer's errors (a dict per field, or a bare list) as the one error body."""
     if not isinstance(errors, dict):
         errors = {"non_field_errors": errors}
-    return error_body(INVALID_INPUT, "invalid", errors)
+    return error_body(str(INVALID_INPUT), "invalid", errors)
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -86,13 +89,23 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """404s under /api/ in the API's own body, also for URLs no route matches (a negative id
-    does not match ``<id:…>``); the app's pages keep Django's page."""
+    does not match ``<id:…>``); the app's pages in the app's frame, saying what was not found
+    in the staff member's language."""
     if _wants_json(request):
-        return JsonResponse(error_body("Not found.", "not_found"), status=404)
-    return defaults.page_not_found(request, exception)
+        return JsonResponse(error_body(gettext("Not found."), "not_found"), status=404)
+    return render(request, "404.html", {"message": _not_found_message(exception)}, status=404)
+
+
+def _not_found_message(exception: Exception) -> str:
+    """The message an Http404 was raised with (written for the staff member, translated), or
+    a general one: an unmatched URL's exception carries the resolver's internals instead."""
+    message = exception.args[0] if exception.args else None
+    if isinstance(exception, Resolver404) or not isinstance(message, str) or not message:
+        return gettext("There is nothing here, or it is not yours to see.")
+    return message
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse(error_body("Server error.", "server_error"), status=500)
+        return JsonResponse(error_body(gettext("Server error."), "server_error"), status=500)
     return defaults.server_error(request)

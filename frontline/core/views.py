@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -102,7 +103,7 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     error body under /api/)."""
     response: HttpResponse
     if request.path.startswith("/api/"):
-        body = error_body("Too many requests: wait a minute, then try again.", "throttled")
+        body = error_body(_("Too many requests: wait a minute, then try again."), "throttled")
         response = JsonResponse(body, status=429)
     else:
         sign_in = request.path.startswith(SIGN_IN_PATHS)

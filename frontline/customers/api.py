@@ -12,6 +12,7 @@ from typing import cast
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -234,7 +235,7 @@ class CustomerCreateSerializer(InOneOfMyStoresSerializer):
 def _one_of_my_stores(staff: User, store_id: int) -> Store:
     store = stores_for(staff).filter(pk=store_id).first()
     if store is None:
-        raise serializers.ValidationError("Not one of your stores.")
+        raise serializers.ValidationError(gettext("Not one of your stores."))
     return store
 
 
@@ -243,13 +244,13 @@ def _with_primary_store(staff: User, attrs: dict) -> dict:
     if "store" not in attrs:
         attrs["store"] = primary_store_for(staff)
         if attrs["store"] is None:
-            raise serializers.ValidationError({"store": "You work in no store."})
+            raise serializers.ValidationError({"store": gettext("You work in no store.")})
     return attrs
 
 
 # At least one character that is neither a space nor NUL: what the note service accepts,
 # stated in the schema (as a pattern) so that clients know it before they send.
-NOTE_HAS_TEXT = RegexValidator(r"[^\s\x00]", message="A note cannot be empty.")
+NOTE_HAS_TEXT = RegexValidator(r"[^\s\x00]", message=gettext_lazy("A note cannot be empty."))
 
 
 class NoteCreateSerializer(serializers.Serializer):
@@ -287,18 +288,19 @@ def _staff(request: Request) -> User:
 LARGEST_ID = 2**63 - 1  # ids are 64-bit signed integers
 
 
-def _identifier(raw: str, what: str = "customer") -> int:
+def _identifier(raw: str, missing: str | None = None) -> int:
     """The id in the path; anything that is not a whole number is simply not found.
 
     The URL takes any text there so that a malformed id gets this JSON 404, as documented,
     rather than the HTML 404 of an unmatched URL.
     """
+    missing = missing or gettext("No such customer.")
     try:
         identifier = int(raw)
     except (TypeError, ValueError):
-        raise NotFound(f"No such {what}.") from None
+        raise NotFound(missing) from None
     if not 0 < identifier <= LARGEST_ID:  # no row has it, and a database may refuse it
-        raise NotFound(f"No such {what}.")
+        raise NotFound(missing)
     return identifier
 
 
@@ -516,9 +518,13 @@ class CustomerTimelineApi(APIView):
         channel = request.query_params.get("channel", "")
         kind = request.query_params.get("kind", "")
         if channel not in {"", *InteractionChannel.values}:
-            raise ApiValidationError({"channel": [f"Unknown channel {channel!r}."]})
+            raise ApiValidationError(
+                {"channel": [gettext("Unknown channel %(channel)s.") % {"channel": repr(channel)}]}
+            )
         if kind not in {"", *InteractionKind.values}:
-            raise ApiValidationError({"kind": [f"Unknown kind {kind!r}."]})
+            raise ApiValidationError(
+                {"kind": [gettext("Unknown kind %(kind)s.") % {"kind": repr(kind)}]}
+            )
         try:
             page = selectors.customer_timeline(
                 customer=customer,
@@ -583,7 +589,9 @@ class CustomerNoteApi(APIView):
     )
     def patch(self, request: Request, customer_id: str, note_id: str) -> Response:
         customer = _findable_customer(request, customer_id)
-        note = get_object_or_404(CustomerNote, pk=_identifier(note_id, "note"), customer=customer)
+        note = get_object_or_404(
+            CustomerNote, pk=_identifier(note_id, gettext("No such note.")), customer=customer
+        )
         data = NoteUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

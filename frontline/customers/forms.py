@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import stores_for
 
 
 class CustomerCreateForm(forms.Form):
-    first_name = forms.CharField(max_length=100, required=False, label="First name")
-    last_name = forms.CharField(max_length=100, required=False, label="Last name")
+    first_name = forms.CharField(max_length=100, required=False, label=_("First name"))
+    last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
     email = forms.CharField(
         max_length=254,
         required=False,
-        label="E-mail",
+        label=_("E-mail"),
         widget=forms.EmailInput(attrs={"autocomplete": "off", "inputmode": "email"}),
     )
     phone = forms.CharField(
         max_length=32,
         required=False,
-        label="Phone",
+        label=_("Phone"),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
-    postcode = forms.CharField(max_length=16, required=False, label="Postcode")
-    store = forms.ModelChoiceField(queryset=Store.objects.none(), label="Their store")
+    postcode = forms.CharField(max_length=16, required=False, label=_("Postcode"))
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), label=_("Their store"))
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ import re
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext
 
 DEFAULT_REGION = "GB"
 _DIGITS = re.compile(r"\D+")
@@ -30,12 +31,15 @@ def normalize_phone(raw: str | None, region: str | None = None) -> str:
     """E.164 phone number ('+447700900123'); '' for nothing. Raises ValidationError if invalid."""
     if not raw or not raw.strip():
         return ""
+    not_a_phone_number = gettext("%(raw)s is not a phone number.")
+    not_a_possible_phone_number = gettext("%(raw)s is not a possible phone number.")
     try:
         number = phonenumbers.parse(raw, (region or DEFAULT_REGION).upper())
-    except phonenumbers.NumberParseException as error:
-        raise ValidationError(f"{raw!r} is not a phone number: {error}") from None
+    except phonenumbers.NumberParseException:
+        # The library's explanation (error) is English only and adds nothing staff can act on.
+        raise ValidationError(not_a_phone_number % {"raw": repr(raw)}) from None
     if not phonenumbers.is_possible_number(number):
-        raise ValidationError(f"{raw!r} is not a possible phone number.")
+        raise ValidationError(not_a_possible_phone_number % {"raw": repr(raw)})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -42,6 +42,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from frontline.core.batching import values_in_one_round_trip
 from frontline.customers.models import (
@@ -113,7 +114,7 @@ def _header_or_404(customers: QuerySet[Customer], customer_id: int) -> Customer:
         .first()
     )
     if customer is None:
-        raise Http404("No such customer.")
+        raise Http404(gettext("No such customer."))
     return customer
 
 
@@ -526,7 +527,7 @@ def profile_querysets(*, user: User, customer_id: int, since: datetime) -> dict[
 def profile_rows(fetched: dict[str, list[dict[str, Any]]]) -> ProfileRows:
     """The fetched ``profile_querysets`` as the API's rows; Http404 when there is no header."""
     if not fetched["customer"]:
-        raise Http404("No such customer.")
+        raise Http404(gettext("No such customer."))
     timeline = fetched["timeline"]
     next_cursor = None
     if len(timeline) > TIMELINE_PAGE_SIZE:
@@ -611,7 +612,7 @@ def duplicate_queue(*, user: User) -> QuerySet[DuplicateCandidate]:
 def duplicate_candidate_get(*, user: User, candidate_id: int) -> DuplicateCandidate:
     candidate = duplicate_queue(user=user).filter(pk=candidate_id).first()
     if candidate is None:
-        raise Http404("No such duplicate candidate waiting for review.")
+        raise Http404(gettext("No such duplicate candidate waiting for review."))
     return candidate
 
 

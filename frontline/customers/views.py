@@ -392,7 +392,8 @@ def _optional_date(raw: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError({name: f"{raw!r} is not a date (YYYY-MM-DD)."}) from None
+        message = _("%(raw)s is not a date (YYYY-MM-DD).") % {"raw": repr(raw)}
+        raise ValidationError({name: message}) from None
 
 
 @login_required

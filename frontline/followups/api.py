@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -190,7 +191,7 @@ def _detail(user: User, followup_id: int) -> dict[str, Any]:
     try:
         followup = selectors.followup_get(user=user, followup_id=followup_id)
     except Http404:
-        raise NotFound("No such follow-up among the ones you may see.") from None
+        raise NotFound(_("No such follow-up among the ones you may see.")) from None
     return FollowUpDetailSerializer(followup).data
 
 
@@ -199,7 +200,7 @@ def _run(write: Callable[[], FollowUp]) -> FollowUp:
     try:
         return write()
     except FollowUp.DoesNotExist:
-        raise NotFound("No such follow-up among the ones you may see.") from None
+        raise NotFound(_("No such follow-up among the ones you may see.")) from None
     except DjangoPermissionDenied as error:
         raise PermissionDenied(str(error)) from None
     except ValidationError as error:
@@ -370,7 +371,7 @@ class TeamBoardView(APIView):
             store = selectors.store_for_board(user=user, store_id=query.validated_data.get("store"))
             board = selectors.team_board(user=user, store=store)
         except Http404:
-            raise NotFound("No such store among the ones you manage.") from None
+            raise NotFound(_("No such store among the ones you manage.")) from None
         return Response(BoardRowSerializer(board, many=True).data)
 
 
@@ -454,7 +455,7 @@ class BulkUndoSerializer(serializers.Serializer):
 
 def _require_manager(user: User) -> None:
     if not selectors.managed_stores(user).exists():
-        raise PermissionDenied("Only store managers bulk-assign follow-ups.")
+        raise PermissionDenied(_("Only store managers bulk-assign follow-ups."))
 
 
 def _bulk_input(data: dict[str, Any]) -> dict[str, Any]:
@@ -515,7 +516,7 @@ class BulkUndoView(APIView):
         try:
             cancelled = bulk.bulk_assignment_undo(by=_user(request), bulk_id=bulk_id)
         except BulkAssignment.DoesNotExist:
-            raise NotFound("No such bulk assignment at the stores you manage.") from None
+            raise NotFound(_("No such bulk assignment at the stores you manage.")) from None
         except ValidationError as error:
             raise ApiValidationError(error.message_dict) from None
         return Response(BulkUndoSerializer({"cancelled": cancelled}).data)

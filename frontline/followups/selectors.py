@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from frontline.followups.models import (
     ACTIVE_STATUSES,
@@ -57,7 +58,7 @@ def followup_get(*, user: User, followup_id: int) -> FollowUp:
         .first()
     )
     if followup is None:
-        raise Http404("No such follow-up among the ones you may see.")
+        raise Http404(gettext("No such follow-up among the ones you may see."))
     return followup
 
 
@@ -182,7 +183,7 @@ def my_section(*, user: User, section: str, now: datetime | None = None) -> Quer
     """All of one section of the staff member's day, in the order the day shows them."""
     mine, conditions = _mine_by_section(user, now)
     if section not in conditions:
-        raise Http404("No such part of the day.")
+        raise Http404(gettext("No such part of the day."))
     return (
         mine.filter(conditions[section])
         .select_related("customer")
@@ -269,7 +270,7 @@ def team_board(*, user: User, store: Store, now: datetime | None = None) -> list
     Raises Http404 unless the user manages the store.
     """
     if not is_manager_of(user, store):
-        raise Http404("No such store among the ones you manage.")
+        raise Http404(gettext("No such store among the ones you manage."))
     today = store_today(store, now)
     figures = {row["assignee_id"]: row for row in _board_rows(store, today)}
     board = []
@@ -300,5 +301,5 @@ def store_for_board(*, user: User, store_id: int | None) -> Store:
     stores = managed_stores(user)
     store = stores.filter(pk=store_id).first() if store_id is not None else stores.first()
     if store is None:
-        raise Http404("No such store among the ones you manage.")
+        raise Http404(gettext("No such store among the ones you manage."))
     return store

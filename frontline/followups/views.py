@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from frontline.actions.selectors import top_actions_for_book
@@ -373,7 +373,12 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
                 confirmed=request.POST.get("confirmed") == "on",
                 **asked,
             )
-            messages.success(request, f"{batch.created_count} follow-ups created.")
+            created = batch.created_count
+            messages.success(
+                request,
+                ngettext("%(count)s follow-up created.", "%(count)s follow-ups created.", created)
+                % {"count": created},
+            )
             return redirect("followups:bulk_detail", batch.pk)
         context["preview"] = bulk.bulk_preview(by=user, **asked)
     except ValidationError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -66,7 +67,7 @@ class PushSubscriptionSerializer(serializers.Serializer):
         # The worker will POST to this URL: only push services' (https) URLs are accepted.
         scheme = endpoint.split(":", 1)[0].lower()
         if scheme not in settings.WEB_PUSH_ENDPOINT_SCHEMES:
-            raise serializers.ValidationError("A push endpoint must be an https:// URL.")
+            raise serializers.ValidationError(_("A push endpoint must be an https:// URL."))
         return endpoint
 
 
@@ -113,7 +114,7 @@ def notification_list(request: Request) -> Response:
 def notification_read(request: Request, pk: int) -> Response:
     staff = selectors.signed_in_staff(request.user)
     if not services.notification_mark_read(user=staff, notification_id=pk):
-        return Response(error_body("No such notification of yours.", "not_found"), status=404)
+        return Response(error_body(_("No such notification of yours."), "not_found"), status=404)
     return Response({"unread_count": selectors.unread_count(staff)})
 
 
@@ -163,11 +164,13 @@ def push_subscriptions(request: Request) -> Response:
             endpoint=endpoint.validated_data["endpoint"],
         )
         if not deleted:
-            return Response(error_body("This device was not subscribed.", "not_found"), status=404)
+            return Response(
+                error_body(_("This device was not subscribed."), "not_found"), status=404
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
     if not web_push_configured():
         return Response(
-            error_body("Web Push is not configured on this server.", "push_not_configured"),
+            error_body(_("Web Push is not configured on this server."), "push_not_configured"),
             status=503,
         )
     subscription = PushSubscriptionSerializer(data=request.data)

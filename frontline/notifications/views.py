@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -43,7 +44,7 @@ def centre(request: HtmxHttpRequest) -> HttpResponse:
 def mark_read(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     staff = selectors.signed_in_staff(request.user)
     if not services.notification_mark_read(user=staff, notification_id=pk):
-        raise Http404("No such notification of yours.")
+        raise Http404(_("No such notification of yours."))
     if request.htmx:
         entry = selectors.notifications_for(staff).get(notification_id=pk)
         response = render(request, "notifications/centre.html#entry", {"entry": entry})
@@ -73,7 +74,7 @@ def open_link(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Follow a notification's deep link, marking it read on the way."""
     entry = selectors.notifications_for(staff).filter(notification_id=pk).first()
     if entry is None:
-        raise Http404("No such notification of yours.")
+        raise Http404(_("No such notification of yours."))
     services.notification_mark_read(user=staff, notification_id=pk)
     link = entry.notification.link
     # The service only stores in-app paths; checking again costs nothing and keeps this view

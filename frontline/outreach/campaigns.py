@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from frontline.customers.criteria import CustomerCriteria, customers_matching
 from frontline.customers.models import ConsentPurpose, Customer
@@ -93,7 +94,7 @@ def campaign_queue(
 def _check_channel(channel: str) -> None:
     if channel == Channel.WHATSAPP:
         # Opening a WhatsApp conversation needs a per-customer window or template choice.
-        raise Refusal("whatsapp_window", "Campaigns go by e-mail or SMS.", field="channel")
+        raise Refusal("whatsapp_window", gettext("Campaigns go by e-mail or SMS."), field="channel")
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def _check_customer(
 ) -> str:
     """The customer's address, or the ``Refusal`` of the first rule that leaves them out."""
     if customer.pk not in consented:
-        raise Refusal("no_consent", "no consent")
+        raise Refusal("no_consent", gettext("The customer has not agreed to this."))
     address = rules.address_for(customer, spec.channel)
     rules.check_quiet_hours(customer, spec.channel, spec.at)
     today, marketing = recent
@@ -196,7 +197,7 @@ def _check_customer(
         spec.purpose == ConsentPurpose.MARKETING
         and marketing >= settings.OUTREACH_MARKETING_PER_WEEK
     ):
-        raise Refusal("frequency_cap", "frequency cap")
+        raise Refusal("frequency_cap", gettext("The customer had enough messages this week."))
     return address
 
 
@@ -304,7 +305,7 @@ class CampaignPreview:
 def _store_managed(by: User, store_id: int) -> Store:
     store = managed_stores(by).filter(pk=store_id).first()
     if store is None:
-        raise Refusal("not_your_store", "Choose a store you manage.", field="store")
+        raise Refusal("not_your_store", gettext("Choose a store you manage."), field="store")
     return store
 
 
@@ -312,9 +313,17 @@ def _check_texts(channel: str, purpose: str, subject: str, body: str) -> None:
     """What is wrong for every customer alike is said once, on the form, before anything."""
     _check_channel(channel)
     if channel not in Channel.values:
-        raise Refusal("unknown_channel", f"{channel!r} is not a channel.", field="channel")
+        raise Refusal(
+            "unknown_channel",
+            gettext("%(channel)s is not a channel.") % {"channel": repr(channel)},
+            field="channel",
+        )
     if purpose not in ConsentPurpose.values:
-        raise Refusal("unknown_purpose", f"{purpose!r} is not a purpose.", field="purpose")
+        raise Refusal(
+            "unknown_purpose",
+            gettext("%(purpose)s is not a purpose.") % {"purpose": repr(purpose)},
+            field="purpose",
+        )
     unknown = unknown_variables(subject, body)
     if unknown:
         raise Refusal("unknown_variable", str(UnknownVariable(unknown)), field="body")
@@ -395,7 +404,7 @@ def campaign_create(
     _check_texts(channel, purpose, subject, body)
     _audience(by, store, criteria)  # a filter that does not parse is refused now
     if not name.strip():
-        raise Refusal("no_name", "Give the campaign a name.", field="name")
+        raise Refusal("no_name", gettext("Give the campaign a name."), field="name")
     template = (
         MessageTemplate.objects.filter(key=template_key, is_active=True).first()
         if template_key

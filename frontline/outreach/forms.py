@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from frontline.customers.models import ConsentPurpose
 from frontline.outreach.models import Channel
@@ -17,7 +18,7 @@ class ComposeForm(forms.Form):
     send_at = forms.DateTimeField(
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        help_text="In your store's time zone; empty: send now.",
+        help_text=_("In your store's time zone; empty: send now."),
     )
     # What the message is written for: sending records its outcome there.
     followup = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils.html import escape, format_html, format_html_join, linebreaks
+from django.utils.translation import gettext
 
 from frontline.customers.models import Customer, WishlistItem
 from frontline.staff.models import Store, User
@@ -24,7 +25,8 @@ class UnknownVariable(ValueError):
         self.names = names
         known = ", ".join("{{ %s }}" % name for name in VARIABLE_NAMES)  # noqa: UP031
         unknown = ", ".join("{{ %s }}" % name for name in names)  # noqa: UP031
-        super().__init__(f"Unknown template variable {unknown}: use {known}.")
+        message = gettext("Unknown template variable %(unknown)s: use %(known)s.")
+        super().__init__(message % {"unknown": unknown, "known": known})
 
 
 VARIABLE_NAMES = (

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.http import Http404
+from django.utils.translation import gettext
 
 from frontline.actions.registry import registry
 from frontline.actions.selectors import suggestion_visible_to
@@ -45,7 +46,7 @@ def message_get(*, user: User, message_id: int) -> Message:
         .first()
     )
     if message is None:
-        raise Http404("No such message.")
+        raise Http404(gettext("No such message."))
     return message
 
 
@@ -137,7 +138,7 @@ def regarding_followup(*, user: User, customer: Customer, followup_id: int) -> R
     """The follow-up the staff member works on for this customer, else Http404."""
     followup = followup_get(user=user, followup_id=followup_id)
     if followup.customer_id != customer.pk:
-        raise Http404("That follow-up is about another customer.")
+        raise Http404(gettext("That follow-up is about another customer."))
     template = _template(TEMPLATE_FOR_REASON.get(followup.reason))
     purpose = template.purpose if template else ConsentPurpose.SERVICE
     return Regarding(
@@ -156,9 +157,11 @@ def regarding_suggestion(*, user: User, customer: Customer, suggestion_id: int) 
     try:
         suggestion = suggestion_visible_to(user=user, suggestion_id=suggestion_id)
     except ObjectDoesNotExist:
-        raise Http404("This suggestion was already handled, or is not yours to see.") from None
+        raise Http404(
+            gettext("This suggestion was already handled, or is not yours to see.")
+        ) from None
     if suggestion.customer_id != customer.pk:
-        raise Http404("That suggestion is about another customer.")
+        raise Http404(gettext("That suggestion is about another customer."))
     rule = registry.get(suggestion.rule)
     template = _template(TEMPLATE_FOR_RULE.get(suggestion.rule))
     purpose = (
@@ -253,7 +256,7 @@ def campaign_get(*, user: User, campaign_id: int) -> Campaign:
         .first()
     )
     if campaign is None:
-        raise Http404("No such campaign at the stores you manage.")
+        raise Http404(gettext("No such campaign at the stores you manage."))
     return campaign
 
 

@@ -311,7 +311,9 @@ def _suggestion_accept(by: User, message: Message, suggestion_id: int, note: str
         accepted = action_accept(user=by, suggestion_id=suggestion_id, note=note)
     except ObjectDoesNotExist as error:
         raise Refusal(
-            "action_handled", "This suggestion was handled in the meantime.", field="suggestion"
+            "action_handled",
+            gettext("This suggestion was handled in the meantime."),
+            field="suggestion",
         ) from error
     planned = followup_for_accepted_action(user=by, outcome_id=accepted.outcome.pk)
     return planned.pk if planned is not None else None

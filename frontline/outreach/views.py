@@ -194,7 +194,7 @@ def _preview(
 def campaign_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not managed_stores(user).exists():
-        raise Http404("Campaigns are for store managers.")
+        raise Http404(_("Campaigns are for store managers."))
     found = selectors.campaigns_visible_to(user).select_related("store").order_by("-created_at")
     return render(request, "outreach/campaigns.html", {"campaigns": list(found[:100])})
 
@@ -299,7 +299,7 @@ def campaign_launch(request: HttpRequest, campaign_id: int) -> HttpResponse:
         before = selectors.campaign_get(user=_user(request), campaign_id=campaign_id).status
         campaigns.campaign_launch(by=_user(request), campaign_id=campaign_id)
     except Campaign.DoesNotExist:
-        raise Http404("No such campaign at the stores you manage.") from None
+        raise Http404(_("No such campaign at the stores you manage.")) from None
     if before == CampaignStatus.DRAFT:
         messages.success(request, _("Campaign launched: the messages are being queued."))
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -106,7 +107,7 @@ class CustomerErasureApi(APIView):
             data.is_valid(raise_exception=True)
             if not selectors.names_match(data.validated_data["confirm_name"], customer.full_name):
                 raise serializers.ValidationError(
-                    {"confirm_name": ["That is not the customer's name; nothing was erased."]}
+                    {"confirm_name": [_("That is not the customer's name; nothing was erased.")]}
                 )
         try:
             erasure = services.customer_erase(by=staff, customer_id=customer.pk)
@@ -125,5 +126,5 @@ class ErasureApi(APIView):
     def get(self, request: Request, erasure_id: int) -> Response:
         erasure = selectors.erasure_visible(user=_staff(request), erasure_id=erasure_id)
         if erasure is None:
-            raise Http404("No such erasure request.")
+            raise Http404(_("No such erasure request."))
         return Response(ErasureRequestSerializer(erasure).data)

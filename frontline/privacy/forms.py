@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from frontline.privacy.selectors import names_match
 
@@ -12,7 +13,7 @@ class ErasureConfirmForm(forms.Form):
     mistaken tap away."""
 
     confirm_name = forms.CharField(
-        label="Type the customer's full name to confirm", max_length=201, strip=True
+        label=_("Type the customer's full name to confirm"), max_length=201, strip=True
     )
 
     def __init__(self, *args: Any, expected_name: str, **kwargs: Any) -> None:
@@ -22,5 +23,5 @@ class ErasureConfirmForm(forms.Form):
     def clean_confirm_name(self) -> str:
         typed = self.cleaned_data["confirm_name"]
         if not names_match(typed, self.expected_name):
-            raise forms.ValidationError("That is not the customer's name; nothing was erased.")
+            raise forms.ValidationError(_("That is not the customer's name; nothing was erased."))
         return typed

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from frontline.customers.models import Customer
 from frontline.privacy.models import (
@@ -70,14 +71,14 @@ def customer_for_rights_request(*, user: User, customer_id: int) -> Customer:
         .first()
     )
     if customer is None:
-        raise Http404("No such customer.")
+        raise Http404(gettext("No such customer."))
     if user.is_superuser:
         return customer
     store = customer.preferred_store
     if store is None or not stores_for(user).filter(pk=store.pk).exists():
-        raise Http404("No such customer.")
+        raise Http404(gettext("No such customer."))
     if not is_manager_of(user, store):
-        raise PermissionDenied("Only a manager of the customer's store can do this.")
+        raise PermissionDenied(gettext("Only a manager of the customer's store can do this."))
     return customer
 
 

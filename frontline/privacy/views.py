@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from frontline.privacy import selectors, services
@@ -48,7 +49,10 @@ def customer_erase(request: StaffRequest, customer_id: int) -> HttpResponse:
             messages.error(request, str(refusal))
             status = 409
         else:
-            messages.success(request, f"Customer {erasure.customer_number} was erased.")
+            messages.success(
+                request,
+                _("Customer %(number)s was erased.") % {"number": erasure.customer_number},
+            )
             return redirect("privacy:erasure", erasure.pk)
     elif request.method == "POST":
         status = 400
@@ -62,6 +66,6 @@ def erasure(request: StaffRequest, erasure_id: int) -> HttpResponse:
     """An erasure request and where each system stands."""
     found = selectors.erasure_visible(user=request.user, erasure_id=erasure_id)
     if found is None:
-        raise Http404("No such erasure request.")
+        raise Http404(_("No such erasure request."))
     steps = sorted(found.steps.all(), key=lambda step: step.system)
     return render(request, "privacy/erasure.html", {"erasure": found, "steps": steps})

@@ -20,6 +20,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 
 def _key(username: str) -> str:
@@ -60,5 +61,5 @@ class LockoutModelBackend(ModelBackend):
         if username is not None and is_locked_out(username=username):
             # Stops authentication here (no other backend is asked); Django then sends
             # user_login_failed, which counts this attempt too.
-            raise PermissionDenied("Too many failed sign-ins; try again later.")
+            raise PermissionDenied(gettext("Too many failed sign-ins; try again later."))
         return super().authenticate(request, username=username, password=password, **kwargs)

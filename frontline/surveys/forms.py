@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from frontline.surveys.services import COMMENT_LIMIT
 
@@ -15,17 +16,17 @@ class CommentField(forms.CharField):
 
 class AnswerForm(forms.Form):
     score = forms.TypedChoiceField(
-        label="How likely are you to recommend us to a friend or colleague?",
+        label=_("How likely are you to recommend us to a friend or colleague?"),
         choices=[(str(n), str(n)) for n in range(11)],
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose a number from 0 to 10.",
-            "invalid_choice": "Choose a number from 0 to 10.",
+            "required": _("Choose a number from 0 to 10."),
+            "invalid_choice": _("Choose a number from 0 to 10."),
         },
     )
     comment = CommentField(
-        label="What is the main reason for your score? (optional)",
+        label=_("What is the main reason for your score? (optional)"),
         required=False,
         max_length=COMMENT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),

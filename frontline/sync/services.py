@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from frontline.customers.models import CustomerIdentity, CustomerNote, Interaction
 from frontline.customers.models import Source as RecordSource
@@ -45,6 +46,19 @@ def quarantine_retry(*, record_ids: Iterable[int]) -> tuple[int, int]:
 
 OUTBOX_MAX_ATTEMPTS = 8
 CONTACT_WAIT = timedelta(hours=1)
+
+
+def _brand_text(message: str, **values: object) -> str:
+    """Words Frontline writes into the CRM, in the brand's language (LANGUAGE_CODE).
+
+    What the CRM holds is stored text that everyone there reads, like the timeline, so it is
+    in one language whoever's store wrote it: a French store's note reaches an English brand's
+    CRM with an English subject. The message is marked with ``gettext_noop`` where it is
+    written and translated here.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        text = gettext(message)
+    return text % values if values else text
 
 
 def _crm_source() -> Source | None:
@@ -125,12 +139,12 @@ def writeback_note(*, interaction_id: int) -> OutboxMessage | None:
     note = Interaction.objects.filter(pk=interaction_id).first()
     if note is None or note.source != RecordSource.FRONTLINE:
         return None  # gone, or came from a source system: never echo it back
-    with translation.override(settings.LANGUAGE_CODE):  # the CRM keeps the brand's language
+    with translation.override(settings.LANGUAGE_CODE):
         channel_name = note.get_channel_display()
     return outbox_add(
         key=f"note-{note.pk}",
         customer_id=note.customer_id,
-        subject=f"Frontline note ({channel_name})",
+        subject=_brand_text(gettext_noop("Frontline note (%(channel)s)"), channel=channel_name),
         description=note.summary,
         occurred_at=note.occurred_at,
     )
@@ -150,7 +164,11 @@ def writeback_customer_note(*, note_id: int) -> OutboxMessage | None:
     return outbox_add(
         key=f"customer-note-{note.pk}",
         customer_id=note.customer_id,
-        subject=f"Frontline note from {author}" if author else "Frontline note",
+        subject=(
+            _brand_text(gettext_noop("Frontline note from %(author)s"), author=author)
+            if author
+            else _brand_text(gettext_noop("Frontline note"))
+        ),
         description=note.body,
         occurred_at=note.created_at,
         revise=True,
@@ -164,7 +182,7 @@ def writeback_followup_outcome(
     return outbox_add(
         key=f"followup-{followup_id}",
         customer_id=customer_id,
-        subject=f"Follow-up: {outcome}",
+        subject=_brand_text(gettext_noop("Follow-up: %(outcome)s"), outcome=outcome),
         description=summary,
         occurred_at=occurred_at,
         subtype="Call",
@@ -180,11 +198,14 @@ def writeback_erasure(
     return outbox_add(
         key=f"erasure-{erasure_id}",
         customer_id=customer_id,
-        subject="Erasure request (GDPR/CCPA): erase this contact",
-        description=(
-            f"The customer asked for their personal data to be erased. Frontline erased its "
-            f"copy (erasure request {erasure_id}); please erase or anonymise this contact and "
-            f"its records."
+        subject=_brand_text(gettext_noop("Erasure request (GDPR/CCPA): erase this contact")),
+        description=_brand_text(
+            gettext_noop(
+                "The customer asked for their personal data to be erased. Frontline erased its "
+                "copy (erasure request %(erasure)s); please erase or anonymise this contact and "
+                "its records."
+            ),
+            erasure=erasure_id,
         ),
         occurred_at=occurred_at,
     )

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from frontline.sync import selectors
 from frontline.sync.models import Run
@@ -21,7 +22,7 @@ RECENT_RUNS = 50
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
     if not selectors.may_see_sync(request.user):  # type: ignore[arg-type]
-        raise PermissionDenied("Sync runs are for store managers.")
+        raise PermissionDenied(_("Sync runs are for store managers."))
     runs = list(selectors.runs_for(request.user)[:RECENT_RUNS])  # type: ignore[arg-type]
     context = {
         "runs": runs,

@@ -118,7 +118,8 @@ def key_from(request: HttpRequest) -> str | None:
         raise KeyRefused(
             status.HTTP_400_BAD_REQUEST,
             "invalid_idempotency_key",
-            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+            _("%(header)s must be 1 to %(limit)s printable ASCII characters.")
+            % {"header": HEADER, "limit": MAX_KEY_LENGTH},
         )
     return key
 
@@ -136,7 +137,8 @@ def written_at_from(request: HttpRequest) -> datetime | None:
         raise KeyRefused(
             status.HTTP_400_BAD_REQUEST,
             "invalid_written_at",
-            f"{WRITTEN_AT_HEADER} must be a date and time with its offset (RFC 3339).",
+            _("%(header)s must be a date and time with its offset (RFC 3339).")
+            % {"header": WRITTEN_AT_HEADER},
         )
     return written_at
 
@@ -154,7 +156,8 @@ def refuse_if_written_too_long_ago(written_at: datetime | None) -> None:
     raise KeyRefused(
         status.HTTP_410_GONE,
         "written_too_long_ago",
-        f"Written at {written_at.isoformat()}, more than {limit} ago: too old to be applied now.",
+        _("Written at %(written_at)s, more than %(limit)s ago: too old to be applied now.")
+        % {"written_at": written_at.isoformat(), "limit": limit},
         page_message=_(
             "Written on this tablet more than %(limit)s ago, while it was offline: too old to "
             "send now. Enter it again if it still applies."
@@ -262,7 +265,8 @@ def _in_use() -> KeyRefused:
     return KeyRefused(
         status.HTTP_409_CONFLICT,
         "idempotency_key_in_use",
-        f"A request with this {HEADER} is still being handled; try again in a moment.",
+        _("A request with this %(header)s is still being handled; try again in a moment.")
+        % {"header": HEADER},
         retry_after=IN_USE_RETRY_AFTER_SECONDS,
     )
 
@@ -272,7 +276,8 @@ def _earlier_claim(earlier: IdempotentRequest, fingerprint: str) -> IdempotentRe
         raise KeyRefused(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
-            f"This {HEADER} was used for a different request; make up a new key for a new one.",
+            _("This %(header)s was used for a different request; make up a new key for a new one.")
+            % {"header": HEADER},
         )
     if earlier.status_code is not None:
         return KeptAnswer(earlier.status_code, earlier.headers, earlier.body)

@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 
 from frontline.core.api import error_body
 from frontline.notifications.services import live_session_lock
@@ -161,10 +162,10 @@ def locked_answer(request: HttpRequest) -> HttpResponseBase:
     is sent to the lock screen), the lock screen for a page."""
     target = f"/tablet/locked/?{urlencode({'next': request.get_full_path()})}"
     if request.path.startswith("/api/"):
-        body = error_body("This tablet is locked: unlock it to continue.", "locked")
+        body = error_body(gettext("This tablet is locked: unlock it to continue."), "locked")
         return JsonResponse(body, status=423)
     if request.headers.get("HX-Request"):
-        response = HttpResponse("This tablet is locked.", status=423)
+        response = HttpResponse(gettext("This tablet is locked."), status=423)
         response["HX-Redirect"] = target
         return response
     return redirect(target)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -83,7 +84,7 @@ def unlock(request: HttpRequest) -> HttpResponse:
         return redirect(_next(request))
     form = UnlockForm(request.POST)
     if not form.is_valid():
-        return _locked_page(request, form, "Choose who you are and type your PIN.", status=400)
+        return _locked_page(request, form, _("Choose who you are and type your PIN."), status=400)
     try:
         unlocked = services.tablet_unlock(
             request=request, staff_id=form.cleaned_data["staff"], pin=form.cleaned_data["pin"]
@@ -92,7 +93,7 @@ def unlock(request: HttpRequest) -> HttpResponse:
         return _locked_page(request, UnlockForm(), str(refusal), status=400)
     if unlocked.switched:
         name = unlocked.staff.get_full_name() or unlocked.staff.username
-        messages.success(request, f"Signed in as {name}.")
+        messages.success(request, _("Signed in as %(name)s.") % {"name": name})
         return redirect("/")  # the previous person's page is theirs, not the new person's
     return redirect(_next(request))
 
@@ -107,6 +108,8 @@ def pin(request: HttpRequest) -> HttpResponse:
         except ValidationError as problem:
             form.add_error(None, problem)
         else:
-            messages.success(request, "Your PIN is set: use it to switch to yourself on a tablet.")
+            messages.success(
+                request, _("Your PIN is set: use it to switch to yourself on a tablet.")
+            )
             return redirect("core:home")
     return render(request, "tablet/pin.html", {"form": form}, status=400 if form.errors else 200)

@@ -7,6 +7,24 @@ from collections.abc import Callable
 
 from django.db import connection
 
+# Every control a finger taps, with its size: buttons, fields, disclosure summaries, links drawn
+# as buttons and the app bar's links. Links inside a sentence are exempt (WCAG 2.5.5's inline
+# exception), as are check boxes and radio buttons, whose label is the target.
+TARGETS = """() => [...document.querySelectorAll(
+    "button, a.button, select, textarea, summary, nav a, " +
+    "input:not([type=hidden]):not([type=checkbox]):not([type=radio])")]
+  .filter((element) => element.offsetParent !== null)
+  .map((element) => { const r = element.getBoundingClientRect();
+    return {what: element.outerHTML.slice(0, 80), width: r.width, height: r.height}; })"""
+TOUCH_PX = 44  # WCAG 2.5.5
+
+
+def small_touch_targets(page) -> list[dict]:
+    """The controls on the page smaller than a fingertip in either direction."""
+    targets = page.evaluate(TARGETS)
+    assert targets, "no control found on the page"
+    return [t for t in targets if min(t["width"], t["height"]) < TOUCH_PX - 0.5]
+
 
 def sign_in(page, base_url: str, user, password: str, *, then: str = "/") -> None:
     """Sign in through the login page and land on ``then``."""

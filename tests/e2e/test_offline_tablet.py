@@ -10,7 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from frontline.customers.models import CustomerNote
 from frontline.tablet.services import pin_set
 from tests.conftest import REPO
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import sign_in, small_touch_targets
 from tests.factories import CustomerFactory, FollowUpFactory, StoreFactory, staff_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -336,24 +336,53 @@ def test_staff_switch_on_a_locked_tablet_and_each_keeps_their_queue(
         context.close()
 
 
+def shoot_and_measure(page, name: str, small: dict[str, list[dict]]) -> int:
+    """Shoot the screen for people to look at; note its controls under 44 px in ``small``;
+    return how wide the page is (more than the window is sideways scrolling)."""
+    page.wait_for_load_state("networkidle")
+    shoot(page, name)
+    if found := small_touch_targets(page):
+        small[name] = found
+    return int(page.evaluate("() => document.documentElement.scrollWidth"))
+
+
 def test_screens_at_tablet_size_in_portrait_and_landscape(
     browser, live_server, shop_floor, password
 ):
+    """The key screens, each shot and checked for sideways scrolling and small touch targets,
+    in both orientations."""
     alice, _, ada = shop_floor
-    for name, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
+    screens = [
+        ("search", "/customers/search/?q=Lovelace"),
+        ("profile", f"/customers/{ada.pk}/"),
+        ("stock", "/stock/"),
+        ("notifications", "/notifications/"),
+    ]
+    widths: dict[str, int] = {}
+    small: dict[str, list[dict]] = {}
+    for orientation, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
         context = browser.new_context(viewport=viewport, has_touch=True)
         page = context.new_page()
+        size = f"{orientation}-{viewport['width']}x{viewport['height']}"
         try:
             sign_in(page, live_server.url, alice, password)
-            size = f"{viewport['width']}x{viewport['height']}"
-            shoot(page, f"my-day-{name}-{size}")
-            page.goto(f"{live_server.url}/customers/{ada.pk}/")
-            page.wait_for_load_state("networkidle")
-            shoot(page, f"profile-{name}-{size}")
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert width <= viewport["width"], f"sideways scrolling in {name}"
+            widths[f"my-day-{size}"] = shoot_and_measure(page, f"my-day-{size}", small)
+            for screen, path in screens:
+                page.goto(f"{live_server.url}{path}")
+                widths[f"{screen}-{size}"] = shoot_and_measure(page, f"{screen}-{size}", small)
+            page.get_by_role("button", name="Lock").click()
+            page.wait_for_url("**/tablet/locked/**")
+            widths[f"locked-{size}"] = shoot_and_measure(page, f"locked-{size}", small)
         finally:
             context.close()
+    limit = {"portrait": PORTRAIT["width"], "landscape": LANDSCAPE["width"]}
+    wider = {
+        screen: width
+        for screen, width in widths.items()
+        if width > limit["portrait" if "-portrait-" in screen else "landscape"]
+    }
+    assert len(widths) == 12 and not wider, f"sideways scrolling: {wider}"
+    assert not small, f"touch targets under 44 px: {small}"
 
 
 def test_the_outbox_speaks_the_store_s_language(page, live_server, password):

@@ -1,5 +1,6 @@
 """The profile fits a tablet in portrait and landscape: nothing overlaps, nothing scrolls
-sideways, and every column of the purchases table is on screen. Screenshots of each size are
+sideways, every column of the purchases table is on screen, and every control is at least
+44 px in both directions. Screenshots of each size are
 kept in var/screenshots/ for people to look at."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from itertools import pairwise
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import TOUCH_PX, sign_in, small_touch_targets
 from tests.factories import (
     CustomerFactory,
     InteractionFactory,
@@ -82,6 +83,7 @@ def test_the_profile_fits_the_tablet(browser, live_server, regular, password, wi
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=shots / f"profile-{width}x{height}.png", full_page=True)
         found = page.evaluate(BOXES)
+        small = small_touch_targets(page)
     finally:
         context.close()
     assert found["scrollWidth"] <= found["width"], "the page scrolls sideways"
@@ -96,6 +98,7 @@ def test_the_profile_fits_the_tablet(browser, live_server, regular, password, wi
     outside = [cell["text"] for cell in found["cells"] if cell["right"] > cell["card"]["right"] + 1]
     assert not outside, f"table cells outside their card at {width}x{height}: {outside}"
     assert found["cells"], "the purchases table was not on the page"
+    assert not small, f"touch targets under {TOUCH_PX} px at {width}x{height}: {small}"
 
 
 def test_no_heading_is_said_twice_in_a_row(page, live_server, regular, password):

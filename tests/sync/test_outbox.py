@@ -8,14 +8,22 @@ from datetime import timedelta
 import pytest
 from celery import current_app
 from django.db import connection
-from django.utils import timezone
+from django.test import Client
+from django.utils import timezone, translation
 from pytest_httpserver import HTTPServer
 
 from frontline.customers.services import note_create, note_pin, note_update
 from frontline.sync.models import OutboxMessage, Source
 from frontline.sync.services import outbox_deliver, writeback_followup_outcome, writeback_note
 from frontline.sync.tasks import deliver_due_outbox_task
-from tests.factories import IdentityFactory, InteractionFactory, UserFactory
+from tests.factories import (
+    TEST_PASSWORD,
+    IdentityFactory,
+    InteractionFactory,
+    StoreAssignmentFactory,
+    StoreFactory,
+    UserFactory,
+)
 from tests.sync.salesforce_standin import SalesforceStandIn
 from tests.sync.standins import Fault
 
@@ -157,6 +165,48 @@ def test_a_profile_note_becomes_one_crm_task_and_editing_it_updates_that_task(
     # only on creation, and which goes again without it. Saving the same text sends nothing.
     assert len(patches) == 3
     assert task["TaskSubtype"] == "Task"
+
+
+def test_a_french_store_s_note_reaches_the_crm_with_a_subject_in_the_brand_s_language(
+    crm, contact, django_capture_on_commit_callbacks
+):
+    """The CRM's Tasks are stored text every user of the CRM reads, like the timeline: one
+    language, the brand's (LANGUAGE_CODE), whoever's store wrote them. The associate's own
+    words go as they were typed."""
+    customer, author = contact
+    store = StoreFactory(language="fr")
+    StoreAssignmentFactory(store=store, user=author, role="associate")
+    customer.preferred_store = store
+    customer.save(update_fields=["preferred_store"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    assert client.login(username=author.username, password=TEST_PASSWORD)  # the store's language
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/customers/{customer.pk}/notes/", {"body": "Veut le manteau"})
+    assert page.status_code in (200, 302)
+    assert "Se déconnecter" in client.get("/notifications/").content.decode()  # French pages
+    [task] = crm.records["Task"]
+    assert (task["Subject"], task["Description"]) == (
+        "Frontline note from Ada Shaw",
+        "Veut le manteau",
+    )
+
+
+def test_a_french_brand_s_crm_reads_french_subjects_whoever_writes(
+    crm, contact, settings, django_capture_on_commit_callbacks
+):
+    settings.LANGUAGE_CODE = "fr"
+    customer, author = contact
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        note_create(customer=customer, author=author, body="Wants the coat in navy")
+        writeback_followup_outcome(
+            followup_id=7,
+            customer_id=customer.pk,
+            outcome="Achat",
+            summary="Suivi : achat",
+            occurred_at=timezone.now(),
+        )
+    subjects = sorted(task["Subject"] for task in crm.records["Task"])
+    assert subjects == ["Note Frontline de Ada Shaw", "Suivi : Achat"]
 
 
 def test_a_note_saved_while_the_crm_is_down_is_sent_once_by_the_sweep(
