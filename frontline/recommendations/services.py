@@ -208,7 +208,7 @@ def customer_lists_replace(fitted: recommender.Model, last_days: np.ndarray, now
         present = set(Customer.objects.filter(pk__in=ids).values_list("pk", flat=True))
         rows = [
             (customer, entries)
-            for customer, entries in zip(ids, _entries_of(block), strict=True)
+            for customer, entries in zip(ids, entries_of(block), strict=True)
             if customer in present
         ]
         _write_lists(rows, now)
@@ -219,7 +219,7 @@ def customer_lists_replace(fitted: recommender.Model, last_days: np.ndarray, now
 Entry = list[int | float | None]
 
 
-def _entries_of(block: recommender.Lists) -> Iterator[list[Entry]]:
+def entries_of(block: recommender.Lists) -> Iterator[list[Entry]]:
     """Each customer's ``[product, score, bought with, last bought day]``, scored above 0."""
     for products, scores, bought_with, last_day in zip(
         block.products.tolist(),
