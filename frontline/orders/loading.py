@@ -59,7 +59,19 @@ def orders_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
         outcome.updated += marked
         outcome.unchanged += len(gone) - marked
         outcome.active_customer_ids |= customer_ids
+    _recommendations_refresh(outcome.active_customer_ids)
     return outcome
+
+
+def _recommendations_refresh(customer_ids: set[int]) -> None:
+    """Their stored "for this customer" lists are rescored once the landing commits.
+
+    The record path only (a page of an incremental sync, a till's sale): a bulk load of the
+    whole history is followed by the nightly job, which rescores every customer at once.
+    """
+    from frontline.recommendations.services import customer_lists_refresh_on_commit
+
+    customer_lists_refresh_on_commit(customer_ids=customer_ids)
 
 
 def orders_mark_deleted(*, record_source: str, external_ids: list[str]) -> tuple[int, set[int]]:

@@ -24,6 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 
 SECONDS_PER_DAY = 86_400.0
+# Lines handled at once when building the matrices: bounds the temporary arrays.
+LINE_SLICE = 500_000
 
 
 @dataclass(frozen=True)
@@ -98,16 +100,52 @@ class Matrices:
 
 
 def purchase_matrices(purchases: Purchases, *, now_seconds: float, settings: Settings) -> Matrices:
-    """Sum each customer's lines per product, each weighted 0.5 ** (age / half-life)."""
-    customer_ids, rows = np.unique(purchases.customers, return_inverse=True)
-    product_ids, columns = np.unique(purchases.products, return_inverse=True)
-    age_days = np.maximum(now_seconds - purchases.seconds, 0.0) / SECONDS_PER_DAY
-    weights = np.power(0.5, age_days / settings.half_life_days).astype(np.float32)
-    recency = sp.csr_matrix(
+    """Sum each customer's lines per product, each weighted 0.5 ** (age / half-life).
+
+    Row and column numbers are found a slice of lines at a time into int32 arrays, and the
+    weights computed in float32: at 5M lines ``np.unique(..., return_inverse=True)`` and float64
+    ages held three 42 MB arrays at once, the nightly job's peak.
+    """
+    customer_ids = np.unique(purchases.customers)
+    product_ids = np.unique(purchases.products)
+    rows = np.empty(len(purchases), dtype=np.int32)
+    columns = np.empty(len(purchases), dtype=np.int32)
+    weights = np.empty(len(purchases), dtype=np.float32)
+    for start in range(0, len(purchases), LINE_SLICE):
+        part = slice(start, start + LINE_SLICE)
+        rows[part] = np.searchsorted(customer_ids, purchases.customers[part])
+        columns[part] = np.searchsorted(product_ids, purchases.products[part])
+        age_days = np.maximum(now_seconds - purchases.seconds[part], 0.0) / SECONDS_PER_DAY
+        weights[part] = np.power(0.5, age_days / settings.half_life_days)
+    recency = sp.coo_matrix(
         (weights, (rows, columns)), shape=(len(customer_ids), len(product_ids)), dtype=np.float32
     )
+    del rows, columns, weights
+    recency = recency.tocsr()
     recency.sum_duplicates()
     return Matrices(customer_ids, product_ids, recency)
+
+
+def last_purchase_days(matrices: Matrices, purchases: Purchases) -> np.ndarray:
+    """Day (since 1970) each customer last bought each product, aligned with ``recency.data``.
+
+    For the reason "bought before, last on …"; the recency weight sums every purchase and
+    cannot give the date back. Canonical CSR entries are sorted by (row, column), so each
+    line finds its entry by binary search on ``row * columns + column``.
+    """
+    recency = matrices.recency
+    width = recency.shape[1]
+    entry_rows = np.repeat(np.arange(recency.shape[0], dtype=np.int64), np.diff(recency.indptr))
+    keys = entry_rows * width + recency.indices
+    del entry_rows
+    last = np.zeros(recency.nnz, dtype=np.int32)
+    for start in range(0, len(purchases), LINE_SLICE):
+        part = slice(start, start + LINE_SLICE)
+        rows = matrices.rows_of(purchases.customers[part]).astype(np.int64)
+        columns = np.searchsorted(matrices.product_ids, purchases.products[part])
+        days = (purchases.seconds[part] // SECONDS_PER_DAY).astype(np.int32)
+        np.maximum.at(last, np.searchsorted(keys, rows * width + columns), days)
+    return last
 
 
 def capped_fan_out(recency: sp.csr_matrix, cap: int) -> sp.csr_matrix:
@@ -248,3 +286,88 @@ def recommend(
         for customer, columns, row in zip(chunk, best, scores, strict=True):
             wanted = columns[np.isfinite(row[columns])]  # never a product left out
             yield int(customer), [int(p) for p in model.matrices.product_ids[wanted]]
+
+
+@dataclass(frozen=True)
+class Lists:
+    """A block of customers' top lists with the facts their reasons are told from.
+
+    Every array but ``customer_ids`` is customers x k, best first. ``bought_with`` is the owned
+    product that adds most to a suggestion's "bought with" score (-1 when none does);
+    ``last_day`` the day the customer last bought the suggestion (0 when never).
+    """
+
+    customer_ids: np.ndarray
+    products: np.ndarray
+    scores: np.ndarray
+    bought_with: np.ndarray
+    last_day: np.ndarray
+
+
+def ranked_lists(
+    model: Model, last_days: np.ndarray, k: int, *, block: int = 2_000
+) -> Iterator[Lists]:
+    """Every known customer's top ``k``, a block of customers at a time (the nightly store)."""
+    recency = model.matrices.recency
+    for start in range(0, recency.shape[0], block):
+        stop = min(start + block, recency.shape[0])
+        history = recency[start:stop]
+        scores = blended_scores(model, history)
+        best = top_products(scores, k)
+        wanted = _entry_keys(np.arange(stop - start), best, recency.shape[1])
+        owned_at, owned = _find(_entry_keys_of(history), wanted)
+        days = last_days[recency.indptr[start] : recency.indptr[stop]]
+        last_day = np.where(owned, days[owned_at] if len(days) else 0, 0)
+        yield Lists(
+            customer_ids=model.matrices.customer_ids[start:stop],
+            products=model.matrices.product_ids[best],
+            scores=np.take_along_axis(scores, best, axis=1),
+            bought_with=_strongest_contributors(history, model, wanted).reshape(best.shape),
+            last_day=last_day.reshape(best.shape),
+        )
+
+
+def _entry_keys(rows: np.ndarray, columns: np.ndarray, width: int) -> np.ndarray:
+    """One sortable number per (row, column): rows x k columns flattened, row-major."""
+    return (rows.astype(np.int64)[:, None] * width + columns).ravel()
+
+
+def _entry_keys_of(matrix: sp.csr_matrix) -> np.ndarray:
+    """The keys of a canonical CSR matrix's entries, in storage order (so sorted)."""
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    return rows * matrix.shape[1] + matrix.indices
+
+
+def _find(sorted_keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``wanted`` in ``sorted_keys`` (clipped) and whether each is there."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
+    return at, sorted_keys[at] == wanted
+
+
+def _strongest_contributors(history: sp.csr_matrix, model: Model, wanted: np.ndarray) -> np.ndarray:
+    """For each wanted (customer, product): the owned product whose neighbourship adds most.
+
+    Each owned entry (customer, i, weight) is spread over i's neighbours j as weight x
+    similarity, the way ``history @ neighbours`` sums them, but the largest term per
+    (customer, j) is kept instead of the sum. A block of 2,000 customers with a few products
+    each and 50 neighbours a product is a few hundred thousand terms.
+    """
+    neighbours = model.neighbours
+    owned = history.tocoo()
+    fan = np.diff(neighbours.indptr)[owned.col]
+    total = int(fan.sum())
+    first_of_entry = np.repeat(np.cumsum(fan) - fan, fan)
+    at = np.repeat(neighbours.indptr[owned.col], fan) + (np.arange(total) - first_of_entry)
+    source = np.repeat(owned.col, fan)
+    keys = np.repeat(owned.row.astype(np.int64), fan) * history.shape[1] + neighbours.indices[at]
+    contribution = np.repeat(owned.data, fan) * neighbours.data[at]
+    order = np.lexsort((-contribution, keys))
+    keys, source = keys[order], source[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    if not first.any():
+        return np.full(len(wanted), -1, dtype=np.int64)
+    found_at, found = _find(keys[first], wanted)
+    return np.where(found, model.matrices.product_ids[source[first]][found_at], -1)

@@ -61,3 +61,26 @@ class StoreBestSeller(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}: {self.product_id} {self.score:.1f}"
+
+
+class CustomerRecommendations(models.Model):
+    """A customer's ranked list as the nightly job (or a refresh after a purchase) left it.
+
+    The profile panel reads this one row instead of scoring the customer's history while the
+    associate waits; stock is still checked when the list is shown. ``products`` holds, best
+    first, ``[product id, score, bought with (product id or null), last bought (day since
+    1970 or null)]``: the reason is told from the last two when the list is shown, in the
+    reader's language and with the product's current name.
+    """
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    products = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "customer recommendations"
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {len(self.products)} products"

@@ -1,9 +1,12 @@
 """'For this customer': products to show, scored as the offline evaluation scores them.
 
-The customer's history is read as it stands (a purchase counts at once) and scored with the
-nightly tables by ``model.blended_scores``, the function the evaluation measures: what they
-rebuy (recency-weighted), what is bought with what they bought, best sellers. A customer with no
-history gets their store's best sellers. Each suggestion says why.
+The ranked list is read from ``CustomerRecommendations``: one indexed row that the nightly job
+writes for every customer with a history and a purchase's refresh rewrites for its customer.
+A customer without a row (no purchase at the last run, refresh not yet done) is scored now from
+their history and the nightly product tables by ``model.blended_scores``, the function the
+evaluation measures: what they rebuy (recency-weighted), what is bought with what they bought,
+best sellers. A customer with no history gets their store's best sellers. Each suggestion says
+why, in the reader's language, from the facts stored with it.
 
 The list is then filtered to products available in the customer's size at their store, a store
 nearby or the online warehouse. When that leaves nothing, the answer says so and offers the top
@@ -16,27 +19,35 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from frontline.catalog.models import Product, StockLevel
 from frontline.customers.models import Customer, CustomerSize
-from frontline.customers.selectors import customers_findable_by
+from frontline.customers.selectors import customer_get_findable
 from frontline.recommendations import model as recommender
-from frontline.recommendations.models import ProductPopularity, ProductSimilarity, StoreBestSeller
+from frontline.recommendations.models import (
+    CustomerRecommendations,
+    ProductPopularity,
+    ProductSimilarity,
+    StoreBestSeller,
+)
 from frontline.recommendations.services import purchase_lines_of_customer
 from frontline.staff.models import Store, User
 
 SIZE_FREE = {Product.Category.ACCESSORIES}
 # How many ranked candidates are checked for stock to fill a list of ``limit``.
-CANDIDATE_POOL = 60
+CANDIDATE_POOL = 30
 POPULAR_CANDIDATES = 200
 ELSEWHERE_SHOWN = 5
+# Day 0 of the stored lists' "last bought" days (the nightly job's arrays count from it).
+EPOCH = date(1970, 1, 1)
 
 
 @dataclass
@@ -94,19 +105,85 @@ def reachable_stores(home: Store | None) -> dict[int, Store]:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a product is suggested, told in words when shown (see ``_because``)."""
+
+    bought_with: int | None = None  # the customer's product it is most often bought with
+    last_bought: date | None = None  # when they last bought it themselves
+    popular_at: str = ""  # the store whose best seller it is (cold start)
+
+
+@dataclass(frozen=True)
 class Ranked:
     products: list[int]
     scores: dict[int, float]
-    reasons: dict[int, str]
+    reasons: dict[int, Reason]
+
+
+def ranking(customer: Customer, *, now: datetime) -> Ranked:
+    """The stored list (one indexed read), else the customer scored now.
+
+    A customer has no stored list when they had no purchase at the last nightly run and no
+    refresh has stored one since; scoring them now gives the same list, or best sellers.
+    """
+    return stored_ranking(customer.pk) or ranked_for_customer(customer, now=now)
+
+
+def stored_ranking(customer_id: int) -> Ranked | None:
+    entries = (
+        CustomerRecommendations.objects.filter(customer_id=customer_id)
+        .values_list("products", flat=True)
+        .first()
+    )
+    if entries is None:
+        return None
+    return Ranked(
+        [entry[0] for entry in entries],
+        {entry[0]: entry[1] for entry in entries},
+        {
+            product: Reason(
+                bought_with=with_,
+                last_bought=EPOCH + timedelta(days=day) if day else None,
+            )
+            for product, _score, with_, day in entries
+        },
+    )
+
+
+def customer_entries(*, customer_id: int, now: datetime) -> list[list[int | float | None]] | None:
+    """One customer's list as the nightly job stores it, scored now; None without purchases."""
+    lines = list(purchase_lines_of_customer(customer_id))
+    if not lines:
+        return None
+    ranked = _scored(customer_id, lines, now=now)
+    return [
+        [
+            product,
+            round(ranked.scores[product], 4),
+            ranked.reasons[product].bought_with,
+            _day(ranked.reasons[product].last_bought),
+        ]
+        for product in ranked.products
+        if product in ranked.reasons
+    ]
+
+
+def _day(when: date | None) -> int | None:
+    return (when - EPOCH).days if when else None
 
 
 def ranked_for_customer(customer: Customer, *, now: datetime) -> Ranked:
-    """Every candidate product for the customer, best first, with its reason."""
+    """Every candidate product for the customer, best first, with its reason (scored now)."""
     lines = list(purchase_lines_of_customer(customer.pk))
     if not lines:
         return _store_best_sellers(customer)
+    return _scored(customer.pk, lines, now=now)
+
+
+def _scored(customer_id: int, lines: list[tuple[int, datetime]], *, now: datetime) -> Ranked:
+    """The blend ``model.blended_scores`` computes, on the nightly tables' rows that matter."""
     purchases = recommender.Purchases.from_rows(
-        [(customer.pk, product, placed_at.timestamp()) for product, placed_at in lines]
+        [(customer_id, product, placed_at.timestamp()) for product, placed_at in lines]
     )
     owned = sorted(set(purchases.products.tolist()))
     similar = list(
@@ -156,7 +233,7 @@ def _reasons(
     similar: list[tuple[int, int, float]],
     history: sp.csr_matrix,
     column: dict[int, int],
-) -> dict[int, str]:
+) -> dict[int, Reason]:
     """Why each product: bought before, bought with one of theirs, or a best seller."""
     last_bought: dict[int, datetime] = {}
     for product, placed_at in lines:
@@ -167,18 +244,20 @@ def _reasons(
         contribution = score * weight[column[product]]
         if contribution > strongest.get(similar_product, (0.0, 0))[0]:
             strongest[similar_product] = (contribution, product)
-    names = dict(
-        Product.objects.filter(pk__in={p for _c, p in strongest.values()}).values_list("id", "name")
-    )
     reasons = {}
     for product in ranked:
         if product in last_bought:
-            reasons[product] = f"Bought before, last on {last_bought[product]:%-d %b %Y}"
+            reasons[product] = Reason(last_bought=_utc_date(last_bought[product]))
         elif product in strongest:
-            reasons[product] = f"Bought with {names.get(strongest[product][1], 'their purchases')}"
+            reasons[product] = Reason(bought_with=strongest[product][1])
         else:
-            reasons[product] = "Popular"
+            reasons[product] = Reason()
     return reasons
+
+
+def _utc_date(when: datetime) -> date:
+    # The nightly job counts days since 1970 in UTC: the refresh must tell the same day.
+    return when.astimezone(UTC).date()
 
 
 def _store_best_sellers(customer: Customer) -> Ranked:
@@ -190,7 +269,7 @@ def _store_best_sellers(customer: Customer) -> Ranked:
             .order_by("-score")
             .values_list("product_id", "score")[:POPULAR_CANDIDATES]
         )
-    where = f"at {customer.preferred_store.name}" if rows and customer.preferred_store else ""
+    where = customer.preferred_store.name if rows and customer.preferred_store else ""
     if not rows:
         rows = list(
             ProductPopularity.objects.order_by("-score").values_list("product_id", "score")[
@@ -201,14 +280,18 @@ def _store_best_sellers(customer: Customer) -> Ranked:
     return Ranked(
         [product for product, _score in rows],
         {product: score / top for product, score in rows},
-        {product: " ".join(filter(None, ["Popular", where])) for product, _score in rows},
+        {product: Reason(popular_at=where) for product, _score in rows},
     )
 
 
-def recommendation_list(*, user: User, customer_id: int, limit: int = 10) -> Suggestions:
-    # Products for the person, not work for a store: brand-wide, as the profile they sit on.
-    customer = customers_findable_by(user).select_related("preferred_store").get(pk=customer_id)
-    ranked = ranked_for_customer(customer, now=timezone.now())
+def recommendation_list(
+    *, user: User, customer_id: int, limit: int = 10, stored: bool = True
+) -> Suggestions:
+    """The panel's list: the stored ranking (``stored=False``: scored now), checked for stock.
+    Products for the person, not work for a store: brand-wide, as the profile they sit on."""
+    customer = customer_get_findable(user=user, customer_id=customer_id)
+    now = timezone.now()
+    ranked = ranking(customer, now=now) if stored else ranked_for_customer(customer, now=now)
     pool = ranked.products[:CANDIDATE_POOL]
     stores = reachable_stores(customer.preferred_store)
     sizes = {
@@ -217,24 +300,26 @@ def recommendation_list(*, user: User, customer_id: int, limit: int = 10) -> Sug
             "category", "size"
         )
     }
-    products = {
+    # The products to show and the ones their reasons name, in one query.
+    named = {ranked.reasons[p].bought_with for p in pool if p in ranked.reasons} - {None}
+    found = {
         product.pk: product
-        for product in Product.objects.filter(pk__in=pool, is_active=True).select_related("brand")
+        for product in Product.objects.filter(pk__in={*pool, *named}).select_related("brand")
     }
+    names = {pk: product.name for pk, product in found.items()}
+    products = {pk: product for pk, product in found.items() if pk in pool and product.is_active}
     pool = [p for p in pool if p in products]
 
     def entry(product_id: int) -> Recommendation:
         product = products[product_id]
-        because = ranked.reasons.get(product_id, "Popular")
-        if because.startswith("Popular") and product.category in sizes:
-            because += " · in their size"
+        reason = ranked.reasons.get(product_id, Reason())
         return Recommendation(
             product_id=product.pk,
             name=product.name,
             brand=product.brand.name,
             category=product.category,
             score=round(ranked.scores.get(product_id, 0.0), 3),
-            because=because,
+            because=_because(reason, names, in_their_size=product.category in sizes),
         )
 
     stock, known = _stock_in_size(pool, products, sizes)
@@ -263,6 +348,26 @@ def recommendation_list(*, user: User, customer_id: int, limit: int = 10) -> Sug
         elsewhere=[elsewhere[p] for p in pool if p in elsewhere][:ELSEWHERE_SHOWN]
         or [entry(p) for p in pool[:ELSEWHERE_SHOWN]]
     )
+
+
+def _because(reason: Reason, names: dict[int, str], *, in_their_size: bool) -> str:
+    if reason.last_bought:
+        # The date as the tests and the panel have always shown it ("3 Mar 2026").
+        return gettext("Bought before, last on %(date)s") % {
+            "date": f"{reason.last_bought:%-d %b %Y}"
+        }
+    if reason.bought_with:
+        return gettext("Bought with %(product)s") % {
+            "product": names.get(reason.bought_with, gettext("their purchases"))
+        }
+    popular = (
+        gettext("Popular at %(store)s") % {"store": reason.popular_at}
+        if reason.popular_at
+        else gettext("Popular")
+    )
+    if in_their_size:
+        return gettext("%(popular)s · in their size") % {"popular": popular}
+    return popular
 
 
 def _store_names() -> dict[int, str]:

@@ -92,3 +92,38 @@ def test_an_unknown_customer_gets_the_best_sellers():
     (customer, ranked), *_ = model.recommend(fitted, np.array([12345]), k=3)
     best = fitted.matrices.product_ids[np.argsort(-fitted.popular, kind="stable")[:3]]
     assert customer == 12345 and ranked == best.tolist()
+
+
+def random_history(customers: int, seed: int = 3) -> Purchases:
+    rng = np.random.default_rng(seed)
+    lines = customers * 5
+    return Purchases(
+        rng.integers(1, customers, lines).astype(np.int32),
+        rng.integers(1, 60, lines).astype(np.int32),
+        rng.uniform(0, 400, lines) * DAY,
+    )
+
+
+def test_the_stored_lists_rank_as_recommend_does_with_each_reasons_facts():
+    history = random_history(300)
+    fitted = model.fit(history, now_seconds=400 * DAY)
+    last_days = model.last_purchase_days(fitted.matrices, history)
+    recency, neighbours = fitted.matrices.recency, fitted.neighbours.toarray()
+    expected = dict(model.recommend(fitted, fitted.matrices.customer_ids, 10))
+    checked = 0
+    for block in model.ranked_lists(fitted, last_days, 10, block=64):
+        for row, customer in enumerate(block.customer_ids):
+            assert block.products[row].tolist() == expected[int(customer)]
+            mine = history.customers == customer
+            weights = recency[fitted.matrices.rows_of(np.array([customer]))].toarray()[0]
+            for product, with_, day in zip(
+                block.products[row], block.bought_with[row], block.last_day[row], strict=True
+            ):
+                bought = mine & (history.products == product)
+                assert day == (int(history.seconds[bought].max() // DAY) if bought.any() else 0)
+                column = np.searchsorted(fitted.matrices.product_ids, product)
+                terms = weights * neighbours[:, column]
+                strongest = fitted.matrices.product_ids[terms.argmax()] if terms.max() > 0 else -1
+                assert with_ == strongest
+            checked += 1
+    assert checked == len(fitted.matrices.customer_ids)
