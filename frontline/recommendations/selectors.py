@@ -30,7 +30,7 @@ from django.utils.translation import gettext
 
 from frontline.catalog.models import Product, StockLevel
 from frontline.customers.models import Customer, CustomerSize
-from frontline.customers.selectors import customer_get_findable
+from frontline.customers.selectors import customers_findable_by
 from frontline.recommendations import model as recommender
 from frontline.recommendations.models import (
     CustomerRecommendations,
@@ -288,8 +288,9 @@ def recommendation_list(
     *, user: User, customer_id: int, limit: int = 10, stored: bool = True
 ) -> Suggestions:
     """The panel's list: the stored ranking (``stored=False``: scored now), checked for stock.
-    Products for the person, not work for a store: brand-wide, as the profile they sit on."""
-    customer = customer_get_findable(user=user, customer_id=customer_id)
+    Products for the person, not work for a store: brand-wide, as the profile they sit on
+    (Customer.DoesNotExist for one the user cannot find; the callers answer it)."""
+    customer = customers_findable_by(user).select_related("preferred_store").get(pk=customer_id)
     now = timezone.now()
     ranked = ranking(customer, now=now) if stored else ranked_for_customer(customer, now=now)
     pool = ranked.products[:CANDIDATE_POOL]
