@@ -7,9 +7,9 @@ E.164 (``whatsapp:+E164`` for WhatsApp) or it answers 400 with code 21211; a rec
 replied STOP answers 400 with code 21610; a ``ContentSid`` (a Content template, which
 WhatsApp requires outside the 24-hour window) must match ``^HX[0-9a-fA-F]{32}$`` and, where the
 test lists the account's templates in ``contents``, be one of them (400, code 21655), with
-``ContentVariables`` a JSON object of strings of at most 255 characters; success is 201 with the new Message resource
-(``sid`` "SM" + 32 hex digits, ``status`` "queued"). Errors have Twilio's body
-``{"code", "message", "more_info", "status"}``. Faults (429 with code 20429, 500) are
+``ContentVariables`` a JSON object of strings of at most 255 characters; success is 201 with
+the new Message resource (``sid`` "SM" + 32 hex digits, ``status`` "queued"). Errors have
+Twilio's body ``{"code", "message", "more_info", "status"}``. Faults (429 with code 20429, 500) are
 injected per test. It does *not* deduplicate on ``Idempotency-Key``: Twilio's public docs
 promise no such thing, so the tests see whether Frontline itself ever asks twice.
 
