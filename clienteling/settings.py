@@ -406,6 +406,10 @@ CELERY_BEAT_SCHEDULE["privacy-erasure-confirmations"] = {
 # --- Sentiment (frontline.sentiment) ----------------------------------------------------------
 # The learned model is trained on the brand's rated feedback every night, and used only when it
 # beats the shipped lexicon on the held-out share.
+# A local transformer/ONNX model read in place of the lexicon (model.onnx, tokenizer.json and
+# config.json in this directory; frontline/sentiment/local_model.py). Needs the [onnx] extra.
+# Empty: the lexicon. Nothing is ever downloaded.
+SENTIMENT_ONNX_DIR = env.get_str("SENTIMENT_ONNX_DIR", default="")
 CELERY_BEAT_SCHEDULE["sentiment-nightly-retrain"] = {
     "task": "frontline.sentiment.tasks.retrain_sentiment_model_task",
     "schedule": crontab(hour=1, minute=0),

@@ -301,7 +301,10 @@ class Interaction(LazyChoiceLabels):
     sentiment_score = models.FloatField(
         null=True, blank=True, help_text="From -1 (very negative) to 1 (very positive)"
     )
-    summary = models.CharField(max_length=500, blank=True)
+    # The customer's own words, whole: a product review or a survey comment can run to
+    # thousands of characters. Lists show an opening (the timeline folds the rest away);
+    # sentiment reads the opening too (frontline.sentiment.scoring.SCORED_CHARACTERS).
+    summary = models.TextField(blank=True)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.FRONTLINE)
     # NULL, not '', for interactions recorded in Frontline: the unique constraint below applies
     # only to records that came from a source system.

@@ -745,6 +745,11 @@ def customer_home_store_adopt(*, customer_id: int, store: Store) -> bool:
     )
 
 
+# Longer than any review or survey comment (kept whole); what runs past it is an inbound
+# e-mail's quoted history, which stays whole on its outreach message.
+TIMELINE_TEXT_CHARACTERS = 20_000
+
+
 def interaction_record(
     *,
     customer_id: int,
@@ -767,7 +772,7 @@ def interaction_record(
             "customer_id": customer_id,
             "channel": channel,
             "kind": kind,
-            "summary": summary[:500],
+            "summary": summary[:TIMELINE_TEXT_CHARACTERS],
             "occurred_at": occurred_at,
             "sentiment": sentiment,
             "sentiment_score": sentiment_score,

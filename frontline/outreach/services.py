@@ -13,7 +13,7 @@ import logging
 import random
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,8 +134,13 @@ def message_draft(
     body: str,
     template_key: str | None = None,
     send_at: datetime | None = None,
+    template_values: Mapping[str, str] | None = None,
 ) -> Draft:
-    """Check every rule for the message and render it; ``Refusal`` names the first broken."""
+    """Check every rule for the message and render it; ``Refusal`` names the first broken.
+
+    ``template_values`` fill an approved WhatsApp template's placeholders that are not about
+    the customer, the associate or the store (a survey's link), by name.
+    """
     if channel not in Channel.values:
         raise Refusal(
             "unknown_channel",
@@ -167,7 +172,9 @@ def message_draft(
         rules.check_whatsapp_window(conversation, template, at)
         if not rules.whatsapp_window_open(conversation, at) and template is not None:
             content_sid = template.whatsapp_content_sid
-            content_variables = _numbered_variables(template, customer, by, store)
+            content_variables = _numbered_variables(
+                template, customer, by, store, template_values or {}
+            )
     rules.check_frequency(customer, purpose, at)
     return Draft(
         customer=customer,
@@ -184,12 +191,16 @@ def message_draft(
 
 
 def _numbered_variables(
-    template: MessageTemplate, customer: Customer, by: User | None, store: Store | None
+    template: MessageTemplate,
+    customer: Customer,
+    by: User | None,
+    store: Store | None,
+    extra: Mapping[str, str],
 ) -> dict[str, str]:
     """An approved WhatsApp template's placeholders are numbered: {"1": "Ada", "2": ...}."""
     from frontline.outreach.rendering import variables_for
 
-    values = variables_for(customer=customer, by=by, store=store, cards=[])
+    values = {**variables_for(customer=customer, by=by, store=store, cards=[]), **extra}
     return {
         str(position): values.get(name, "")
         for position, name in enumerate(template.whatsapp_variables, start=1)
@@ -327,10 +338,17 @@ def service_message_queue(
     body: str,
     idempotency_key: uuid.UUID,
     by: User | None = None,
+    template_key: str | None = None,
+    template_values: Mapping[str, str] | None = None,
 ) -> Message:
     """Queue a service message the brand sends on its own account (a survey's link), under
     every rule an associate's message passes: consent to service messages on the channel, a
     valid address, the channel's length, WhatsApp's window, the daily cap. Raises ``Refusal``.
+
+    On WhatsApp outside the customer's 24-hour window, ``template_key`` names the approved
+    template that goes instead of ``body`` (its ContentSid, placeholders filled from the
+    customer, the store and ``template_values``); ``body`` stays the thread's record of what
+    was said. Inside the window, or on other channels, ``body`` goes as written.
 
     Quiet hours postpone it to their end rather than refuse it: no person is there to choose
     another time. The key says what the message is about (derived from it by the caller), so
@@ -353,6 +371,8 @@ def service_message_queue(
         subject="",
         body=body,
         send_at=send_at,
+        template_key=template_key,
+        template_values=template_values,
     )
     message = Message.objects.create(
         conversation=_conversation_for(draft, by=by, at=now),
@@ -361,6 +381,7 @@ def service_message_queue(
         direction=Direction.OUTBOUND,
         purpose=ConsentPurpose.SERVICE,
         status=Status.SCHEDULED if send_at else Status.QUEUED,
+        template=draft.template,
         subject=draft.rendered.subject,
         body=draft.rendered.text,
         html=draft.rendered.html,

@@ -15,11 +15,15 @@ made-up neutral.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any, Protocol
+
+logger = logging.getLogger("frontline.sentiment")
 
 # The labels, spelled as the interactions' Sentiment choices spell them.
 POSITIVE = "positive"
@@ -95,8 +99,30 @@ class LexiconModel:
 
 
 @cache
-def default_model() -> SentimentModel:
+def lexicon_model() -> SentimentModel:
     return LexiconModel()
+
+
+@cache
+def default_model() -> SentimentModel:
+    """The model used until a learned one beats it: a local ONNX model where one is configured
+    (``SENTIMENT_ONNX_DIR``) and can be loaded, else the shipped lexicon.
+
+    A configured model that cannot be loaded is logged as an error (and reported by the system
+    check) rather than raised: the texts are then read by the lexicon, never left unscored.
+    """
+    from django.conf import settings
+
+    directory = settings.SENTIMENT_ONNX_DIR
+    if not directory:
+        return lexicon_model()
+    from frontline.sentiment.local_model import LocalModel, LocalModelUnavailable
+
+    try:
+        return LocalModel(Path(directory))
+    except LocalModelUnavailable as error:
+        logger.error("The local sentiment model is not used, the lexicon reads instead: %s", error)
+        return lexicon_model()
 
 
 @cache
@@ -108,7 +134,8 @@ def _language_identifier() -> Any:
 
 
 def models_warm() -> None:
-    """Load the default model and the language detector now rather than on the first text."""
+    """Load the default model (a local ONNX model included) and the language detector now
+    rather than on the first text."""
     text_score(text="Thank you, that was lovely.")
 
 
@@ -133,8 +160,8 @@ def text_score(*, text: str | None, model: SentimentModel | None = None) -> Scor
     detected = text_language(cleaned)
     if not detected:
         # No words: only the lexicon knows what emoji and emoticons say; a learned model's
-        # character n-grams would read noise into them.
-        model = default_model()
+        # character n-grams (or a transformer's sub-words) would read noise into them.
+        model = lexicon_model()
     language = _read_as(cleaned, detected, model)
     if language is None:
         return Score(label=UNKNOWN, score=None, language=detected, model=model.name)

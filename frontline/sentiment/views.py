@@ -36,7 +36,8 @@ def models_page(request: HttpRequest) -> HttpResponse:
         {"title": title, **evaluation, "rows": _matrix_rows(evaluation)}
         for title, evaluation in (
             (_("Learned model"), latest and latest.learned_evaluation),
-            (_("Shipped default (lexicon)"), latest and latest.default_evaluation),
+            # The lexicon, or the local ONNX model where one is configured (named beside).
+            (_("Default model"), latest and latest.default_evaluation),
         )
         if evaluation
     ]

@@ -100,8 +100,9 @@ def survey_create(
 
     By e-mail (sent after commit) when the customer agreed to service e-mails; otherwise by
     SMS or WhatsApp through the outreach outbox, queued in this transaction under outreach's
-    rules. A survey those rules refuse (an invalid number, the day's cap, WhatsApp's closed
-    window) is not created, so a later run may ask again.
+    rules; on WhatsApp outside the customer's 24-hour window, as the approved survey template.
+    A survey those rules refuse (an invalid number, the day's cap, WhatsApp's closed window
+    while the template has no approved ContentSid) is not created, so a later run may ask again.
 
     Appointments call this when a session is over (``about=About.APPOINTMENT``,
     ``about_key=f"booking:{booking.pk}"``, the stylist as ``associate``).
@@ -138,6 +139,10 @@ def survey_create(
     return survey
 
 
+# WhatsApp outside the customer's 24-hour window takes only an approved template: this one
+# (outreach migration 0006), once the brand has pasted its provider's ContentSid into it.
+SURVEY_WHATSAPP_TEMPLATE = "nps-survey"
+
 # The survey's outreach message is keyed by the survey itself: however often the job runs or
 # a task is retried, one survey is one message.
 OUTREACH_KEY_NAMESPACE = uuid.UUID("5b0e7f4e-3f51-4c1a-9d55-6f1f1bd6c2a1")
@@ -159,6 +164,9 @@ def _outreach_queue(survey: Survey, *, now: datetime) -> None:
         channel=survey.channel,
         body=text,
         idempotency_key=survey_outreach_key(survey),
+        # Used only where WhatsApp needs it: outside the customer's window.
+        template_key=SURVEY_WHATSAPP_TEMPLATE if survey.channel == Channel.WHATSAPP else None,
+        template_values={"survey_url": survey_url(survey)},
     )
     Survey.objects.filter(pk=survey.pk).update(sent_at=now)
 

@@ -4,9 +4,12 @@
 documents it: ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json``, form-encoded, HTTP
 basic auth with the account SID and auth token (401, code 20003, otherwise); ``To`` must be
 E.164 (``whatsapp:+E164`` for WhatsApp) or it answers 400 with code 21211; a recipient who
-replied STOP answers 400 with code 21610; success is 201 with the new Message resource
-(``sid`` "SM" + 32 hex digits, ``status`` "queued"). Errors have Twilio's body
-``{"code", "message", "more_info", "status"}``. Faults (429 with code 20429, 500) are
+replied STOP answers 400 with code 21610; a ``ContentSid`` (a Content template, which
+WhatsApp requires outside the 24-hour window) must match ``^HX[0-9a-fA-F]{32}$`` and, where the
+test lists the account's templates in ``contents``, be one of them (400, code 21655), with
+``ContentVariables`` a JSON object of strings of at most 255 characters; success is 201 with
+the new Message resource (``sid`` "SM" + 32 hex digits, ``status`` "queued"). Errors have
+Twilio's body ``{"code", "message", "more_info", "status"}``. Faults (429 with code 20429, 500) are
 injected per test. It does *not* deduplicate on ``Idempotency-Key``: Twilio's public docs
 promise no such thing, so the tests see whether Frontline itself ever asks twice.
 
@@ -42,6 +45,9 @@ from tests.conftest import free_port
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "stand-in-auth-token-0123456789abcdef"
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+# Twilio's documented limit on a Content template variable's value.
+CONTENT_VARIABLE_LENGTH = 255
 
 
 @dataclass
@@ -58,6 +64,9 @@ class TwilioStandIn:
     requests: list[dict[str, Any]] = field(default_factory=list)
     unsubscribed: set[str] = field(default_factory=set)
     faults: deque[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=deque)
+    # The account's Content templates by SID, with their text ("{{1}}" placeholders); None
+    # accepts any well-formed SID.
+    contents: dict[str, str] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -99,6 +108,8 @@ class TwilioStandIn:
                 return self._error(400, 21610, "Attempt to send to unsubscribed recipient", {})
             if not form.get("Body") and not form.get("ContentSid"):
                 return self._error(400, 21602, "Message body is required.", {})
+            if form.get("ContentSid") and not self._content_valid(form):
+                return self._error(400, 21655, "The ContentSid is Invalid", {})
             sid = "SM" + secrets.token_hex(16)
             self.created.append(Created(sid=sid, form=form, idempotency_key=key))
         resource = {
@@ -116,6 +127,26 @@ class TwilioStandIn:
             "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
         }
         return Response(json.dumps(resource), 201, content_type="application/json")
+
+    def _content_valid(self, form: dict[str, str]) -> bool:
+        sid = form["ContentSid"]
+        if not CONTENT_SID.match(sid) or (self.contents is not None and sid not in self.contents):
+            return False
+        try:
+            variables = json.loads(form.get("ContentVariables") or "{}")
+        except ValueError:
+            return False
+        return isinstance(variables, dict) and all(
+            isinstance(value, str) and len(value) <= CONTENT_VARIABLE_LENGTH
+            for value in variables.values()
+        )
+
+    def content_text(self, created: Created) -> str:
+        """What the customer reads: the template's text with the request's variables."""
+        assert self.contents is not None
+        variables = json.loads(created.form.get("ContentVariables") or "{}")
+        text = self.contents[created.form["ContentSid"]]
+        return re.sub(r"\{\{(\w+)\}\}", lambda match: variables.get(match[1], ""), text)
 
     @staticmethod
     def _authorised(request: Request) -> bool:

@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from frontline.customers.models import Interaction
 from frontline.outreach import services as outreach
-from frontline.outreach.models import Conversation, Message, Status
+from frontline.outreach.models import Conversation, Message, MessageTemplate, Status
 from frontline.outreach.rules import customer_time_zone
 from frontline.surveys.models import Survey
 from frontline.surveys.services import (
+    SURVEY_WHATSAPP_TEMPLATE,
     survey_answer,
     survey_outreach_key,
     surveys_after_purchases,
@@ -141,24 +142,69 @@ def test_the_quiet_period_holds_across_channels(
     assert Survey.objects.count() == 1 and len(twilio.created) == 1
 
 
-def test_whatsapp_goes_only_inside_the_customers_window(
+def test_whatsapp_inside_the_customers_window_goes_as_written(
     twilio, customer, store, tasks_run, django_capture_on_commit_callbacks
 ):
     consent(customer, "whatsapp")
     order = sale_by(customer, store)
-
-    # Outside WhatsApp's 24-hour window a business may open only with an approved template:
-    # outreach refuses, no survey is recorded, and the next run may ask again.
-    assert ask(django_capture_on_commit_callbacks) == 0
-    assert Survey.objects.count() == 0 and twilio.requests == []
-
     Conversation.objects.create(
         customer=customer, channel="whatsapp", last_inbound_at=timezone.now() - timedelta(hours=2)
     )
+
     assert ask(django_capture_on_commit_callbacks) == 1
+
     assert Survey.objects.get(about_key=f"order:{order.pk}").channel == "whatsapp"
     [sent] = twilio.created
     assert sent.form["To"] == f"whatsapp:{customer.phone}"
+    assert "/survey/" in sent.form["Body"] and "ContentSid" not in sent.form
+
+
+def test_whatsapp_outside_the_window_waits_for_an_approved_template(
+    twilio, customer, store, tasks_run, django_capture_on_commit_callbacks
+):
+    consent(customer, "whatsapp")
+    sale_by(customer, store)
+
+    # Outside WhatsApp's 24-hour window a business may open only with an approved template;
+    # while the survey's template has no ContentSid, outreach refuses, no survey is recorded,
+    # and the next run may ask again.
+    assert ask(django_capture_on_commit_callbacks) == 0
+    assert Survey.objects.count() == 0 and twilio.requests == []
+
+
+def test_whatsapp_outside_the_window_goes_as_the_approved_template(
+    twilio, customer, store, tasks_run, django_capture_on_commit_callbacks
+):
+    approved = "HX" + "5" * 32
+    MessageTemplate.objects.filter(key=SURVEY_WHATSAPP_TEMPLATE).update(
+        whatsapp_content_sid=approved
+    )
+    # The account's approved Content template, as the brand submitted it (outreach 0006).
+    twilio.contents = {
+        approved: "Hello {{1}}, how likely are you to recommend {{2}} to a friend? {{3}}"
+    }
+    consent(customer, "whatsapp")
+    order = sale_by(customer, store)
+    Conversation.objects.create(
+        customer=customer, channel="whatsapp", last_inbound_at=timezone.now() - timedelta(days=3)
+    )
+
+    assert ask(django_capture_on_commit_callbacks) == 1
+
+    survey = Survey.objects.get(about_key=f"order:{order.pk}")
+    [sent] = twilio.created
+    assert sent.form["To"] == f"whatsapp:{customer.phone}"
+    assert sent.form["ContentSid"] == approved and "Body" not in sent.form
+    read = twilio.content_text(sent)
+    assert read.startswith(
+        f"Hello {customer.first_name}, how likely are you to recommend {store.name}"
+    )
+    link = re.search(r"https?://\S+/survey/\S+/", read)[0]  # type: ignore[index]
+    assert Client().get(link.split("8000", 1)[-1]).status_code == 200
+    message = Message.objects.get()
+    assert (message.status, message.template.key) == (Status.SENT, SURVEY_WHATSAPP_TEMPLATE)
+    # The thread keeps what the customer was asked, with the link, as for every channel.
+    assert "/survey/" in message.body and survey.sent_at is not None
 
 
 def test_no_service_consent_on_any_channel_means_no_survey(

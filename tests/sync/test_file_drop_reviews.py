@@ -143,6 +143,43 @@ def test_a_review_imported_again_is_updated_not_doubled(shop):
     assert edited.summary.startswith("Changed my mind")
 
 
+def test_a_long_review_is_kept_whole_and_folded_on_the_timeline(shop, client):
+    # About 3,000 characters over several paragraphs, as a thorough customer writes them;
+    # the last sentence is the one a manager most needs to read.
+    paragraph = (
+        "I wore the wool coat every day for a month of commuting, in rain and in wind. "
+        "The fit across the shoulders is generous and the sleeves fall just right. "
+    )
+    ending = "But the lining tore at the pocket after five weeks and nobody answered my e-mail."
+    text = "\n".join([paragraph * 4] * 5) + "\n" + ending
+    assert len(text) > 3_000
+    write_csv(shop, "reviews-long.csv", [review(1, rating=2, title="Lovely, then not", text=text)])
+
+    run = sync(shop, "reviews")
+
+    assert (run.created, run.quarantined) == (1, 0)
+    stored = Interaction.objects.get(external_id="review:R1")
+    assert stored.summary == f"Lovely, then not — {text}"
+    assert stored.summary.endswith(ending)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    page = client.get(reverse("customers:timeline", args=[stored.customer_id])).content.decode()
+    # Folded to its opening in the list, the whole text one tap away.
+    assert '<details class="timeline-summary">' in page
+    assert "Read all" in page and "nobody answered my e-mail." in page
+
+
+def test_a_review_past_the_limit_is_quarantined_not_cut(shop):
+    write_csv(shop, "reviews-huge.csv", [review(1, text="Soft. " * 4_000), review(2)])
+
+    run = sync(shop, "reviews")
+
+    assert (run.created, run.quarantined) == (1, 1)
+    assert QuarantinedRecord.objects.get(external_id="R1").reason == (
+        "text is longer than 20,000 characters"
+    )
+    assert len(QuarantinedRecord.objects.get(external_id="R1").payload["text"]) == 24_000
+
+
 def test_malformed_reviews_are_quarantined_with_the_reason_and_the_rest_lands(shop):
     write_csv(
         shop,

@@ -63,6 +63,8 @@ LINE_KEYS = ("sku", "description", "quantity", "unit_price", "returned_quantity"
 # the currency's minor unit.
 UNIT_PRICE_PLACES = 4
 REVIEW_STARS = 5
+# A review longer than this is a broken export rather than words (shops cap theirs far lower).
+REVIEW_CHARACTERS = 20_000
 
 
 def inbox_of(source_name: str) -> Path:
@@ -293,14 +295,18 @@ class FileDropConnector(Connector):
         if rating > REVIEW_STARS:
             raise m.MappingError(f"rating {rating} is not between 1 and {REVIEW_STARS}")
         title = m.text(raw, "title", limit=200)
-        words = m.text(raw, "text", limit=2000)
+        words = m.text(raw, "text", limit=REVIEW_CHARACTERS + 1)
+        if len(words) > REVIEW_CHARACTERS:
+            # Landed whole or not at all: a cut review would teach the learned model a
+            # rating for words the customer did not stop at. Kept in quarantine for a person.
+            raise m.MappingError(f"text is longer than {REVIEW_CHARACTERS:,} characters")
         return {
             "external_id": m.required(raw, "review_id")[:90],
             "customer_external_id": m.required(raw, "customer_id")[:100],
             "product_code": m.text(raw, "product_code", limit=40),
             "rating": rating,
             "channel": InteractionChannel.ONLINE,
-            "summary": " — ".join(part for part in (title, words) if part)[:500],
+            "summary": " — ".join(part for part in (title, words) if part),
             "occurred_at": m.moment(raw.get("written_at"), "written_at"),
         }
 
