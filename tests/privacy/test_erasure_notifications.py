@@ -3,6 +3,8 @@ their place in everyone's list, without the name or anything else about the pers
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -53,3 +55,40 @@ def test_every_notification_about_work_for_the_customer_names_them(household):
     )
     told = Notification.objects.get(kind="followup.assigned")
     assert "Grace Hopper" in told.title and told.customer_id == household.customer.pk
+
+
+def test_notifications_raised_before_they_named_the_customer_get_it_from_their_link(household):
+    """Raised before notifications/0002 they have no customer; 0003 reads it from the link (a
+    profile, a follow-up; a hold or a styling session alike), so that erasure finds them."""
+    from django.apps import apps
+
+    backfill = importlib.import_module("frontline.notifications.migrations.0003_customer_from_link")
+    customer = household.customer
+    followup = followup_create(
+        by=household.manager,
+        customer_id=customer.pk,
+        assignee_id=household.associate.pk,
+        due_on=timezone.localdate(),
+        reason="thank_you",
+    )
+    old = {
+        link: Notification.objects.create(kind="customer.checked_in", title=title, link=link)
+        for link, title in (
+            (f"/customers/{customer.pk}/", "Grace Hopper checked in"),
+            (f"/followups/{followup.pk}/", "Call Grace Hopper"),
+            ("/sync/runs/1/", "Sync finished"),  # names nobody
+            (f"/customers/{2**70}/", "Nobody"),  # past any id: names nobody, and is no error
+        )
+    }
+
+    backfill.customer_from_link(apps, None)
+
+    named = {link: n.customer_id for link, n in old.items() if (n.refresh_from_db() or True)}
+    assert named == {
+        f"/customers/{customer.pk}/": customer.pk,
+        f"/followups/{followup.pk}/": customer.pk,
+        "/sync/runs/1/": None,
+        f"/customers/{2**70}/": None,
+    }
+    customer_erase(by=household.manager, customer_id=customer.pk)
+    assert not Notification.objects.filter(title__contains="Grace").exists()
