@@ -26,11 +26,13 @@ from frontline.followups.models import (
     Reason,
     Status,
 )
+from frontline.followups.services import followup_assignee_tell
 from frontline.staff.models import Store, StoreAssignment, User
 
 # (how many, first day offset, last day offset) of open follow-ups per person.
 OPEN_PLAN = [(2, -6, -1), (3, 0, 0), (4, 1, 7)]
 DONE_PER_PERSON = 8  # over the last 21 days
+ANNOUNCED_MAX = 60  # notifications of today's follow-ups, at most (a few a person)
 TEMPLATES = [
     (Reason.THANK_YOU, "for the last purchase"),
     (Reason.NEW_ARRIVALS, "the new season's knitwear"),
@@ -165,6 +167,20 @@ def _person_followups(
         for kind, at, data in events
     )
     return len(created_rows)
+
+
+def demo_followups_announce(*, stores: list[Store], today: date) -> int:
+    """Tell each person of the follow-ups due today that their manager gave them, as planning
+    one tells them, so that the demo's notification centre and badge have something to show."""
+    told = 0
+    due_today = FollowUp.objects.filter(
+        store__in=stores, due_on=today, status=Status.OPEN
+    ).select_related("customer", "assignee", "store", "created_by")
+    for followup in due_today.order_by("pk")[:ANNOUNCED_MAX]:
+        event = followup.history.filter(kind=EventKind.CREATED).order_by("pk").first()
+        if event is not None and followup_assignee_tell(followup, event, by=followup.created_by):
+            told += 1
+    return told
 
 
 def _pk_of(row: FollowUp) -> int:

@@ -17,10 +17,11 @@ from django.db import transaction
 
 from frontline.actions.services import actions_batch_run
 from frontline.appointments.demo import demo_appointments_seed
+from frontline.catalog.demo import demo_holds_seed
 from frontline.catalog.models import Brand, Product
 from frontline.customers.models import Customer
 from frontline.demo import reference as ref
-from frontline.demo.followups import demo_followups_create
+from frontline.demo.followups import demo_followups_announce, demo_followups_create
 from frontline.demo.generate import (
     CustomerContext,
     StaffMember,
@@ -266,6 +267,16 @@ def demo_seed(
         seed=seed,
     )
     progress(f"seed_demo: {sessions} styling sessions booked")
+    holds = demo_holds_seed(
+        associates_by_store={
+            store: [users[f"{StaffRole.ASSOCIATE}{number}"]]
+            for number, store in enumerate(store_rows, start=1)
+        },
+        seed=seed,
+    )
+    progress(f"seed_demo: {holds} holds placed for the associates' customers")
+    told = demo_followups_announce(stores=store_rows, today=today)
+    progress(f"seed_demo: {told} notifications of today's follow-ups raised")
     if customers <= ACTIONS_AFTER_SEED_MAX:
         run = actions_batch_run()
         written = run.suggestions_written if run else 0

@@ -41,6 +41,7 @@ from frontline.followups.models import (
 from frontline.followups.selectors import followups_visible_to, store_today
 from frontline.followups.signals import followup_completed
 from frontline.notifications.audiences import to_staff
+from frontline.notifications.models import Notification
 from frontline.notifications.services import notification_create
 from frontline.staff.models import Store, StoreAssignment, User
 from frontline.staff.selectors import is_manager_of, stores_for
@@ -161,11 +162,14 @@ def _record(followup: FollowUp, kind: str, by: User | None, **data: Any) -> Foll
     )
 
 
-def _tell_assignee(followup: FollowUp, event: FollowUpEvent, by: User | None) -> None:
-    """Assigning work to someone else tells them; nobody is told of work they gave themselves."""
+def followup_assignee_tell(
+    followup: FollowUp, event: FollowUpEvent, by: User | None
+) -> Notification | None:
+    """Assigning work to someone else tells them; nobody is told of work they gave themselves.
+    The notification, or None when nobody was told."""
     if by is not None and by.pk == followup.assignee_id:
-        return
-    notification_create(
+        return None
+    return notification_create(
         kind="followup.assigned",
         recipients=to_staff(followup.assignee),
         title=f"New follow-up: {followup.customer.full_name}",
@@ -216,7 +220,7 @@ def followup_insert(
         reason=reason,
         source=source_key or "",
     )
-    _tell_assignee(followup, event, created_by)
+    followup_assignee_tell(followup, event, created_by)
     return followup
 
 
@@ -281,7 +285,7 @@ def followup_reassign(*, by: User, followup_id: int, assignee_id: int) -> Follow
             ]
         )
         event = _record(followup, EventKind.REASSIGNED, by, before=previous, after=assignee.pk)
-        _tell_assignee(followup, event, by)
+        followup_assignee_tell(followup, event, by)
     return followup
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Exists, F, Max, OuterRef, Q
+from django.utils import timezone
 
 from frontline.catalog.models import Brand, Product, StockLevel, Variant
 from frontline.customers.models import (
@@ -459,3 +460,24 @@ def test_recommended_actions_are_computed_after_the_seed(seeded):
     suggestions = ActionSuggestion.objects.count()
     assert suggestions >= Customer.objects.count() // 20
     assert "recommended actions computed" in seeded
+
+
+def test_associates_keep_holds_for_their_customers_and_have_news_of_today(seeded):
+    """The default demo shows holds (one running out today, for "my day") and notifications."""
+    from frontline.catalog.models import Hold, StockLevel
+    from frontline.notifications.models import NotificationRecipient
+
+    for username in ("associate1", "associate2"):
+        person = User.objects.get(username=username)
+        holds = Hold.objects.filter(created_by=person, status="active")
+        assert holds.count() >= 2, username
+        assert set(holds.values_list("customer__preferred_associate", flat=True)) == {person.pk}
+        assert holds.filter(expires_at__lte=timezone.now() + timedelta(hours=3)).exists()
+        for hold in holds:
+            stock = StockLevel.objects.get(store=hold.store, variant=hold.variant)
+            assert stock.reserved >= hold.quantity and stock.reserved <= stock.on_hand
+        news = NotificationRecipient.objects.filter(
+            recipient=person, notification__kind="followup.assigned"
+        )
+        assert news.exists(), username
+    assert "holds placed" in seeded and "notifications of today's follow-ups raised" in seeded
