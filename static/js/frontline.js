@@ -82,4 +82,12 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful && event.detail.elt.isConnected) clearFailure(event.detail.elt);
   });
+
+  // Loading states: what waits for an answer is busy (for screen readers, and styled as such).
+  document.addEventListener("htmx:beforeSend", function (event) {
+    event.detail.elt.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    event.detail.elt.removeAttribute("aria-busy");
+  });
 })();
