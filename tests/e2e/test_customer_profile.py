@@ -68,28 +68,36 @@ def test_associate_finds_a_customer_as_they_type_and_adds_a_note(
     assert page.url == f"{live_server.url}/customers/{ada.pk}/"
 
 
-def test_a_slow_answer_shows_a_busy_form_until_it_comes(page, live_server, shop_floor, password):
+def test_a_slow_answer_shows_a_busy_form_until_it_comes(browser, live_server, shop_floor, password):
     """Loading states: on a slow store Wi-Fi the form that waits says so (aria-busy, a spinner
     on its button) and stops saying so when the answer is in."""
     associate, ada = shop_floor
-    sign_in(page, live_server.url, associate, password)
-    page.goto(f"{live_server.url}/customers/{ada.pk}/")
-    held: list[object] = []
-    page.route("**/notes/", lambda route: held.append(route))  # the answer waits here
+    # Without the service worker: Playwright cannot hold back a request that a service worker
+    # sends on the page's behalf, and the answer would come before the busy state is seen.
+    context = browser.new_context(service_workers="block", viewport={"width": 1024, "height": 1366})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, associate, password)
+        page.goto(f"{live_server.url}/customers/{ada.pk}/")
+        page.wait_for_load_state("networkidle")  # htmx has taken the forms over
+        held: list[object] = []
+        page.route("**/notes/", lambda route: held.append(route))  # the answer waits here
 
-    page.get_by_placeholder("Add a note").fill("Wants the camel scarf")
-    page.get_by_role("button", name="Add note").click()
-    page.wait_for_function("() => document.querySelector('#notes form[aria-busy=true]')")
-    spinner = page.evaluate(
-        """() => getComputedStyle(document.querySelector(
-               '#notes form[aria-busy=true] button[type=submit]'), '::after').content"""
-    )
-    assert spinner == '""'  # the spinner is drawn on the form's button
-    for _ in range(100):  # the request reaches the held route
-        if held:
-            break
-        page.wait_for_timeout(50)
+        page.get_by_placeholder("Add a note").fill("Wants the camel scarf")
+        page.get_by_role("button", name="Add note").click()
+        page.wait_for_function("() => document.querySelector('#notes form[aria-busy=true]')")
+        spinner = page.evaluate(
+            """() => getComputedStyle(document.querySelector(
+                   '#notes form[aria-busy=true] button[type=submit]'), '::after').content"""
+        )
+        assert spinner == '""'  # the spinner is drawn on the form's button
+        for _ in range(100):  # the request reaches the held route
+            if held:
+                break
+            page.wait_for_timeout(50)
 
-    held[0].continue_()  # type: ignore[attr-defined]
-    page.locator("#notes .note-body", has_text="Wants the camel scarf").wait_for()
-    assert page.locator("[aria-busy=true]").count() == 0
+        held[0].continue_()  # type: ignore[attr-defined]
+        page.locator("#notes .note-body", has_text="Wants the camel scarf").wait_for()
+        assert page.locator("[aria-busy=true]").count() == 0
+    finally:
+        context.close()
