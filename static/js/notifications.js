@@ -179,8 +179,15 @@
     if (document.visibilityState === "visible") reconnectNow();
   });
 
-  if ("WebSocket" in window) connect();
-  setupPush();
+  // The socket and the push opt-in start once the page has loaded, in a task of their own: the
+  // page is complete without them, and on a slow tablet the first paint and the first tap come
+  // before a connection that only brings news.
+  function start() {
+    if ("WebSocket" in window) connect();
+    setupPush();
+  }
+  if (document.readyState === "complete") setTimeout(start, 0);
+  else window.addEventListener("load", function () { setTimeout(start, 0); });
 
   // --- Web Push opt-in: asked only when the staff member presses the button ---------------
   function setupPush() {
