@@ -37,7 +37,7 @@ from frontline.appointments.models import (
 from frontline.catalog.models import Hold
 from frontline.catalog.services import HoldNotActive, hold_create
 from frontline.customers.identities import resolve_customers
-from frontline.customers.loading import consents_land, customer_ids_by_identity, customers_land
+from frontline.customers.loading import consents_land, customers_land
 from frontline.customers.models import (
     ConsentChannel,
     ConsentPurpose,
@@ -158,7 +158,7 @@ def _book(
                 chosen, starts_at, starts_at + duration
             ):
                 raise SlotTaken([])
-            customer_id = _customer_for_booking(contacts, store=store, now=now)
+            customer_id, customer_is_new = _customer_for_booking(contacts, store=store, now=now)
             booking = Booking.objects.create(
                 customer_id=customer_id,
                 stylist=chosen,
@@ -177,11 +177,15 @@ def _book(
                 notes=contacts.notes,
                 scheduled_at=now,
             )
-            _tell_stylist(booking, kind="appointment.booked", title="New session booked")
-            _email_on_commit(booking, BookingEmail.Kind.CONFIRMATION)
-            # On the timeline, which also has the customer's actions recomputed: "prepare for
-            # the session" appears among them.
-            _on_timeline(booking, "Booked")
+            # The booking is this transaction's own: nothing can have announced it before,
+            # so no notification is looked up by a dedupe key first.
+            _tell_stylist(
+                booking, kind="appointment.booked", title="New session booked", dedupe=False
+            )
+            # On the timeline; the customer's actions are recomputed by the follow-up task
+            # ("prepare for the session" appears among them).
+            _on_timeline(booking, "Booked", is_new=True)
+            _follow_up_on_commit(booking, customer_is_new=customer_is_new)
     except IntegrityError as error:
         if NO_OVERLAP_CONSTRAINT not in str(error):
             raise
@@ -279,6 +283,8 @@ def _overlaps_a_booking(stylist: Stylist, starts_at: datetime, ends_at: datetime
 
 def _fairest(free: list[Stylist], *, now: datetime) -> Stylist:
     """The free stylist with the fewest sessions to come; the longest-serving one on a tie."""
+    if len(free) == 1:
+        return free[0]  # a named stylist, or the only one free: nothing to count
     counts = selectors.upcoming_booking_counts(stylist_ids=[s.pk for s in free], now=now)
     return min(free, key=lambda stylist: (counts[stylist.pk], stylist.pk))
 
@@ -296,8 +302,11 @@ def _nearest_free(
     return nearest(search.slots, starts_at, NEAREST_SLOTS)
 
 
-def _customer_for_booking(contacts: CustomerDetails, *, store: Store, now: datetime) -> int:
-    """The customer this booking is for: matched, or created from what was typed."""
+def _customer_for_booking(
+    contacts: CustomerDetails, *, store: Store, now: datetime
+) -> tuple[int, bool]:
+    """The customer this booking is for, matched or created from what was typed; whether they
+    were created (then the follow-up task looks for their duplicates)."""
     # The booking page knows a person by the e-mail they book with.
     record = {
         "external_id": contacts.email,
@@ -310,15 +319,10 @@ def _customer_for_booking(contacts: CustomerDetails, *, store: Store, now: datet
     resolution = resolve_customers(Source.BOOKING, [record])
     customer_id = resolution.customer_ids[0]
     if customer_id is None:
-        customers_land(record_source=Source.BOOKING, records=[record])
-        customer_id = customer_ids_by_identity(Source.BOOKING, {contacts.email})[contacts.email]
-        # Imported here: the customers tasks module imports that domain's services.
-        from frontline.customers.tasks import detect_duplicates_task
-
-        # A new customer may be someone known under other contact points, and an uncertain
-        # match certainly is a question for a person: either way the pair goes to the merge
-        # review queue with its score and reasons.
-        transaction.on_commit(lambda: detect_duplicates_task.delay(customer_id), robust=True)
+        landed = customers_land(
+            record_source=Source.BOOKING, records=[record], resolution=resolution
+        )
+        customer_id = landed.customer_ids[contacts.email]
     # A customer with no store of their own becomes this store's, so that its staff can prepare
     # the session with their 360, hold items and follow up.
     customer_home_store_adopt(customer_id=customer_id, store=store)
@@ -335,10 +339,11 @@ def _customer_for_booking(contacts: CustomerDetails, *, store: Store, now: datet
                 for channel, purpose in contacts.consents
             ],
         )
-    return customer_id
+    return customer_id, resolution.customer_ids[0] is None
 
 
-def _tell_stylist(booking: Booking, *, kind: str, title: str) -> None:
+def _tell_stylist(booking: Booking, *, kind: str, title: str, dedupe: bool = True) -> None:
+    """Notify the booking's stylist; ``dedupe`` keeps a retried task from telling them twice."""
     local = booking.starts_at.astimezone(booking.store.time_zone)
     notification_create(
         kind=kind,
@@ -347,9 +352,19 @@ def _tell_stylist(booking: Booking, *, kind: str, title: str) -> None:
         body=f"{booking.service.name} with {booking.name}, {local:%a %d %b %H:%M}",
         link=reverse("appointments:detail", args=[booking.pk]),
         store=booking.store,
-        dedupe_key=f"booking-{booking.pk}-v{booking.sequence}-{kind}",
+        dedupe_key=f"booking-{booking.pk}-v{booking.sequence}-{kind}" if dedupe else "",
         customer_id=booking.customer_id,
     )
+
+
+def _follow_up_on_commit(booking: Booking, *, customer_is_new: bool) -> None:
+    # Imported here: the tasks module imports this one.
+    from frontline.appointments.tasks import booking_made_task
+
+    arguments = (booking.pk, booking.sequence, booking.customer_id, customer_is_new)
+    # One message, which the worker fans out: fifty customers booking at once are fifty
+    # requests, each of which would otherwise publish three.
+    transaction.on_commit(lambda: booking_made_task.delay(*arguments), robust=True)
 
 
 def _email_on_commit(booking: Booking, kind: str) -> None:
@@ -509,8 +524,9 @@ def booking_rate(*, booking: Booking, rating: int, now: datetime | None = None) 
     return booking
 
 
-def _on_timeline(booking: Booking, verb: str) -> None:
-    """The booking as one entry on the customer's timeline, kept up to date."""
+def _on_timeline(booking: Booking, verb: str, *, is_new: bool = False) -> None:
+    """The booking as one entry on the customer's timeline, kept up to date (``is_new``: the
+    booking was made in this transaction, so the entry is a new one)."""
     local = booking.starts_at.astimezone(booking.store.time_zone)
     _timeline_entry(
         booking,
@@ -521,6 +537,7 @@ def _on_timeline(booking: Booking, verb: str) -> None:
             f"{local:%a %d %b %Y %H:%M} ({booking.store.name})"
         ),
         occurred_at=booking.updated_at or timezone.now(),
+        is_new=is_new,
     )
 
 
@@ -533,6 +550,7 @@ def _timeline_entry(
     occurred_at: datetime,
     sentiment: str = "neutral",
     sentiment_score: float | None = None,
+    is_new: bool = False,
 ) -> None:
     """One of the booking's entries on the customer's timeline (``entry`` names which)."""
     suffix = "" if entry == "booking" else f"-{entry}"
@@ -551,6 +569,9 @@ def _timeline_entry(
         sentiment=sentiment,
         sentiment_score=sentiment_score,
         store=booking.store,
+        is_new=is_new,
+        # A new booking's follow-up task (booking_made_task) refreshes the customer's actions.
+        refresh_actions=not is_new,
     )
 
 

@@ -6,7 +6,10 @@ with these; they report back in a ``WriteOutcome``. (Their bulk forms for a stag
 
 PostgreSQL: the batch is COPYed into a temporary staging table, then one
 ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE (…) IS DISTINCT FROM (…)`` lands it, so an
-unchanged record costs no write at all (no new row version, no WAL). Other databases (SQLite in
+unchanged record costs no write at all (no new row version, no WAL). A small batch (up to
+``SMALL_BATCH`` rows: a booking's one customer) goes in as ``INSERT … VALUES … ON CONFLICT``
+with the same tail instead: for it the staging table, COPY and ANALYZE cost several statements
+and most of the time. Other databases (SQLite in
 development and tests): existing rows are read by key and compared in Python, new rows go in
 with ``bulk_create`` and changed ones with ``bulk_update``. Both paths give the same result and
 the same counts; the engine's lease guarantees one writer per source/entity, which the simpler
@@ -29,6 +32,10 @@ from psycopg.types.json import Jsonb
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
+
+# Batches up to this size are upserted with one INSERT … VALUES instead of through a staging
+# table: five statements (create, COPY, ANALYZE, insert, read the ids) become one or two.
+SMALL_BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ class WriteOutcome:
     rejected: dict[int, str] = field(default_factory=dict)
     # Customers whose purchases or interactions this write changed (their actions go stale).
     active_customer_ids: set[int] = field(default_factory=set)
+    # The customer each landed customer record belongs to, by the record's external id.
+    customer_ids: dict[str, int] = field(default_factory=dict)
     # Identity doubts for a person to review (sync records them against its source).
     uncertain: list[UncertainMatch] = field(default_factory=list)
     # Tables the write analysed itself (a bulk load rebuilds and analyses the tables it filled).
@@ -124,6 +133,8 @@ def upsert(spec: TableSpec, rows: Iterable[Row], *, want_ids: bool = False) -> U
     if not batch:
         return UpsertResult()
     if connection.vendor == "postgresql":
+        if len(batch) <= SMALL_BATCH:
+            return _upsert_postgresql_values(spec, batch, want_ids=want_ids)
         return _upsert_postgresql(spec, batch, want_ids=want_ids)
     return _upsert_portable(spec, batch)
 
@@ -204,15 +215,77 @@ def on_conflict(spec: TableSpec, returning: tuple[str, ...] = ()) -> sql.Compose
     )
 
 
+def _written_columns(spec: TableSpec) -> list[str]:
+    """The columns a batch brings: its key, then what is compared."""
+    return list(dict.fromkeys([*spec.key, *spec.compare]))
+
+
+def _insert_extras(spec: TableSpec) -> dict[str, Any]:
+    """The values set on insert only, and the stamps, for the batch being written now."""
+    extra = {name: make() for name, make in spec.insert_defaults.items()}
+    extra.update(dict.fromkeys(spec.stamps, timezone.now()))
+    return extra
+
+
+def _identifiers(names: Iterable[str]) -> sql.Composed:
+    return sql.SQL(", ").join(map(sql.Identifier, names))
+
+
+def _upsert_postgresql_values(spec: TableSpec, batch: list[Row], *, want_ids: bool) -> UpsertResult:
+    """A small batch in one ``INSERT … VALUES … ON CONFLICT``, returning the ids it wrote."""
+    written_columns = _written_columns(spec)
+    extra = _insert_extras(spec)
+    width = len(written_columns) + len(extra)
+    one_row = sql.SQL("({})").format(sql.SQL(", ").join([sql.Placeholder()] * width))
+    statement = sql.SQL("INSERT INTO {table} AS target ({columns}) VALUES {rows} ").format(
+        table=sql.Identifier(spec.table),
+        columns=_identifiers([*written_columns, *extra]),
+        rows=sql.SQL(", ").join([one_row] * len(batch)),
+    ) + on_conflict(spec, returning=(*spec.key, "id"))
+    parameters = [
+        value
+        for row in batch
+        for value in [*(_copyable(row[column]) for column in written_columns), *extra.values()]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, parameters)
+        written = cursor.fetchall()
+    created = sum(1 for inserted, *_ in written if inserted)
+    result = UpsertResult(
+        created=created, updated=len(written) - created, unchanged=len(batch) - len(written)
+    )
+    result.ids = {tuple(found[1:-1]): found[-1] for found in written}
+    if want_ids and result.unchanged:
+        # Rows left alone return nothing from the insert: their ids are read by key.
+        result.ids.update(
+            _ids_by_key(spec, [key for key in _keys(spec, batch) if key not in result.ids])
+        )
+    return result
+
+
+def _keys(spec: TableSpec, batch: list[Row]) -> list[Key]:
+    return [tuple(row[column] for column in spec.key) for row in batch]
+
+
+def _ids_by_key(spec: TableSpec, keys: list[Key]) -> dict[Key, int]:
+    one_key = sql.SQL("({})").format(sql.SQL(", ").join([sql.Placeholder()] * len(spec.key)))
+    statement = sql.SQL("SELECT {key}, id FROM {table} WHERE ({key}) IN ({keys})").format(
+        key=_identifiers(spec.key),
+        table=sql.Identifier(spec.table),
+        keys=sql.SQL(", ").join([one_key] * len(keys)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [value for key in keys for value in key])
+        return {tuple(found[:-1]): found[-1] for found in cursor.fetchall()}
+
+
 def _upsert_postgresql(spec: TableSpec, batch: list[Row], *, want_ids: bool) -> UpsertResult:
     stage = f"stage_{spec.table}"
-    staged = list(dict.fromkeys([*spec.key, *spec.compare]))
+    staged = _written_columns(spec)
     copy_into_staging(stage, spec.table, staged, batch)
-    now = timezone.now()
-    extra = {**{name: make() for name, make in spec.insert_defaults.items()}}
-    extra.update(dict.fromkeys(spec.stamps, now))
+    extra = _insert_extras(spec)
     insert_columns = [*staged, *extra]
-    identifiers = lambda names: sql.SQL(", ").join(map(sql.Identifier, names))  # noqa: E731
+    identifiers = _identifiers
     statement = sql.SQL(
         "INSERT INTO {table} AS target ({insert_columns}) SELECT {staged}{extra} FROM {stage} "
     ).format(
@@ -282,7 +355,7 @@ def existing_by_key(spec: TableSpec, keys: list[Key]) -> dict[Key, models.Model]
 
 def _upsert_portable(spec: TableSpec, batch: list[Row]) -> UpsertResult:
     attributes = {column: _attribute(spec, column) for column in [*spec.key, *spec.compare]}
-    keys = [tuple(row[column] for column in spec.key) for row in batch]
+    keys = _keys(spec, batch)
     existing = existing_by_key(spec, keys)
     now = timezone.now()
     new, changed = [], []

@@ -26,7 +26,7 @@ from frontline.core.upsert import (
     split_deletions,
     upsert,
 )
-from frontline.customers.identities import resolve_customers
+from frontline.customers.identities import Resolution, resolve_customers
 from frontline.customers.models import (
     Consent,
     Customer,
@@ -63,14 +63,21 @@ CONSENTS = TableSpec(
 )
 
 
-def customers_land(*, record_source: str, records: list[Record]) -> WriteOutcome:
+def customers_land(
+    *, record_source: str, records: list[Record], resolution: Resolution | None = None
+) -> WriteOutcome:
     """Land a source's customer records: matched to known customers, then upserted.
 
     A record with ``deleted`` says the source deleted it: only its identity is marked, and the
     customer is hidden once no source knows them any more (``identities_mark_deleted``).
+    ``resolution`` is ``resolve_customers``' answer for these records when the caller has just
+    asked it (in the same transaction), so that they are not matched twice; a batch with
+    deletions is always resolved here.
     """
     live, gone = split_deletions(records)
-    outcome = _customers_upsert(record_source, [records[i] for i in live])
+    if gone:
+        resolution = None
+    outcome = _customers_upsert(record_source, [records[i] for i in live], resolution)
     if gone:
         marked = identities_mark_deleted(record_source=record_source, external_ids=gone)
         outcome.updated += marked
@@ -90,10 +97,12 @@ def erased_customer_ids(customer_ids: Iterable[int | None]) -> set[int]:
     )
 
 
-def _customers_upsert(record_source: str, records: list[Record]) -> WriteOutcome:
+def _customers_upsert(
+    record_source: str, records: list[Record], resolution: Resolution | None = None
+) -> WriteOutcome:
     if not records:
         return WriteOutcome()
-    resolution = resolve_customers(record_source, records)
+    resolution = resolution or resolve_customers(record_source, records)
     erased = erased_customer_ids(resolution.customer_ids.values())
     if erased:
         # The records of erased people are left out, unchanged; the rest resolve as before.
@@ -172,6 +181,9 @@ def _customers_upsert(record_source: str, records: list[Record]) -> WriteOutcome
     # newly linked to a known customer, a changed contact point) make more records "updated".
     linked = identities.created + identities.updated - customers.created
     outcome = per_record_counts(customers, len(records), also_written=max(0, linked))
+    outcome.customer_ids = {
+        record["external_id"]: customer_id for record, customer_id in zip(records, ids, strict=True)
+    }
     outcome.uncertain = [
         UncertainMatch(
             external_id=records[index]["external_id"],

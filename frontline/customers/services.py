@@ -762,22 +762,33 @@ def interaction_record(
     sentiment: str = "neutral",
     sentiment_score: float | None = None,
     store: Store | None = None,
+    is_new: bool = False,
+    refresh_actions: bool = True,
 ) -> Interaction:
     """Put something another domain knows (a session booked, its rating) on the customer's
-    timeline: one entry per ``(source, external_id)``, updated when recorded again."""
-    interaction, _ = Interaction.objects.update_or_create(
-        source=source,
-        external_id=external_id,
-        defaults={
-            "customer_id": customer_id,
-            "channel": channel,
-            "kind": kind,
-            "summary": summary[:TIMELINE_TEXT_CHARACTERS],
-            "occurred_at": occurred_at,
-            "sentiment": sentiment,
-            "sentiment_score": sentiment_score,
-            "store": store,
-        },
-    )
-    actions_refresh_for_customer_on_commit(customer_id=customer_id)
+    timeline: one entry per ``(source, external_id)``, updated when recorded again.
+
+    ``is_new``: the caller made the thing in this very transaction (a booking), so no entry can
+    have its external id yet; it is inserted without the look-up and savepoints of an update.
+    ``refresh_actions=False``: the caller queues the customer's actions refresh itself (with its
+    other follow-ups, in one message).
+    """
+    values = {
+        "customer_id": customer_id,
+        "channel": channel,
+        "kind": kind,
+        "summary": summary[:TIMELINE_TEXT_CHARACTERS],
+        "occurred_at": occurred_at,
+        "sentiment": sentiment,
+        "sentiment_score": sentiment_score,
+        "store": store,
+    }
+    if is_new:
+        interaction = Interaction.objects.create(source=source, external_id=external_id, **values)
+    else:
+        interaction, _ = Interaction.objects.update_or_create(
+            source=source, external_id=external_id, defaults=values
+        )
+    if refresh_actions:
+        actions_refresh_for_customer_on_commit(customer_id=customer_id)
     return interaction

@@ -201,10 +201,15 @@ def _deliver_after_commit(notification: Notification, recipients: Audience) -> N
     # Encoded once here rather than once per socket in every server process.
     frame = json.dumps({"type": "notification", "notification": notification_payload(notification)})
     message = {"type": CREATED, "frame": frame}
-    subscription_ids = list(
-        PushSubscription.objects.filter(user_id__in=recipients.user_ids).values_list(
-            "pk", flat=True
+    # Looked up only where Web Push can be sent: without its keys the devices are never asked.
+    subscription_ids = (
+        list(
+            PushSubscription.objects.filter(user_id__in=recipients.user_ids).values_list(
+                "pk", flat=True
+            )
         )
+        if delivery.web_push_configured()
+        else []
     )
 
     def push_live() -> None:
@@ -216,7 +221,7 @@ def _deliver_after_commit(notification: Notification, recipients: Audience) -> N
     # robust: a channel layer or broker that is down must not fail the caller's request; the
     # notification is saved, and every client catches up on it when it reconnects.
     transaction.on_commit(push_live, robust=True)
-    if subscription_ids and delivery.web_push_configured():
+    if subscription_ids:
         transaction.on_commit(queue_web_push, robust=True)
 
 

@@ -197,3 +197,31 @@ def test_a_stylist_of_another_store_cannot_be_booked_there(store, service, styli
     with pytest.raises(ValidationError) as error:
         book(store, service, elsewhere)
     assert "stylist" in error.value.message_dict
+
+
+def test_a_booking_queues_one_message_that_fans_out_to_its_follow_ups(
+    store, service, stylist, tasks_run, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        book(store, service, stylist)
+    # The stylist's live push, and one task for everything else: fifty customers booking at
+    # once publish fifty messages, not a hundred and fifty.
+    assert len(callbacks) == 2
+    for callback in callbacks:
+        callback()
+    assert tasks_run[0] == "frontline.appointments.tasks.booking_made_task"
+    assert sorted(tasks_run[1:]) == [
+        "frontline.actions.tasks.refresh_actions_for_customer_task",
+        "frontline.appointments.tasks.send_booking_email_task",
+        "frontline.customers.tasks.detect_duplicates_task",
+    ]
+
+
+def test_a_known_customers_booking_does_not_look_for_their_duplicates(
+    store, service, stylist, tasks_run, django_capture_on_commit_callbacks
+):
+    CustomerFactory(first_name="Grace", last_name="Hopper", email="grace.hopper@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        book(store, service, stylist)
+    assert "frontline.customers.tasks.detect_duplicates_task" not in tasks_run
+    assert "frontline.appointments.tasks.send_booking_email_task" in tasks_run
