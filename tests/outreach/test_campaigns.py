@@ -62,24 +62,6 @@ def test_a_campaign_reaches_the_consented_and_counts_the_others(
     assert sent.body == f"Hello {first.first_name}, the new season is in at Soho."
 
 
-def test_a_chunk_survives_the_smtp_server_refusing_one(smtp, associate, store):
-    customers = [CustomerFactory(preferred_store=store) for _ in range(3)]
-    for customer in customers:
-        consent(customer, "email", "marketing")
-    result = campaign_queue(
-        by=associate,
-        customer_ids=[c.pk for c in customers],
-        channel="email",
-        purpose="marketing",
-        subject="Hi",
-        body="Hello",
-    )
-    smtp.replies.append("451 4.3.0 Try again later")
-    outcomes = services.messages_deliver(message_ids=result.message_ids)
-    assert outcomes == {"retrying": 1, "sent": 2}
-    assert len(smtp.received) == 2
-
-
 def _queued(associate, store, count: int) -> list[int]:
     customers = [CustomerFactory(preferred_store=store) for _ in range(count)]
     for customer in customers:
@@ -93,6 +75,24 @@ def _queued(associate, store, count: int) -> list[int]:
         body="Hello {{ first_name }}",
     )
     return result.message_ids
+
+
+def test_a_chunk_goes_over_one_smtp_session(smtp, associate, store):
+    ids = _queued(associate, store, 5)
+    assert services.messages_deliver(message_ids=ids) == {"sent": 5}
+    assert len(smtp.sessions) == 5
+    assert len(set(smtp.sessions)) == 1  # one connection, one greeting, one EHLO for all
+
+
+def test_a_chunk_survives_the_smtp_server_refusing_one(smtp, associate, store):
+    ids = _queued(associate, store, 3)
+    smtp.replies.append("451 4.3.0 Try again later")
+    outcomes = services.messages_deliver(message_ids=ids)
+    assert outcomes == {"retrying": 1, "sent": 2}
+    assert len(smtp.received) == 2
+    # The session the server answered "try later" on is closed; the rest share a new one.
+    refused_on, *others = smtp.sessions
+    assert others == [others[0]] * 2 and refused_on != others[0]
 
 
 def test_a_chunk_costs_one_statement_per_message_beyond_its_groups(smtp, associate, store):
