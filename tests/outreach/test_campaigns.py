@@ -12,6 +12,7 @@ from django.utils import timezone
 from frontline.customers.models import Consent
 from frontline.outreach import services
 from frontline.outreach.campaigns import campaign_queue
+from frontline.outreach.channels import EmailAdapter
 from frontline.outreach.models import Message, Status
 from tests.factories import CustomerFactory
 from tests.outreach.conftest import consent
@@ -139,3 +140,27 @@ def test_claims_held_past_a_third_of_the_lease_are_moved_forward_unless_swept(
     assert set(Message.objects.filter(pk__in=ids[1:]).values_list("claimed_at", flat=True)) == {
         later
     }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's asynchronous commit")
+def test_a_chunk_commits_without_waiting_for_the_disk_then_puts_the_setting_back(
+    smtp, associate, store, monkeypatch
+):
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    seen = []
+    send = EmailAdapter.send
+    monkeypatch.setattr(
+        EmailAdapter,
+        "send",
+        lambda adapter, message: seen.append(setting()) or send(adapter, message),
+    )
+    ids = _queued(associate, store, 2)
+    assert setting() == "on"
+    assert services.messages_deliver(message_ids=ids) == {"sent": 2}
+    assert seen == ["off", "off"]
+    assert setting() == "on"  # the worker's next task commits as configured
