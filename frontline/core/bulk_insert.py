@@ -27,19 +27,26 @@ from frontline.core.upsert import copy_into_staging
 M = TypeVar("M", bound=models.Model)
 if TYPE_CHECKING:
     Field = models.Field[Any, Any]
+Reader = Callable[[models.Model], Any]
 
-# Fields whose attribute value psycopg adapts exactly as the ORM would have prepared it.
-AS_THEY_ARE = (
+# Fields whose attribute value psycopg adapts exactly as the ORM would have prepared it. The
+# classes themselves, not subclasses: a custom field may prepare its values its own way.
+AS_THEY_ARE = {
     models.AutoField,
     models.BigAutoField,
+    models.BigIntegerField,
     models.BooleanField,
     models.CharField,
     models.DateTimeField,
+    models.EmailField,
     models.ForeignKey,
     models.IntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
     models.TextField,
     models.UUIDField,
-)
+}
 # Below this many rows the ORM's INSERT costs no more and keeps the statement simple.
 COPY_FROM = 100
 
@@ -117,9 +124,6 @@ def _insert_new_only(model: type[M], fields: list[Field], objs: Sequence[M]) -> 
             )
 
 
-Reader = Callable[[models.Model], Any]
-
-
 def _readers(fields: list[Field]) -> list[Reader]:
     """How to read each field's value for COPY: decided once per call, not once per value."""
     return [_reader(field) for field in fields]
@@ -129,6 +133,6 @@ def _reader(field: Field) -> Reader:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         # Sets the instance's stamp, as a save does.
         return lambda obj: field.pre_save(obj, add=True)
-    if isinstance(field, AS_THEY_ARE):
+    if type(field) in AS_THEY_ARE:
         return attrgetter(field.attname)
     return lambda obj: field.get_db_prep_save(getattr(obj, field.attname), connection)
