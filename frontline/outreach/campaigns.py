@@ -1,8 +1,9 @@
 """One message to many customers at once (a campaign): the same rules, checked set-wise.
 
 ``campaign_queue`` reads consent, recent messages and threads in a few queries for the whole
-audience, renders each customer's text in Python, writes the messages with one bulk insert
-and hands them to the outbox in chunks (one task per chunk shares one SMTP connection).
+audience, renders each customer's text in Python, writes the messages and new threads in bulk
+(COPY on PostgreSQL, ``frontline.core.bulk_insert``) and hands them to the outbox in chunks
+(one task per chunk shares one SMTP connection).
 Customers a rule refuses are counted by reason and get nothing; nothing else is lost.
 
 A store's ``Campaign`` (the manager's page) uses the same rules over an audience described by
@@ -27,6 +28,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from frontline.core.bulk_insert import bulk_insert
 from frontline.customers.criteria import CustomerCriteria, customers_matching
 from frontline.customers.models import ConsentPurpose, Customer
 from frontline.customers.selectors import customers_in_stores_of
@@ -83,9 +85,9 @@ def campaign_queue(
         spec = Spec(by=by, channel=channel, purpose=purpose, subject=subject, body=body, at=now)
         messages = _plan(spec, customers, result.refused)
         _attach_conversations(messages, channel, by, now)
-        created = Message.objects.bulk_create(messages, batch_size=1000)
-        result.message_ids = [message.pk for message in created]
-        result.queued = len(created)
+        bulk_insert(messages)
+        result.message_ids = [message.pk for message in messages]
+        result.queued = len(messages)
         transaction.on_commit(lambda: _hand_to_outbox(result.message_ids))
     result.refused = Counter({code: n for code, n in result.refused.items() if n})
     return result
@@ -241,13 +243,13 @@ def _attach_conversations(
     own associate's, once they reply)."""
     customer_ids = [message.customer_id for message in messages if message.customer_id]
     existing = _conversation_ids(customer_ids, channel)
-    Conversation.objects.bulk_create(
+    bulk_insert(
         [
             Conversation(customer_id=pk, channel=channel, associate=by, last_message_at=now)
             for pk in customer_ids
             if pk not in existing
         ],
-        batch_size=1000,
+        # A thread opened meanwhile (the customer replied, an associate wrote) is kept.
         ignore_conflicts=True,
     )
     threads = _conversation_ids(customer_ids, channel)
@@ -490,16 +492,16 @@ def campaign_queue_batch(*, campaign_id: int) -> bool:
         messages = _plan(spec, customers, excluded)
         # New threads are the customer's own associate's: replies go to them, not the manager.
         _attach_conversations(messages, campaign.channel, None, now)
-        created = Message.objects.bulk_create(messages, batch_size=1000)
+        bulk_insert(messages)
         campaign.last_customer_id = customers[-1].pk
-        campaign.queued_count += len(created)
+        campaign.queued_count += len(messages)
         campaign.excluded = dict(excluded)
         campaign.progressed_at = now
         campaign.save(
             update_fields=["last_customer_id", "queued_count", "excluded", "progressed_at"]
         )
         if not later:  # scheduled ones wait for the outbox's sweep at their time
-            ids = [message.pk for message in created]
+            ids = [message.pk for message in messages]
             transaction.on_commit(lambda: _hand_to_outbox(ids))
     return False
 

@@ -21,6 +21,7 @@ from typing import Protocol
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 logger = logging.getLogger("frontline.outreach")
 
@@ -76,7 +77,7 @@ def message_id_for(idempotency_key: str) -> str:
 
 
 class EmailAdapter:
-    def __init__(self, connection: object | None = None) -> None:
+    def __init__(self, connection: BaseEmailBackend | None = None) -> None:
         self.connection = connection
 
     def send(self, message: OutgoingMessage) -> SendResult:
@@ -92,6 +93,11 @@ class EmailAdapter:
         if message.html:
             email.attach_alternative(message.html, "text/html")
         try:
+            if self.connection is not None:
+                # A shared session stays open for the next e-mail (its owner closes it): the
+                # backend opens one itself only to close it again after this e-mail, which
+                # would cost every e-mail a connection, a greeting, an EHLO and a QUIT.
+                self.connection.open()
             email.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as error:
             raise PermanentFailure("recipient_refused", _smtp_reason(error)) from error

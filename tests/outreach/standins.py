@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import email
+import email.parser
 import email.policy
 import hashlib
 import hmac
@@ -166,20 +167,41 @@ def signed_form(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> di
 
 
 class SmtpSink:
-    """aiosmtpd on a free loopback port; ``replies`` scripts the next DATA answers."""
+    """aiosmtpd on a free loopback port; ``replies`` scripts the next DATA answers.
+
+    It keeps what it accepts as the bytes it received and, for every DATA it answered, the
+    SMTP session (the client's address and port, one per connection) it came over. It parses
+    the messages only when ``received`` is read: parsing in the server's thread made the
+    stand-in, not the sender, much of what a benchmark measured.
+    """
 
     def __init__(self) -> None:
-        self.received: list[EmailMessage] = []
+        self.raw: list[bytes] = []
+        self.sessions: list[tuple[str, int]] = []
+        self._parsed: list[EmailMessage] = []
         self.replies: deque[str] = deque()
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
 
-    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+    async def handle_DATA(self, server: object, session: Any, envelope: Any) -> str:
+        self.sessions.append(tuple(session.peer))
         if self.replies:
             return self.replies.popleft()
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(parsed)
+        self.raw.append(envelope.content)
         return "250 Message accepted for delivery"
+
+    @property
+    def received(self) -> list[EmailMessage]:
+        """Every message accepted so far, parsed."""
+        for content in self.raw[len(self._parsed) :]:
+            parsed = email.message_from_bytes(content, policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            self._parsed.append(parsed)
+        return list(self._parsed)
+
+    def message_ids(self) -> list[str]:
+        """The Message-ID of every message accepted so far (its headers alone are parsed)."""
+        parser = email.parser.BytesHeaderParser(policy=email.policy.default)
+        return [str(parser.parsebytes(content)["Message-ID"]) for content in self.raw]
 
     def start(self) -> SmtpSink:
         self.controller.start()

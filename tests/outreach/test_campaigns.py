@@ -12,6 +12,7 @@ from django.utils import timezone
 from frontline.customers.models import Consent
 from frontline.outreach import services
 from frontline.outreach.campaigns import campaign_queue
+from frontline.outreach.channels import EmailAdapter
 from frontline.outreach.models import Message, Status
 from tests.factories import CustomerFactory
 from tests.outreach.conftest import consent
@@ -62,24 +63,6 @@ def test_a_campaign_reaches_the_consented_and_counts_the_others(
     assert sent.body == f"Hello {first.first_name}, the new season is in at Soho."
 
 
-def test_a_chunk_survives_the_smtp_server_refusing_one(smtp, associate, store):
-    customers = [CustomerFactory(preferred_store=store) for _ in range(3)]
-    for customer in customers:
-        consent(customer, "email", "marketing")
-    result = campaign_queue(
-        by=associate,
-        customer_ids=[c.pk for c in customers],
-        channel="email",
-        purpose="marketing",
-        subject="Hi",
-        body="Hello",
-    )
-    smtp.replies.append("451 4.3.0 Try again later")
-    outcomes = services.messages_deliver(message_ids=result.message_ids)
-    assert outcomes == {"retrying": 1, "sent": 2}
-    assert len(smtp.received) == 2
-
-
 def _queued(associate, store, count: int) -> list[int]:
     customers = [CustomerFactory(preferred_store=store) for _ in range(count)]
     for customer in customers:
@@ -93,6 +76,24 @@ def _queued(associate, store, count: int) -> list[int]:
         body="Hello {{ first_name }}",
     )
     return result.message_ids
+
+
+def test_a_chunk_goes_over_one_smtp_session(smtp, associate, store):
+    ids = _queued(associate, store, 5)
+    assert services.messages_deliver(message_ids=ids) == {"sent": 5}
+    assert len(smtp.sessions) == 5
+    assert len(set(smtp.sessions)) == 1  # one connection, one greeting, one EHLO for all
+
+
+def test_a_chunk_survives_the_smtp_server_refusing_one(smtp, associate, store):
+    ids = _queued(associate, store, 3)
+    smtp.replies.append("451 4.3.0 Try again later")
+    outcomes = services.messages_deliver(message_ids=ids)
+    assert outcomes == {"retrying": 1, "sent": 2}
+    assert len(smtp.received) == 2
+    # The session the server answered "try later" on is closed; the rest share a new one.
+    refused_on, *others = smtp.sessions
+    assert others == [others[0]] * 2 and refused_on != others[0]
 
 
 def test_a_chunk_costs_one_statement_per_message_beyond_its_groups(smtp, associate, store):
@@ -139,3 +140,27 @@ def test_claims_held_past_a_third_of_the_lease_are_moved_forward_unless_swept(
     assert set(Message.objects.filter(pk__in=ids[1:]).values_list("claimed_at", flat=True)) == {
         later
     }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's asynchronous commit")
+def test_a_chunk_commits_without_waiting_for_the_disk_then_puts_the_setting_back(
+    smtp, associate, store, monkeypatch
+):
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    seen = []
+    send = EmailAdapter.send
+    monkeypatch.setattr(
+        EmailAdapter,
+        "send",
+        lambda adapter, message: seen.append(setting()) or send(adapter, message),
+    )
+    ids = _queued(associate, store, 2)
+    assert setting() == "on"
+    assert services.messages_deliver(message_ids=ids) == {"sent": 2}
+    assert seen == ["off", "off"]
+    assert setting() == "on"  # the worker's next task commits as configured
