@@ -273,4 +273,4 @@ class TemplatesView(APIView):
         summary="The brand's message templates",
     )
     def get(self, request: Request) -> Response:
-        return Response(TemplateSerializer(selectors.templates_active(), many=True).data)
+        return Response(TemplateSerializer(selectors.templates_offered(), many=True).data)

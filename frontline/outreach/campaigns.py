@@ -41,11 +41,11 @@ from frontline.outreach.models import (
     Conversation,
     Direction,
     Message,
-    MessageTemplate,
     Status,
 )
 from frontline.outreach.rendering import UnknownVariable, render_message, unknown_variables
 from frontline.outreach.rules import Refusal
+from frontline.outreach.selectors import templates_offered
 from frontline.privacy.services import personal_data_listing_record
 from frontline.staff.models import Store, User
 from frontline.staff.selectors import primary_store_for
@@ -407,11 +407,7 @@ def campaign_create(
     _audience(by, store, criteria)  # a filter that does not parse is refused now
     if not name.strip():
         raise Refusal("no_name", gettext("Give the campaign a name."), field="name")
-    template = (
-        MessageTemplate.objects.filter(key=template_key, is_active=True).first()
-        if template_key
-        else None
-    )
+    template = templates_offered().filter(key=template_key).first() if template_key else None
     return Campaign.objects.create(
         store=store,
         name=name.strip()[:120],

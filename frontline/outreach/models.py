@@ -121,6 +121,11 @@ class MessageTemplate(LazyChoiceLabels):
         default=list, blank=True, help_text="Variable names in the order of {{1}}, {{2}}..."
     )
     is_active = models.BooleanField(default=True)
+    # Off for a text Frontline sends on the brand's account (the survey's, whose link only the
+    # survey can fill): staff are not offered it to write with.
+    offered_to_staff = models.BooleanField(
+        default=True, help_text="Offered to staff writing to customers and in campaigns"
+    )
 
     class Meta:
         ordering = ["name"]

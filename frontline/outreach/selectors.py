@@ -54,8 +54,9 @@ def message_events(*, message: Message) -> QuerySet[MessageEvent]:
     return message.events.order_by("received_at", "pk")
 
 
-def templates_active() -> QuerySet[MessageTemplate]:
-    return MessageTemplate.objects.filter(is_active=True).order_by("name")
+def templates_offered() -> QuerySet[MessageTemplate]:
+    """The templates staff choose from when they write or plan a campaign."""
+    return MessageTemplate.objects.filter(is_active=True, offered_to_staff=True).order_by("name")
 
 
 def channel_choices(customer: Customer) -> list[dict[str, object]]:
@@ -131,7 +132,7 @@ def preferred_channel(customer: Customer, purpose: str, suggested: str = "") -> 
 
 
 def _template(key: str | None) -> MessageTemplate | None:
-    return templates_active().filter(key=key).first() if key else None
+    return templates_offered().filter(key=key).first() if key else None
 
 
 def regarding_followup(*, user: User, customer: Customer, followup_id: int) -> Regarding:

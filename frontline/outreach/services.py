@@ -108,10 +108,14 @@ class Draft:
     content_variables: dict[str, str]
 
 
-def template_get(key: str | None) -> MessageTemplate | None:
+def template_get(key: str | None, *, for_staff: bool = True) -> MessageTemplate | None:
+    """The active template ``key`` (None for none); staff may use only those offered to them."""
     if not key:
         return None
-    template = MessageTemplate.objects.filter(key=key, is_active=True).first()
+    templates = MessageTemplate.objects.filter(key=key, is_active=True)
+    if for_staff:
+        templates = templates.filter(offered_to_staff=True)
+    template = templates.first()
     if template is None:
         raise Refusal(
             "unknown_template",
@@ -136,11 +140,13 @@ def message_draft(
     template_key: str | None = None,
     send_at: datetime | None = None,
     template_values: Mapping[str, str] | None = None,
+    for_staff: bool = True,
 ) -> Draft:
     """Check every rule for the message and render it; ``Refusal`` names the first broken.
 
     ``template_values`` fill an approved WhatsApp template's placeholders that are not about
-    the customer, the associate or the store (a survey's link), by name.
+    the customer, the associate or the store (a survey's link), by name. ``for_staff`` is off
+    for the brand's own service messages, which may use templates staff are not offered.
     """
     if channel not in Channel.values:
         raise Refusal(
@@ -154,7 +160,7 @@ def message_draft(
             gettext("%(purpose)s is not a purpose.") % {"purpose": repr(purpose)},
             field="purpose",
         )
-    template = template_get(template_key)
+    template = template_get(template_key, for_staff=for_staff)
     at = send_at or timezone.now()
     rules.check_consent(customer, channel, purpose)
     to_address = rules.address_for(customer, channel)
@@ -389,6 +395,7 @@ def service_message_queue(
         send_at=send_at,
         template_key=template_key,
         template_values=template_values,
+        for_staff=False,
     )
     return _outbound_message(
         draft, by=by, send_at=send_at, now=now, idempotency_key=idempotency_key

@@ -76,7 +76,7 @@ def _initial(
     template_key = one_line(request.GET.get("template")) or (
         regarding.template.key if regarding and regarding.template else ""
     )
-    template = selectors.templates_active().filter(key=template_key).first()
+    template = selectors.templates_offered().filter(key=template_key).first()
     if template is not None:
         initial.update(
             template=template.key,
@@ -101,7 +101,7 @@ def _context(
         "form": form,
         "regarding": regarding,
         "channels": selectors.channel_choices(customer),
-        "templates": list(selectors.templates_active()),
+        "templates": list(selectors.templates_offered()),
         **extra,
     }
 
@@ -208,7 +208,7 @@ def _campaign_context(
         "store": store,
         "stores": list(managed_stores(user)),
         "form": form,
-        "templates": list(selectors.templates_active()),
+        "templates": list(selectors.templates_offered()),
         **criteria_form_context(request.POST),
         **extra,
     }
@@ -216,7 +216,7 @@ def _campaign_context(
 
 def _campaign_initial(request: HttpRequest) -> dict[str, Any]:
     initial: dict[str, Any] = {"purpose": "marketing", "channel": "email"}
-    template = selectors.templates_active().filter(key=request.GET.get("template", "")).first()
+    template = selectors.templates_offered().filter(key=request.GET.get("template", "")).first()
     if template is not None:
         initial.update(
             template=template.key,

@@ -212,3 +212,28 @@ def test_api_message_detail_shows_delivery_events(outreach_settings, api, custom
     detail = api.get(reverse("api:outreach:message", args=[message.pk])).json()
     assert detail["status"] == "delivered"
     assert [event["status"] for event in detail["events"]] == ["delivered"]
+
+
+def test_staff_are_not_offered_the_surveys_template(outreach_settings, api, client_for, customer):
+    """The survey's template speaks of a link only the survey fills in (surveys.services):
+    written by hand, it would promise the customer a link that never comes."""
+    consent(customer, "email")
+    listed = {t["key"] for t in api.get(reverse("api:outreach:templates")).json()}
+    assert "thank-you" in listed and "nps-survey" not in listed
+    page = client_for.get(reverse("outreach:compose", args=[customer.pk])).content.decode()
+    assert "thank-you" in page and "nps-survey" not in page
+
+    response = api.post(
+        reverse("api:outreach:messages", args=[customer.pk]),
+        {
+            "channel": "email",
+            "purpose": "service",
+            "subject": "Hi",
+            "body": "Hi {{ first_name }}",
+            "template": "nps-survey",
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_template"
+    assert "template" in response.json()["errors"]
+    assert not Message.objects.exists()
