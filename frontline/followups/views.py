@@ -85,7 +85,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
     context = {
         "day": selectors.my_day(user=user),
         "appointments": appointments_for_day(staff=user, day=_today(end_of_today)),
-        "holds": list(holds_expiring_by(user=user, until=end_of_today)[:20]),
+        "holds": holds_expiring_by(user=user, until=end_of_today, limit=20),
         "actions": top_actions_for_book(user=user, limit=5),
         "replies": replies,
         **_card_choices(),
