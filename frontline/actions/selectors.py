@@ -26,6 +26,7 @@ from frontline.actions.conf import ActionSettings
 from frontline.actions.models import ActionOutcome, ActionSuggestion, DismissReason, OutcomeKind
 from frontline.actions.registry import OFFERED_VARIANT_KEY, registry
 from frontline.catalog.models import StockLevel
+from frontline.core.batching import prepared_models
 from frontline.customers.models import Customer
 from frontline.customers.selectors import customers_in_stores_of
 from frontline.orders.models import Order
@@ -112,16 +113,35 @@ def actions_for_customer(
     return CustomerActions(customer, shown, held, resumes_at if held else None)
 
 
+# A staff id no real one takes, to compile the associate's day's query once (PreparedModels).
+_STAFF_STAND_IN = -7_777_777_711
+
+
 def top_actions_for_book(*, user: User, limit: int = 5) -> list[ActionSuggestion]:
     """The best suggestions for the customers whose associate the staff member is ("their
-    book"), for the associate's day; sold-out product suggestions left out."""
+    book"), for the associate's day; sold-out product suggestions left out.
+
+    Read on every home screen: compiled once (``prepared_models``), except for superusers,
+    whose unscoped query has no staff id to fill in."""
+    if user.is_superuser:
+        return list(_top_actions_for_book(limit, user=user))
+    return prepared_models(
+        _top_actions_of, limit, stand_ins={"user_id": _STAFF_STAND_IN}, user_id=user.pk
+    )
+
+
+def _top_actions_of(limit: int, *, user_id: int) -> QuerySet[ActionSuggestion]:
+    return _top_actions_for_book(limit, user=User(pk=user_id))
+
+
+def _top_actions_for_book(limit: int, *, user: User) -> QuerySet[ActionSuggestion]:
     book = customers_in_stores_of(user).filter(preferred_associate=user)
     suggestions = _with_stock_check(
         ActionSuggestion.objects.filter(customer__in=book.values("pk"))
     ).select_related("customer", "customer__preferred_store")
     # The stub plugin cannot see annotations made in a helper; the names are annotated above.
     top = suggestions.exclude(offered_variant__isnull=False, in_stock=False)  # type: ignore[misc]
-    return list(top.order_by("-score", "id")[:limit])
+    return top.order_by("-score", "id")[:limit]
 
 
 # --- Managers: which rules work -------------------------------------------------------------

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
 from frontline.catalog.models import Hold, HoldRequest, Product, StockLevel, Variant
+from frontline.core.batching import prepared_models
 from frontline.core.text import one_line
 from frontline.customers.models import Customer, CustomerSize
 from frontline.customers.selectors import customers_findable_by
@@ -297,15 +298,39 @@ def hold_requests_waiting(*, user: User, store: Store) -> QuerySet[HoldRequest]:
     )
 
 
-def holds_expiring_by(*, user: User, until: datetime) -> QuerySet[Hold]:
-    """Active holds kept at the staff member's stores that expire before ``until``.
+# Values no real staff id or expiry takes, to compile the day's holds query once.
+_STAFF_STAND_IN = -7_777_777_721
+_UNTIL_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, 789021, tzinfo=UTC)
 
-    Only the relations the associate's day shows are joined: it is read on every home screen.
+
+def holds_expiring_by(*, user: User, until: datetime, limit: int) -> list[Hold]:
+    """The first ``limit`` active holds kept at the staff member's stores that expire before
+    ``until``, soonest first.
+
+    Only the relations the associate's day shows are joined, and the query is compiled once
+    (``prepared_models``; superusers' unscoped one has no staff id to fill in): it is read on
+    every home screen.
     """
+    if user.is_superuser:
+        return list(_holds_expiring_by(limit, user=user, until=until))
+    return prepared_models(
+        _holds_of_staff_expiring_by,
+        limit,
+        stand_ins={"user_id": _STAFF_STAND_IN, "until": _UNTIL_STAND_IN},
+        user_id=user.pk,
+        until=until,
+    )
+
+
+def _holds_of_staff_expiring_by(limit: int, *, user_id: int, until: datetime) -> QuerySet[Hold]:
+    return _holds_expiring_by(limit, user=User(pk=user_id), until=until)
+
+
+def _holds_expiring_by(limit: int, *, user: User, until: datetime) -> QuerySet[Hold]:
     holds = Hold.objects.filter(status=Hold.Status.ACTIVE, expires_at__lt=until)
     if not user.is_superuser:
         holds = holds.filter(store__in=stores_for(user).values("pk"))
-    return holds.select_related("variant__product", "customer").order_by("expires_at")
+    return holds.select_related("variant__product", "customer").order_by("expires_at")[:limit]
 
 
 def holds_for_customer(

@@ -7,6 +7,7 @@ staff scoping helper). Associates see their store's follow-ups read-only; what e
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from frontline.core.batching import PreparedBatch, prepared_models
 from frontline.followups.models import (
     ACTIVE_STATUSES,
     REACHED_OUTCOMES,
@@ -140,48 +142,116 @@ class MyDay:
         return bool(self.overdue.count or self.today.count or self.upcoming.count)
 
 
-def _day_conditions(stores: list[Store], now: datetime) -> tuple[Q, Q, Q]:
-    """Overdue, today and upcoming as conditions per store: each store has its own "today"."""
+def _day_conditions(days: list[tuple[int, date]]) -> tuple[Q, Q, Q]:
+    """Overdue, today and upcoming as conditions per store: each store has its own "today"
+    (``days`` holds each store's id and today there)."""
     overdue, today, upcoming = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
-    for store in stores:
-        day = store_today(store, now)
-        overdue |= Q(store=store, due_on__lt=day)
-        today |= Q(store=store, due_on=day)
-        upcoming |= Q(store=store, due_on__gt=day, due_on__lte=day + timedelta(days=UPCOMING_DAYS))
+    for store_id, day in days:
+        overdue |= Q(store_id=store_id, due_on__lt=day)
+        today |= Q(store_id=store_id, due_on=day)
+        upcoming |= Q(
+            store_id=store_id, due_on__gt=day, due_on__lte=day + timedelta(days=UPCOMING_DAYS)
+        )
     return overdue, today, upcoming
 
 
-def _mine_by_section(user: User, now: datetime | None) -> tuple[QuerySet[FollowUp], dict[str, Q]]:
-    stores = list(stores_for(user))
-    mine = FollowUp.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
-    conditions = dict(zip(SECTIONS, _day_conditions(stores, now or timezone.now()), strict=True))
-    return mine, conditions
+def _store_days(user: User, now: datetime | None) -> list[tuple[int, date]]:
+    return [(store.pk, store_today(store, now)) for store in stores_for(user)]
+
+
+def _mine_by_section(
+    user_id: int, days: list[tuple[int, date]]
+) -> tuple[QuerySet[FollowUp], dict[str, Q]]:
+    mine = FollowUp.objects.filter(assignee_id=user_id, status__in=ACTIVE_STATUSES)
+    return mine, dict(zip(SECTIONS, _day_conditions(days), strict=True))
+
+
+# The day's queries are compiled once per number of stores (frontline.core.batching), with
+# values no real staff id, store id or date takes standing in for the real ones.
+_USER_STAND_IN = -7_777_777_731
+
+
+def _day_stand_ins(store_count: int) -> dict[str, Any]:
+    stand_ins: dict[str, Any] = {"user_id": _USER_STAND_IN}
+    for number in range(store_count):
+        day = date(1901, 1, 1) + timedelta(days=30 * number)
+        stand_ins[f"store_{number}"] = -7_777_777_740 - number
+        stand_ins[f"day_{number}"] = day
+        stand_ins[f"week_end_{number}"] = day + timedelta(days=UPCOMING_DAYS)
+    return stand_ins
+
+
+def _day_values(user: User, days: list[tuple[int, date]]) -> dict[str, Any]:
+    values: dict[str, Any] = {"user_id": user.pk}
+    for number, (store_id, day) in enumerate(days):
+        values[f"store_{number}"] = store_id
+        values[f"day_{number}"] = day
+        values[f"week_end_{number}"] = day + timedelta(days=UPCOMING_DAYS)
+    return values
+
+
+def _without_week_ends(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if not name.startswith("week_end_")}
+
+
+def _days_of(values: dict[str, Any], store_count: int) -> list[tuple[int, date]]:
+    return [(values[f"store_{n}"], values[f"day_{n}"]) for n in range(store_count)]
+
+
+def _day_counts(store_count: int, **values: Any) -> QuerySet[Any]:
+    """The three sections' counts: one row, or none when the day is empty."""
+    mine, conditions = _mine_by_section(values["user_id"], _days_of(values, store_count))
+    counts = {name: Count("pk", filter=condition) for name, condition in conditions.items()}
+    return mine.values("assignee_id").annotate(**counts).order_by()
+
+
+def _day_section(section: str, store_count: int, **values: Any) -> QuerySet[FollowUp]:
+    mine, conditions = _mine_by_section(values["user_id"], _days_of(values, store_count))
+    ordered = mine.filter(conditions[section]).select_related("customer")
+    return ordered.order_by("due_on", "priority", "pk")[:SECTION_LIMIT]
+
+
+@functools.cache
+def _day_counts_statement(store_count: int) -> PreparedBatch:
+    stand_ins = _day_stand_ins(store_count)
+    return PreparedBatch({"counts": _day_counts(store_count, **stand_ins)}, stand_ins)
 
 
 def my_day(*, user: User, now: datetime | None = None) -> MyDay:
     """The staff member's active follow-ups: overdue, due today and the week ahead.
 
     A fixed number of queries whatever the number of follow-ups: the stores, one count query,
-    and one short page of rows per section (the rest is a tap away, ``my_section``).
+    and one short page of rows per section (the rest is a tap away, ``my_section``). Read on
+    every home screen, so on PostgreSQL each is compiled once (``PreparedBatch``,
+    ``prepared_models``): building the SQL cost more than running it.
     """
-    mine, conditions = _mine_by_section(user, now)
-    counts = mine.aggregate(
-        **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
-    )
-    rows = mine.select_related("customer")
+    days = _store_days(user, now)
+    if not days:  # no store, no day: nothing could be due anywhere
+        return MyDay(overdue=Section([], 0), today=Section([], 0), upcoming=Section([], 0))
+    values = _day_values(user, days)
+    if connection.vendor == "postgresql":
+        rows = _day_counts_statement(len(days)).run(**values)["counts"]
+    else:
+        rows = list(_day_counts(len(days), **values))
+    counts = rows[0] if rows else {}
 
     def section(name: str) -> Section:
-        if not counts[name]:
+        if not counts.get(name):
             return Section([], 0)
-        ordered = rows.filter(conditions[name]).order_by("due_on", "priority", "pk")
-        return Section(list(ordered[:SECTION_LIMIT]), counts[name])
+        # Only the upcoming section's SQL reads the end of the week.
+        used = values if name == "upcoming" else _without_week_ends(values)
+        stand_ins = _day_stand_ins(len(days))
+        if name != "upcoming":
+            stand_ins = _without_week_ends(stand_ins)
+        found = prepared_models(_day_section, name, len(days), stand_ins=stand_ins, **used)
+        return Section(found, counts[name])
 
     return MyDay(overdue=section("overdue"), today=section("today"), upcoming=section("upcoming"))
 
 
 def my_section(*, user: User, section: str, now: datetime | None = None) -> QuerySet[FollowUp]:
     """All of one section of the staff member's day, in the order the day shows them."""
-    mine, conditions = _mine_by_section(user, now)
+    mine, conditions = _mine_by_section(user.pk, _store_days(user, now))
     if section not in conditions:
         raise Http404(gettext("No such part of the day."))
     return (
@@ -303,3 +373,16 @@ def store_for_board(*, user: User, store_id: int | None) -> Store:
     if store is None:
         raise Http404(gettext("No such store among the ones you manage."))
     return store
+
+
+def board_stores(*, user: User, store_id: int | None) -> tuple[Store, list[Store]]:
+    """``store_for_board``'s store and every store the user manages (for the page's store
+    picker), from one query instead of two."""
+    stores = sorted(managed_stores(user), key=lambda store: store.pk)
+    if store_id is not None:
+        stores_asked = [store for store in stores if store.pk == store_id]
+    else:
+        stores_asked = stores[:1]
+    if not stores_asked:
+        raise Http404(gettext("No such store among the ones you manage."))
+    return stores_asked[0], stores

@@ -85,7 +85,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
     context = {
         "day": selectors.my_day(user=user),
         "appointments": appointments_for_day(staff=user, day=_today(end_of_today)),
-        "holds": list(holds_expiring_by(user=user, until=end_of_today)[:20]),
+        "holds": holds_expiring_by(user=user, until=end_of_today, limit=20),
         "actions": top_actions_for_book(user=user, limit=5),
         "replies": replies,
         **_card_choices(),
@@ -310,11 +310,11 @@ def followup_new(request: HttpRequest, customer_id: int) -> HttpResponse:
 def team_board(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     raw = request.GET.get("store", "")
-    store = selectors.store_for_board(user=user, store_id=id_from_text(raw))
+    store, stores = selectors.board_stores(user=user, store_id=id_from_text(raw))
     since = surveys.since_days()
     context = {
         "store": store,
-        "stores": list(selectors.managed_stores(user)),
+        "stores": stores,
         "board": selectors.team_board(user=user, store=store),
         # What the customers said in the surveys, and what came of the unhappy ones.
         "nps": surveys.store_nps(store=store, since=since),
@@ -344,10 +344,10 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
     """Filter → preview → create. Nothing is created before the manager has seen the preview."""
     user = _user(request)
     raw = request.GET.get("store", "") or request.POST.get("store", "")
-    store = selectors.store_for_board(user=user, store_id=id_from_text(raw))
+    store, stores = selectors.board_stores(user=user, store_id=id_from_text(raw))
     context: dict[str, Any] = {
         "store": store,
-        "stores": list(selectors.managed_stores(user)),
+        "stores": stores,
         "staff": list(selectors.staff_of_store(store)),
         **criteria_form_context(request.POST),
         "reasons": Reason.choices,

@@ -24,7 +24,7 @@ from frontline.core.text import one_line
 from frontline.customers.criteria import criteria_form_context, criteria_form_values
 from frontline.customers.models import Customer
 from frontline.customers.selectors import customer_get_in_stores
-from frontline.followups.selectors import managed_stores, store_for_board
+from frontline.followups.selectors import board_stores, managed_stores
 from frontline.outreach import campaigns, selectors, services
 from frontline.outreach.forms import CampaignForm, ComposeForm
 from frontline.outreach.models import Campaign, CampaignStatus, Status
@@ -203,10 +203,10 @@ def _campaign_context(
     request: HttpRequest, user: User, form: CampaignForm, **extra: Any
 ) -> dict[str, Any]:
     raw = request.GET.get("store", "") or request.POST.get("store", "")
-    store = store_for_board(user=user, store_id=id_from_text(raw))
+    store, stores = board_stores(user=user, store_id=id_from_text(raw))
     return {
         "store": store,
-        "stores": list(managed_stores(user)),
+        "stores": stores,
         "form": form,
         "templates": list(selectors.templates_offered()),
         **criteria_form_context(request.POST),

@@ -102,7 +102,7 @@ def personal_data_listing_record(
     one.
     """
     address = client_address()
-    PersonalDataAccess.objects.bulk_create(
+    rows = [
         PersonalDataAccess(
             staff_id=staff_id,
             customer_id=customer_id,
@@ -111,7 +111,11 @@ def personal_data_listing_record(
             ip_address=address,
         )
         for customer_id in customer_ids
-    )
+    ]
+    # A list, not a generator: bulk_create opens a transaction for any generator, even an
+    # empty one (an empty BEGIN and COMMIT on every home screen without unread replies).
+    if rows:
+        PersonalDataAccess.objects.bulk_create(rows)
 
 
 def personal_data_access_statement(

@@ -44,6 +44,38 @@ def test_the_home_screen_is_my_day_with_the_search_box(associate, day_of):
     assert f'action="{reverse("followups:snooze", args=[followup.pk])}"' in html
 
 
+def test_each_cards_work_forms_carry_that_follow_ups_own_values(associate, customer, today):
+    """The forms are rendered once per page and filled in per card (followup_cards.py): every
+    card must still post to its own follow-up, name its own customer, escaped, and link to
+    messaging that customer."""
+    cards = [
+        FollowUpFactory(
+            customer=CustomerFactory(first_name=name, preferred_store=customer.preferred_store),
+            assignee=associate,
+            due_on=today,
+            reason="other",
+            reason_text=title,
+        )
+        for name, title in (("Ann <b>", 'Call "back" & <i>'), ("Bea", "Thank you"))
+    ]
+    html = client_for(associate).get("/").content.decode()
+    for followup in cards:
+        start = html.index(
+            f'<article class="card followup followup-open" id="followup-{followup.pk}"'
+        )
+        card = html[start : html.index("</article>", start)]
+        url = reverse("followups:detail", args=[followup.pk])
+        compose = reverse("outreach:compose", args=[followup.customer_id])
+        assert f'action="{url}complete/"' in card and f'hx-post="{url}snooze/"' in card
+        assert f'hx-target="#followup-{followup.pk}"' in card
+        assert f'id="outcome-{followup.pk}"' in card and f'id="until-{followup.pk}"' in card
+        assert f'href="{compose}?followup={followup.pk}"' in card
+        assert 'name="csrfmiddlewaretoken"' in card and "\x00" not in card
+    assert "Follow-up “Call &quot;back&quot; &amp; &lt;i&gt;” for Ann &lt;b&gt;" in html
+    assert "Follow-up “Thank you” for Bea" in html
+    assert "<b>" not in html and "<i>" not in html
+
+
 def test_an_empty_day_says_so(associate):
     html = client_for(associate).get("/").content.decode()
     assert "Nothing overdue. Well done." in html

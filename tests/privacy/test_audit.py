@@ -13,7 +13,11 @@ from frontline.customers.services import customer_size_set
 from frontline.privacy.masking import PersonalDataLogFilter
 from frontline.privacy.models import AccessAction, PersonalDataAccess
 from frontline.privacy.selectors import accesses_to_customer, recently_viewed_customer_ids
-from frontline.privacy.services import personal_data_access_record, personal_data_search_record
+from frontline.privacy.services import (
+    personal_data_access_record,
+    personal_data_listing_record,
+    personal_data_search_record,
+)
 from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +33,18 @@ def test_a_read_is_recorded_with_who_which_customer_when_and_what():
         staff, customer, AccessAction.PROFILE_VIEWED,
     )  # fmt: skip
     assert access.accessed_at is not None
+
+
+@pytest.mark.django_db(transaction=True)  # outside a test's transaction: an empty one shows
+def test_a_listing_records_a_row_per_customer_and_costs_no_statement_when_empty(
+    django_assert_num_queries,
+):
+    staff, first, second = UserFactory(), CustomerFactory(), CustomerFactory()
+    with django_assert_num_queries(0):  # not even an empty transaction
+        personal_data_listing_record(staff_id=staff.pk, customer_ids=iter([]))
+    personal_data_listing_record(staff_id=staff.pk, customer_ids=iter([first.pk, second.pk]))
+    listed = PersonalDataAccess.objects.filter(staff=staff, action=AccessAction.LISTED)
+    assert sorted(listed.values_list("customer_id", flat=True)) == sorted([first.pk, second.pk])
 
 
 def test_recently_viewed_lists_each_customer_once_newest_first():
