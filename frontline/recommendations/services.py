@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -63,16 +64,38 @@ def purchase_lines_of_customer(customer_id: int) -> Iterator[tuple[int, datetime
     )
 
 
-def purchase_lines(
-    before: datetime | None = None,
-) -> Iterator[tuple[int, int, datetime, int | None]]:
-    """(customer, product, placed_at, store) of every kept purchase line."""
+def purchase_lines(before: datetime | None = None) -> Iterator[tuple[int, int, float, int]]:
+    """(customer, product, when in Unix seconds, store or ONLINE) of every kept purchase line."""
     lines = kept_purchase_lines()
     if before is not None:
         lines = lines.filter(order__placed_at__lt=before)
-    yield from lines.values_list(
+    fields = lines.values_list(
         "order__customer_id", "variant__product_id", "order__placed_at", "order__store_id"
-    ).iterator(chunk_size=CHUNK)
+    )
+    if connection.vendor == "postgresql":
+        yield from _copied_lines(fields)
+        return
+    for customer, product, placed_at, store in fields.iterator(chunk_size=CHUNK):
+        yield customer, product, placed_at.timestamp(), ONLINE if store is None else store
+
+
+def _copied_lines(
+    fields: QuerySet[OrderLine, tuple[Any, ...]],
+) -> Iterator[tuple[int, int, float, int]]:
+    """The same rows through COPY, the time turned into seconds by the server.
+
+    At 1M customers (4.6M lines) the ORM's iterator, a datetime and its converters a row, took
+    three minutes of the nightly job; COPY of the same query streams them in seconds.
+    """
+    sql, params = fields.query.get_compiler(connection=connection).as_sql()
+    statement = (
+        "COPY (SELECT customer, product, EXTRACT(EPOCH FROM placed_at)::float8,"  # noqa: S608 - the ORM's own query, its values bound
+        f" COALESCE(store, {ONLINE}) FROM ({sql}) AS line (customer, product, placed_at, store))"
+        " TO STDOUT"
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        copy.set_types(["int8", "int8", "float8", "int4"])
+        yield from copy.rows()
 
 
 @dataclass(frozen=True)
@@ -92,8 +115,8 @@ def history_from_database(before: datetime | None = None) -> History:
             column.append(np.fromiter((row[n] for row in chunk), dtype=dtype, count=len(chunk)))
         chunk.clear()
 
-    for customer, product, placed_at, store in purchase_lines(before):
-        chunk.append((customer, product, placed_at.timestamp(), ONLINE if store is None else store))
+    for line in purchase_lines(before):
+        chunk.append(line)
         if len(chunk) == CHUNK:
             flush()
     flush()
