@@ -86,11 +86,15 @@ def _distance_km(a: Store, b: Store) -> float:
     return 6371 * 2 * math.asin(math.sqrt(h))
 
 
-def reachable_stores(home: Store | None) -> dict[int, Store]:
+def active_stores() -> dict[int, Store]:
+    return {store.pk: store for store in Store.objects.filter(is_active=True)}
+
+
+def reachable_stores(home: Store | None, active: dict[int, Store]) -> dict[int, Store]:
     """The customer's store, active stores within RECOMMENDATIONS_NEARBY_KM, and warehouses."""
     radius = getattr(settings, "RECOMMENDATIONS_NEARBY_KM", 30)
     stores = {}
-    for store in Store.objects.filter(is_active=True):
+    for store in active.values():
         if (
             store.kind == Store.Kind.WAREHOUSE
             or (home and store.pk == home.pk)
@@ -294,7 +298,9 @@ def recommendation_list(
     now = timezone.now()
     ranked = ranking(customer, now=now) if stored else ranked_for_customer(customer, now=now)
     pool = ranked.products[:CANDIDATE_POOL]
-    stores = reachable_stores(customer.preferred_store)
+    # Read once: each stock row at a store out of reach is told by that store's name.
+    active = active_stores()
+    stores = reachable_stores(customer.preferred_store, active)
     sizes = {
         category: size.lower()
         for category, size in CustomerSize.objects.filter(customer=customer).values_list(
@@ -323,23 +329,21 @@ def recommendation_list(
             because=_because(reason, names, in_their_size=product.category in sizes),
         )
 
-    stock, known = _stock_in_size(pool, products, sizes)
+    stock, known = _stock_in_size(pool, products, sizes, active)
     if not known:
         return Suggestions(unchecked=[entry(p) for p in pool[:limit]])
     available: dict[int, Recommendation] = {}
     elsewhere: dict[int, Recommendation] = {}
     for product_id, size, store_id in stock:
-        if store_id in stores:
-            item = available.setdefault(product_id, entry(product_id))
-            if customer.preferred_store_id == store_id:
-                item.in_stock_here = True
-            elif stores[store_id].name not in item.nearby_stores:
-                item.nearby_stores.append(stores[store_id].name)
-        else:
-            item = elsewhere.setdefault(product_id, entry(product_id))
-            name = _store_names().get(store_id, "another store")
-            if name not in item.nearby_stores:
-                item.nearby_stores.append(name)
+        listed = available if store_id in stores else elsewhere
+        if product_id not in listed:
+            # One entry a product, not one a stock row (``setdefault`` would word each).
+            listed[product_id] = entry(product_id)
+        item = listed[product_id]
+        if customer.preferred_store_id == store_id:
+            item.in_stock_here = True
+        elif active[store_id].name not in item.nearby_stores:
+            item.nearby_stores.append(active[store_id].name)
         if size not in item.sizes:
             item.sizes.append(size)
     shown = [available[p] for p in pool if p in available][:limit]
@@ -371,21 +375,20 @@ def _because(reason: Reason, names: dict[int, str], *, in_their_size: bool) -> s
     return popular
 
 
-def _store_names() -> dict[int, str]:
-    return dict(Store.objects.filter(is_active=True).values_list("id", "name"))
-
-
 def _stock_in_size(
-    pool: list[int], products: dict[int, Product], sizes: dict[str, str]
+    pool: list[int], products: dict[int, Product], sizes: dict[str, str], active: dict[int, Store]
 ) -> tuple[list[tuple[int, str, int]], bool]:
-    """(product, size, store) with stock beyond holds in the customer's size; any stock known."""
+    """(product, size, active store) with stock beyond holds in the customer's size; whether
+    any stock is known for the pool at all."""
     if not StockLevel.objects.filter(variant__product_id__in=pool).exists():
         return [], False
     rows = StockLevel.objects.filter(
-        variant__product_id__in=pool, store__is_active=True, on_hand__gt=F("reserved")
+        variant__product_id__in=pool, on_hand__gt=F("reserved")
     ).values_list("variant__product_id", "variant__size", "store_id")
     found = []
     for product_id, size, store_id in rows:
+        if store_id not in active:
+            continue
         category = products[product_id].category
         wanted = sizes.get(category)
         if category in SIZE_FREE or not wanted or size.lower() == wanted:

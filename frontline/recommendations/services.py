@@ -12,10 +12,12 @@ customer alone from the product tables.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -31,6 +33,8 @@ from frontline.recommendations.models import (
     ProductSimilarity,
     StoreBestSeller,
 )
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 50_000
 BEST_SELLERS_PER_STORE = 200
@@ -60,16 +64,38 @@ def purchase_lines_of_customer(customer_id: int) -> Iterator[tuple[int, datetime
     )
 
 
-def purchase_lines(
-    before: datetime | None = None,
-) -> Iterator[tuple[int, int, datetime, int | None]]:
-    """(customer, product, placed_at, store) of every kept purchase line."""
+def purchase_lines(before: datetime | None = None) -> Iterator[tuple[int, int, float, int]]:
+    """(customer, product, when in Unix seconds, store or ONLINE) of every kept purchase line."""
     lines = kept_purchase_lines()
     if before is not None:
         lines = lines.filter(order__placed_at__lt=before)
-    yield from lines.values_list(
+    fields = lines.values_list(
         "order__customer_id", "variant__product_id", "order__placed_at", "order__store_id"
-    ).iterator(chunk_size=CHUNK)
+    )
+    if connection.vendor == "postgresql":
+        yield from _copied_lines(fields)
+        return
+    for customer, product, placed_at, store in fields.iterator(chunk_size=CHUNK):
+        yield customer, product, placed_at.timestamp(), ONLINE if store is None else store
+
+
+def _copied_lines(
+    fields: QuerySet[OrderLine, tuple[Any, ...]],
+) -> Iterator[tuple[int, int, float, int]]:
+    """The same rows through COPY, the time turned into seconds by the server.
+
+    At 1M customers (4.6M lines) the ORM's iterator, a datetime and its converters a row, took
+    three minutes of the nightly job; COPY of the same query streams them in seconds.
+    """
+    sql, params = fields.query.get_compiler(connection=connection).as_sql()
+    statement = (
+        "COPY (SELECT customer, product, EXTRACT(EPOCH FROM placed_at)::float8,"  # noqa: S608 - the ORM's own query, its values bound
+        f" COALESCE(store, {ONLINE}) FROM ({sql}) AS line (customer, product, placed_at, store))"
+        " TO STDOUT"
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        copy.set_types(["int8", "int8", "float8", "int4"])
+        yield from copy.rows()
 
 
 @dataclass(frozen=True)
@@ -89,8 +115,8 @@ def history_from_database(before: datetime | None = None) -> History:
             column.append(np.fromiter((row[n] for row in chunk), dtype=dtype, count=len(chunk)))
         chunk.clear()
 
-    for customer, product, placed_at, store in purchase_lines(before):
-        chunk.append((customer, product, placed_at.timestamp(), ONLINE if store is None else store))
+    for line in purchase_lines(before):
+        chunk.append(line)
         if len(chunk) == CHUNK:
             flush()
     flush()
@@ -123,19 +149,28 @@ def similarities_recompute(*, settings: recommender.Settings | None = None) -> R
     and not the fit's on top of the raw history's.
     """
     started = time.perf_counter()
+
+    def done(step: str) -> None:
+        # Which step the job's time goes to, in the worker's log (the budget is for the whole).
+        logger.info("similarities_recompute: %s at %.1f s", step, time.perf_counter() - started)
+
     settings = settings or recommender.Settings()
     history = history_from_database()
+    done(f"{len(history.purchases):,} lines read")
     now = timezone.now()
     best_sellers = store_best_sellers(history, now_seconds=now.timestamp(), settings=settings)
     purchases = history.purchases
     del history
     fitted = recommender.fit(purchases, now_seconds=now.timestamp(), settings=settings)
+    done("fitted")
     last_days = recommender.last_purchase_days(fitted.matrices, purchases)
     lines = len(purchases)
     del purchases
     with transaction.atomic():
         _replace_product_tables(fitted, best_sellers, now)
+        done("product tables written")
         listed = customer_lists_replace(fitted, last_days, now)
+    done(f"{listed:,} customers' lists written")
     return Recompute(
         lines=lines,
         customers=len(fitted.matrices.customer_ids),
@@ -205,7 +240,10 @@ def customer_lists_replace(fitted: recommender.Model, last_days: np.ndarray, now
     stored = 0
     for block in recommender.ranked_lists(fitted, last_days, STORED_PER_CUSTOMER):
         ids = block.customer_ids.tolist()
-        present = set(Customer.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        # The block's ids are sorted: one range, not 2,000 values bound and parsed a block.
+        present = set(
+            Customer.objects.filter(pk__range=(ids[0], ids[-1])).values_list("pk", flat=True)
+        )
         rows = [
             (customer, entries)
             for customer, entries in zip(ids, entries_of(block), strict=True)
