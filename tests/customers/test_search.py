@@ -251,6 +251,21 @@ def test_no_index_is_left_that_the_search_no_longer_reads():
     assert names & gone == set()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
+def test_numbers_have_no_prefix_index_and_the_store_no_index_of_its_own():
+    """Numbers are looked up whole (the unique index serves that), and customer_store_tier
+    starts with the store: migrations customers/0019 and orders/0006 drop what nothing reads."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes "
+            "WHERE tablename IN ('customers_customer', 'orders_order')"
+        )
+        definitions = cursor.fetchall()
+    unread = ("(number varchar_pattern_ops)", "btree (preferred_store_id)")
+    assert [(t, d) for t, d in definitions if any(part in d for part in unread)] == []
+    assert any(d.endswith("(preferred_store_id, tier)") for _, d in definitions)
+
+
 def test_every_customer_listed_is_recorded_for_the_privacy_audit(
     associate, associate_client, customer, crowd
 ):
