@@ -154,6 +154,7 @@ def run(options: argparse.Namespace) -> Report:
     }
     workers: list[subprocess.Popen[bytes]] = []
     manager, customer_ids = _audience(count)
+    load_at_start = os.getloadavg()[0]
     try:
         workers = [
             start_worker("celery", BENCH_VAR / f"outreach-worker-{n}.log", **environment)
@@ -225,5 +226,8 @@ def run(options: argparse.Namespace) -> Report:
             "duplicates": {"max": 0},
             "lost": {"max": 0},
         },
-        notes="Measured on a shared machine (loaded).",
+        notes=(
+            f"1-minute load average {load_at_start:.1f} when the campaign was queued, "
+            f"{os.getloadavg()[0]:.1f} at the end."
+        ),
     )
