@@ -151,6 +151,27 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("89.00")
 
 
+def customer_record(
+    external_id: str = "C1",
+    first_name: str = "Ada",
+    last_name: str = "Lovelace",
+    email: str = "ada@example.com",
+    **fields: object,
+) -> dict[str, object]:
+    """A source's customer record as ``customers_land`` takes it, blanks where not given."""
+    return {
+        "external_id": external_id,
+        "number": "",
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "phone": "",
+        "postcode": "",
+        "country": "GB",
+        **fields,
+    }
+
+
 # --- notifications ----------------------------------------------------------------------
 
 

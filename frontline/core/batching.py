@@ -84,16 +84,23 @@ class PreparedBatch:
         }
 
     def run(self, **values: Any) -> dict[str, Rows]:
-        if set(values) != set(self.slots):
-            raise TypeError(f"run() takes exactly {sorted(self.slots)}")
-        params = list(self.params)
-        for name, positions in self.slots.items():
-            for position in positions:
-                params[position] = values[name]
         with _server_binding_cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, _filled(self.params, self.slots, values))
             row = cursor.fetchone()
         return dict(zip(self.names, row, strict=True))
+
+
+def _filled(
+    params: list[Any], slots: Mapping[str, list[int]], values: Mapping[str, Any]
+) -> list[Any]:
+    """The statement's parameters with each stand-in's positions holding its value."""
+    if set(values) != set(slots):
+        raise TypeError(f"run() takes exactly {sorted(slots)}")
+    filled = list(params)
+    for name, positions in slots.items():
+        for position in positions:
+            filled[position] = values[name]
+    return filled
 
 
 class PreparedModels:
@@ -127,14 +134,8 @@ class PreparedModels:
         self.annotations = self.compiler.annotation_col_map
 
     def run(self, **values: Any) -> list[Any]:
-        if set(values) != set(self.slots):
-            raise TypeError(f"run() takes exactly {sorted(self.slots)}")
-        params = list(self.params)
-        for name, positions in self.slots.items():
-            for position in positions:
-                params[position] = values[name]
         with _server_binding_cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, _filled(self.params, self.slots, values))
             rows = cursor.fetchall()
         return [self._instance(row) for row in self.compiler.results_iter([rows])]
 

@@ -18,7 +18,7 @@ from frontline.customers.sentiment import (
     sentiment_backfill_start,
 )
 from frontline.customers.tasks import backfill_sentiment_task
-from tests.factories import CustomerFactory, InteractionFactory
+from tests.factories import CustomerFactory, InteractionFactory, customer_record
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +42,8 @@ def task(external_id: str, summary: str, *, day: int = 2) -> dict[str, object]:
 def contact() -> None:
     customers_land(
         record_source="crm",
-        records=[{"external_id": "003A", "first_name": "Ada", "last_name": "Lovelace",
-                  "email": "ada@example.com", "phone": "", "postcode": "", "country": "GB",
-                  "number": ""}],
-    )  # fmt: skip
+        records=[customer_record("003A")],
+    )
 
 
 def labels() -> dict[str, tuple[str, float | None]]:

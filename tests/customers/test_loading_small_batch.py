@@ -8,21 +8,13 @@ import pytest
 from frontline.core import upsert
 from frontline.customers.loading import customers_land
 from frontline.customers.models import Customer, CustomerIdentity
+from tests.factories import customer_record
 
 pytestmark = pytest.mark.django_db
 
 
 def person(external_id: str, first_name: str, email: str) -> dict[str, object]:
-    return {
-        "external_id": external_id,
-        "number": "",
-        "first_name": first_name,
-        "last_name": "Hopper",
-        "email": email,
-        "phone": "",
-        "postcode": "",
-        "country": "GB",
-    }
+    return customer_record(external_id, first_name, "Hopper", email)
 
 
 # 0: every batch is staged; 20: every batch of this test goes in as VALUES.

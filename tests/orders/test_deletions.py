@@ -12,7 +12,7 @@ from frontline.customers.models import Customer
 from frontline.customers.selectors import customer_orders, customer_profile
 from frontline.orders.loading import orders_land
 from frontline.orders.models import Order
-from tests.factories import UserFactory
+from tests.factories import UserFactory, customer_record
 
 pytestmark = pytest.mark.django_db
 
@@ -49,18 +49,7 @@ def deleted(external_id: str) -> dict[str, object]:
 def customer() -> Customer:
     customers_land(
         record_source="ecommerce",
-        records=[
-            {
-                "external_id": "C1",
-                "number": "",
-                "first_name": "Ada",
-                "last_name": "Lovelace",
-                "email": "ada@example.com",
-                "phone": "",
-                "postcode": "",
-                "country": "GB",
-            }
-        ],
+        records=[customer_record()],
     )
     return Customer.objects.get()
 

@@ -24,6 +24,7 @@ from tests.factories import (
     StoreFactory,
     UserFactory,
     VariantFactory,
+    customer_record,
 )
 
 pytestmark = pytest.mark.django_db
@@ -99,18 +100,7 @@ def test_a_landed_purchase_refreshes_that_customers_stored_list(
     _staff, _customers, variants = history
     customers_land(
         record_source="till",
-        records=[
-            {
-                "external_id": "C1",
-                "number": "",
-                "first_name": "Ada",
-                "last_name": "Lovelace",
-                "email": "ada@example.com",
-                "phone": "",
-                "postcode": "",
-                "country": "GB",
-            }
-        ],
+        records=[customer_record()],
     )
     ada = Customer.objects.get(first_name="Ada")
     similarities_recompute()
